@@ -1,0 +1,114 @@
+"""Problems people can act on.
+
+Every input or scheme problem is a :class:`Problem` record with its place (a sheet
+cell such as ``Scheme!E7``, a YAML path such as ``sections[0].items[2].cap``, or an
+inputs row and column), a stable code, the value found and a note saying what is
+allowed. Problems are collected lazily and raised together, never one at a time.
+
+Two branches, as the house style asks:
+
+* :class:`InputError` — something the user fixes in a cell or a field (a scheme, an
+  inputs table, a roster). Carries every problem found.
+* :class:`FileProblem` — a whole file could not be read or written; names the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with its place.
+
+    Attributes:
+        where: Sheet and cell (``Scheme!E7``), YAML path, or ``inputs row 3``.
+        code: Stable machine-readable code, e.g. ``not_a_number``.
+        message: What is wrong and what is allowed, in one line.
+        value: The value found (``None`` when nothing was there).
+        employee: The employee id the problem belongs to, when there is one.
+        item: The scheme item id, when there is one.
+        column: The inputs/roster column, when there is one.
+    """
+
+    where: str
+    code: str
+    message: str
+    value: Any = None
+    employee: str | None = None
+    item: str | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        who = f" ({self.employee}" + (f", {self.item}" if self.item else "") + ")" if self.employee else ""
+        found = "" if self.value is None else f" — got {_show(self.value)}"
+        return f"{self.where}{who}: {self.message}{found}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class KpixlError(Exception):
+    """Base of every error kpixl raises on purpose."""
+
+
+class InputError(KpixlError):
+    """One or more problems in something the user fixes (a scheme, inputs, a roster).
+
+    Attributes:
+        problems: Every problem found, in the order found.
+    """
+
+    def __init__(self, problems: Iterable[Problem], what: str = "input"):
+        self.problems: list[Problem] = list(problems)
+        self.what = what
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the {what}"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    def keys(self) -> list[tuple[str, str]]:
+        """The flattened ``(where, code)`` list tests assert on."""
+        return [(p.where, p.code) for p in self.problems]
+
+
+class FileProblem(KpixlError):
+    """A whole file could not be read or written.
+
+    Args:
+        path: The file.
+        step: Which step failed (``reading the Scheme sheet``).
+        reason: Why, in words.
+    """
+
+    def __init__(self, path: Any, step: str, reason: str):
+        self.path, self.step, self.reason = str(path), step, reason
+        super().__init__(f"{self.path}: {step} failed: {reason}")
+
+
+class Problems:
+    """A collector: add problems while validating, then :meth:`raise_if_any`."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, where: str, code: str, message: str, value: Any = None, **context: Any) -> None:
+        self.items.append(Problem(where, code, message, value, **context))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.items.extend(problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def raise_if_any(self, what: str = "input") -> None:
+        if self.items:
+            raise InputError(self.items, what)

@@ -1,0 +1,42 @@
+"""``adjust`` — signed points with a required reason.
+
+Seeds: 临时重要工作或其它重大事件, 视实际情况, 在1-100分之间加扣 (大客户经理);
+嘉奖在总考评分中加1~10分 (客户服务经理).
+
+    score = the entered points (blank = 0), within [min, max]; a non-zero entry needs a
+    reason in the ``item.reason`` column
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from .. import xlmath
+from .base import ItemData, ItemRefs, RuleModel, issue
+
+
+class Adjust(RuleModel):
+    """``{type: adjust, min: -100, max: 100}``."""
+
+    blank_ok: ClassVar[bool] = True
+    signed: ClassVar[bool] = True
+
+    type: Literal["adjust"] = "adjust"
+    min: float = -100
+    max: float = 100
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        return np.nan_to_num(data.value.astype(float), nan=0.0)
+
+    def formula(self, refs: ItemRefs) -> str:
+        return f"N({refs.primary})"
+
+    def check(self, data: ItemData) -> list:
+        v = np.nan_to_num(data.value.astype(float), nan=0.0)
+        return issue((v < self.min) | (v > self.max), "value", "points_out_of_range",
+                     f"points must be between {xlmath.num(self.min)} and {xlmath.num(self.max)}")
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        return [("max", "range_backwards", f"min {self.min} is above max {self.max}")] if self.min > self.max else []

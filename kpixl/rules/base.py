@@ -1,0 +1,185 @@
+"""What every rule module provides: the contract of "one rule, two renderings".
+
+A rule is a pydantic model (its parameters, exactly as written in a scheme) with:
+
+* ``evaluate(data) -> ndarray`` — the Python rendering, vectorised over people;
+* ``formula(refs) -> str`` — the Excel rendering, a native formula (without ``=``)
+  over the cells that hold the same inputs;
+* ``check(data) -> list[Issue]`` — input problems only this rule can see (a level
+  that does not exist, a score outside the band its achievement selects).
+
+Both renderings share every number and every decision point: where the formula
+writes ``ROUND(x, 9)`` the evaluator calls :func:`kpixl.xlmath.round9`; where it
+writes ``ROUNDDOWN`` the evaluator floors. The engine-agreement tests hold them to it
+through LibreOffice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from .. import xlmath
+
+#: The achievement used when a lower-is-better actual is 0 (no errors, no complaints):
+#: far beyond any cap or band, so every rule gives its best result.
+BEST_X = 1e9
+
+InputKind = Literal["number", "level", "yesno", "counters"]
+
+
+class RuleModel(BaseModel):
+    """Base of every rule model: unknown parameters are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: How the item's primary input (the ``item`` column) is read.
+    input_kind: ClassVar[InputKind] = "number"
+    #: Whether a blank primary input is allowed (it then counts as 0).
+    blank_ok: ClassVar[bool] = False
+    #: Whether the rule needs an achievement (actual against target, or a value).
+    uses_achievement: ClassVar[bool] = False
+    #: Whether the item score may be negative without an explicit item ``floor``.
+    signed: ClassVar[bool] = False
+
+    def needs_target(self) -> bool:
+        return False
+
+    def is_signed(self) -> bool:
+        """Whether the item score may be negative without an explicit item floor."""
+        return self.signed
+
+    def evaluate(self, data: "ItemData") -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def formula(self, refs: "ItemRefs") -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def check(self, data: "ItemData") -> list["Issue"]:
+        return []
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        """Problems of the rule's parameters that pydantic cannot see.
+
+        Returns ``(subpath, code, message)`` tuples, ``subpath`` relative to the rule.
+        """
+        return []
+
+
+class Achievement(RuleModel):
+    """Shared by the rules that score an achievement ``x``.
+
+    ``measure: ratio`` (default) reads ``x = actual/target`` (``direction: higher``) or
+    ``target/actual`` (``direction: lower``; an actual of 0 gives the best result);
+    ``measure: value`` reads the actual itself (a rate typed as 0.95, an error rate).
+    """
+
+    uses_achievement: ClassVar[bool] = True
+    measure: Literal["ratio", "value"] = "ratio"
+    direction: Literal["higher", "lower"] = "higher"
+
+    def needs_target(self) -> bool:
+        return self.measure == "ratio"
+
+    def achievement(self, actual: np.ndarray, target: np.ndarray | None) -> np.ndarray:
+        """``x`` as its decimal value (rounded to 9 places)."""
+        if self.measure == "value":
+            return xlmath.round9(actual)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.direction == "higher":
+                return xlmath.round9(actual / target)
+            return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+
+    def achievement_formula(self, refs: "ItemRefs") -> str:
+        if refs.achievement:
+            return refs.achievement
+        if self.measure == "value":
+            return f"ROUND({refs.primary},9)"
+        if self.direction == "higher":
+            return f"ROUND({refs.primary}/{refs.target},9)"
+        return f"IF({refs.primary}=0,{xlmath.num(BEST_X)},ROUND({refs.target}/{refs.primary},9))"
+
+
+@dataclass
+class ItemData:
+    """One item's inputs for every person, already read to numbers where they are numbers.
+
+    Attributes:
+        points: The item's full marks ``P``.
+        value: The primary input, read per the rule's ``input_kind``: floats for
+            numbers (NaN when blank), canonical strings for levels, 1.0/0.0 for yes/no.
+        target: Per-person targets (NaN when absent), or None when the rule needs none.
+        counters: ``count`` rules: each counter's counts (blank → 0).
+        score: A rater-entered score within a band or level range (NaN when blank).
+        x: The achievement as its decimal value, for rules that use one.
+    """
+
+    points: float
+    value: np.ndarray
+    target: np.ndarray | None = None
+    counters: dict[str, np.ndarray] = field(default_factory=dict)
+    score: np.ndarray | None = None
+    x: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.value)
+
+
+@dataclass
+class ItemRefs:
+    """Where an item's inputs live in a sheet, as formula references (``$D$7``, ``B2``).
+
+    Attributes:
+        points: The item's full marks ``P`` (written into the formula as a number).
+        primary: The cell of the primary input (actual, level, score, yes/no, points).
+        target: The cell of the target, for ``measure: ratio`` rules.
+        counters: ``count`` rules: counter id → cell of its count.
+        score: The cell where a rater enters a score within a band or level range.
+        achievement: A cell that already holds ``ROUND(x, 9)``; when given, formulas
+            refer to it instead of repeating the division.
+    """
+
+    points: float
+    primary: str | None = None
+    target: str | None = None
+    counters: dict[str, str] = field(default_factory=dict)
+    score: str | None = None
+    achievement: str | None = None
+
+
+@dataclass
+class Issue:
+    """An input problem a rule found, for some rows.
+
+    Attributes:
+        rows: Row positions (0-based) in the inputs.
+        field: Which input: ``"value"``, ``"target"``, ``"score"`` or a counter id.
+        code: Stable code.
+        messages: One message per row (they may differ: each names its own band).
+    """
+
+    rows: np.ndarray
+    field: str
+    code: str
+    messages: list[str]
+
+
+def issue(mask: np.ndarray, field_name: str, code: str, message) -> list[Issue]:
+    """An :class:`Issue` for the rows where ``mask`` holds (none when it never does).
+
+    ``message`` is a string, or a callable of the row position giving one.
+    """
+    rows = np.flatnonzero(mask)
+    if not len(rows):
+        return []
+    msgs = [message(int(r)) if callable(message) else message for r in rows]
+    return [Issue(rows, field_name, code, msgs)]
+
+
+def pct(x: float) -> str:
+    """0.85 → '85%' for messages."""
+    return f"{x * 100:.10g}%"

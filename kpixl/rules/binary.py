@@ -1,0 +1,31 @@
+"""``binary`` — all or nothing (是否执行 0/10分; 不流失5分, 流失0分).
+
+    score = P for yes (是, 1, TRUE), 0 for no (否, 0, FALSE)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from .. import xlmath
+from .base import ItemData, ItemRefs, RuleModel
+
+#: The yes/no words a cell may hold, exactly those the formula recognises.
+YES = "是"
+NO = "否"
+
+
+class Binary(RuleModel):
+    """``{type: binary}``."""
+
+    input_kind: ClassVar[str] = "yesno"
+    type: Literal["binary"] = "binary"
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        return np.where(np.isnan(data.value), np.nan, data.value * data.points)
+
+    def formula(self, refs: ItemRefs) -> str:
+        v = refs.primary
+        return f'IF(OR({v}="{YES}",{v}=1,{v}=TRUE),{xlmath.num(refs.points)},0)'

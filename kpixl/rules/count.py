@@ -1,0 +1,102 @@
+"""``count`` — points per event.
+
+Seeds: 迟到/早退扣1分/次, 旷工扣5分/次, 扣完为止 (考勤管理); 当月增加一个新客户加5分/次;
+工作目标及过程考核扣分 with an upper limit per category (扣分上限); 单项分值可以扣至
+负数,并入总分 (``allow_negative``).
+
+    score = base + clamp(Σ per·count, limit.min, limit.max)
+
+``base`` is 0 (default), ``full`` (= P) or a number. The score never goes below 0
+unless ``allow_negative`` (a deduction item in an unweighted section needs it).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .. import xlmath
+from .base import ItemData, ItemRefs, RuleModel, issue
+
+
+class Counter(BaseModel):
+    """``{id: late, name: 迟到/早退, per: -1}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name: str | None = None
+    per: float
+
+    @field_validator("id")
+    @classmethod
+    def _ident(cls, v: str) -> str:
+        if not v.isidentifier():
+            raise ValueError(f"counter id {v!r} must be a name without spaces, dots or @ (late, 迟到)")
+        return v
+
+
+class Limit(BaseModel):
+    """Bounds of Σ per·count: a 扣分上限 of 10 is ``{min: -10}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min: float | None = None
+    max: float | None = None
+
+
+class Count(RuleModel):
+    """``{type: count, base: full, counters: [...], limit: {min: -10}}``."""
+
+    input_kind: ClassVar[str] = "counters"
+
+    type: Literal["count"] = "count"
+    base: Literal["full"] | float = 0
+    allow_negative: bool = False
+    limit: Limit = Limit()
+    counters: tuple[Counter, ...] = Field(min_length=1)
+
+    def is_signed(self) -> bool:
+        return self.allow_negative
+
+    def _base(self, points: float) -> float:
+        return points if self.base == "full" else float(self.base)
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        total = np.zeros(data.n)
+        for c in self.counters:
+            total = total + c.per * data.counters[c.id]
+        if self.limit.min is not None:
+            total = np.maximum(total, self.limit.min)
+        if self.limit.max is not None:
+            total = np.minimum(total, self.limit.max)
+        score = self._base(data.points) + total
+        return score if self.allow_negative else np.maximum(score, 0.0)
+
+    def formula(self, refs: ItemRefs) -> str:
+        total = xlmath.plus(*(xlmath.times(c.per, refs.counters[c.id]) for c in self.counters))
+        if self.limit.min is not None:
+            total = f"MAX({total},{xlmath.num(self.limit.min)})"
+        if self.limit.max is not None:
+            total = f"MIN({total},{xlmath.num(self.limit.max)})"
+        score = xlmath.plus(xlmath.num(self._base(refs.points)), total)
+        return score if self.allow_negative else f"MAX({score},0)"
+
+    def check(self, data: ItemData) -> list:
+        out = []
+        for c in self.counters:
+            out += issue(data.counters[c.id] < 0, c.id, "negative_count",
+                         f"{c.name or c.id}: a count cannot be below 0")
+        return out
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        out = []
+        seen = set()
+        for i, c in enumerate(self.counters):
+            if c.id in seen:
+                out.append((f"counters[{i}].id", "duplicate_id", f"counter id {c.id!r} is used twice"))
+            seen.add(c.id)
+        lim = self.limit
+        if lim.min is not None and lim.max is not None and lim.min > lim.max:
+            out.append(("limit", "limit_backwards", f"limit.min {lim.min} is above limit.max {lim.max}"))
+        return out

@@ -1,0 +1,40 @@
+"""``manual`` — the rater enters the score directly (评分1–5分; 领导满意度).
+
+    score = the entered score, which must lie in [min, max] (default [0, P])
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from .. import xlmath
+from .base import ItemData, ItemRefs, RuleModel, issue
+
+
+class Manual(RuleModel):
+    """``{type: manual, min: 0, max: null}``."""
+
+    type: Literal["manual"] = "manual"
+    min: float = 0
+    max: float | None = None
+
+    def bounds(self, points: float) -> tuple[float, float]:
+        return self.min, (points if self.max is None else self.max)
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        return data.value.astype(float)
+
+    def formula(self, refs: ItemRefs) -> str:
+        return f"N({refs.primary})"
+
+    def check(self, data: ItemData) -> list:
+        lo, hi = self.bounds(data.points)
+        v = data.value.astype(float)
+        return issue((v < lo) | (v > hi), "value", "score_out_of_range",
+                     f"score must be between {xlmath.num(lo)} and {xlmath.num(hi)}")
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        lo, hi = self.bounds(points)
+        return [("max", "range_backwards", f"min {lo} is above max {hi}")] if lo > hi else []

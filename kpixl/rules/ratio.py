@@ -1,0 +1,58 @@
+"""``ratio`` — score in proportion to achievement.
+
+Seeds: 实际/目标×权重, 各细项最高120%封顶 (客户经理月度KPI); 完成额低于50%本项不计分
+(大客户经理); 按完成比例考核 (烟草营销部).
+
+    score = P × min(max(x, floor), cap), and 0 when x < zero_below
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from .. import xlmath
+from .base import Achievement, ItemData, ItemRefs
+
+
+class Ratio(Achievement):
+    """``{type: ratio, cap: 1.2, floor: 0, zero_below: 0.5}``."""
+
+    type: Literal["ratio"] = "ratio"
+    cap: float | None = Field(None, gt=0, description="highest achievement counted (1.2 = 120%封顶)")
+    floor: float = Field(0, ge=0, description="lowest achievement counted")
+    zero_below: float | None = Field(None, ge=0, description="below this achievement the item scores 0")
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        x = data.x
+        kept = np.maximum(x, self.floor)
+        if self.cap is not None:
+            kept = np.minimum(kept, self.cap)
+        score = data.points * kept
+        if self.zero_below is not None:
+            score = np.where(x < self.zero_below, 0.0, score)
+        return score
+
+    def formula(self, refs: ItemRefs) -> str:
+        x = self.achievement_formula(refs)
+        kept = f"MAX({x},{xlmath.num(self.floor)})"
+        if self.cap is not None:
+            kept = f"MIN({kept},{xlmath.num(self.cap)})"
+        score = xlmath.times(refs.points, kept)
+        if self.zero_below is not None:
+            score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
+        return score
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        out = []
+        if self.cap is not None and self.cap < self.floor:
+            out.append(("cap", "cap_below_floor", f"cap {self.cap} is below floor {self.floor}"))
+        if self.direction == "lower" and self.cap is None:
+            out.append(("cap", "lower_needs_cap",
+                        "a lower-is-better ratio needs a cap: an actual of 0 would score without limit"))
+        if self.measure == "value" and self.direction == "lower":
+            out.append(("direction", "value_lower",
+                        "ratio with measure: value scores the value itself; use tiers or step for lower-is-better values"))
+        return out

@@ -1,0 +1,112 @@
+"""``step`` — points added or taken per step away from a threshold.
+
+Seeds: 每低于目标5%扣3分, 每超过1%加2分 (大客户经理); 需求预测准确率≥95%, 少1个百分点扣
+0.5分, 每超一个百分点加1分 (烟草营销部); 访销成功率≥98%, 少一个百分点扣1分.
+
+    score = base − below.points · steps_below + above.points · steps_above
+
+Steps are counted on the decimal value of the distance (``ROUND(d/every, 9)``), so 15 %
+below target in 5 % steps is 3 steps, never 2.9999…. ``stepping: floor`` (default)
+counts whole steps only, ``ceil`` counts a started step, ``linear`` counts fractions.
+``max_bonus`` / ``max_deduction`` bound the change; below ``zero_below`` the item scores 0.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import xlmath
+from .base import Achievement, ItemData, ItemRefs
+
+
+class Steps(BaseModel):
+    """``{every: 0.05, points: 3}`` — 3 points per 5 %."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    every: float = Field(gt=0)
+    points: float = Field(ge=0)
+
+
+class Step(Achievement):
+    """``{type: step, threshold: 1.0, base: full, below: {...}, above: {...}}``."""
+
+    type: Literal["step"] = "step"
+    threshold: float = 1.0
+    base: Literal["full"] | float = "full"
+    below: Steps | None = None
+    above: Steps | None = None
+    stepping: Literal["floor", "ceil", "linear"] = "floor"
+    zero_below: float | None = Field(None, ge=0)
+    max_bonus: float | None = Field(None, ge=0)
+    max_deduction: float | None = Field(None, ge=0)
+
+    def _base(self, points: float) -> float:
+        return points if self.base == "full" else float(self.base)
+
+    def _worse_sign(self) -> int:
+        # A lower-is-better *value* (an error rate) is worse above the threshold.
+        return -1 if (self.measure == "value" and self.direction == "lower") else 1
+
+    def _count(self, distance: np.ndarray, every: float) -> np.ndarray:
+        steps = xlmath.round9(np.maximum(distance, 0) / every)
+        if self.stepping == "floor":
+            return np.floor(steps)
+        if self.stepping == "ceil":
+            return np.ceil(steps)
+        return steps
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        x = data.x
+        s = self._worse_sign()
+        change = np.zeros_like(x, dtype=float)
+        if self.below:
+            change = change - self.below.points * self._count(s * (self.threshold - x), self.below.every)
+        if self.above:
+            change = change + self.above.points * self._count(s * (x - self.threshold), self.above.every)
+        if self.max_deduction is not None:
+            change = np.maximum(change, -self.max_deduction)
+        if self.max_bonus is not None:
+            change = np.minimum(change, self.max_bonus)
+        score = self._base(data.points) + change
+        if self.zero_below is not None:
+            score = np.where(x < self.zero_below, 0.0, score)
+        return np.where(np.isnan(x), np.nan, score)
+
+    def formula(self, refs: ItemRefs) -> str:
+        x = self.achievement_formula(refs)
+        thr = xlmath.num(self.threshold)
+        worse, better = (f"{thr}-{xlmath.wrap(x)}", f"{x}-{thr}")
+        if self._worse_sign() < 0:
+            worse, better = better, worse
+        fn = {"floor": "ROUNDDOWN", "ceil": "ROUNDUP", "linear": None}[self.stepping]
+
+        def count(distance: str, every: float) -> str:
+            steps = f"ROUND(MAX({distance},0)/{xlmath.num(every)},9)"
+            return f"{fn}({steps},0)" if fn else steps
+
+        terms = []
+        if self.below:
+            terms.append(xlmath.times(-self.below.points, count(worse, self.below.every)))
+        if self.above:
+            terms.append(xlmath.times(self.above.points, count(better, self.above.every)))
+        change = xlmath.plus(*terms)
+        if self.max_deduction is not None:
+            change = f"MAX({change},{xlmath.num(-self.max_deduction)})"
+        if self.max_bonus is not None:
+            change = f"MIN({change},{xlmath.num(self.max_bonus)})"
+        score = xlmath.plus(xlmath.num(self._base(refs.points)), change)
+        if self.zero_below is not None:
+            score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
+        return score
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        out = []
+        if self.below is None and self.above is None:
+            out.append(("below", "no_steps", "a step rule needs below: {every, points}, above: {...}, or both"))
+        if self.direction == "lower" and self.measure == "ratio" and self.above and self.max_bonus is None:
+            out.append(("max_bonus", "lower_needs_max_bonus",
+                        "a lower-is-better step rule with 'above' needs max_bonus: an actual of 0 would add without limit"))
+        return out

@@ -1,0 +1,211 @@
+"""``tiers`` — points by the band the achievement falls in.
+
+Seeds: 完成率≥90% 20分, ≥85% 10分, <80% 0分 (客服部经理); 超出标准5分 / 达标4分 /
+80%以上3分 / 以下2分; 完成率60–69% 6–8分 (the rater enters a score in the range);
+差错率 ≤3% 5分 (``measure: value``, bands with ``max``).
+
+A band holds x when ``min ≤ x ≤ max`` (both inclusive, either may be absent); the
+first band listed (best first) that holds x gives its points. Both renderings work
+from one compiled form: the real line cut into segments, each with the band that
+answers there — NumPy selects over the segments, the formula nests ``IF`` over the
+same segment ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .. import xlmath
+from .base import Achievement, ItemData, ItemRefs, issue, pct
+
+
+class Band(BaseModel):
+    """``{min: 0.9, points: 20}``, ``{min: 0.6, max: 0.69, points: [6, 8]}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float | None = None
+    max: float | None = None
+    points: float | tuple[float, float]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Band":
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min} is above max {self.max}")
+        if isinstance(self.points, tuple) and self.points[0] > self.points[1]:
+            raise ValueError(f"points range {list(self.points)} runs backwards")
+        return self
+
+    def holds(self, x: float) -> bool:
+        return (self.min is None or self.min <= x) and (self.max is None or x <= self.max)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Achievements up to ``hi`` (inclusive when ``closed``) take band ``band``.
+
+    ``hi`` is None for the last segment (up to +∞); ``band`` is None where no band
+    answers (0 points).
+    """
+
+    hi: float | None
+    closed: bool
+    band: int | None
+
+
+class Tiers(Achievement):
+    """``{type: tiers, bands: [...], gap: error|lower|zero}``."""
+
+    type: Literal["tiers"] = "tiers"
+    bands: tuple[Band, ...] = Field(min_length=1)
+    gap: Literal["error", "lower", "zero"] = "error"
+
+    # ---- the compiled form ----------------------------------------------------------
+
+    def segments(self) -> list[Segment]:
+        return _compile(self)[0]
+
+    def evaluate(self, data: ItemData) -> np.ndarray:
+        segs = self.segments()
+        x = data.x
+        conds, values = [], []
+        for seg in segs[:-1]:
+            conds.append(x <= seg.hi if seg.closed else x < seg.hi)
+            values.append(self._value(seg.band, data))
+        out = np.select(conds, values, default=self._value(segs[-1].band, data))
+        return np.where(np.isnan(x), np.nan, out.astype(float))
+
+    def _value(self, band: int | None, data: ItemData):
+        if band is None:
+            return 0.0
+        pts = self.bands[band].points
+        if isinstance(pts, tuple):
+            return data.score if data.score is not None else np.full(data.n, np.nan)
+        return float(pts)
+
+    def selected(self, x: np.ndarray) -> np.ndarray:
+        """The band index each achievement selects (-1 where none answers)."""
+        segs = self.segments()
+        conds = [x <= s.hi if s.closed else x < s.hi for s in segs[:-1]]
+        idx = [(-1 if s.band is None else s.band) for s in segs]
+        return np.select(conds, idx[:-1], default=idx[-1])
+
+    def formula(self, refs: ItemRefs) -> str:
+        x = self.achievement_formula(refs)
+        segs = self.segments()
+
+        def val(band: int | None) -> str:
+            if band is None:
+                return "0"
+            pts = self.bands[band].points
+            if isinstance(pts, tuple):
+                if not refs.score:
+                    raise ValueError("a band with a points range needs a score cell")
+                return refs.score
+            return xlmath.num(pts)
+
+        out = val(segs[-1].band)
+        for seg in reversed(segs[:-1]):
+            op = "<=" if seg.closed else "<"
+            out = f"IF({x}{op}{xlmath.num(seg.hi)},{val(seg.band)},{out})"
+        return out
+
+    # ---- checks ---------------------------------------------------------------------
+
+    def check(self, data: ItemData) -> list:
+        ranged = [i for i, b in enumerate(self.bands) if isinstance(b.points, tuple)]
+        if not ranged or data.x is None:
+            return []
+        sel = self.selected(np.nan_to_num(data.x, nan=-np.inf))
+        score = data.score if data.score is not None else np.full(data.n, np.nan)
+        out = []
+        for i in ranged:
+            lo, hi = self.bands[i].points
+            here = (sel == i) & ~np.isnan(data.x)
+            msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.describe(i)})"
+            out += issue(here & np.isnan(score), "score", "missing_score", msg)
+            out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_band",
+                         "score must be " + msg.removeprefix("enter a score "))
+        return out
+
+    def describe(self, i: int) -> str:
+        """A band as people write it: ``≥90%``, ``60%–69%``, ``≤3%``."""
+        b = self.bands[i]
+        show = pct if self.measure == "ratio" else xlmath.num
+        if b.min is not None and b.max is not None:
+            return f"{show(b.min)}–{show(b.max)}"
+        if b.min is not None:
+            return f"≥{show(b.min)}"
+        if b.max is not None:
+            return f"≤{show(b.max)}"
+        return "any"
+
+    def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
+        return _compile(self)[1]
+
+
+@lru_cache(maxsize=256)
+def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
+    """Cut the line at every band edge and find which band answers in each piece."""
+    bands = rule.bands
+    edges = sorted({e for b in bands for e in (b.min, b.max) if e is not None})
+    # Pieces in ascending order: (lo, hi, closed_hi, representative); a point piece has lo == hi.
+    pieces: list[tuple[float, bool, float]] = []  # (hi, closed, representative)
+    prev = None
+    for e in edges:
+        rep = e - 1 if prev is None else (prev + e) / 2
+        pieces.append((e, False, rep))  # the open interval below e
+        pieces.append((e, True, e))  # the point e itself
+        prev = e
+    pieces.append((np.inf, False, (prev + 1) if prev is not None else 0.0))
+    held = [next((i for i, b in enumerate(bands) if b.holds(rep)), None) for _, _, rep in pieces]
+
+    problems: list[tuple[str, str, str]] = []
+    # Best first: descending when the best band sits right of the worst (higher is better).
+    present = [i for i in range(len(bands)) if i in held]
+    descending = len(present) < 2 or held.index(present[0]) > held.index(present[-1])
+    used = [i for i in held if i is not None]
+    lo_used = min((k for k, h in enumerate(held) if h is not None), default=0)
+    hi_used = max((k for k, h in enumerate(held) if h is not None), default=0)
+
+    for i in range(len(bands)):
+        if i not in used:
+            problems.append((f"bands[{i}]", "band_never_used",
+                             f"band {rule.describe(i)} is never selected: bands listed before it already hold every achievement it covers"))
+
+    if rule.gap == "error":
+        for k, h in enumerate(held):
+            interior = lo_used < k < hi_used
+            below_zero_domain = rule.measure == "ratio" and pieces[k][0] > 0 and not interior
+            if h is None and (interior or below_zero_domain):
+                lo = pieces[k - 1][0] if k else -np.inf
+                show = pct if rule.measure == "ratio" else xlmath.num
+                lo_s = "-∞" if lo == -np.inf else show(max(lo, 0) if rule.measure == "ratio" else lo)
+                hi_s = "+∞" if pieces[k][0] == np.inf else show(pieces[k][0])
+                problems.append(("bands", "band_gap",
+                                 f"no band holds achievements between {lo_s} and {hi_s}; add a band or set gap: lower or gap: zero"))
+                break
+    elif rule.gap == "lower":
+        step = -1 if descending else 1
+        filled = list(held)
+        for k, h in enumerate(held):
+            if h is None:
+                j = k + step
+                while 0 <= j < len(held) and held[j] is None:
+                    j += step
+                filled[k] = held[j] if 0 <= j < len(held) else None
+        held = filled
+
+    segs: list[Segment] = []
+    for (hi, closed, _), band in zip(pieces, held):
+        if segs and segs[-1].band == band:
+            segs[-1] = Segment(hi, closed, band)
+        else:
+            segs.append(Segment(hi, closed, band))
+    segs[-1] = Segment(None, False, segs[-1].band)
+    return segs, problems

@@ -1,0 +1,15 @@
+"""Schemes (考核方案): the models, their checks, and loading/dumping."""
+
+from .check import check_scheme
+from .io import dump_json, dump_yaml, load_scheme, save_scheme, scheme_from_dict, scheme_to_dict
+from .models import (
+    Bonus, Column, Commission, Component, CurveSegment, Distribution, Flag, Item,
+    LevelFactor, Quota, RatingBand, Ratings, Rollup, Scheme, Section, Total,
+)
+
+__all__ = [
+    "Bonus", "Column", "Commission", "Component", "CurveSegment", "Distribution", "Flag",
+    "Item", "LevelFactor", "Quota", "RatingBand", "Ratings", "Rollup", "Scheme", "Section",
+    "Total", "check_scheme", "dump_json", "dump_yaml", "load_scheme", "save_scheme",
+    "scheme_from_dict", "scheme_to_dict",
+]

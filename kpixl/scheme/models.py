@@ -1,0 +1,278 @@
+"""The scheme (考核方案) as pydantic models — exactly the structure of DESIGN §3, §5, §6.
+
+Declaration only: these models hold what HR wrote. Scoring lives in the rule modules
+and the engine; cross-field checks (weights summing to 1, duplicate ids…) live in
+:mod:`kpixl.scheme.check` so that every problem is reported at once with its path.
+
+No field is named ``on``, ``off``, ``yes``, ``no``, ``y`` or ``n``: YAML 1.1 loaders
+read those keys as booleans.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..rules import Rule, RuleModel
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _ident(v: str, what: str) -> str:
+    if not isinstance(v, str) or not v.isidentifier():
+        raise ValueError(
+            f"{what} {v!r} must be one word of letters, digits or _ (no spaces, dots, @ or -): "
+            "it names input columns such as new_sales.target"
+        )
+    return v
+
+
+class Column(Model):
+    """A per-person value read from a roster column: ``{column: 销量目标}``."""
+
+    column: str = Field(min_length=1)
+
+
+NA = Literal["zero", "full", "average", "exclude"]
+Period = Literal["month", "quarter", "half", "year"]
+
+
+class Item(Model):
+    """One scorecard line (考核项目).
+
+    Attributes:
+        id: Stable identifier; names the input columns (``new_sales``, ``new_sales.target``).
+        name: 考核项目 as printed.
+        points: Full marks ``P`` (分值, or 权重 × 100).
+        rule: How the score follows from the inputs (one of the eight rule types).
+        target: A number, or ``{column: …}`` read from the roster per person.
+        na: What a not-applicable item scores: zero | full | average | exclude; None
+            means the item cannot be marked not applicable.
+        na_group: Roster column grouping people for ``na: average`` (default: everyone).
+        rater: Who fills the item (informational when alone).
+        raters: Several raters and their weights (自评0.3/人力0.3/上级0.4); sum 1.
+        missing_rater: ``error`` or ``reweight``; None inherits the scheme's.
+        floor: Lowest item score (default 0; none for signed rules).
+        cap_points: Highest item score (default none).
+        source: 数据来源 (informational).
+        description: 考核内容/评分标准 as printed.
+    """
+
+    id: str
+    name: str = ""
+    points: float = Field(ge=0)
+    rule: Rule
+    target: float | Column | None = None
+    na: NA | None = None
+    na_group: str | None = None
+    rater: str | None = None
+    raters: dict[str, float] | None = None
+    missing_rater: Literal["error", "reweight"] | None = None
+    floor: float | None = None
+    cap_points: float | None = None
+    source: str | None = None
+    description: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _ident(v, "item id")
+
+    @field_validator("raters")
+    @classmethod
+    def _rater_ids(cls, v: dict | None) -> dict | None:
+        for k in v or {}:
+            _ident(k, "rater id")
+        return v
+
+    @property
+    def rule_model(self) -> RuleModel:
+        return self.rule  # type: ignore[return-value]
+
+    def item_floor(self) -> float | None:
+        """The effective lower bound of the item score."""
+        if self.floor is not None:
+            return self.floor
+        return None if self.rule_model.is_signed() else 0.0
+
+
+class Section(Model):
+    """A block of items (业务指标, 行为考核, 扣分项).
+
+    With ``weight`` the section contributes ``weight × R / full × scale``; without,
+    it contributes its raw points ``R`` (deduction or bonus sections).
+    """
+
+    id: str
+    name: str = ""
+    weight: float | None = Field(None, gt=0, le=1)
+    cap: float | None = None
+    floor: float | None = None
+    items: list[Item] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _ident(v, "section id")
+
+    @property
+    def full(self) -> float:
+        return sum(i.points for i in self.items)
+
+
+class Total(Model):
+    """Bounds and rounding of the total: clamped, then rounded once, Excel's way."""
+
+    cap: float | None = None
+    floor: float | None = None
+    round: int = Field(2, ge=0, le=9)
+
+
+class RatingBand(Model):
+    """``{name: 优秀, min: 90}``; the last band has no ``min`` and takes the rest."""
+
+    name: str = Field(min_length=1)
+    min: float | None = None
+
+
+class Quota(Model):
+    """``{name: 优秀, share: 0.05}``."""
+
+    name: str = Field(min_length=1)
+    share: float = Field(ge=0, le=1)
+
+
+class Distribution(Model):
+    """Forced distribution (强制分布): ranks by total, bands take quotas of ranks."""
+
+    group_by: str | None = None
+    tie_break: list[str] = []
+    quotas: list[Quota] = Field(min_length=1)
+
+
+class Flag(Model):
+    """A consequence by rank: ``{id: promote, name: 加薪/晋升, top: 0.05}``, or ``bottom``."""
+
+    id: str
+    name: str = ""
+    top: float | None = Field(None, gt=0, le=1)
+    bottom: float | None = Field(None, gt=0, le=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _ident(v, "flag id")
+
+
+class Ratings(Model):
+    """Either absolute ``bands`` or a forced ``distribution``; optional rank ``flags``."""
+
+    bands: list[RatingBand] | None = None
+    distribution: Distribution | None = None
+    flags: list[Flag] = []
+
+
+class CurveSegment(Model):
+    """Applies when ``total < below`` (the last segment has no ``below``).
+
+    ``factor: score`` means ``total / scale``.
+    """
+
+    below: float | None = None
+    factor: float | Literal["score"]
+
+
+class LevelFactor(Model):
+    """``{column: 职级, factors: {A1: 1.0, B1: 1.3}}``."""
+
+    column: str
+    factors: dict[str, float] = Field(min_length=1)
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _text_keys(cls, v):
+        return {str(k): f for k, f in v.items()} if isinstance(v, dict) else v
+
+
+class Commission(Model):
+    """提成: ``{rate: 0.01, amount: {column: 销售额}}``."""
+
+    rate: float = Field(ge=0)
+    amount: float | Column
+
+
+class Bonus(Model):
+    """The bonus policy (绩效奖金), DESIGN §6."""
+
+    base: float | Column
+    curve: list[CurveSegment] = [CurveSegment(factor="score")]
+    rating_factor: dict[str, float] | None = None
+    level_factor: LevelFactor | None = None
+    commission: Commission | None = None
+    budget: float | None = Field(None, gt=0)
+    round: int = Field(2, ge=0, le=9)
+
+
+class Component(Model):
+    """A roll-up component: ``{id: monthly, weight: 0.3, aggregate: mean}``."""
+
+    id: str
+    weight: float = Field(gt=0, le=1)
+    aggregate: Literal["mean", "last", "sum", "min", "max"] = "mean"
+
+
+class Rollup(Model):
+    """Period roll-up (周/月检20%, 月考核30%, 年终50%)."""
+
+    components: list[Component] = Field(min_length=1)
+
+
+class Scheme(Model):
+    """A whole appraisal scheme (考核方案)."""
+
+    id: str = Field(min_length=1, pattern=r"^[^\s\[\]:*?/\\]+$")
+    name: str
+    version: int = Field(1, ge=1)
+    period: Period = "month"
+    scale: float = Field(100, gt=0)
+    raters: dict[str, float] | None = None
+    missing_rater: Literal["error", "reweight"] = "error"
+    sections: list[Section] = Field(min_length=1)
+    total: Total = Total()
+    ratings: Ratings | None = None
+    bonus: Bonus | None = None
+    rollup: Rollup | None = None
+    description: str | None = None
+
+    @field_validator("raters")
+    @classmethod
+    def _rater_ids(cls, v: dict | None) -> dict | None:
+        for k in v or {}:
+            _ident(k, "rater id")
+        return v
+
+    # ---- navigation ------------------------------------------------------------------
+
+    def items(self) -> list[tuple[Section, Item]]:
+        return [(s, i) for s in self.sections for i in s.items]
+
+    def item(self, item_id: str) -> Item:
+        for _, i in self.items():
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def raters_of(self, item: Item) -> dict[str, float] | None:
+        """The rater weights that apply to an item, or None for a single input.
+
+        Scheme-level ``raters`` apply to ``manual`` and ``rubric`` items that name no
+        ``rater``/``raters`` of their own.
+        """
+        if item.raters:
+            return item.raters
+        if self.raters and item.rater is None and item.rule.type in ("manual", "rubric"):
+            return self.raters
+        return None
