@@ -221,13 +221,14 @@ class Component(Model):
 
     id: str
     weight: float = Field(gt=0, le=1)
-    aggregate: Literal["mean", "last", "sum", "min", "max"] = "mean"
+    aggregate: Literal["mean", "last", "sum"] = "mean"
 
 
 class Rollup(Model):
     """Period roll-up (周/月检20%, 月考核30%, 年终50%)."""
 
     components: list[Component] = Field(min_length=1)
+    round: int = Field(2, ge=0, le=9)
 
 
 class Scheme(Model):

@@ -1,0 +1,181 @@
+"""The ``kpixl`` command: thin — parse arguments, call the core, print.
+
+Problems print as a table (place, problem, value) and the command exits non-zero;
+no traceback reaches the user (set ``KPIXL_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+from .errors import FileProblem, InputError, KpixlError
+
+EXIT_PROBLEMS = 2
+EXIT_INTERNAL = 3
+
+
+# ---- printing ---------------------------------------------------------------------------
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cut(text: str, limit: int) -> str:
+    if _width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: Sequence[int] | None = None) -> str:
+    """A plain-text table that lines up Chinese (double-width) text."""
+    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    if limits:
+        cells = [[_cut(v, lim) for v, lim in zip(r, limits)] for r in cells]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def print_problems(err: InputError, stream=sys.stderr) -> None:
+    rows = [(p.where, p.employee or "", p.item or "", p.message, "" if p.value is None else repr(p.value) if isinstance(p.value, str) else p.value)
+            for p in err.problems]
+    n = len(err.problems)
+    print(f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:", file=stream)
+    print(table(["where", "employee", "item", "problem", "value"], rows, [40, 12, 16, 90, 30]), file=stream)
+
+
+# ---- commands ---------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .scheme import load_scheme
+
+    s = load_scheme(args.scheme)
+    print(f"{s.name}  (id {s.id}, version {s.version}, period {s.period}, full marks {s.scale:g})")
+    rows = []
+    for sec in s.sections:
+        weight = f"{sec.weight:.0%}" if sec.weight is not None else "points"
+        for item in sec.items:
+            raters = s.raters_of(item)
+            who = ", ".join(f"{r} {w:g}" for r, w in raters.items()) if raters else (item.rater or "")
+            target = item.target.column if hasattr(item.target, "column") else ("" if item.target is None else f"{item.target:g}")
+            rows.append((f"{sec.name or sec.id} ({weight})", item.id, item.name, f"{item.points:g}", describe_rule(item.rule), target, who))
+    print(table(["section", "item", "name", "P", "rule", "target", "raters"], rows, [22, 16, 20, 5, 60, 12, 28]))
+    if s.ratings is not None:
+        r = s.ratings
+        if r.bands:
+            print("ratings: " + "; ".join(f"{b.name} ≥{b.min:g}" if b.min is not None else b.name for b in r.bands))
+        else:
+            d = r.distribution
+            print("ratings (forced distribution" + (f" by {d.group_by}" if d.group_by else "") + "): "
+                  + "; ".join(f"{q.name} {q.share:.0%}" for q in d.quotas))
+    if s.bonus is not None:
+        b = s.bonus
+        base = b.base.column if hasattr(b.base, "column") else f"{b.base:g}"
+        curve = "; ".join((f"<{c.below:g}: " if c.below is not None else "else: ") + (f"×{c.factor:g}" if c.factor != "score" else "×score/scale") for c in b.curve)
+        print(f"bonus: base {base}; curve {curve}")
+    print("scheme OK")
+    return 0
+
+
+def describe_rule(rule) -> str:
+    """A one-line summary of a rule's parameters."""
+    params = rule.model_dump(mode="json", exclude_defaults=True)
+    params.pop("type", None)
+    text = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False, separators=(',', ':'))}" for k, v in params.items())
+    return f"{rule.type} {text}".strip()
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .engine.score import prepare
+
+    ctx = prepare(args.scheme, args.inputs, args.roster).gather()
+    if ctx.problems:
+        raise InputError(ctx.problems, "inputs")
+    results = ctx.compute()
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            results.to_csv(out, index=False, encoding="utf-8-sig")
+        else:
+            from .workbook.scored import write_workbook
+
+            write_workbook(ctx, out)
+        print(f"wrote {out}", file=sys.stderr)
+    if args.json:
+        print(results.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        print(results.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out), verify=args.verify)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpixl", description="Appraisal (考核) and bonus for customer managers, in Excel.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="validate a scheme and print it as a table")
+    c.add_argument("scheme", help="scheme file: .yaml, .json, or a workbook with a Scheme sheet")
+    c.set_defaults(run=cmd_check)
+
+    s = sub.add_parser("score", help="score an inputs table")
+    s.add_argument("scheme")
+    s.add_argument("--inputs", required=True, help="inputs table (.csv or .xlsx): employee_id + item columns")
+    s.add_argument("--roster", help="roster (.csv or .xlsx) with the columns the scheme names")
+    s.add_argument("--out", help="write the results: .xlsx (live formulas) or .csv")
+    s.add_argument("--json", action="store_true", help="print the results as JSON")
+    s.set_defaults(run=cmd_score)
+
+    d = sub.add_parser("demo", help="score the built-in demo (30 大客户经理) and write a live workbook")
+    d.add_argument("--out", default="kpixl-demo.xlsx", help="where to write the workbook (default: kpixl-demo.xlsx)")
+    d.add_argument("--verify", action="store_true", help="recalculate the workbook with LibreOffice and compare")
+    d.set_defaults(run=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kpixl`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as e:
+        print_problems(e)
+        return EXIT_PROBLEMS
+    except FileProblem as e:
+        print(f"kpixl: {e}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KpixlError as e:
+        print(f"kpixl: {e}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # the promise: never a traceback for the user
+        if os.environ.get("KPIXL_DEBUG"):
+            raise
+        print(f"kpixl: internal error ({type(e).__name__}: {e}). Run again with KPIXL_DEBUG=1 for details, "
+              "and report it with the files you used.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

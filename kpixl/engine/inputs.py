@@ -1,0 +1,213 @@
+"""The inputs table (DESIGN §3.2a): one row per person, columns named after items.
+
+=====================  ================================================================
+column                 meaning
+=====================  ================================================================
+``new_sales``          the item's primary input: actual, level, score, 是/否, or points
+``new_sales.target``   a per-person target, overriding the scheme or roster target
+``discipline.late``    a ``count`` item's counter
+``complaint@self``     one rater's input to a multi-rater item
+``new_sales.na``       TRUE when the item does not apply to this person
+``bonus_pts.reason``   the reason an ``adjust`` item requires
+``quality.score``      the score a rater enters within a band or level range
+                       (``quality.score@self`` for one rater)
+=====================  ================================================================
+
+Columns that name no item (姓名, 部门…) are carried along untouched. Every cell is
+read lazily: all problems come back together, each with its place — ``Inputs!C7`` for
+a sheet, ``inputs.csv:7 (new_sales)`` for a CSV file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FileProblem, Problem, Problems
+from ..rules import level_key
+
+ID = "employee_id"
+#: Accepted spellings of the id column.
+ID_ALIASES = ("employee_id", "工号", "员工编号")
+
+YES_WORDS = {"是", "TRUE", "1", "1.0"}
+NO_WORDS = {"否", "FALSE", "0", "0.0"}
+
+
+@dataclass
+class Table:
+    """A table read from a file or given as a DataFrame, and how to name its cells.
+
+    Attributes:
+        df: The rows, with ``employee_id`` as text.
+        name: What the table is called in messages (``inputs.csv``, ``Inputs``).
+        cell: ``cell(row_position, column) -> place`` for messages.
+    """
+
+    df: pd.DataFrame
+    name: str
+    cell: Callable[[int, str], str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def where(self, row: int, column: str) -> str:
+        return self.cell(row, column)
+
+
+def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> Table:
+    """Read an inputs or roster table from a DataFrame, CSV or xlsx file.
+
+    Args:
+        source: A DataFrame, or a path to ``.csv`` / ``.xlsx``.
+        name: How to call the table in messages when it is a DataFrame.
+        sheet: For a workbook, the sheet to read (default: the first).
+
+    Returns:
+        The :class:`Table`, with ``employee_id`` normalised to text.
+
+    Raises:
+        FileProblem: The file cannot be read.
+    """
+    if isinstance(source, Table):
+        return source
+    if isinstance(source, pd.DataFrame):
+        df = source.reset_index(drop=True).copy()
+        return _with_id(Table(df, name, lambda r, c, n=name: f"{n}[{r}].{c}"))
+    path = Path(source)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            df = pd.read_csv(path, dtype={a: str for a in ID_ALIASES}, encoding="utf-8-sig", skipinitialspace=True)
+            cell = lambda r, c, n=path.name: f"{n}:{r + 2} ({c})"  # noqa: E731 - header is line 1
+            return _with_id(Table(df, path.name, cell))
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_sheet(path, sheet)
+    except FileNotFoundError:
+        raise FileProblem(path, "reading the table", "no such file") from None
+    except (OSError, ValueError, KeyError) as e:
+        raise FileProblem(path, "reading the table", str(e)) from None
+    raise FileProblem(path, "reading the table", f"unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
+
+
+def _read_sheet(path: Path, sheet: str | None) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb[sheet] if sheet else wb.worksheets[0]
+        rows = list(ws.iter_rows(values_only=True))
+    finally:
+        wb.close()
+    if not rows:
+        raise FileProblem(path, f"reading sheet {ws.title}", "the sheet is empty")
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    keep = [i for i, h in enumerate(header) if h]
+    body = [[r[i] if i < len(r) else None for i in keep] for r in rows[1:] if any(v is not None for v in r)]
+    df = pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object)
+    letters = {header[i]: get_column_letter(i + 1) for i in keep}
+    title = ws.title
+    return _with_id(Table(df, title, lambda r, c: f"{title}!{letters.get(c, '?')}{r + 2}"))
+
+
+def _with_id(t: Table) -> Table:
+    df = t.df
+    alias = next((a for a in ID_ALIASES if a in df.columns), None)
+    if alias is None:
+        t.problems.append(Problem(t.name, "no_id_column", f"the table needs an {ID} column (or 工号)"))
+        df[ID] = [str(i + 1) for i in range(len(df))]
+    elif alias != ID:
+        df = df.rename(columns={alias: ID})
+    ids = df[ID]
+    text = ids.map(_id_text)
+    for r in np.flatnonzero(text.isna().to_numpy()):
+        t.problems.append(Problem(t.where(int(r), ID), "blank_id", "every row needs an employee_id"))
+    dup = text.duplicated(keep="first") & text.notna()
+    for r in np.flatnonzero(dup.to_numpy()):
+        t.problems.append(Problem(t.where(int(r), ID), "duplicate_id", "this employee_id appears on an earlier row", text.iloc[r], employee=text.iloc[r]))
+    df[ID] = text.fillna("").astype(str)
+    t.df = df
+    return t
+
+
+def _id_text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v).strip()
+    return s or None
+
+
+# ---- cell readers ---------------------------------------------------------------------
+
+
+def is_blank(col: pd.Series) -> np.ndarray:
+    """Empty cells: None, NaN, or whitespace-only text."""
+    if col.dtype.kind in "fiub":
+        return col.isna().to_numpy()
+    return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+                     for v in col], dtype=bool)
+
+
+def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Read a column as numbers.
+
+    Returns:
+        ``(values, bad)``: floats with NaN where blank or unreadable, and a mask of the
+        cells that hold something that is not a number (text such as 九十 or 95%,
+        a TRUE/FALSE).
+    """
+    if col.dtype.kind in "fiu":
+        return col.to_numpy(dtype=float), np.zeros(len(col), dtype=bool)
+    blank = is_blank(col)
+    out = np.full(len(col), np.nan)
+    bad = np.zeros(len(col), dtype=bool)
+    for i, v in enumerate(col.to_numpy(dtype=object)):
+        if blank[i]:
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            bad[i] = True
+        elif isinstance(v, (int, float, np.integer, np.floating)):
+            out[i] = float(v)
+        else:
+            try:
+                out[i] = float(str(v).strip().replace("\u00a0", ""))
+            except ValueError:
+                bad[i] = True
+    return out, bad
+
+
+def yes_no(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Read 是/否, 1/0, TRUE/FALSE as 1.0/0.0 (NaN when blank); mask of unreadable cells."""
+    out = np.full(len(col), np.nan)
+    bad = np.zeros(len(col), dtype=bool)
+    blank = is_blank(col)
+    for i, v in enumerate(col.to_numpy(dtype=object)):
+        if blank[i]:
+            continue
+        word = str(v).strip().upper() if not isinstance(v, (bool, np.bool_)) else str(bool(v)).upper()
+        if word in YES_WORDS:
+            out[i] = 1.0
+        elif word in NO_WORDS:
+            out[i] = 0.0
+        else:
+            bad[i] = True
+    return out, bad
+
+
+def levels(col: pd.Series) -> np.ndarray:
+    """Read levels as canonical text (1, 1.0 and "1" are all "1"); None when blank."""
+    blank = is_blank(col)
+    uniq = {v: level_key(v) for v in pd.unique(col[~blank])} if (~blank).any() else {}
+    return np.array([None if b else uniq[v] for v, b in zip(col.to_numpy(dtype=object), blank)], dtype=object)
+
+
+def parse_column(name: str) -> tuple[str, str | None, str | None]:
+    """``item.field@rater`` → ``(item, field, rater)``."""
+    base, _, rater = name.partition("@")
+    item, _, fld = base.partition(".")
+    return item, (fld or None), (rater or None)

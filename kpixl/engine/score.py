@@ -1,0 +1,363 @@
+"""``kpixl.score``: a scheme and an inputs table in, one scored row per person out.
+
+Reads every cell lazily (all problems together, each naming employee, item, column
+and place), gathers each item's inputs into :class:`~kpixl.rules.ItemData`, and runs
+the card (:mod:`.card`), the ratings (:mod:`kpixl.rating`) and the bonus
+(:mod:`kpixl.bonus`). No scoring happens here — only reading and wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import bonus as bonus_mod
+from .. import rating as rating_mod
+from ..errors import InputError, Problem
+from ..rules import ItemData
+from ..scheme.io import load_scheme
+from ..scheme.models import Column, Item, Scheme
+from . import card
+from .inputs import ID, Table, is_blank, levels, numbers, parse_column, read_table, yes_no
+
+
+@dataclass
+class Scored:
+    """What :func:`evaluate` returns: the results and every problem found."""
+
+    results: pd.DataFrame
+    problems: list[Problem]
+
+
+def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.DataFrame:
+    """Score every person of an inputs table.
+
+    Args:
+        scheme: A :class:`~kpixl.scheme.Scheme` or the path of one (YAML, JSON, xlsx).
+        inputs: The wide inputs table (DataFrame, ``.csv`` or ``.xlsx``): ``employee_id``
+            plus columns named after items (``new_sales``, ``new_sales.target``,
+            ``discipline.late``, ``complaint@self``, ``new_sales.na``, ``x.reason``).
+        roster: Optional roster (DataFrame, ``.csv`` or ``.xlsx``) with the columns the
+            scheme names (targets, bonus base, group, level…).
+
+    Returns:
+        One row per person: ``employee_id``, each item's score under its id, each
+        section's contribution under its id, ``total``, ``rating``, ``bonus`` (and a
+        ``flag.<id>`` column per rank flag).
+
+    Raises:
+        InputError: Every problem in the inputs or roster, each with its place.
+    """
+    result = evaluate(scheme, inputs, roster)
+    if result.problems:
+        raise InputError(result.problems, "inputs")
+    return result.results
+
+
+def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Scored:
+    """Like :func:`score`, but returns the problems instead of raising.
+
+    Rows with problems get NaN where their inputs were unreadable; the rest are scored.
+    """
+    return prepare(scheme, inputs, roster).run()
+
+
+def prepare(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> "_Context":
+    """Read and check all inputs without scoring (the workbook writers lay them out)."""
+    if not isinstance(scheme, Scheme):
+        scheme = load_scheme(scheme)
+    return _Context(scheme, read_table(inputs, "inputs"), read_table(roster, "roster") if roster is not None else None)
+
+
+class _Context:
+    def __init__(self, scheme: Scheme, table: Table, roster: Table | None):
+        self.scheme = scheme
+        self.table = table
+        self.df = table.df
+        self.n = len(self.df)
+        self.problems: list[Problem] = list(table.problems)
+        self.ids = self.df[ID].to_numpy(dtype=object)
+        self.roster = roster
+        self.roster_rows: np.ndarray | None = None
+        if roster is not None:
+            self.problems += roster.problems
+            pos = pd.Series(np.arange(len(roster.df)), index=roster.df[ID].to_numpy())
+            pos = pos[~pos.index.duplicated()]
+            self.roster_rows = pos.reindex(self.ids).to_numpy()
+            for r in np.flatnonzero(np.isnan(self.roster_rows)):
+                self.add(self.table.where(int(r), ID), "not_in_roster", "this employee is not in the roster",
+                         self.ids[r], employee=self.ids[r])
+
+    # ---- problems ----------------------------------------------------------------------
+
+    def add(self, where: str, code: str, message: str, value: Any = None, **ctx: Any) -> None:
+        self.problems.append(Problem(where, code, message, value, **ctx))
+
+    def cells(self, rows: np.ndarray, column: str, code: str, message, item: str | None = None,
+              values: Any = None) -> None:
+        col = self.df[column] if column in self.df.columns else None
+        for k, r in enumerate(rows):
+            r = int(r)
+            v = values[r] if values is not None else (col.iloc[r] if col is not None else None)
+            if isinstance(v, float) and np.isnan(v):
+                v = None
+            msg = message[k] if isinstance(message, list) else message
+            self.add(self.table.where(r, column), code, msg, v, employee=self.ids[r], item=item, column=column)
+
+    # ---- columns -------------------------------------------------------------------------
+
+    def person_column(self, name: str, needed_by: str) -> tuple[pd.Series, Any] | None:
+        """A roster column aligned to the inputs rows (or from the inputs themselves)."""
+        if self.roster is not None and name in self.roster.df.columns:
+            rows = self.roster_rows
+            src = self.roster.df[name]
+            ok = ~np.isnan(rows)
+            picked = src.to_numpy(dtype=object)[np.where(ok, rows, 0).astype(int)]
+            vals = pd.Series(np.where(ok, picked, None), dtype=object)
+            where = lambda r: self.roster.where(int(rows[r]), name) if ok[r] else self.table.where(r, ID)  # noqa: E731
+            return vals, where
+        if name in self.df.columns:
+            return self.df[name].reset_index(drop=True), lambda r: self.table.where(r, name)
+        self.add(self.roster.name if self.roster is not None else self.table.name, "missing_column",
+                 f"no column {name!r} (needed by {needed_by})")
+        return None
+
+    def check_columns(self) -> None:
+        items = {i.id: i for _, i in self.scheme.items()}
+        for col in self.df.columns:
+            item_id, fld, rater = parse_column(str(col))
+            item = items.get(item_id)
+            if item is None:
+                continue  # 姓名, 部门…: carried along
+            allowed = {None, "target", "na", "reason", "score"} | {c.id for c in getattr(item.rule, "counters", ())}
+            raters = self.scheme.raters_of(item) or {}
+            if fld not in allowed:
+                self.add(self.table.name, "unknown_column",
+                         f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})",
+                         item=item_id, column=col)
+            elif rater is not None and rater not in raters:
+                self.add(self.table.name, "unknown_rater",
+                         f"column {col!r}: item {item_id} has no rater {rater!r}" + (f" (raters: {', '.join(raters)})" if raters else " (it takes one input)"),
+                         item=item_id, column=col)
+
+    # ---- one item -------------------------------------------------------------------------
+
+    def item_inputs(self, si: int, ii: int, item: Item) -> card.ItemInputs:
+        rule = item.rule
+        na = self.na_mask(item)
+        target = self.targets(si, ii, item, na) if rule.needs_target() else None
+        raters = self.scheme.raters_of(item)
+        mode = item.missing_rater or self.scheme.missing_rater
+        data: dict[str | None, ItemData] = {}
+        present: dict[str | None, np.ndarray] = {}
+        for r in (list(raters) if raters else [None]):
+            col = item.id if r is None else f"{item.id}@{r}"
+            value, here = self.primary(item, col, na, required=not (raters and mode == "reweight"))
+            score_col = f"{item.id}.score" + (f"@{r}" if r else "")
+            entered = self.number_column(score_col, item, na) if score_col in self.df.columns else None
+            counters = {}
+            if rule.input_kind == "counters":
+                for c in rule.counters:
+                    cc = f"{item.id}.{c.id}"
+                    counters[c.id] = np.nan_to_num(self.number_column(cc, item, na), nan=0.0) if cc in self.df.columns else np.zeros(self.n)
+            d = ItemData(points=item.points, value=value, target=target, counters=counters, score=entered)
+            if rule.uses_achievement:
+                d.x = rule.achievement(value.astype(float), target)
+            data[r], present[r] = d, here
+            self.rule_issues(item, d, col, score_col, na)
+        if raters and mode == "reweight":
+            anyone = np.any(np.vstack([present[r] for r in raters]), axis=0)
+            missing = ~anyone & ~na
+            self.cells(np.flatnonzero(missing), f"{item.id}@{next(iter(raters))}", "no_rater",
+                       f"no rater scored {item.name or item.id} (raters: {', '.join(raters)})", item=item.id)
+        group = None
+        if item.na == "average" and item.na_group:
+            got = self.person_column(item.na_group, f"{item.id}.na_group")
+            group = got[0].astype(str).to_numpy() if got else None
+        if rule.type == "adjust":
+            self.reasons(item, data[None].value, na)
+        return card.ItemInputs(data, present, na, group)
+
+    def primary(self, item: Item, col: str, na: np.ndarray, required: bool) -> tuple[np.ndarray, np.ndarray]:
+        rule = item.rule
+        if rule.input_kind == "counters":
+            return np.zeros(self.n), np.ones(self.n, dtype=bool)
+        if col not in self.df.columns:
+            if required and not rule.blank_ok and not na.all():
+                self.add(self.table.name, "missing_column", f"no column {col!r}: the input of {item.name or item.id}",
+                         item=item.id, column=col)
+            empty = np.full(self.n, np.nan) if rule.input_kind != "level" else np.full(self.n, None, dtype=object)
+            return empty, np.zeros(self.n, dtype=bool)
+        series = self.df[col]
+        blank = is_blank(series)
+        if rule.input_kind == "level":
+            value = levels(series)
+        elif rule.input_kind == "yesno":
+            value, bad = yes_no(series)
+            self.cells(np.flatnonzero(bad & ~na), col, "not_yes_no", "must be 是 or 否 (or 1/0, TRUE/FALSE)", item=item.id)
+        else:
+            value, bad = numbers(series)
+            self.cells(np.flatnonzero(bad & ~na), col, "not_a_number",
+                       "must be a number (type 0.95 or 95 as a number, not text)", item=item.id)
+        if required and not rule.blank_ok:
+            self.cells(np.flatnonzero(blank & ~na), col, "missing", f"no input for {item.name or item.id}", item=item.id)
+        return value, ~blank
+
+    def number_column(self, col: str, item: Item, na: np.ndarray) -> np.ndarray:
+        value, bad = numbers(self.df[col])
+        self.cells(np.flatnonzero(bad & ~na), col, "not_a_number", "must be a number", item=item.id)
+        return value
+
+    def na_mask(self, item: Item) -> np.ndarray:
+        col = f"{item.id}.na"
+        if col not in self.df.columns:
+            return np.zeros(self.n, dtype=bool)
+        flag, bad = yes_no(self.df[col])
+        self.cells(np.flatnonzero(bad), col, "not_yes_no", "must be 是/否 or TRUE/FALSE", item=item.id)
+        na = flag == 1.0
+        if item.na is None:
+            self.cells(np.flatnonzero(na), col, "na_not_allowed",
+                       f"{item.name or item.id} cannot be marked not applicable: the scheme gives it no na policy", item=item.id)
+            na = np.zeros(self.n, dtype=bool)
+        return na
+
+    def targets(self, si: int, ii: int, item: Item, na: np.ndarray) -> np.ndarray:
+        t = np.full(self.n, np.nan)
+        where = [None] * self.n
+        path = f"sections[{si}].items[{ii}].target"
+        if isinstance(item.target, (int, float)):
+            t[:] = float(item.target)
+            where = [path] * self.n
+        elif isinstance(item.target, Column):
+            got = self.person_column(item.target.column, path)
+            if got is not None:
+                vals, wf = got
+                t, bad = numbers(vals)
+                where = [wf(r) for r in range(self.n)] if (bad.any() or np.isnan(t).any() or (t <= 0).any()) else where
+                for r in np.flatnonzero(bad & ~na):
+                    self.add(where[r], "not_a_number", f"the target of {item.name or item.id} must be a number",
+                             vals.iloc[r], employee=self.ids[r], item=item.id, column=item.target.column)
+        col = f"{item.id}.target"
+        if col in self.df.columns:
+            own, bad = numbers(self.df[col])
+            self.cells(np.flatnonzero(bad & ~na), col, "not_a_number", "the target must be a number", item=item.id)
+            given = ~np.isnan(own)
+            t = np.where(given, own, t)
+            where = [self.table.where(r, col) if given[r] else where[r] for r in range(self.n)]
+        for r in np.flatnonzero(np.isnan(t) & ~na):
+            self.add(where[r] or self.table.where(int(r), col), "missing_target",
+                     f"no target for {item.name or item.id} (give {col}, or a target in the scheme or roster)",
+                     employee=self.ids[r], item=item.id, column=col)
+        for r in np.flatnonzero((t <= 0) & ~na):
+            self.add(where[r] or self.table.where(int(r), col), "zero_target",
+                     f"the target of {item.name or item.id} must be above 0", t[r], employee=self.ids[r], item=item.id, column=col)
+        return t
+
+    def rule_issues(self, item: Item, d: ItemData, col: str, score_col: str, na: np.ndarray) -> None:
+        for issue in item.rule.check(d):
+            keep = ~na[issue.rows]
+            rows = issue.rows[keep]
+            msgs = [m for m, k in zip(issue.messages, keep) if k]
+            column = {"value": col, "score": score_col, "target": f"{item.id}.target"}.get(issue.field, f"{item.id}.{issue.field}")
+            values = d.value if issue.field == "value" else None
+            self.cells(rows, column, issue.code, msgs, item=item.id, values=values)
+
+    def reasons(self, item: Item, value: np.ndarray, na: np.ndarray) -> None:
+        col = f"{item.id}.reason"
+        has = ~is_blank(self.df[col]) if col in self.df.columns else np.zeros(self.n, dtype=bool)
+        need = (np.nan_to_num(value.astype(float)) != 0) & ~has & ~na
+        self.cells(np.flatnonzero(need), col, "missing_reason",
+                   f"{item.name or item.id}: points added or taken need a reason", item=item.id,
+                   values=np.full(self.n, None, dtype=object))
+
+    # ---- the run ----------------------------------------------------------------------------
+
+    def gather(self) -> "_Context":
+        """Read and check every input the scheme needs; keep them for :meth:`compute`."""
+        s = self.scheme
+        self.check_columns()
+        self.items_in = {item.id: self.item_inputs(si, ii, item)
+                         for si, sec in enumerate(s.sections) for ii, item in enumerate(sec.items)}
+        self.group = self.order = None
+        dist = s.ratings.distribution if s.ratings is not None else None
+        if dist is not None:
+            if dist.group_by:
+                got = self.person_column(dist.group_by, "ratings.distribution.group_by")
+                self.group = got[0].astype(str).to_numpy() if got else None
+            frame = pd.DataFrame({ID: self.ids})
+            for c in dist.tie_break:
+                got = self.person_column(c, "ratings.distribution.tie_break")
+                frame[c] = got[0].to_numpy() if got else None
+            self.order = rating_mod.tie_order(frame, dist.tie_break, ID)
+        elif s.ratings is not None and s.ratings.flags:
+            self.order = rating_mod.tie_order(pd.DataFrame({ID: self.ids}), [], ID)
+        b = s.bonus
+        self.base = self.level = self.amount = None
+        if b is not None:
+            self.base = self.person_values(b.base, "bonus.base")
+            if b.level_factor is not None:
+                got = self.person_column(b.level_factor.column, "bonus.level_factor")
+                self.level = got[0].to_numpy(dtype=object) if got else None
+            if b.commission is not None:
+                self.amount = self.person_values(b.commission.amount, "bonus.commission.amount")
+            for row, column, code, message in bonus_mod.bonus_problems(b, base=self.base, level=self.level,
+                                                                       commission_amount=self.amount):
+                self.add(self.where_person(row, column), code, message, employee=self.ids[row], column=column)
+        return self
+
+    def compute(self) -> pd.DataFrame:
+        """Score everyone from the gathered inputs."""
+        s = self.scheme
+        out: dict[str, Any] = {ID: self.ids}
+        section_values = []
+        for sec in s.sections:
+            scores, excluded = [], []
+            for item in sec.items:
+                val, exc = card.item_score(s, item, self.items_in[item.id])
+                out[item.id] = val
+                scores.append(val)
+                excluded.append(exc)
+            section_values.append(card.section_score(s, sec, scores, excluded))
+            out[sec.id] = section_values[-1]
+        total = card.total_score(s, section_values)
+        out["total"] = total
+        rating, flags = (np.full(self.n, None, dtype=object), {})
+        if s.ratings is not None:
+            rating, flags = rating_mod.rate(s.ratings, total, group=self.group, order=self.order)
+        out["rating"] = rating
+        out["bonus"] = np.full(self.n, np.nan)
+        if s.bonus is not None:
+            _, out["bonus"] = bonus_mod.bonus_amounts(
+                s.bonus, total, s.scale, np.nan_to_num(self.base, nan=0.0),
+                rating=rating if s.ratings is not None else None, level=self.level,
+                commission_amount=None if self.amount is None else np.nan_to_num(self.amount, nan=0.0))
+        for fid, vals in flags.items():
+            out[f"flag.{fid}"] = vals
+        return pd.DataFrame(out)
+
+    def run(self) -> Scored:
+        self.gather()
+        return Scored(self.compute(), self.problems)
+
+    def person_values(self, spec: float | Column, needed_by: str) -> np.ndarray:
+        if not isinstance(spec, Column):
+            return np.full(self.n, float(spec))
+        got = self.person_column(spec.column, needed_by)
+        if got is None:
+            return np.full(self.n, np.nan)
+        vals, where = got
+        out, bad = numbers(vals)
+        for r in np.flatnonzero(bad | np.isnan(out)):
+            self.add(where(int(r)), "not_a_number" if bad[r] else "missing",
+                     f"{spec.column} must be a number (needed by {needed_by})", vals.iloc[r] if bad[r] else None,
+                     employee=self.ids[r], column=spec.column)
+        return out
+
+    def where_person(self, row: int, column: str) -> str:
+        if self.roster is not None and column in self.roster.df.columns and not np.isnan(self.roster_rows[row]):
+            return self.roster.where(int(self.roster_rows[row]), column)
+        return self.table.where(row, column)

@@ -1,0 +1,1 @@
+"""Workbooks: the Scheme sheet, the live results sheet, templates (openpyxl)."""

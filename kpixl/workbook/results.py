@@ -1,0 +1,301 @@
+"""The live results sheet: one row per person, inputs as values, every result a formula.
+
+Row 1 holds the column keys: inputs keep the names of the inputs table (``new_sales``,
+``new_sales.target``), so the input part of the sheet is itself a valid inputs table;
+item and section scores are ``score:<id>`` (:func:`result_key`), then ``total``,
+``rating``, ``bonus`` as in :func:`kpixl.score`'s result; row 2 holds the Chinese labels people read; people
+start on row 3. Every computed cell is a native formula built by the same builders as
+the engine (rules, :mod:`kpixl.engine.card`, :mod:`kpixl.rating`, :mod:`kpixl.bonus`):
+finance can change a target, a level, a base amount or the budget and watch every
+score, rating and bonus recalculate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import bonus as bonus_mod
+from .. import rating as rating_mod
+from ..engine import card
+from ..engine.inputs import ID
+from ..rules import ItemRefs
+from ..scheme.models import Column as ColumnSpec
+from ..scheme.models import Scheme
+
+FIRST = 3  # first person row
+FONT = "Microsoft YaHei"
+_INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+_RESULT_FILL = PatternFill("solid", fgColor="E2EFDA")
+_THIN = Side(style="thin", color="BFBFBF")
+PASS_THROUGH = ("姓名", "name", "部门", "department", "岗位", "position", "经理", "manager")
+
+
+@dataclass
+class Col:
+    """One column of the sheet: a key, a label, and either values or a formula per row."""
+
+    key: str
+    label: str
+    values: Any = None  # a sequence, one per person
+    formula: Callable[[int], str] | None = None
+    fmt: str | None = None
+    is_input: bool = False
+    letter: str = ""
+
+    def ref(self, row: int) -> str:
+        return f"{self.letter}{row}"
+
+
+@dataclass
+class Layout:
+    """Where everything is: column key → :class:`Col`, and the person rows."""
+
+    cols: dict[str, Col] = field(default_factory=dict)
+    first: int = FIRST
+    last: int = FIRST
+
+    def add(self, col: Col) -> Col:
+        if col.key in self.cols:
+            raise ValueError(f"column key {col.key!r} is laid out twice")
+        col.letter = get_column_letter(len(self.cols) + 1)
+        self.cols[col.key] = col
+        return col
+
+    def ref(self, key: str, row: int) -> str:
+        return self.cols[key].ref(row)
+
+    def range(self, key: str) -> str:
+        c = self.cols[key].letter
+        return f"${c}${self.first}:${c}${self.last}"
+
+
+def result_key(column: str, scheme: Scheme) -> str:
+    """The sheet key of a :func:`kpixl.score` result column (items and sections → ``score:<id>``)."""
+    ids = {sec.id for sec in scheme.sections} | {i.id for _, i in scheme.items()}
+    return f"score:{column}" if column in ids else column
+
+
+def _cell_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _level_cell(v: Any) -> Any:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except ValueError:
+        return v
+    return int(f) if f.is_integer() else f
+
+
+def _yes_no_cell(v: float) -> Any:
+    return None if np.isnan(v) else ("是" if v == 1.0 else "否")
+
+
+def layout_results(ctx) -> Layout:
+    """Plan the columns for a gathered engine context (:func:`kpixl.engine.score.prepare`)."""
+    s: Scheme = ctx.scheme
+    n = ctx.n
+    lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
+    lay.add(Col(ID, "工号", list(ctx.ids)))
+    for name in PASS_THROUGH:
+        got = _person(ctx, name)
+        if got is not None:
+            lay.add(Col(f"roster.{name}", name, got))
+
+    # ---- inputs -------------------------------------------------------------------------
+    for _, item in s.items():
+        data = ctx.items_in[item.id]
+        rule = item.rule
+        raters = s.raters_of(item) or {None: 1.0}
+        label = item.name or item.id
+        for r in raters:
+            d = data.data[r]
+            suffix = f"@{r}" if r else ""
+            rlabel = f"{label}·{r}" if r else label
+            if rule.input_kind == "number":
+                lay.add(Col(f"{item.id}{suffix}", rlabel, [_cell_value(v) for v in d.value], is_input=True))
+            elif rule.input_kind == "level":
+                lay.add(Col(f"{item.id}{suffix}", rlabel + "(等级)", [_level_cell(v) for v in d.value], is_input=True))
+            elif rule.input_kind == "yesno":
+                lay.add(Col(f"{item.id}{suffix}", rlabel + "(是/否)", [_yes_no_cell(v) for v in d.value], is_input=True))
+            if _has_ranges(rule):
+                vals = d.score if d.score is not None else np.full(n, np.nan)
+                lay.add(Col(f"{item.id}.score{suffix}", rlabel + "·评分", [_cell_value(v) for v in vals], is_input=True))
+        first = data.data[next(iter(raters))]
+        if rule.needs_target():
+            lay.add(Col(f"{item.id}.target", label + "·目标", [_cell_value(v) for v in first.target], is_input=True))
+        if rule.input_kind == "counters":
+            for c in rule.counters:
+                lay.add(Col(f"{item.id}.{c.id}", f"{label}·{c.name or c.id}(次)",
+                            [_cell_value(v) for v in first.counters[c.id]], is_input=True))
+        if item.na is not None:
+            lay.add(Col(f"{item.id}.na", label + "·不适用", [bool(v) for v in data.na], is_input=True))
+            if item.na == "average" and item.na_group:
+                lay.add(Col(f"{item.id}.na_group", label + "·分组", list(data.group) if data.group is not None else [None] * n))
+        if rule.type == "adjust":
+            col = f"{item.id}.reason"
+            vals = ctx.df[col].tolist() if col in ctx.df.columns else [None] * n
+            lay.add(Col(col, label + "·原因", [_cell_value(v) for v in vals], is_input=True))
+
+    # ---- item scores, sections, total ----------------------------------------------------
+    for sec in s.sections:
+        for item in sec.items:
+            _item_columns(lay, s, item)
+        keys = [f"score:{item.id}" for item in sec.items]
+        na_keys = [f"{i.id}.na" if i.na is not None else None for i in sec.items]
+        lay.add(Col(f"score:{sec.id}", sec.name or sec.id, fmt="0.00", formula=lambda row, sec=sec, keys=keys, na_keys=na_keys:
+                    card.section_formula(s, sec, [lay.ref(k, row) for k in keys],
+                                         [lay.ref(k, row) if k else None for k in na_keys])))
+    lay.add(Col("total", "总分", fmt="0.00", formula=lambda row: card.total_formula(
+        s, [lay.ref(f"score:{sec.id}", row) for sec in s.sections])))
+
+    # ---- ratings and bonus ------------------------------------------------------------------
+    if s.ratings is not None:
+        _rating_columns(lay, s, ctx)
+    if s.bonus is not None:
+        _bonus_columns(lay, s, ctx)
+    return lay
+
+
+def _has_ranges(rule) -> bool:
+    if rule.type == "tiers":
+        return any(isinstance(b.points, tuple) for b in rule.bands)
+    if rule.type == "rubric":
+        return any(isinstance(p, tuple) for p in rule.levels.values())
+    return False
+
+
+def _person(ctx, name: str):
+    if ctx.roster is not None and name in ctx.roster.df.columns or name in ctx.df.columns:
+        got = ctx.person_column(name, "results")
+        return [_cell_value(v) for v in got[0]] if got else None
+    return None
+
+
+def _item_columns(lay: Layout, s: Scheme, item) -> None:
+    raters = s.raters_of(item) or {None: 1.0}
+
+    def refs(row: int) -> card.ItemCells:
+        out = {}
+        for r in raters:
+            sfx = f"@{r}" if r else ""
+            out[r] = ItemRefs(
+                points=item.points,
+                primary=lay.ref(f"{item.id}{sfx}", row) if f"{item.id}{sfx}" in lay.cols else None,
+                target=lay.ref(f"{item.id}.target", row) if f"{item.id}.target" in lay.cols else None,
+                counters={c.id: lay.ref(f"{item.id}.{c.id}", row) for c in getattr(item.rule, "counters", ())},
+                score=lay.ref(f"{item.id}.score{sfx}", row) if f"{item.id}.score{sfx}" in lay.cols else None,
+            )
+        na = lay.ref(f"{item.id}.na", row) if f"{item.id}.na" in lay.cols else None
+        return card.ItemCells(out, na)
+
+    label = item.name or item.id
+    if item.na == "average":
+        raw = lay.add(Col(f"score:{item.id}.raw", label + "·得分(原始)", fmt="0.00",
+                          formula=lambda row: card.item_formula(s, item, refs(row))))
+        grp = f"{item.id}.na_group" if f"{item.id}.na_group" in lay.cols else None
+        lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row: card.na_average_formula(
+            raw.ref(row), lay.ref(f"{item.id}.na", row), lay.range(raw.key), lay.range(f"{item.id}.na"),
+            lay.ref(grp, row) if grp else None, lay.range(grp) if grp else None)))
+    else:
+        lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row: card.item_formula(s, item, refs(row))))
+
+
+def _rating_columns(lay: Layout, s: Scheme, ctx) -> None:
+    r = s.ratings
+    dist = r.distribution
+    grp = None
+    if dist is not None and dist.group_by:
+        grp = lay.add(Col("rating.group", dist.group_by, [_cell_value(v) for v in ctx.group] if ctx.group is not None else [None] * ctx.n))
+    if dist is not None or r.flags:
+        lay.add(Col("rating.order", "并列次序", [int(v) for v in ctx.order]))
+        n_expr = (lambda row: f"COUNTIF({lay.range(grp.key)},{grp.ref(row)})") if grp else (lambda row: f"COUNT({lay.range('total')})")
+        lay.add(Col("rank", "名次", formula=lambda row: rating_mod.rank_formula(
+            lay.ref("total", row), lay.range("total"),
+            grp.ref(row) if grp else None, lay.range(grp.key) if grp else None,
+            lay.ref("rating.order", row), lay.range("rating.order"))))
+    if dist is not None:
+        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.distribution_formula(
+            dist, lay.ref("rank", row), n_expr(row))))
+    else:
+        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.bands_formula(r.bands, lay.ref("total", row))))
+    for f in r.flags:
+        lay.add(Col(f"flag.{f.id}", f.name or f.id, formula=lambda row, f=f: rating_mod.flag_formula(
+            f, lay.ref("rank", row), n_expr(row))))
+
+
+def _bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
+    b = s.bonus
+    lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
+                [_cell_value(v) for v in ctx.base], fmt="#,##0.00", is_input=True))
+    if b.level_factor is not None:
+        lay.add(Col("bonus.level", b.level_factor.column, [_cell_value(v) for v in ctx.level] if ctx.level is not None else None))
+    if b.commission is not None:
+        lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec) else "提成基数",
+                    [_cell_value(v) for v in ctx.amount], fmt="#,##0.00", is_input=True))
+    lay.add(Col("bonus.perf", "绩效奖金(未调整)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
+        b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
+        rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
+        level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
+    lay.add(Col("bonus", "当月绩效奖金", fmt="#,##0.00", formula=lambda row: bonus_mod.bonus_formula(
+        b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
+        commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
+
+
+def write_results(ctx, ws: Worksheet) -> Layout:
+    """Write the live results sheet for a gathered engine context into ``ws``.
+
+    Args:
+        ctx: What :func:`kpixl.engine.score.prepare` returned, after ``gather()``.
+        ws: An empty openpyxl worksheet.
+
+    Returns:
+        The :class:`Layout` (column key → letter), for readers and tests.
+    """
+    lay = layout_results(ctx)
+    head = Font(name=FONT, bold=True, size=10)
+    body = Font(name=FONT, size=10)
+    key_font = Font(name=FONT, size=8, color="808080")
+    for col in lay.cols.values():
+        c = col.letter
+        ws[f"{c}1"] = col.key
+        ws[f"{c}1"].font = key_font
+        cell = ws[f"{c}2"]
+        cell.value = col.label
+        cell.font = head
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(bottom=_THIN)
+        ws.column_dimensions[c].width = max(8.0, min(18.0, 2.2 * len(col.label) + 2))
+        for k in range(ctx.n):
+            row = FIRST + k
+            target = ws.cell(row=row, column=ws[f"{c}1"].column)
+            target.value = ("=" + col.formula(row)) if col.formula else _cell_value(col.values[k])
+            target.font = body
+            if col.fmt:
+                target.number_format = col.fmt
+            if col.is_input:
+                target.fill = _INPUT_FILL
+            elif col.formula:
+                target.fill = _RESULT_FILL
+    ws.freeze_panes = "B3"
+    ws.row_dimensions[2].height = 30
+    return lay

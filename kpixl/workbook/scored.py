@@ -1,0 +1,127 @@
+"""A scored workbook: the live results, a summary, the scheme and the roster.
+
+What ``kpixl score --out x.xlsx`` and ``kpixl demo`` write. The file is written to a
+temporary name beside the target and then moved into place, so a crash never leaves
+half a workbook where the old one was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from ..errors import FileProblem
+from .results import FONT, Layout, write_results
+
+RESULTS = "Results"
+SUMMARY = "Summary"
+
+
+def write_workbook(ctx, path: str | Path) -> Layout:
+    """Write the scored workbook for a gathered engine context.
+
+    Args:
+        ctx: :func:`kpixl.engine.score.prepare` after ``gather()``.
+        path: The ``.xlsx`` to write (replaced atomically).
+
+    Returns:
+        The layout of the results sheet.
+    """
+    path = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = RESULTS
+    lay = write_results(ctx, ws)
+    _summary(wb.create_sheet(SUMMARY, 0), ctx, lay)
+    try:
+        from .scheme_sheet import write_scheme_sheet
+
+        write_scheme_sheet(ctx.scheme, wb)
+    except ImportError:  # pragma: no cover - the scheme sheet module ships with the package
+        pass
+    if ctx.roster is not None:
+        _table_sheet(wb, "Roster", ctx.roster.df)
+    save_atomically(wb, path)
+    return lay
+
+
+def _summary(ws, ctx, lay: Layout) -> None:
+    s = ctx.scheme
+    bold = Font(name=FONT, bold=True, size=11)
+    body = Font(name=FONT, size=10)
+    ws["A1"] = s.name
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    ws["A2"] = f"方案 {s.id} · 版本 {s.version} · 人数 {ctx.n}"
+    ws["A2"].font = body
+    rows = [("人数", f"=COUNTA({lay.range('employee_id')})", "0"),
+            ("平均分", f"=ROUND(AVERAGE({lay.range('total')}),2)", "0.00"),
+            ("最高分", f"=MAX({lay.range('total')})", "0.00"),
+            ("最低分", f"=MIN({lay.range('total')})", "0.00")]
+    if "bonus" in lay.cols:
+        rows.append(("绩效奖金合计", f"=SUM({lay.range('bonus')})", "#,##0.00"))
+    r = 4
+    for label, formula, fmt in rows:
+        ws.cell(r, 1, label).font = bold
+        c = ws.cell(r, 2, _qualify(formula, lay))
+        c.number_format = fmt
+        c.font = body
+        r += 1
+    if s.ratings is not None:
+        r += 1
+        ws.cell(r, 1, "考核等级").font = bold
+        ws.cell(r, 2, "人数").font = bold
+        names = [b.name for b in s.ratings.bands] if s.ratings.bands else [q.name for q in s.ratings.distribution.quotas]
+        for name in names:
+            r += 1
+            ws.cell(r, 1, name).font = body
+            ws.cell(r, 2, f'=COUNTIF({RESULTS}!{lay.range("rating")},"{name}")').font = body
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 16
+
+
+def _qualify(formula: str, lay: Layout) -> str:
+    for key in ("employee_id", "total", "bonus"):
+        if key in lay.cols:
+            formula = formula.replace(f"({lay.range(key)})", f"({RESULTS}!{lay.range(key)})")
+    return formula
+
+
+def _table_sheet(wb: Workbook, title: str, df) -> None:
+    ws = wb.create_sheet(title)
+    cols = [str(c) for c in df.columns]
+    ws.append(cols)
+    for row in df.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
+    for cell in ws[1]:
+        cell.font = Font(name=FONT, bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+    if len(df):
+        from openpyxl.utils import get_column_letter
+
+        ref = f"A1:{get_column_letter(len(cols))}{len(df) + 1}"
+        tab = Table(displayName=f"tbl{title}", ref=ref)
+        tab.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(tab)
+
+
+def save_atomically(wb: Workbook, path: Path) -> None:
+    """Save to a temporary file in the same folder, then replace ``path`` in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except PermissionError:
+        os.unlink(tmp)
+        raise FileProblem(path, "saving the workbook", "the file is open or locked in another program; close it and try again") from None
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise FileProblem(path, "saving the workbook", e.strerror or str(e)) from None
