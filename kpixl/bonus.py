@@ -6,7 +6,9 @@ One rule, two renderings, with the same operations in the same order::
     bonus = ROUND(perf × budget factor + commission rate × amount, round)
 
 Multiplication is left to right in both (``B5*IF(…)*IF(…)*INDEX(…)``), so the
-Python value and the spreadsheet value are the same double before rounding.
+Python value and the spreadsheet value are the same double before rounding; the
+rounding is on the decimal value (:func:`kpixl.xlmath.round_decimal`, written
+``ROUND(ROUND(x,9),round)``), so a half cent is decided as Excel decides it.
 
 * ``curve``: the first segment with ``total < below`` gives the factor (the last has
   no ``below``); ``factor: score`` is ``total / scale``. Seed 客服经理: 总分低于60分者
@@ -102,7 +104,7 @@ def _text(v: Any) -> str | None:
     if isinstance(v, (bool, np.bool_)):
         return "TRUE" if v else "FALSE"
     if isinstance(v, (int, float, np.integer, np.floating)):
-        return xlmath.num(v)
+        return xlmath.num(float(f"{float(v):.15g}"))  # a cell shows 15 significant digits
     return str(v)
 
 
@@ -251,8 +253,8 @@ def bonus_amounts(bonus: Bonus, total: Any, scale: float, base: Any = None, rati
     """
     found = bonus_problems(bonus, base, level, commission_amount, total)
     if found:
-        raise InputError([Problem(f"inputs row {p.row + 1}" if p.row >= 0 else "inputs", p.code, p.message,
-                                  column=p.column) for p in found], "bonus inputs")
+        raise InputError([Problem(f"inputs row {p.row + 1}, {p.column}" if p.row >= 0 else "inputs",
+                                  p.code, p.message, column=p.column) for p in found], "bonus inputs")
     t = np.asarray(list(total), dtype=float)
     perf = _per_person(bonus.base, base, len(t)) * curve_factor(bonus.curve, t, scale)
     if bonus.rating_factor:
@@ -263,7 +265,7 @@ def bonus_amounts(bonus: Bonus, total: Any, scale: float, base: Any = None, rati
     if bonus.commission is not None:
         c = bonus.commission
         pay = pay + c.rate * _per_person(c.amount, commission_amount, len(t))
-    return perf, np.asarray(xlmath.excel_round(pay, bonus.round), dtype=float)
+    return perf, np.asarray(xlmath.round_decimal(pay, bonus.round), dtype=float)
 
 
 def _product(terms: Sequence[str]) -> str:
@@ -312,7 +314,8 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
         commission_ref: The commission amount's cell; None writes a fixed amount.
 
     Returns:
-        E.g. ``ROUND(J5*MIN(1,50000/MAX(50000,SUM($J$5:$J$40)))+0.01*K5,2)``.
+        E.g. ``ROUND(ROUND(J5*MIN(1,50000/MAX(50000,SUM($J$5:$J$40)))+0.01*K5,9),2)``
+        (:func:`kpixl.xlmath.round_formula`: rounded on the decimal value).
     """
     pay = perf_ref
     if bonus.budget is not None:
@@ -325,4 +328,4 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
                 raise ValueError(f"the commission amount is the column {c.amount.column}: give its cell")
             commission_ref = xlmath.num(c.amount)
         pay = f"{pay}+{xlmath.num(c.rate)}*{xlmath.wrap(commission_ref)}"
-    return f"ROUND({pay},{bonus.round})"
+    return xlmath.round_formula(pay, bonus.round)

@@ -39,10 +39,10 @@ def _cut(text: str, limit: int) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: Sequence[int] | None = None) -> str:
-    """A plain-text table that lines up Chinese (double-width) text."""
+    """A plain-text table that lines up Chinese (double-width) text; a limit of 0 never cuts."""
     cells = [[("" if v is None else str(v)) for v in r] for r in rows]
     if limits:
-        cells = [[_cut(v, lim) for v, lim in zip(r, limits)] for r in cells]
+        cells = [[_cut(v, lim) if lim else v for v, lim in zip(r, limits)] for r in cells]
     widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
@@ -56,7 +56,8 @@ def print_problems(err: InputError, stream=sys.stderr) -> None:
             for p in err.problems]
     n = len(err.problems)
     print(f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:", file=stream)
-    print(table(["where", "employee", "item", "problem", "value"], rows, [40, 12, 16, 90, 30]), file=stream)
+    # Only the value found is shortened: a place or a message cut short cannot be acted on.
+    print(table(["where", "employee", "item", "problem", "value"], rows, [0, 0, 0, 0, 30]), file=stream)
 
 
 # ---- commands ---------------------------------------------------------------------------
@@ -104,14 +105,18 @@ def describe_rule(rule) -> str:
 def cmd_score(args: argparse.Namespace) -> int:
     from .engine.score import prepare
 
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise FileProblem(out, "choosing the output", "--out must end in .xlsx (live formulas) or .csv")
     ctx = prepare(args.scheme, args.inputs, args.roster).gather()
     if ctx.problems:
         raise InputError(ctx.problems, "inputs")
     results = ctx.compute()
-    if args.out:
-        out = Path(args.out)
+    if out is not None:
         if out.suffix.lower() == ".csv":
-            results.to_csv(out, index=False, encoding="utf-8-sig")
+            from .workbook.scored import replace_atomically
+
+            replace_atomically(out, lambda tmp: results.to_csv(tmp, index=False, encoding="utf-8-sig"), "writing the results")
         else:
             from .workbook.scored import write_workbook
 
@@ -169,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kpixl score … | head`: the reader left; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as e:  # the promise: never a traceback for the user
         if os.environ.get("KPIXL_DEBUG"):
             raise

@@ -50,7 +50,15 @@ class Problem:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
+    """A found value as the message shows it: text in double quotes, 12.0 as 12."""
+    if isinstance(value, str):
+        text = f'"{value}"'
+    elif type(value).__name__ in ("bool", "bool_"):
+        text = "TRUE" if value else "FALSE"  # as the spreadsheet shows it
+    elif isinstance(value, float) or type(value).__name__ in ("float64", "float32"):
+        text = f"{float(value):.15g}"
+    else:
+        text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

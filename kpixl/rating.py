@@ -14,7 +14,10 @@ Every person then has a distinct rank, so quotas always add up to the group size
 
 Band ``k`` (best first) takes ranks ``ROUND(n·C[k-1])+1 … ROUND(n·C[k])``, ``n`` the
 group size and ``C`` the cumulative share — summed as decimals, so 0.1 + 0.2 is 0.3
-and never 0.30000000000000004 — with ROUND half away from zero.
+and never 0.30000000000000004 — with ROUND half away from zero on the decimal value
+of ``n·C`` (:func:`kpixl.xlmath.round_decimal`, written ``ROUND(ROUND(n*C,9),0)``):
+25 × 0.58 is 14.499999999999998 in binary, and LibreOffice's ``ROUND(…,0)`` alone
+would give 14 where the quota means 15.
 
 Totals are compared as they are (they are already rounded once, DESIGN §3.3). Group
 labels compare as a spreadsheet compares them: text without regard to case, a
@@ -255,8 +258,9 @@ def cumulative_shares(distribution: Distribution) -> list[float]:
         acc += Decimal(repr(float(q.share)))
         out.append(float(acc))
     if abs(out[-1] - 1) > _TOL:
-        parts = "/".join(xlmath.num(q.share * 100) for q in distribution.quotas)
-        raise ValueError(f"quotas {parts} sum to {xlmath.num(float(acc) * 100)}%, not 100%")
+        pct = lambda d: xlmath.num(float(d * 100))  # noqa: E731 - decimal percents: 7, not 7.000000000000001
+        parts = "/".join(pct(Decimal(repr(float(q.share)))) for q in distribution.quotas)
+        raise ValueError(f"quotas {parts} sum to {pct(acc)}%, not 100%")
     out[-1] = 1.0
     return out
 
@@ -285,7 +289,7 @@ def _bands_by_rank(distribution: Distribution, r: np.ndarray, n: np.ndarray) -> 
     out = np.full(len(r), None, dtype=object)
     for size in np.unique(n):
         here = n == size
-        bounds = xlmath.excel_round(float(size) * cum, 0)  # the formula's ROUND(n*C,0)
+        bounds = xlmath.round_decimal(float(size) * cum, 0)  # the formula's ROUND(ROUND(n*C,9),0)
         out[here] = names[np.searchsorted(bounds, r[here], side="left")]
     return out
 
@@ -299,7 +303,7 @@ def distribution_formula(distribution: Distribution, rank_ref: str, n_expr: str)
         n_expr: The group size, e.g. from :func:`group_size_formula` or a cell.
 
     Returns:
-        ``IF(J5<=ROUND(n*0.05,0),"优秀",IF(J5<=ROUND(n*0.25,0),"良好",…"不合格"))``.
+        ``IF(J5<=ROUND(ROUND(n*0.05,9),0),"优秀",IF(J5<=ROUND(ROUND(n*0.25,9),0),"良好",…))``.
     """
     cum = cumulative_shares(distribution)
     quotas = distribution.quotas
@@ -307,7 +311,7 @@ def distribution_formula(distribution: Distribution, rank_ref: str, n_expr: str)
     for k in range(len(quotas) - 2, -1, -1):
         if k and cum[k] == cum[k - 1]:
             continue  # an empty quota takes no ranks
-        bound = f"ROUND({xlmath.wrap(n_expr)}*{xlmath.num(cum[k])},0)"
+        bound = xlmath.round_formula(f"{xlmath.wrap(n_expr)}*{xlmath.num(cum[k])}", 0)
         expr = f"IF({rank_ref}<={bound},{xlmath.text(quotas[k].name)},{expr})"
     return expr
 
@@ -334,7 +338,7 @@ def flag_values(flag: Flag, rank: Any, n: Any) -> np.ndarray:
     """
     side, share = _flag_share(flag)
     r, size = np.asarray(rank), np.asarray(n, dtype=float)
-    k = xlmath.excel_round(size * share, 0)
+    k = xlmath.round_decimal(size * share, 0)
     return np.asarray(r <= k if side == "top" else r > size - k, dtype=bool)
 
 
@@ -342,11 +346,11 @@ def flag_formula(flag: Flag, rank_ref: str, n_expr: str) -> str:
     """The formula twin of :func:`flag_values`; the cell shows TRUE or FALSE.
 
     Returns:
-        ``J5<=ROUND(n*0.05,0)`` (top) or ``J5>n-ROUND(n*0.25,0)`` (bottom).
+        ``J5<=ROUND(ROUND(n*0.05,9),0)`` (top) or ``J5>n-ROUND(ROUND(n*0.25,9),0)`` (bottom).
     """
     side, share = _flag_share(flag)
     n = xlmath.wrap(n_expr)
-    k = f"ROUND({n}*{xlmath.num(share)},0)"
+    k = xlmath.round_formula(f"{n}*{xlmath.num(share)}", 0)
     return f"{rank_ref}<={k}" if side == "top" else f"{rank_ref}>{n}-{k}"
 
 

@@ -37,7 +37,7 @@ def excel_round(values: Any, digits: int = 0) -> Any:
     scalar = np.ndim(values) == 0
     a = np.asarray(values, dtype=float)
     y = np.abs(a) * 10.0**digits
-    out = np.copysign(np.floor(y + 0.5), a) / 10.0**digits
+    out = np.array(np.copysign(np.floor(y + 0.5), a) / 10.0**digits)  # an array even for a scalar: fixed in place below
     frac = y - np.floor(y)
     near = (np.abs(frac - 0.5) <= np.maximum(1e-9, y * 1e-13)) & (y < _EXACT)
     if near.any():
@@ -56,7 +56,7 @@ def excel_rounddown(values: Any, digits: int = 0) -> Any:
     scalar = np.ndim(values) == 0
     a = np.asarray(values, dtype=float)
     y = np.abs(a) * 10.0**digits
-    out = np.copysign(np.floor(y), a) / 10.0**digits
+    out = np.array(np.copysign(np.floor(y), a) / 10.0**digits)
     frac = y - np.floor(y)
     near = ((frac < y * 1e-13) | (1 - frac < y * 1e-13)) & (y < _EXACT) & (y > 0)
     for i in np.flatnonzero(near.reshape(-1)):
@@ -78,6 +78,24 @@ def round9(values: Any) -> Any:
     3 steps, never 2.9999….
     """
     return excel_round(values, 9)
+
+
+def round_decimal(values: Any, digits: int) -> Any:
+    """Round a computed result (a total, a bonus, n × share) on its decimal value.
+
+    ``ROUND(ROUND(x, 9), digits)``: arithmetic leaves a result a few units in the last
+    place off its decimal value (87.12499999999999 for 87.125; 45 × 0.7 is
+    31.499999999999996). Reading it to 9 places first gives the decimal back, so every
+    spreadsheet decides the tie as :func:`excel_round` does — LibreOffice's
+    ``ROUND(x, 0)`` rounds the binary value as it is (31.499999999999996 → 31), unlike
+    its ``ROUND(x, 2)``. :func:`round_formula` is the formula twin.
+    """
+    return excel_round(round9(values), digits)
+
+
+def round_formula(expr: str, digits: int) -> str:
+    """The formula twin of :func:`round_decimal`: ``ROUND(ROUND(expr,9),digits)``."""
+    return f"ROUND(ROUND({expr},9),{digits})"
 
 
 # --- formula text -----------------------------------------------------------------

@@ -109,7 +109,8 @@ def na_average(raw: np.ndarray, na: np.ndarray, group: np.ndarray | None) -> np.
     if group is None:
         den = float(have.sum())
         return np.full(len(raw), float(np.sum(np.where(have, raw, 0.0))) / den if den else 0.0)
-    codes, inv = np.unique(group.astype(str), return_inverse=True)
+    # labels compare as the formula's (G=g) does: text without regard to case
+    codes, inv = np.unique(np.char.lower(group.astype(str)), return_inverse=True)
     sums = np.bincount(inv, weights=np.where(have, raw, 0.0), minlength=len(codes))
     counts = np.bincount(inv, weights=have.astype(float), minlength=len(codes))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -201,15 +202,15 @@ def section_formula(scheme: Scheme, section: Section, item_refs: list[str],
 
 
 def total_score(scheme: Scheme, sections: list[np.ndarray]) -> np.ndarray:
-    """The total: Σ sections, clamped, rounded once with Excel's ROUND."""
+    """The total: Σ sections, clamped, rounded once with Excel's ROUND (on its decimal value)."""
     t = sections[0]
     for s in sections[1:]:
         t = t + s
     t = _clamp(t, scheme.total.floor, scheme.total.cap)
-    return xlmath.excel_round(t, scheme.total.round)
+    return xlmath.round_decimal(t, scheme.total.round)
 
 
 def total_formula(scheme: Scheme, section_refs: list[str]) -> str:
     """The total as a formula over the section contribution cells."""
     t = _clamp_formula(xlmath.plus(*section_refs), scheme.total.floor, scheme.total.cap)
-    return f"ROUND({t},{scheme.total.round})"
+    return xlmath.round_formula(t, scheme.total.round)

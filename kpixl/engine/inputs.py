@@ -20,6 +20,7 @@ a sheet, ``inputs.csv:7 (new_sales)`` for a CSV file.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -54,6 +55,7 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
 
     def where(self, row: int, column: str) -> str:
+        """The place of a cell (row position 0-based; row -1 is the column's header)."""
         return self.cell(row, column)
 
 
@@ -75,16 +77,22 @@ def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> T
         return source
     if isinstance(source, pd.DataFrame):
         df = source.reset_index(drop=True).copy()
-        return _with_id(Table(df, name, lambda r, c, n=name: f"{n}[{r}].{c}"))
+        return _with_id(Table(df, name, lambda r, c, n=name: f"{n}[{r}].{c}" if r >= 0 else f"{n} column {c}"))
     path = Path(source)
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, dtype={a: str for a in ID_ALIASES}, encoding="utf-8-sig", skipinitialspace=True)
-            cell = lambda r, c, n=path.name: f"{n}:{r + 2} ({c})"  # noqa: E731 - header is line 1
+            df = pd.read_csv(path, dtype={a: str for a in ID_ALIASES}, encoding="utf-8-sig", skipinitialspace=True,
+                             skip_blank_lines=False)
+            # Blank lines are read (and then dropped) so that every row keeps its line number.
+            lines = [int(i) + 2 for i in df.index]  # the header is line 1
+            filled = ~df.isna().all(axis=1).to_numpy()
+            df = df[filled].reset_index(drop=True)
+            lines = [ln for ln, f in zip(lines, filled) if f]
+            cell = lambda r, c, n=path.name: f"{n}:{lines[r] if r >= 0 else 1} ({c})"  # noqa: E731
             return _with_id(Table(df, path.name, cell))
         if suffix in (".xlsx", ".xlsm"):
-            return _read_sheet(path, sheet)
+            return _read_sheet(path, sheet, name)
     except FileNotFoundError:
         raise FileProblem(path, "reading the table", "no such file") from None
     except (OSError, ValueError, KeyError) as e:
@@ -92,25 +100,52 @@ def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> T
     raise FileProblem(path, "reading the table", f"unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
 
 
-def _read_sheet(path: Path, sheet: str | None) -> Table:
+def _read_sheet(path: Path, sheet: str | None, name: str = "inputs") -> Table:
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    wb = load_workbook(path, read_only=True, data_only=True)
     try:
-        ws = wb[sheet] if sheet else wb.worksheets[0]
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException):
+        raise FileProblem(path, "reading the table", "the file is not an xlsx workbook (an old .xls, or damaged?)") from None
+    try:
+        if sheet and sheet not in wb.sheetnames:
+            raise FileProblem(path, "reading the table", f"no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")
+        # The sheet asked for; else the one named like the table (Inputs, Roster); else the first.
+        named = next((t for t in wb.sheetnames if t.strip().lower() == name.lower()), None)
+        ws = wb[sheet or named or wb.sheetnames[0]]
         rows = list(ws.iter_rows(values_only=True))
     finally:
         wb.close()
     if not rows:
         raise FileProblem(path, f"reading sheet {ws.title}", "the sheet is empty")
-    header = [str(h).strip() if h is not None else "" for h in rows[0]]
-    keep = [i for i, h in enumerate(header) if h]
-    body = [[r[i] if i < len(r) else None for i in keep] for r in rows[1:] if any(v is not None for v in r)]
-    df = pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object)
-    letters = {header[i]: get_column_letter(i + 1) for i in keep}
     title = ws.title
-    return _with_id(Table(df, title, lambda r, c: f"{title}!{letters.get(c, '?')}{r + 2}"))
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    keep, letters, dups = [], {}, []
+    for i, h in enumerate(header):
+        if h and h in letters:
+            dups.append(Problem(f"{title}!{get_column_letter(i + 1)}1", "duplicate_column",
+                                f"column {h!r} appears twice (first in {letters[h]}1): this one is ignored", column=h))
+        elif h:
+            keep.append(i)
+            letters[h] = get_column_letter(i + 1)
+    # Blank rows are dropped, but every kept row remembers its row number in the sheet.
+    filled = [k for k, r in enumerate(rows[1:]) if any(v is not None for v in r)]
+    body = [[rows[k + 1][i] if i < len(rows[k + 1]) else None for i in keep] for k in filled]
+    numbers_ = [k + 2 for k in filled]
+    df = pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object)
+
+    def cell(r: int, c: str) -> str:
+        row = numbers_[r] if r >= 0 else 1
+        # A column the sheet lacks has no cell: name the row and the column instead.
+        return f"{title}!{letters[c]}{row}" if c in letters else f"{title} row {row} ({c})"
+
+    t = _with_id(Table(df, title, cell))
+    t.problems[:0] = dups
+    return t
 
 
 def _with_id(t: Table) -> Table:
@@ -159,10 +194,12 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Returns:
         ``(values, bad)``: floats with NaN where blank or unreadable, and a mask of the
         cells that hold something that is not a number (text such as 九十 or 95%,
-        a TRUE/FALSE).
+        a TRUE/FALSE, an infinity or a text "nan").
     """
     if col.dtype.kind in "fiu":
-        return col.to_numpy(dtype=float), np.zeros(len(col), dtype=bool)
+        out = col.to_numpy(dtype=float)
+        bad = np.isinf(out)
+        return np.where(bad, np.nan, out), bad
     blank = is_blank(col)
     out = np.full(len(col), np.nan)
     bad = np.zeros(len(col), dtype=bool)
@@ -171,14 +208,41 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             continue
         if isinstance(v, (bool, np.bool_)):
             bad[i] = True
-        elif isinstance(v, (int, float, np.integer, np.floating)):
-            out[i] = float(v)
         else:
             try:
-                out[i] = float(str(v).strip().replace("\u00a0", ""))
-            except ValueError:
+                x = float(v) if isinstance(v, (int, float, np.integer, np.floating)) \
+                    else float(str(v).strip().replace("\u00a0", ""))
+            except (ValueError, OverflowError):
+                x = math.nan
+            if math.isfinite(x):
+                out[i] = x
+            else:
                 bad[i] = True
     return out, bad
+
+
+def number_note(value: Any, subject: str = "") -> str:
+    """What to type instead of a cell :func:`numbers` cannot read (九十, 95%, 1,000, TRUE).
+
+    Args:
+        value: The cell's content.
+        subject: What must be a number (``the target of 销量``); empty for the cell itself.
+    """
+    head = f"{subject} must be a number" if subject else "must be a number"
+    text = str(value).strip()
+    if isinstance(value, (bool, np.bool_)) or text.upper() in ("TRUE", "FALSE"):
+        return f"{head}, not TRUE/FALSE"
+    core = text.rstrip("%").replace(",", "").replace("，", "").strip()
+    try:
+        plain = float(core)
+    except ValueError:
+        plain = math.nan
+    if not math.isfinite(plain):
+        return f"{head}: type it in digits (95, 1000, 0.95)"
+    shown = f"{plain:.15g}"
+    if text.endswith("%"):
+        return f"{head}: type it without the % sign (a cell formatted as % holds {text} as {plain / 100:.15g})"
+    return f"{head}: type {shown}, without thousands separators"
 
 
 def yes_no(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -62,7 +62,7 @@ def roll_up(rollup: Rollup, scores: pd.DataFrame) -> pd.DataFrame:
         result = result + comp.weight * vals
     if problems:
         raise InputError(problems, "roll-up scores")
-    out["total"] = xlmath.excel_round(result, rollup.round)
+    out["total"] = xlmath.round_decimal(result, rollup.round)
     return out
 
 
@@ -78,4 +78,4 @@ def rollup_formula(rollup: Rollup, id_ref: str, id_range: str, component_range: 
         else:
             agg = f"LOOKUP(2,1/(({id_range}={id_ref})*({component_range}={c})),{total_range})"
         terms.append(xlmath.times(comp.weight, agg))
-    return f"ROUND({xlmath.plus(*terms)},{rollup.round})"
+    return xlmath.round_formula(xlmath.plus(*terms), rollup.round)

@@ -22,7 +22,7 @@ from ..rules import ItemData
 from ..scheme.io import load_scheme
 from ..scheme.models import Column, Item, Scheme
 from . import card
-from .inputs import ID, Table, is_blank, levels, numbers, parse_column, read_table, yes_no
+from .inputs import ID, Table, is_blank, levels, number_note, numbers, parse_column, read_table, yes_no
 
 
 @dataclass
@@ -52,10 +52,10 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     Raises:
         InputError: Every problem in the inputs or roster, each with its place.
     """
-    result = evaluate(scheme, inputs, roster)
-    if result.problems:
-        raise InputError(result.problems, "inputs")
-    return result.results
+    ctx = prepare(scheme, inputs, roster).gather()
+    if ctx.problems:  # never compute from unreadable inputs: report every problem instead
+        raise InputError(ctx.problems, "inputs")
+    return ctx.compute()
 
 
 def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Scored:
@@ -83,12 +83,16 @@ class _Context:
         self.ids = self.df[ID].to_numpy(dtype=object)
         self.roster = roster
         self.roster_rows: np.ndarray | None = None
+        #: Rows whose roster values cannot be looked up (not in the roster, or no id):
+        #: their one problem is reported once, not again for every roster column.
+        self.off_roster = np.zeros(self.n, dtype=bool)
         if roster is not None:
             self.problems += roster.problems
             pos = pd.Series(np.arange(len(roster.df)), index=roster.df[ID].to_numpy())
-            pos = pos[~pos.index.duplicated()]
+            pos = pos[~pos.index.duplicated() & (pos.index != "")]
             self.roster_rows = pos.reindex(self.ids).to_numpy()
-            for r in np.flatnonzero(np.isnan(self.roster_rows)):
+            self.off_roster = np.isnan(self.roster_rows)
+            for r in np.flatnonzero(self.off_roster & (self.ids != "")):  # a blank id is already reported
                 self.add(self.table.where(int(r), ID), "not_in_roster", "this employee is not in the roster",
                          self.ids[r], employee=self.ids[r])
 
@@ -136,11 +140,11 @@ class _Context:
             allowed = {None, "target", "na", "reason", "score"} | {c.id for c in getattr(item.rule, "counters", ())}
             raters = self.scheme.raters_of(item) or {}
             if fld not in allowed:
-                self.add(self.table.name, "unknown_column",
+                self.add(self.table.where(-1, col), "unknown_column",
                          f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})",
                          item=item_id, column=col)
             elif rater is not None and rater not in raters:
-                self.add(self.table.name, "unknown_rater",
+                self.add(self.table.where(-1, col), "unknown_rater",
                          f"column {col!r}: item {item_id} has no rater {rater!r}" + (f" (raters: {', '.join(raters)})" if raters else " (it takes one input)"),
                          item=item_id, column=col)
 
@@ -178,8 +182,8 @@ class _Context:
         if item.na == "average" and item.na_group:
             got = self.person_column(item.na_group, f"{item.id}.na_group")
             group = got[0].astype(str).to_numpy() if got else None
-        if rule.type == "adjust":
-            self.reasons(item, data[None].value, na)
+        if rule.type == "adjust":  # points from any rater need the reason
+            self.reasons(item, np.vstack([np.abs(np.nan_to_num(d.value.astype(float))) for d in data.values()]).max(axis=0), na)
         return card.ItemInputs(data, present, na, group)
 
     def primary(self, item: Item, col: str, na: np.ndarray, required: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -201,16 +205,23 @@ class _Context:
             self.cells(np.flatnonzero(bad & ~na), col, "not_yes_no", "must be 是 or 否 (or 1/0, TRUE/FALSE)", item=item.id)
         else:
             value, bad = numbers(series)
-            self.cells(np.flatnonzero(bad & ~na), col, "not_a_number",
-                       "must be a number (type 0.95 or 95 as a number, not text)", item=item.id)
+            self.not_numbers(np.flatnonzero(bad & ~na), col, item)
         if required and not rule.blank_ok:
-            self.cells(np.flatnonzero(blank & ~na), col, "missing", f"no input for {item.name or item.id}", item=item.id)
+            rater = parse_column(col)[2]
+            self.cells(np.flatnonzero(blank & ~na), col, "missing",
+                       f"no input from rater {rater} for {item.name or item.id}" if rater else f"no input for {item.name or item.id}",
+                       item=item.id)
         return value, ~blank
 
     def number_column(self, col: str, item: Item, na: np.ndarray) -> np.ndarray:
         value, bad = numbers(self.df[col])
-        self.cells(np.flatnonzero(bad & ~na), col, "not_a_number", "must be a number", item=item.id)
+        self.not_numbers(np.flatnonzero(bad & ~na), col, item)
         return value
+
+    def not_numbers(self, rows: np.ndarray, col: str, item: Item, subject: str = "") -> None:
+        """Report cells that hold text (九十, 95%, 1,000) or TRUE/FALSE where a number belongs."""
+        cells = self.df[col]
+        self.cells(rows, col, "not_a_number", [number_note(cells.iloc[int(r)], subject) for r in rows], item=item.id)
 
     def na_mask(self, item: Item) -> np.ndarray:
         col = f"{item.id}.na"
@@ -228,6 +239,11 @@ class _Context:
     def targets(self, si: int, ii: int, item: Item, na: np.ndarray) -> np.ndarray:
         t = np.full(self.n, np.nan)
         where = [None] * self.n
+        col = f"{item.id}.target"
+        source = np.full(self.n, col, dtype=object)  # the column each target comes from
+        #: Rows whose target problem is already reported (an unreadable cell, a person
+        #: not in the roster, a roster without the column): not reported again as missing.
+        reported = np.zeros(self.n, dtype=bool)
         path = f"sections[{si}].items[{ii}].target"
         if isinstance(item.target, (int, float)):
             t[:] = float(item.target)
@@ -238,23 +254,29 @@ class _Context:
                 vals, wf = got
                 t, bad = numbers(vals)
                 where = [wf(r) for r in range(self.n)] if (bad.any() or np.isnan(t).any() or (t <= 0).any()) else where
+                source[:] = item.target.column
                 for r in np.flatnonzero(bad & ~na):
-                    self.add(where[r], "not_a_number", f"the target of {item.name or item.id} must be a number",
+                    self.add(where[r], "not_a_number", number_note(vals.iloc[r], f"the target of {item.name or item.id}"),
                              vals.iloc[r], employee=self.ids[r], item=item.id, column=item.target.column)
-        col = f"{item.id}.target"
+                reported = bad | self.unlooked(item.target.column)
+            else:
+                reported[:] = True
         if col in self.df.columns:
-            own, bad = numbers(self.df[col])
-            self.cells(np.flatnonzero(bad & ~na), col, "not_a_number", "the target must be a number", item=item.id)
+            own, own_bad = numbers(self.df[col])
+            self.not_numbers(np.flatnonzero(own_bad & ~na), col, item, f"the target of {item.name or item.id}")
             given = ~np.isnan(own)
             t = np.where(given, own, t)
             where = [self.table.where(r, col) if given[r] else where[r] for r in range(self.n)]
-        for r in np.flatnonzero(np.isnan(t) & ~na):
+            source[given] = col
+            reported = (reported & ~given) | own_bad
+        for r in np.flatnonzero(np.isnan(t) & ~na & ~reported):
             self.add(where[r] or self.table.where(int(r), col), "missing_target",
                      f"no target for {item.name or item.id} (give {col}, or a target in the scheme or roster)",
-                     employee=self.ids[r], item=item.id, column=col)
+                     employee=self.ids[r], item=item.id, column=source[r])
         for r in np.flatnonzero((t <= 0) & ~na):
             self.add(where[r] or self.table.where(int(r), col), "zero_target",
-                     f"the target of {item.name or item.id} must be above 0", t[r], employee=self.ids[r], item=item.id, column=col)
+                     f"the target of {item.name or item.id} must be above 0", t[r], employee=self.ids[r], item=item.id,
+                     column=source[r])
         return t
 
     def rule_issues(self, item: Item, d: ItemData, col: str, score_col: str, na: np.ndarray) -> None:
@@ -304,9 +326,15 @@ class _Context:
                 self.level = got[0].to_numpy(dtype=object) if got else None
             if b.commission is not None:
                 self.amount = self.person_values(b.commission.amount, "bonus.commission.amount")
+            seen = {p.where for p in self.problems}
             for row, column, code, message in bonus_mod.bonus_problems(b, base=self.base, level=self.level,
                                                                        commission_amount=self.amount):
-                self.add(self.where_person(row, column), code, message, employee=self.ids[row], column=column)
+                known = column in self.df.columns or (self.roster is not None and column in self.roster.df.columns)
+                if row < 0 or not known or self.unlooked(column)[row]:
+                    continue  # a missing column or a person not in the roster: reported already
+                where = self.where_person(row, column)
+                if where not in seen:  # a cell already reported (not a number) is not reported twice
+                    self.add(where, code, message, employee=self.ids[row], column=column)
         return self
 
     def compute(self) -> pd.DataFrame:
@@ -331,10 +359,22 @@ class _Context:
         out["rating"] = rating
         out["bonus"] = np.full(self.n, np.nan)
         if s.bonus is not None:
-            _, out["bonus"] = bonus_mod.bonus_amounts(
-                s.bonus, total, s.scale, np.nan_to_num(self.base, nan=0.0),
-                rating=rating if s.ratings is not None else None, level=self.level,
-                commission_amount=None if self.amount is None else np.nan_to_num(self.amount, nan=0.0))
+            ok = np.ones(self.n, dtype=bool)
+            if self.problems:
+                # evaluate(): rows whose total or bonus inputs are unusable keep NaN (their
+                # problems are reported); the rest are paid — never from a defaulted input.
+                for p in bonus_mod.bonus_problems(s.bonus, base=self.base, level=self.level,
+                                                  commission_amount=self.amount, total=total):
+                    ok[slice(None) if p.row < 0 else p.row] = False
+            if ok.any():
+                def pick(a):
+                    return None if a is None else np.asarray(a, dtype=object)[ok]
+
+                _, paid = bonus_mod.bonus_amounts(
+                    s.bonus, np.asarray(total, dtype=float)[ok], s.scale, pick(self.base),
+                    rating=pick(rating) if s.ratings is not None else None, level=pick(self.level),
+                    commission_amount=pick(self.amount))
+                out["bonus"][ok] = paid
         for fid, vals in flags.items():
             out[f"flag.{fid}"] = vals
         return pd.DataFrame(out)
@@ -351,11 +391,18 @@ class _Context:
             return np.full(self.n, np.nan)
         vals, where = got
         out, bad = numbers(vals)
-        for r in np.flatnonzero(bad | np.isnan(out)):
+        for r in np.flatnonzero((bad | np.isnan(out)) & ~self.unlooked(spec.column)):
             self.add(where(int(r)), "not_a_number" if bad[r] else "missing",
-                     f"{spec.column} must be a number (needed by {needed_by})", vals.iloc[r] if bad[r] else None,
-                     employee=self.ids[r], column=spec.column)
+                     number_note(vals.iloc[r], f"{spec.column} (needed by {needed_by})") if bad[r]
+                     else f"{spec.column} is blank: enter a number (needed by {needed_by})",
+                     vals.iloc[r] if bad[r] else None, employee=self.ids[r], column=spec.column)
         return out
+
+    def unlooked(self, column: str) -> np.ndarray:
+        """Rows whose value of a roster column cannot be looked up (reported as not in the roster)."""
+        if self.roster is not None and column in self.roster.df.columns:
+            return self.off_roster
+        return np.zeros(self.n, dtype=bool)
 
     def where_person(self, row: int, column: str) -> str:
         if self.roster is not None and column in self.roster.df.columns and not np.isnan(self.roster_rows[row]):

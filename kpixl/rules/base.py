@@ -34,7 +34,7 @@ InputKind = Literal["number", "level", "yesno", "counters"]
 class RuleModel(BaseModel):
     """Base of every rule model: unknown parameters are an error, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     #: How the item's primary input (the ``item`` column) is read.
     input_kind: ClassVar[InputKind] = "number"

@@ -24,7 +24,7 @@ from .base import ItemData, ItemRefs, RuleModel, issue
 class Counter(BaseModel):
     """``{id: late, name: 迟到/早退, per: -1}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str
     name: str | None = None
     per: float
@@ -40,7 +40,7 @@ class Counter(BaseModel):
 class Limit(BaseModel):
     """Bounds of Σ per·count: a 扣分上限 of 10 is ``{min: -10}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     min: float | None = None
     max: float | None = None
 

@@ -23,11 +23,11 @@ def level_key(value) -> str:
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return xlmath.num(value)
+        return xlmath.num(value) if np.isfinite(value) else str(value)  # inf is no level: reported as unknown
     text = str(value).strip()
     try:
         return xlmath.num(float(text))
-    except ValueError:
+    except ValueError:  # also "inf"/"nan", which no formula can hold: kept as text
         return text
 
 
@@ -123,7 +123,7 @@ class Rubric(RuleModel):
             lo, hi = self._points(p[0], data.points), self._points(p[1], data.points)
             here = data.value == level_key(k)
             msg = f"level {level_key(k)}: enter a score from {xlmath.num(lo)} to {xlmath.num(hi)}"
-            out += issue(here & np.isnan(score), "score", "missing_score", msg)
+            out += issue(here & np.isnan(score), "score", "missing_score", f"no score: {msg}")
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_level", msg)
         return out
 

@@ -25,7 +25,7 @@ from .base import Achievement, ItemData, ItemRefs
 class Steps(BaseModel):
     """``{every: 0.05, points: 3}`` — 3 points per 5 %."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     every: float = Field(gt=0)
     points: float = Field(ge=0)
 

@@ -27,7 +27,7 @@ from .base import Achievement, ItemData, ItemRefs, issue, pct
 class Band(BaseModel):
     """``{min: 0.9, points: 20}``, ``{min: 0.6, max: 0.69, points: [6, 8]}``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     min: float | None = None
     max: float | None = None
@@ -77,7 +77,8 @@ class Tiers(Achievement):
         for seg in segs[:-1]:
             conds.append(x <= seg.hi if seg.closed else x < seg.hi)
             values.append(self._value(seg.band, data))
-        out = np.select(conds, values, default=self._value(segs[-1].band, data))
+        none = [np.zeros(np.shape(x), dtype=bool)]  # one segment (a single band answers everywhere)
+        out = np.select(conds or none, values or [0.0], default=self._value(segs[-1].band, data))
         return np.where(np.isnan(x), np.nan, out.astype(float))
 
     def _value(self, band: int | None, data: ItemData):
@@ -93,7 +94,7 @@ class Tiers(Achievement):
         segs = self.segments()
         conds = [x <= s.hi if s.closed else x < s.hi for s in segs[:-1]]
         idx = [(-1 if s.band is None else s.band) for s in segs]
-        return np.select(conds, idx[:-1], default=idx[-1])
+        return np.select(conds or [np.zeros(np.shape(x), dtype=bool)], idx[:-1] or [-1], default=idx[-1])
 
     def formula(self, refs: ItemRefs) -> str:
         x = self.achievement_formula(refs)
@@ -128,7 +129,7 @@ class Tiers(Achievement):
             lo, hi = self.bands[i].points
             here = (sel == i) & ~np.isnan(data.x)
             msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.describe(i)})"
-            out += issue(here & np.isnan(score), "score", "missing_score", msg)
+            out += issue(here & np.isnan(score), "score", "missing_score", "no score: " + msg)
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_band",
                          "score must be " + msg.removeprefix("enter a score "))
         return out

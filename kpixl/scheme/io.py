@@ -7,7 +7,9 @@ YAML path, or the sheet cell it came from when the scheme was read from a sheet.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import types
 import typing
 from pathlib import Path
@@ -50,13 +52,23 @@ def load_scheme(path: str | Path) -> Scheme:
     try:
         data = json.loads(raw) if suffix == ".json" else yaml.safe_load(raw)
     except (yaml.YAMLError, json.JSONDecodeError) as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
-        if isinstance(e, json.JSONDecodeError):
-            where = f"{path.name}:{e.lineno}:{e.colno}"
-        raise InputError([Problem(where, "syntax", f"not valid {'JSON' if suffix == '.json' else 'YAML'}: {getattr(e, 'problem', None) or e.msg if hasattr(e, 'msg') else e}")],
-                         f"scheme {path.name}") from None
+        raise InputError([_syntax_problem(e, path, suffix)], f"scheme {path.name}") from None
     return scheme_from_dict(data, source=path.name)
+
+
+def _syntax_problem(e: Exception, path: Path, suffix: str) -> Problem:
+    """A YAML/JSON syntax error as one line at ``file:line:column``."""
+    if isinstance(e, json.JSONDecodeError):
+        return Problem(f"{path.name}:{e.lineno}:{e.colno}", "syntax", f"not valid JSON: {e.msg}")
+    mark = getattr(e, "problem_mark", None)
+    where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+    what = getattr(e, "problem", None) or str(e).splitlines()[0]
+    context, cmark = getattr(e, "context", None), getattr(e, "context_mark", None)
+    if context and cmark is not None:
+        what += f" ({context} that starts at line {cmark.line + 1}, column {cmark.column + 1})"
+    elif context:
+        what += f" ({context})"
+    return Problem(where, "syntax", f"not valid YAML: {what}")
 
 
 def scheme_from_dict(data: Any, source: str = "scheme", locate: Locate | None = None) -> Scheme:
@@ -77,11 +89,78 @@ def scheme_from_dict(data: Any, source: str = "scheme", locate: Locate | None = 
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as e:
-        raise InputError(_problems(pydantic_problems(e), locate), f"scheme {source}") from None
+        found = pydantic_problems(e)
+        found += _checks_despite(data, e)  # all at once: the cross-field problems too
+        raise InputError(_problems(found, locate), f"scheme {source}") from None
     found = check_scheme(scheme)
     if found:
         raise InputError(_problems(found, locate), f"scheme {source}")
     return scheme
+
+
+#: Stand-ins for required fields pydantic rejected, so the rest can still be checked.
+_STAND_INS: dict[str, Any] = {"points": 0, "rule": {"type": "manual"}, "name": ""}
+
+
+def _checks_despite(data: dict, err: ValidationError, rounds: int = 4) -> list[tuple[str, str, str]]:
+    """The cross-field problems of a scheme pydantic rejected.
+
+    The rejected fields are set aside (dropped, so they take their defaults; a required
+    one gets a neutral stand-in) and what remains is checked, so HR sees every problem in
+    one run. Findings the set-aside could have caused are left out: those at or under a
+    rejected field, in an item whose rule was replaced, and sums over a rejected weight
+    or share. Gives up quietly (no extra findings) when what remains still does not
+    validate.
+    """
+    trial = copy.deepcopy(data)
+    rejected: set[str] = set()
+    for _ in range(rounds):
+        changed = False
+        for e in err.errors(include_url=False):
+            names, _ = _field_path(e["loc"], Scheme)
+            if names and _set_aside(trial, names):
+                changed = True
+                rejected.add(_fmt(names))
+        if not changed:
+            return []
+        try:
+            scheme = Scheme.model_validate(trial)
+        except ValidationError as again:
+            err = again
+            continue
+        blocked = set(rejected)
+        blocked |= {p.rsplit(".", 1)[0] for p in rejected if p.endswith(".rule")}
+        sums = {re.sub(r"\[\d+\]\.(weight|share)$", "", p) for p in rejected if re.search(r"\.(weight|share)$", p)}
+        sums |= {p.rsplit(".", 1)[0] for p in rejected if re.search(r"(^|\.)raters\.\w+$", p)}
+
+        def caused(path: str) -> bool:
+            return path in sums or any(path == b or path.startswith((b + ".", b + "[")) for b in blocked)
+
+        return [f for f in check_scheme(scheme) if not caused(f[0])]
+    return []
+
+
+def _set_aside(data: Any, names: list[Any]) -> bool:
+    """Drop the field at ``names`` from plain data (or give a required one a stand-in)."""
+    parent = data
+    for key in names[:-1]:
+        try:
+            parent = parent[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    last = names[-1]
+    if not isinstance(parent, dict):
+        return False
+    if last == "id" and isinstance(parent.get("id"), str) and "_bad" not in parent["id"]:
+        parent["id"] = "_bad_" + re.sub(r"\W", "_", _fmt(names))  # unique: causes no duplicate-id finding
+        return True
+    if last in _STAND_INS and parent.get(last) != _STAND_INS[last]:
+        parent[last] = copy.deepcopy(_STAND_INS[last])
+        return True
+    if last in parent:
+        del parent[last]
+        return True
+    return False
 
 
 def _problems(found: list[tuple[str, str, str]], locate: Locate | None) -> list[Problem]:
@@ -98,15 +177,19 @@ def _problems(found: list[tuple[str, str, str]], locate: Locate | None) -> list[
 def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> list[tuple[str, str, str]]:
     """Turn pydantic's errors into located, readable problems, one per place."""
     merged: dict[str, list[tuple[str, str]]] = {}
+    given: dict[str, Any] = {}
     for e in err.errors(include_url=False):
         names, owner = _field_path(e["loc"], root)
         merged.setdefault(_fmt(names), []).append((e["type"], _message(e, names, owner)))
+        given.setdefault(_fmt(names), e.get("input"))
     out = []
     for path, errs in merged.items():
         msgs = list(dict.fromkeys(m for _, m in errs))
+        code = errs[0][0]
         if path.endswith("target") and len(errs) > 1:
-            msgs = ["a target is a number or {column: <roster column>}"]
-        out.append((path, errs[0][0], " or ".join(msgs)))
+            code = "bad_target"
+            msgs = [f"a target is a number or {{column: <roster column>}}, not {given[path]!r}"]
+        out.append((path, code, " or ".join(msgs)))
     return out
 
 

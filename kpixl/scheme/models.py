@@ -18,7 +18,14 @@ from ..rules import Rule, RuleModel
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are never a sensible weight, cap or target: reject them.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v):
+        # An empty cell and a blank string mean "not given", in a sheet as in YAML.
+        return None if isinstance(v, str) and not v.strip() else v
 
 
 def _ident(v: str, what: str) -> str:
@@ -62,7 +69,7 @@ class Item(Model):
     """
 
     id: str
-    name: str = ""
+    name: str | None = None
     points: float = Field(ge=0)
     rule: Rule
     target: float | Column | None = None
@@ -107,7 +114,7 @@ class Section(Model):
     """
 
     id: str
-    name: str = ""
+    name: str | None = None
     weight: float | None = Field(None, gt=0, le=1)
     cap: float | None = None
     floor: float | None = None
@@ -157,7 +164,7 @@ class Flag(Model):
     """A consequence by rank: ``{id: promote, name: 加薪/晋升, top: 0.05}``, or ``bottom``."""
 
     id: str
-    name: str = ""
+    name: str | None = None
     top: float | None = Field(None, gt=0, le=1)
     bottom: float | None = Field(None, gt=0, le=1)
 
@@ -235,7 +242,7 @@ class Scheme(Model):
     """A whole appraisal scheme (考核方案)."""
 
     id: str = Field(min_length=1, pattern=r"^[^\s\[\]:*?/\\]+$")
-    name: str
+    name: str = Field(min_length=1)
     version: int = Field(1, ge=1)
     period: Period = "month"
     scale: float = Field(100, gt=0)

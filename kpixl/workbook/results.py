@@ -131,7 +131,9 @@ def layout_results(ctx) -> Layout:
             suffix = f"@{r}" if r else ""
             rlabel = f"{label}·{r}" if r else label
             if rule.input_kind == "number":
-                lay.add(Col(f"{item.id}{suffix}", rlabel, [_cell_value(v) for v in d.value], is_input=True))
+                what = "·实际" if rule.uses_achievement else ("·加扣分" if rule.type == "adjust" else "·评分")
+                lay.add(Col(f"{item.id}{suffix}", rlabel + what, [_cell_value(v) for v in d.value], is_input=True,
+                            fmt="#,##0.##" if rule.uses_achievement else None))
             elif rule.input_kind == "level":
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(等级)", [_level_cell(v) for v in d.value], is_input=True))
             elif rule.input_kind == "yesno":
@@ -141,7 +143,8 @@ def layout_results(ctx) -> Layout:
                 lay.add(Col(f"{item.id}.score{suffix}", rlabel + "·评分", [_cell_value(v) for v in vals], is_input=True))
         first = data.data[next(iter(raters))]
         if rule.needs_target():
-            lay.add(Col(f"{item.id}.target", label + "·目标", [_cell_value(v) for v in first.target], is_input=True))
+            lay.add(Col(f"{item.id}.target", label + "·目标", [_cell_value(v) for v in first.target], is_input=True,
+                        fmt="#,##0.##"))
         if rule.input_kind == "counters":
             for c in rule.counters:
                 lay.add(Col(f"{item.id}.{c.id}", f"{label}·{c.name or c.id}(次)",
@@ -298,4 +301,11 @@ def write_results(ctx, ws: Worksheet) -> Layout:
                 target.fill = _RESULT_FILL
     ws.freeze_panes = "B3"
     ws.row_dimensions[2].height = 30
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "2:2"
+    ws.oddFooter.center.text = "&A — 第 &P 页 / 共 &N 页"
     return lay

@@ -8,6 +8,7 @@ half a workbook where the old one was.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -112,16 +113,42 @@ def _table_sheet(wb: Workbook, title: str, df) -> None:
 
 def save_atomically(wb: Workbook, path: Path) -> None:
     """Save to a temporary file in the same folder, then replace ``path`` in one step."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
+    replace_atomically(path, wb.save, "saving the workbook")
+
+
+def replace_atomically(path: Path, write, step: str) -> None:
+    """Write a file through a temporary file beside it, then move it into place.
+
+    The old file is left intact when anything fails, and a read-only or locked old
+    file is never replaced.
+
+    Args:
+        path: The file to write.
+        write: ``write(temp_path)`` writes the whole new file.
+        step: Names the step in the message (``saving the workbook``).
+
+    Raises:
+        FileProblem: The file is read-only or locked, or the folder cannot be written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise FileProblem(path, step, "a folder has that name; give a file name")
+    if path.exists() and not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise FileProblem(path, step, "the file is read-only; clear its read-only attribute or choose another name")
+    tmp = None
     try:
-        wb.save(tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        write(tmp)
         os.replace(tmp, path)
+        tmp = None
     except PermissionError:
-        os.unlink(tmp)
-        raise FileProblem(path, "saving the workbook", "the file is open or locked in another program; close it and try again") from None
+        raise FileProblem(path, step, "the file is open or locked in another program; close it and try again") from None
+    except (FileExistsError, NotADirectoryError):
+        raise FileProblem(path, step, "a file stands where its folder should be; choose another folder") from None
     except OSError as e:
-        if os.path.exists(tmp):
+        raise FileProblem(path, step, e.strerror or str(e)) from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise FileProblem(path, "saving the workbook", e.strerror or str(e)) from None

@@ -1,0 +1,590 @@
+"""The seed scorecard systems (examples/schemes), scored by hand and by kpixl.
+
+Each example scheme models one scorecard system of the seed documents; its inputs and
+roster sit beside it. The tests below work every person out by hand — the arithmetic
+is written next to the expected figure — and assert that ``kpixl.score`` gives exactly
+that: item scores with ``pytest.approx`` (they are unrounded), totals and bonuses
+exactly (they are rounded once, Excel's way).
+
+Then the "docs are executed" rule: every example validates, round-trips, scores
+without a problem, and its live workbook recalculates in LibreOffice to the engine's
+figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import kpixl
+from kpixl.engine.score import prepare
+from kpixl.errors import InputError
+from kpixl.scheme.io import scheme_from_dict
+from kpixl.workbook.scored import write_workbook
+from kpixl.workbook.verify import verify_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+SCHEMES = EXAMPLES / "schemes"
+
+#: The seed systems that must have an example (and a hand-worked test below).
+SEED_SYSTEMS = [
+    "kam_monthly", "cs_dept_manager", "cs_monthly", "cs_center_manager", "cm_monthly_kpi",
+    "tobacco", "post_model", "cm_month_deduct", "cs_deqinnengji",
+]
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in SCHEMES.glob("*.yaml"))
+
+
+def files(name: str) -> tuple[Path, Path, Path]:
+    return SCHEMES / f"{name}.yaml", SCHEMES / f"{name}.inputs.csv", SCHEMES / f"{name}.roster.csv"
+
+
+def scored(name: str, inputs=None) -> pd.DataFrame:
+    """Score an example (optionally with other inputs), indexed by employee_id.
+
+    ``attrs["items"]`` lists the scheme's item ids, so that every item gets checked.
+    """
+    yml, inp, ros = files(name)
+    scheme = kpixl.load_scheme(yml)
+    out = kpixl.score(scheme, inp if inputs is None else inputs, roster=ros).set_index("employee_id")
+    out.attrs["items"] = [item.id for _, item in scheme.items()]
+    return out
+
+
+def raw_scheme(name: str) -> dict:
+    return yaml.safe_load(files(name)[0].read_text(encoding="utf-8"))
+
+
+def assert_person(r: pd.DataFrame, who: str, items: dict[str, float], total: float,
+                  rating: str | None = None, bonus: float | None = None) -> None:
+    """Every item score (and the sections given) approximately; total, rating and bonus exactly."""
+    row = r.loc[who]
+    unchecked = [i for i in r.attrs["items"] if i not in items]
+    assert not unchecked, f"{who}: no hand-worked figure for {unchecked}"
+    for key, want in items.items():
+        assert row[key] == pytest.approx(want, abs=1e-9), f"{who} {key}: {row[key]} != {want}"
+    assert row["total"] == total, f"{who} total: {row['total']} != {total}"
+    assert row["rating"] == rating, f"{who} rating: {row['rating']} != {rating}"
+    if bonus is None:
+        assert math.isnan(row["bonus"]), f"{who} bonus: {row['bonus']} (the scheme has no bonus)"
+    else:
+        assert row["bonus"] == bonus, f"{who} bonus: {row['bonus']} != {bonus}"
+
+
+# ---- a. 大客户经理岗位月度绩效考核表 -------------------------------------------------------
+
+
+def test_kam_monthly():
+    r = scored("kam_monthly")
+    # 销售任务 30: 每低于目标5%扣3分 (whole steps), 每超过1%加2分, 低于50%不计分.
+    # 新客户 +5/次; 岗位工作 scored directly; 纪律/考勤 from 10 down, 扣完为止; 临时 ±.
+    # Sections carry no weight: total = Σ items.  Bonus = total/100 × 月度绩效奖金.
+    #
+    # K01 王伟: 850,000 / 1,000,000 = 85% → (1 − 0.85)/0.05 = 3 steps → 30 − 3×3 = 21
+    #   样品 22, 协议 25; 纪律: 聊天1次 → 10 − 2 = 8; 考勤: 迟到1次 → 10 − 1 = 9
+    #   total 21 + 0 + 22 + 25 + 8 + 9 = 85;  bonus 85/100 × 3000 = 2550
+    assert_person(r, "K01", {"sales": 30 - 3 * 3, "new_clients": 0, "sales_task": 21, "samples": 22,
+                             "contracts": 25, "discipline": 10 - 2, "attendance": 10 - 1, "special": 0},
+                  85.0, bonus=2550.0)
+    # K02 李芳: 80% → (1 − 0.8)/0.05 = 4 steps (a plain float division gives 3.999…; the
+    #   decimal value counts 4) → 30 − 4×3 = 18;  新客户 2 × 5 = 10
+    #   考勤: 旷工1次 −5, 请假3天以上 −10 → 10 − 15 = −5 → 扣完为止 → 0
+    #   临时重要工作 +5;  total 18 + 10 + 20 + 20 + 10 + 0 + 5 = 83;  bonus 0.83 × 2500 = 2075
+    assert (1 - 0.8) / 0.05 < 4  # the trap the engine must not fall into
+    assert_person(r, "K02", {"sales": 30 - 4 * 3, "new_clients": 2 * 5, "sales_task": 28, "samples": 20,
+                             "contracts": 20, "discipline": 10, "attendance": 0, "special": 5, "other": 5},
+                  83.0, bonus=2075.0)
+    # K03 张娜: 1,100,000 / 2,000,000 = 55% → (1 − 0.55)/0.05 = 9 steps (float: 8.999…)
+    #   → 30 − 27 = 3;  纪律: 私事离岗1 + 卫生1 → 10 − 3 − 3 = 4;  临时 −3 (重大报价失误)
+    #   total 3 + 0 + 15 + 18 + 4 + 10 − 3 = 47;  bonus 0.47 × 2000 = 940
+    assert (1 - 0.55) / 0.05 < 9
+    assert_person(r, "K03", {"sales": 30 - 9 * 3, "new_clients": 0, "samples": 15, "contracts": 18,
+                             "discipline": 10 - 3 - 3, "attendance": 10, "special": -3}, 47.0, bonus=940.0)
+    # K04 刘敏: 490,000 / 1,000,000 = 49% < 50% → 本项不计分 → 0
+    #   纪律: 聊天5次 → 10 − 10 = 0;  考勤: 迟到2 + 未经批准1 → 10 − 2 − 2 = 6
+    #   total 0 + 0 + 10 + 12.5 + 0 + 6 = 28.5;  bonus 0.285 × 2000 = 570
+    assert_person(r, "K04", {"sales": 0, "new_clients": 0, "samples": 10, "contracts": 12.5, "duties": 22.5,
+                             "discipline": 0, "attendance": 10 - 2 - 2, "special": 0}, 28.5, bonus=570.0)
+    # K05 陈静: 1,380,000 / 1,200,000 = 115% → (1.15 − 1)/0.01 = 15 steps (float: 14.99…)
+    #   → 30 + 15×2 = 60 (the seed sets no cap);  新客户 1 → 5
+    #   total 60 + 5 + 25 + 25 + 10 + 10 = 135 (above 100 is legitimate);  bonus 1.35 × 3500 = 4725
+    assert (1.15 - 1) / 0.01 < 15
+    assert_person(r, "K05", {"sales": 30 + 15 * 2, "new_clients": 5, "samples": 25, "contracts": 25,
+                             "discipline": 10, "attendance": 10, "special": 0}, 135.0, bonus=4725.0)
+    # K06 杨丽: 804,000 / 800,000 = 100.5% → half a step above → 0 whole steps → 30
+    #   考勤: 迟到3 → 7;  total 30 + 21.5 + 23.25 + 10 + 7 = 91.75
+    #   bonus 0.9175 × 3333 = 3058.0275 → 3058.03
+    assert_person(r, "K06", {"sales": 30, "new_clients": 0, "samples": 21.5, "contracts": 23.25,
+                             "duties": 44.75, "discipline": 10, "attendance": 7, "special": 0},
+                  91.75, bonus=3058.03)
+
+
+# ---- b. 客服部经理绩效考核评分表 -------------------------------------------------------------
+
+
+def test_cs_dept_manager():
+    r = scored("cs_dept_manager")
+    # 业绩考核 (weight 0.8, legible lines: full marks 20+20+10+5+5 = 60) → 0.8 × R/60 × 100
+    # 行为考核 (weight 0.2, four lines of 25 = 100)                    → 0.2 × B/100 × 100
+    # 行为 levels: 1级5分 2级10分 3级15分 4级20分 5级25分.
+    #
+    # C01: 完成率 90/100 = 90% (edge, 以上 含) → 20; 报告 → 20; 错漏率 0 → 10;
+    #   孤儿销售额 500,000/500,000 = 100% (不低于同期) → 5; 未流失 → 5;  R = 60 → 80
+    #   行为 5/4/4/3级 → 25+20+20+15 = 80 → 16;  total 96
+    assert_person(r, "C01", {"completion": 20, "report": 20, "info": 10, "orphan_sales": 5, "orphan_churn": 5,
+                             "performance": 0.8 * 60 / 60 * 100, "initiative": 25, "customer_focus": 20,
+                             "attentive": 20, "responsibility": 15, "behaviour": 0.2 * 80}, 96.0)
+    # C02: 85/100 = 85% (edge) → 10; 少做1次 → 20 − 10 = 10; 错漏率 3% (edge, 以内) → 5;
+    #   490,000/500,000 = 98% → 0; 流失 → 0;  R = 25 → 0.8 × 25/60 × 100 = 33.333…
+    #   行为 3/3/3/3级 → 60 → 12;  total 45.333… → 45.33
+    assert_person(r, "C02", {"completion": 10, "report": 10, "info": 5, "orphan_sales": 0, "orphan_churn": 0,
+                             "performance": 0.8 * 25 / 60 * 100, "initiative": 15, "customer_focus": 15,
+                             "attentive": 15, "responsibility": 15, "behaviour": 12}, 45.33)
+    # C03: 164/200 = 82%: between the seed's bands (80%–85%), gap: lower → the band below → 0
+    #   未通过1次 → 20 − 5 = 15; 错漏率 3.1% → 0; 360,000/300,000 = 120% → 5; 未流失 → 5
+    #   R = 25 → 33.333…;  行为 2/2/5/4级 → 10+10+25+20 = 65 → 13;  total 46.333… → 46.33
+    assert_person(r, "C03", {"completion": 0, "report": 15, "info": 0, "orphan_sales": 5, "orphan_churn": 5,
+                             "performance": 0.8 * 25 / 60 * 100, "initiative": 10, "customer_focus": 10,
+                             "attentive": 25, "responsibility": 20, "behaviour": 13}, 46.33)
+    # C04: 80/100 = 80% → 0 (低于80%为0分; 80% itself is in the gap → 0 as well)
+    #   少做2次 + 未通过1次 → 20 − 20 − 5 = −5 → 0 (never below 0); 错漏率 1% → 5
+    #   420,000/400,000 = 105% → 5; 未流失 → 5;  R = 15 → 0.8 × 15/60 × 100 = 20
+    #   行为 4/4/4/4级 → 80 → 16;  total 36
+    assert_person(r, "C04", {"completion": 0, "report": 0, "info": 5, "orphan_sales": 5, "orphan_churn": 5,
+                             "performance": 20, "initiative": 20, "customer_focus": 20, "attentive": 20,
+                             "responsibility": 20, "behaviour": 16}, 36.0)
+    # C05: 190/200 = 95% → 20; 报告 → 20; 错漏率 2% → 5; 330,000/300,000 = 110% → 5; 未流失 → 5
+    #   R = 55 → 0.8 × 55/60 × 100 = 73.333…;  行为 all 5级 → 100 → 20;  total 93.333… → 93.33
+    assert_person(r, "C05", {"completion": 20, "report": 20, "info": 5, "orphan_sales": 5, "orphan_churn": 5,
+                             "performance": 0.8 * 55 / 60 * 100, "initiative": 25, "customer_focus": 25,
+                             "attentive": 25, "responsibility": 25, "behaviour": 20}, 93.33)
+
+
+def test_cs_dept_manager_seed_gap_is_refused_unless_decided():
+    # The seed's literal bands (≥90% 20分, ≥85% 10分, <80% 0分) leave 80%–85% to no band;
+    # a scheme that does not say what happens there is refused, naming the bands.
+    data = raw_scheme("cs_dept_manager")
+    del data["sections"][0]["items"][0]["rule"]["gap"]
+    with pytest.raises(InputError) as err:
+        scheme_from_dict(data)
+    assert ("sections[0].items[0].rule.bands", "band_gap") in err.value.keys()
+    assert "80%" in str(err.value) and "85%" in str(err.value)
+
+
+# ---- c. 客服经理月度绩效考核表 -----------------------------------------------------------------
+
+
+def test_cs_monthly_bonus_curve_boundaries():
+    r = scored("cs_monthly")
+    # 主管考核 weight 0.6 over the six legible lines (10+10+10+5+5+5 = 45): 0.6 × R/45 × 100
+    # 财务考核 weight 0.2 over 20 → F;  行政考核 weight 0.2 over 20 → A.
+    # Bonus: <60 → 0; 60 ≤ total < 90 → base × total/100; ≥ 90 → base.
+    def lines(a, b, c, d, e, f, fin, adm):
+        return {"relations": a, "info_base": b, "complaints": c, "analysis": d, "coordination": e,
+                "responsibility": f, "finance_rules": fin, "attendance": adm}
+
+    # S01: R = 7+7+6+4+3+3 = 30 → 0.6 × 30/45 × 100 = 40; F 10; A 9.99 → 59.99 → 低于60分 → 0
+    assert_person(r, "S01", {**lines(7, 7, 6, 4, 3, 3, 10, 9.99), "supervisor": 0.6 * 30 / 45 * 100,
+                             "finance": 10, "admin": 9.99}, 59.99, bonus=0.0)
+    # S02: 40 + 10 + 10 = 60 → 60–89分: 3000/100 × 60 = 1800
+    assert_person(r, "S02", {**lines(7, 7, 6, 4, 3, 3, 10, 10), "supervisor": 40, "admin": 10}, 60.0, bonus=1800.0)
+    # S03: R = 45 → 60; 15; 14.99 → 89.99 → 3000/100 × 89.99 = 2699.70
+    assert_person(r, "S03", {**lines(10, 10, 10, 5, 5, 5, 15, 14.99), "supervisor": 60, "finance": 15,
+                             "admin": 14.99}, 89.99, bonus=2699.7)
+    # S04: R = 9+8.5+8+4+4+4 = 37.5 → 0.6 × 37.5/45 × 100 = 50; 20; 20 → 90 → 90分(含) 全额 3000
+    assert_person(r, "S04", {**lines(9, 8.5, 8, 4, 4, 4, 20, 20), "supervisor": 50}, 90.0, bonus=3000.0)
+    # S05: R = 36 → 48; 14; 13.5 → 75.5 → 2500/100 × 75.5 = 1887.5
+    assert_person(r, "S05", {**lines(8, 8, 8, 4, 4, 4, 14, 13.5), "supervisor": 48, "finance": 14,
+                             "admin": 13.5}, 75.5, bonus=1887.5)
+
+
+# ---- d. 客户服务中心经理考核表 ---------------------------------------------------------------
+
+
+def test_cs_center_manager_raters_and_capped_deductions():
+    r = scored("cs_center_manager")
+    # Each scored line: 0.3 × 自评 + 0.3 × 人力资源部 + 0.4 × 直接上级.
+    # Deduction categories: Σ per × count, but never beyond the category's cap.
+    none = {"appraisal_conduct": 0, "hygiene": 0, "cooperation": 0, "planning": 0, "records": 0,
+            "complaint_handling": 0}
+    # M01: 投诉满意率 0.3×28 + 0.3×27 + 0.4×24 = 8.4 + 8.1 + 9.6 = 26.1
+    #   工作完成率 0.3×14 + 0.3×13 + 0.4×12 = 12.9;  质量增长比 0.3×12 + 0.3×12 + 0.4×10 = 11.2
+    #   利润完成率 0.3×36 + 0.3×35 + 0.4×32 = 34.1;  scored lines 84.3
+    #   考核执行: 舞弊1 (−10) + 不严格1 (−2) = −12 → capped at −10;  卫生 2次 → −4
+    #   total 84.3 − 10 − 4 = 70.3
+    assert_person(r, "M01", {**none, "complaint_sat": 26.1, "completion": 12.9, "quality_gain": 11.2,
+                             "profit": 34.1, "kpi": 84.3, "appraisal_conduct": -10, "hygiene": -4,
+                             "deductions": -14}, 70.3)
+    # M02: 人力资源部 has not rated 投诉满意率 → reweight over 自评 and 上级:
+    #   (0.3×30 + 0.4×27) / (0.3 + 0.4) = 19.8 / 0.7 = 28.2857…
+    #   完成率 15; 质量 0.3×10 + 0.3×9 + 0.4×8 = 8.9; 利润 0.3×40 + 0.3×38 + 0.4×30 = 35.4
+    #   scored 28.2857… + 15 + 8.9 + 35.4 = 87.5857…
+    #   投诉处理: 不及时 −10, 弄虚作假 −20 = −30 → capped at −20;  计划: 缺乏计划 −5
+    #   total 87.5857… − 25 = 62.5857… → 62.59
+    assert_person(r, "M02", {**none, "complaint_sat": 19.8 / 0.7, "completion": 15, "quality_gain": 8.9,
+                             "profit": 35.4, "complaint_handling": -20, "planning": -5, "deductions": -25},
+                  62.59)
+    # M03: 30; 15; 0.3×15 + 0.3×14 + 0.4×13 = 13.9; 0.3×40 + 0.3×40 + 0.4×39 = 39.6 → 98.5
+    #   考核执行: 不及时2次 → −10 (exactly the cap);  卫生 5次 → −10 (exactly the cap)
+    #   客户资料: −10 − 5 = −15 (under the cap of 20);  total 98.5 − 35 = 63.5
+    assert_person(r, "M03", {**none, "complaint_sat": 30, "completion": 15, "quality_gain": 13.9,
+                             "profit": 39.6, "kpi": 98.5, "appraisal_conduct": -10, "hygiene": -10,
+                             "records": -15}, 63.5)
+
+
+def test_cs_center_manager_missing_rater_is_an_error_without_reweight():
+    data = raw_scheme("cs_center_manager")
+    data["missing_rater"] = "error"
+    scheme = scheme_from_dict(data)
+    _, inp, ros = files("cs_center_manager")
+    got = kpixl.evaluate(scheme, inp, ros)
+    keys = [(p.where, p.code) for p in got.problems]
+    assert keys == [("cs_center_manager.inputs.csv:3 (complaint_sat@hr)", "missing")]
+
+
+# ---- e. 客户经理月度KPI绩效考核表 --------------------------------------------------------------
+
+
+def test_cm_monthly_kpi():
+    r = scored("cm_monthly_kpi")
+    # p = i × min(X/A, 1.2); each block out of 100;
+    # total = 0.4 × Σ业务 + 0.3 × Σ满意 + 0.3 × (日常 R/10 × 100)
+    #
+    # Q01 业务: 12/10 = 120% → 24 (exactly the cap); 3/2 = 150% → capped 120% → 24;
+    #   9/10 → 18; 7/8 = 87.5% → 17.5; 0/5 → 0;  Σ 83.5 → 0.4 × 83.5 = 33.4
+    # 满意: 99/90 = 110% → 33; 81/90 = 90% → 9; 0.98/1 → 29.4; 1/1 → 30;  Σ 101.4 → 30.42
+    # 日常: 委派工作执行力 良 (80%–90%), 考核人 enters 8.5 → 0.3 × 8.5/10 × 100 = 25.5
+    # total 33.4 + 30.42 + 25.5 = 89.32
+    assert_person(r, "Q01", {"new_sales": 24, "aged_stock": 24, "ds_sales": 18, "finance_units": 17.5,
+                             "used_cars": 0, "business": 33.4, "csat_internal": 33, "csat_external": 9,
+                             "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
+                             "delegated": 8.5, "daily": 25.5}, 89.32)
+    # Q02: 业务 all 100% → 20 each, Σ 100 → 40;  满意: 108/90 = 120% → 36; 117/90 = 130% → capped → 12;
+    #   1 → 30; 0.95 → 28.5;  Σ 106.5 → 31.95;  日常 优 (100%) → 10 → 30
+    #   total 40 + 31.95 + 30 = 101.95
+    assert_person(r, "Q02", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
+                             "used_cars": 20, "business": 40, "csat_internal": 36, "csat_external": 12,
+                             "file_accuracy": 30, "order_accuracy": 28.5, "satisfaction": 31.95,
+                             "delegated": 10, "daily": 30}, 101.95)
+    # Q03: 业务 5/10 → 10; 1/2 → 10; 4/10 → 8; 4/8 → 10; 1/5 → 4;  Σ 42 → 16.8
+    #   满意 72/90 = 80% → 24; 63/90 = 70% → 7; 0.9 → 27; 0.85 → 25.5;  Σ 83.5 → 25.05
+    #   日常 差 (0–50%), entered 3 → 9;  total 16.8 + 25.05 + 9 = 50.85
+    assert_person(r, "Q03", {"new_sales": 10, "aged_stock": 10, "ds_sales": 8, "finance_units": 10,
+                             "used_cars": 4, "business": 16.8, "csat_internal": 24, "csat_external": 7,
+                             "file_accuracy": 27, "order_accuracy": 25.5, "satisfaction": 25.05,
+                             "delegated": 3, "daily": 9}, 50.85)
+    # Q04: 业务 100% → 40; 满意 as Q01 → 30.42; 日常 可 (60%) → 6 → 18;  total 88.42
+    assert_person(r, "Q04", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
+                             "used_cars": 20, "business": 40, "csat_internal": 33, "csat_external": 9,
+                             "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
+                             "delegated": 6, "daily": 18}, 88.42)
+
+
+def test_cm_monthly_kpi_level_range_is_checked(tmp_path):
+    # 良 is 80%–90% of the line's 10 points: a score of 9.5 is outside it.
+    _, inp, _ = files("cm_monthly_kpi")
+    bad = tmp_path / "kpi.csv"
+    bad.write_text(inp.read_text(encoding="utf-8").replace("良,8.5", "良,9.5"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("cm_monthly_kpi", bad)
+    assert err.value.keys() == [("kpi.csv:2 (delegated.score)", "score_outside_level")]
+
+
+# ---- f. 烟草营销部客户经理考核评分表 ----------------------------------------------------------
+
+
+def test_tobacco():
+    r = scored("tobacco")
+    # 按完成比例考核 = 分值 × min(完成比例, 1).  需求预测准确率: 15 ± whole 百分点 around 95%.
+    # N/A averages (没有…的客户经理拿平均分值), over the people who have the line:
+    #   千条户 (T01 has none):   (1 + 0.5 + 0.5)/3 = 0.6667   [T02, T03, T04]
+    #   弱势群体 (T03 has none): (0.5 + 1 + 1)/3 = 0.8333     [T01, T02, T04]
+    #   空白村 (T04 has none):   (0.75 + 1 + 0.25)/3 = 0.6667 [T01, T02, T03]
+    key_avg, vul_avg, village_avg = (1 + 0.5 + 0.5) / 3, (0.5 + 1 + 1) / 3, (0.75 + 1 + 0.25) / 3
+
+    # T01 经营: 1200/1000 → capped 15; 97% → +2 百分点 → 15 + 2 = 17; 8/10 → 4; 950/1000 → 4.75;
+    #   0.06/0.05 → capped 5; 300/400 → 3.75;  Σ 49.5
+    # 服务: 台帐少一月 → 9; 完成分析 → 1; 维护面 30% (edge) → 3; 迟到1次 → 1; 预测评估 → 1;
+    #   千条 N/A → 0.6667; 弱势 少完1次 → 0.5; 空白村 3/4 → 0.75; 访销 98% (edge) → 4;
+    #   标签少2 → 1 − 0.2 = 0.8; 指导价3品种 → 2 − 0.3 = 1.7; 办卡率 80% (edge) → 1;
+    #   结算 0.9/0.9 → 1; 网上户数 60% (edge) → 0.5; 网上成功率 88% → 2 百分点 × 0.5 = −1 → 0
+    #   Σ 25.9167;  total 49.5 + 25.9167 = 75.4167 → 75.42
+    t01 = {"ledger": 9, "profit_analysis": 1, "coverage": 3, "visits": 1, "forecast_review": 1,
+           "key_retailers": key_avg, "vulnerable": 0.5, "blank_villages": 0.75, "visit_success": 4,
+           "price_tags": 0.8, "guide_price": 1.7, "card_rate": 1, "settlement": 1, "online_share": 0.5,
+           "online_success": 0}
+    assert_person(r, "T01", {"key_brand": 15, "forecast_acc": 17, "structure": 4, "volume": 4.75, "growth": 5,
+                             "cultivated": 3.75, "operations": 49.5, **t01, "service": sum(t01.values()),
+                             "commendation": 0}, 75.42)
+    # T02: every line exactly on target (95%, 30%, 98%, 80%, 90%, 60%, 90% edges, or above)
+    #   → 经营 50, 服务 30; 省级以上奖励1次 → +5;  total 85
+    t02 = {"ledger": 10, "profit_analysis": 1, "coverage": 3, "visits": 2, "forecast_review": 1,
+           "key_retailers": 1, "vulnerable": 1, "blank_villages": 1, "visit_success": 4, "price_tags": 1,
+           "guide_price": 2, "card_rate": 1, "settlement": 1, "online_share": 0.5, "online_success": 0.5}
+    assert_person(r, "T02", {"key_brand": 15, "forecast_acc": 15, "structure": 5, "volume": 5, "growth": 5,
+                             "cultivated": 5, "operations": 50, **t02, "service": 30, "commendation": 5}, 85.0)
+    # T03 经营: 70% → 10.5; 92.5% → 2.5 百分点 short → 2 whole → 15 − 1 = 14; 50% → 2.5;
+    #   80% → 4; 成长率 −0.02/0.05 = −40% → counted as 0; 50% → 2.5;  Σ 33.5
+    # 服务: 台帐 10 − 1 − 12 = −3 → 可扣完 → 0; 未完成分析 → 0; 维护面 25.5% → 4.5 short → 4 → 3 − 2 = 1;
+    #   中途缺岗1 → 0; 预测评估 −0.5 −0.5 → 0; 千条 少完1次 → 0.5; 弱势 N/A → 0.8333;
+    #   空白村 1/4 → 0.25; 访销 95.5% → 2.5 short → 2 → 4 − 2 = 2; 标签少10 → 0; 指导价25 → 0;
+    #   办卡率 78% → −1 → 0; 结算 0.81/0.9 = 90% → 0.9; 网上户数 59% → 0; 成功率 90% → 0.5
+    #   Σ 5.9833;  市级以上奖励1次 → +3;  total 33.5 + 5.9833 + 3 = 42.4833 → 42.48
+    t03 = {"ledger": 0, "profit_analysis": 0, "coverage": 1, "visits": 0, "forecast_review": 0,
+           "key_retailers": 0.5, "vulnerable": vul_avg, "blank_villages": 0.25, "visit_success": 2,
+           "price_tags": 0, "guide_price": 0, "card_rate": 0, "settlement": 0.9, "online_share": 0,
+           "online_success": 0.5}
+    assert_person(r, "T03", {"key_brand": 10.5, "forecast_acc": 14, "structure": 2.5, "volume": 4, "growth": 0,
+                             "cultivated": 2.5, "operations": 33.5, **t03, "service": sum(t03.values()),
+                             "commendation": 3}, 42.48)
+    # T04 经营: 110% → 15; 100% → +5 百分点 → 20; 120% → 5; 100% → 5; 80% → 4; 95% → 4.75;  Σ 53.75
+    # 服务: 10; 1; 维护面 29% → 1 short → 2.5; 2; 被投诉1次 → 0.5; 千条 少完1次 → 0.5; 弱势 → 1;
+    #   空白村 N/A → 0.6667; 访销 97% → 3; 1; 指导价1品种 → 1.9; 1; 1; 0.5; 成功率 89% → 0
+    #   Σ 26.5667;  total 53.75 + 26.5667 = 80.3167 → 80.32
+    t04 = {"ledger": 10, "profit_analysis": 1, "coverage": 2.5, "visits": 2, "forecast_review": 0.5,
+           "key_retailers": 0.5, "vulnerable": 1, "blank_villages": village_avg, "visit_success": 3,
+           "price_tags": 1, "guide_price": 1.9, "card_rate": 1, "settlement": 1, "online_share": 0.5,
+           "online_success": 0}
+    assert_person(r, "T04", {"key_brand": 15, "forecast_acc": 20, "structure": 5, "volume": 5, "growth": 4,
+                             "cultivated": 4.75, "operations": 53.75, **t04, "service": sum(t04.values()),
+                             "commendation": 0}, 80.32)
+
+
+# ---- g. 岗位标兵评分表 ---------------------------------------------------------------------
+
+
+def test_post_model():
+    r = scored("post_model")
+    # Every rated line: 0.3 × (自评's reading) + 0.7 × (上级's reading); the card is out of 10.
+    # B01 期交: 自评 80,000/100,000 = 80% (含) → 3; 上级 75% → 2.5 → 0.9 + 1.75 = 2.65
+    #   趸交 30,000/50,000 = 60% (含) → 0.8;  首访 70% (达成) → 1; 再访 19% → 0;
+    #   三访: 自评 10% → 0.5, 上级 9% → 0 → 0.3 × 0.5 = 0.15;  契撤 0件 → 1;
+    #   差错2件 → 1 − 0.4 = 0.6;  客户投诉1 + 柜员投诉1 → 1 − 0.2 − 0.3 = 0.5;  品质 0.5 + 0.5
+    #   total 2.65 + 0.8 + 1 + 0 + 0.15 + 1 + 0.6 + 0.5 + 0.5 + 0.5 = 7.7;  授课2堂 × 20元 = 40
+    assert_person(r, "B01", {"term_sales": 0.3 * 3 + 0.7 * 2.5, "single_sales": 0.8, "first_call": 1,
+                             "second_call": 0, "third_call": 0.3 * 0.5, "surrenders": 1, "ops_errors": 0.6,
+                             "communication": 0.5, "no_misleading": 0.5, "true_info": 0.5, "quality": 1},
+                  7.7, bonus=40.0)
+    # B02 期交 10% (含) → 1; 趸交 4,950/50,000 = 9.9% → 0; 首访 75% → 1; 再访 20% → 0.5;
+    #   三访 10% → 0.5; 契撤1件 → 0.5; 差错6件 → 1 − 1.2 → 0 (never below 0);
+    #   客户投诉2 + 网点主任1 → 1 − 0.4 − 0.4 = 0.2;  误导: 自评 无 (0.5), 上级 有 (0) → 0.15;  虚假 → 0.5
+    #   total 1 + 0 + 1 + 0.5 + 0.5 + 0.5 + 0 + 0.2 + 0.15 + 0.5 = 4.35;  no 授课 → 0
+    assert_person(r, "B02", {"term_sales": 1, "single_sales": 0, "first_call": 1, "second_call": 0.5,
+                             "third_call": 0.5, "surrenders": 0.5, "ops_errors": 0, "communication": 0.2,
+                             "no_misleading": 0.3 * 0.5, "true_info": 0.5}, 4.35, bonus=0.0)
+    # B03 期交: 自评 60% → 2.5, 上级 59% → 1.5 → 0.75 + 1.05 = 1.8; 趸交 40% (含) → 0.5;
+    #   首访 69% → 0; 再访 30% → 0.5; 三访 12% → 0.5; 契撤2件 (超过1件) → 0; 差错0 → 1; 投诉0 → 1;
+    #   误导 无 → 0.5; 虚假信息 → 0;  total 1.8 + 0.5 + 0 + 0.5 + 0.5 + 0 + 1 + 1 + 0.5 + 0 = 5.8
+    #   授课1堂 → 20
+    assert_person(r, "B03", {"term_sales": 0.3 * 2.5 + 0.7 * 1.5, "single_sales": 0.5, "first_call": 0,
+                             "second_call": 0.5, "third_call": 0.5, "surrenders": 0, "ops_errors": 1,
+                             "communication": 1, "no_misleading": 0.5, "true_info": 0}, 5.8, bonus=20.0)
+
+
+# ---- h. 客户经理月份考核评分表 --------------------------------------------------------------
+
+
+def test_cm_month_deduct():
+    r = scored("cm_month_deduct")
+    # 总评分 = 辖区业绩 (80 × min(销售量完成率, 1) + 20 × min(重点品牌完成率, 1)) + 过程扣分 (negative)
+    none = {"visits": 0, "brand_promo": 0, "orders": 0, "research": 0, "lawful": 0, "e_settlement": 0,
+            "additional": 0}
+    # D01: 95/100 → 76; 18/20 = 90% → 18 → 94;  走访 −5, 订货 −3 → 86
+    assert_person(r, "D01", {**none, "sales_volume": 76, "key_brand": 18, "territory": 94, "visits": -5,
+                             "orders": -3, "process": -8}, 86.0)
+    # D02: 110% → 80 (capped); 125% → 20 (capped) → 100; no deductions → 100
+    assert_person(r, "D02", {**none, "sales_volume": 80, "key_brand": 20, "process": 0}, 100.0)
+    # D03: 60% → 48; 50% → 10 → 58;  走访 −30 (exactly the 上限), 品牌 −8, 附加项 +2
+    #   → 58 − 30 − 8 + 2 = 22
+    assert_person(r, "D03", {**none, "sales_volume": 48, "key_brand": 10, "territory": 58, "visits": -30,
+                             "brand_promo": -8, "additional": 2, "process": -36}, 22.0)
+
+
+def test_cm_month_deduct_cap_and_reason_are_enforced(tmp_path):
+    _, inp, _ = files("cm_month_deduct")
+    text = inp.read_text(encoding="utf-8")
+    bad = tmp_path / "deduct.csv"
+    # −31 is beyond 周期走访's 上限 of 30; a deduction without 扣分事由 is refused too.
+    bad.write_text(text.replace("-30,走访周期多次未执行", "-31,走访周期多次未执行")
+                   .replace("-3,订货执行跟进不及时", "-3,"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("cm_month_deduct", bad)
+    assert sorted(err.value.keys()) == [("deduct.csv:2 (orders.reason)", "missing_reason"),
+                                        ("deduct.csv:4 (visits)", "points_out_of_range")]
+
+
+# ---- i. 客户服务经理 德勤能绩 ----------------------------------------------------------------
+
+
+def test_cs_deqinnengji_forced_distribution():
+    r = scored("cs_deqinnengji")
+    # total = 德 + 勤 + 能 + 绩 (+ 嘉奖 1–10); the rating comes from the rank in the group
+    # (worked out below the table).
+    table = [  # id, 德, 勤, 能, 绩, 嘉奖, total, rank in group, rating
+        ("Y01", 20, 20, 30, 30, 5, 105, 1, "优秀"),  # 100 + 嘉奖 5: above 100 stays
+        ("Y02", 19, 19, 28, 28, 0, 94, 2, "良好"),
+        ("Y03", 18, 19, 27, 28, 0, 92, 3, "良好"),
+        ("Y04", 18, 18, 27, 27, 0, 90, 4, "良好"),
+        ("Y05", 18, 18, 26, 26, 0, 88, 6, "尚可"),  # tie with Y06, hired later
+        ("Y06", 17, 17, 27, 27, 0, 88, 5, "良好"),
+        ("Y07", 17, 17, 26, 26, 0, 86, 7, "尚可"),
+        ("Y08", 17, 16, 26, 25, 0, 84, 8, "尚可"),
+        ("Y09", 16, 16, 25, 25, 0, 82, 9, "尚可"),
+        ("Y10", 16, 16, 24, 24, 0, 80, 10, "尚可"),
+        ("Y11", 15, 16, 24, 24, 0, 79, 11, "尚可"),
+        ("Y12", 15, 15, 24, 24, 0, 78, 12, "尚可"),
+        ("Y13", 15, 15, 23, 23, 0, 76, 13, "尚可"),
+        ("Y14", 15, 15, 22, 22, 0, 74, 14, "尚可"),
+        ("Y15", 14, 15, 22, 22, 0, 73, 15, "尚可"),
+        ("Y16", 14, 14, 22, 22, 0, 72, 16, "差"),
+        ("Y17", 14, 14, 21, 21, 0, 70, 17, "差"),
+        ("Y18", 13, 14, 20, 21, 0, 68, 18, "差"),
+        ("Y19", 13, 13, 20, 19, 0, 65, 19, "差"),  # tie with Y20, same 入职日期: smaller id
+        ("Y20", 12, 13, 20, 20, 0, 65, 20, "较差"),
+        ("G01", 19, 19, 29, 29, 2, 98, 1, "良好"),  # 96 + 嘉奖 2
+        ("G02", 18, 18, 28, 28, 0, 92, 2, "尚可"),
+        ("G03", 17, 17, 26, 26, 0, 86, 3, "尚可"),
+        ("G04", 16, 16, 25, 25, 0, 82, 4, "尚可"),
+        ("G05", 15, 15, 24, 24, 0, 78, 5, "差"),
+    ]
+    # Band k's last rank is ROUND(n·C[k]), C = 5%, 25%, 75%, 95%, 100% (see below).
+    last_rank = {"Y": [1, 5, 15, 19, 20], "G": [0, 1, 4, 5, 5]}
+    names = ["优秀", "良好", "尚可", "差", "较差"]
+    for who, de, qin, neng, ji, award, total, rank, rating in table:
+        assert de + qin + neng + ji + award == total
+        assert rating == names[next(k for k, last in enumerate(last_rank[who[0]]) if rank <= last)]
+        assert_person(r, who, {"virtue": de, "diligence": qin, "ability": neng, "results": ji,
+                               "appraisal": de + qin + neng + ji, "award": award, "commendation": award},
+                      float(total), rating=rating)
+
+    # Ranked separately per 人员类别; band k takes ranks ROUND(n·C[k−1])+1 … ROUND(n·C[k]),
+    # C = 5%, 25%, 75%, 95%, 100% (the corrected 5/20/50/20/5).
+    # 一线员工 n = 20: ROUND(1) = 1, ROUND(5) = 5, ROUND(15) = 15, ROUND(19) = 19, 20
+    #   → 优秀 rank 1, 良好 2–5, 尚可 6–15, 差 16–19, 较差 20: 1/4/10/4/1
+    # 管理人员 n = 5: ROUND(0.25) = 0, ROUND(1.25) = 1, ROUND(3.75) = 4, ROUND(4.75) = 5, 5
+    #   → 优秀 none, 良好 rank 1, 尚可 2–4, 差 5, 较差 none: 0/1/3/1/0
+    roster = pd.read_csv(files("cs_deqinnengji")[2], dtype=str).set_index("employee_id")
+    counts = {g: [int((r.loc[ids, "rating"] == name).sum()) for name in names]
+              for g, ids in roster.groupby("人员类别").groups.items()}
+    assert counts == {"一线员工": [1, 4, 10, 4, 1], "管理人员": [0, 1, 3, 1, 0]}
+
+    # Ties: Y05 and Y06 both total 88 at ranks 5/6 (良好/尚可): the earlier 入职日期 wins —
+    # Y06 (2016-05-10) is 5th → 良好, Y05 (2018-03-01) 6th → 尚可.
+    assert r.loc["Y05", "total"] == r.loc["Y06", "total"] == 88
+    assert (r.loc["Y06", "rating"], r.loc["Y05", "rating"]) == ("良好", "尚可")
+    # Y19 and Y20 both total 65 with the same 入职日期: the smaller id is ahead →
+    # Y19 19th → 差, Y20 20th → 较差.
+    assert r.loc["Y19", "total"] == r.loc["Y20", "total"] == 65
+    assert (r.loc["Y19", "rating"], r.loc["Y20", "rating"]) == ("差", "较差")
+    # 管理人员: G01 is the best of five but 5% of 5 rounds to nobody → 良好.
+    assert r.loc["G01", "rating"] == "良好"
+
+    # Flags: top → rank ≤ ROUND(n·share); bottom → rank > n − ROUND(n·share).
+    # 一线 n = 20: 前5% → 1 person, 前10% → 2, 后25% → 5 (ranks 16–20), 后5% → rank 20.
+    # 管理 n = 5:  前5% → ROUND(0.25) = 0, 前10% → ROUND(0.5) = 1, 后25% → ROUND(1.25) = 1, 后5% → 0.
+    def flagged(flag: str) -> list[str]:
+        return sorted(r.index[r[f"flag.{flag}"].astype(bool)])
+
+    assert flagged("promote") == ["Y01"]
+    assert flagged("honour") == flagged("talent_pool") == ["G01", "Y01", "Y02"]
+    assert flagged("training") == ["G05", "Y16", "Y17", "Y18", "Y19", "Y20"]
+    assert flagged("demote") == ["Y20"]
+
+
+def test_cs_deqinnengji_seed_quotas_are_refused():
+    # The seed's own distribution: 前5%优秀, 20%良好, 30%尚可, 20%差, 最后5%较差 = 80%.
+    data = raw_scheme("cs_deqinnengji")
+    shares = [q["share"] for q in data["ratings"]["distribution"]["quotas"]]
+    assert shares == [0.05, 0.20, 0.50, 0.20, 0.05]  # the example's correction
+    data["ratings"]["distribution"]["quotas"][2]["share"] = 0.30
+    with pytest.raises(InputError) as err:
+        scheme_from_dict(data)
+    assert err.value.keys() == [("ratings.distribution.quotas", "quotas_sum")]
+    assert "80%" in err.value.problems[0].message
+
+
+def test_cs_deqinnengji_rollup():
+    scheme = kpixl.load_scheme(files("cs_deqinnengji")[0])
+    scores = pd.DataFrame([
+        # Y01: 周检/月检 95, 90, 100 → mean 95; 月考核 88, 92 → mean 90; 年终 105
+        ("Y01", "checks", "2025-W10", 95), ("Y01", "checks", "2025-W20", 90), ("Y01", "checks", "2025-06", 100),
+        ("Y01", "monthly", "2025-05", 88), ("Y01", "monthly", "2025-06", 92),
+        ("Y01", "year_end", "2025", 105),
+        # Y16: 周检 80, 70 → 75; 月考核 78; 年终: two on file, the last (2025) counts → 72
+        ("Y16", "checks", "2025-W10", 80), ("Y16", "checks", "2025-W20", 70),
+        ("Y16", "monthly", "2025-05", 78),
+        ("Y16", "year_end", "2025", 72), ("Y16", "year_end", "2024", 60),
+    ], columns=["employee_id", "component", "period", "total"])
+    out = kpixl.roll_up(scheme.rollup, scores).set_index("employee_id")
+    # Y01: 0.2 × 95 + 0.3 × 90 + 0.5 × 105 = 19 + 27 + 52.5 = 98.5
+    # (年终 above 100 after weighting stays: the seed rewards it as 优秀员工)
+    assert out.loc["Y01", "total"] == 98.5
+    # Y16: 0.2 × 75 + 0.3 × 78 + 0.5 × 72 = 15 + 23.4 + 36 = 74.4
+    assert out.loc["Y16", "total"] == 74.4
+    assert out.loc["Y16", "year_end"] == 72
+
+
+# ---- the examples are executed ------------------------------------------------------------
+
+
+def test_every_seed_system_has_an_example():
+    assert set(SEED_SYSTEMS) <= set(example_names())
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_example_validates_and_scores(name):
+    yml, inp, ros = files(name)
+    assert inp.is_file() and ros.is_file(), f"{name}: needs {inp.name} and {ros.name} beside it"
+    scheme = kpixl.load_scheme(yml)
+    # Lossless round trips (YAML and JSON).
+    assert scheme_from_dict(yaml.safe_load(kpixl.dump_yaml(scheme))) == scheme
+    assert scheme_from_dict(json.loads(kpixl.dump_json(scheme))) == scheme
+    got = kpixl.evaluate(scheme, inp, ros)
+    assert got.problems == []
+    res = got.results
+    assert len(res) == len(pd.read_csv(inp)) and res["total"].notna().all()
+    # Everyone scored is on the roster.
+    assert set(res["employee_id"]) <= set(pd.read_csv(ros, dtype=str)["employee_id"])
+
+
+@pytest.mark.parametrize("name", example_names())
+def test_example_quotes_the_seed(name):
+    # Every item has the seed's wording in a YAML comment right above it.
+    lines = files(name)[0].read_text(encoding="utf-8").splitlines()
+    scheme = kpixl.load_scheme(files(name)[0])
+    for _, item in scheme.items():
+        at = next(k for k, ln in enumerate(lines) if re.fullmatch(rf"\s*- id: {item.id}", ln))
+        assert lines[at - 1].lstrip().startswith("#"), f"{name}: item {item.id} has no seed quote above it"
+
+
+def test_readme_lists_every_example():
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^- `schemes/(\w+)\.yaml` — \S", text, flags=re.M)
+    assert sorted(listed) == example_names(), "README: list every example once, one line each"
+    assert "## Limits" in text
+
+
+@pytest.mark.engine
+def test_example_workbooks_agree_in_libreoffice(tmp_path):
+    """Each example's live results workbook, recalculated by LibreOffice, equals the engine."""
+    failures = []
+    for name in example_names():
+        yml, inp, ros = files(name)
+        scheme = kpixl.load_scheme(yml)
+        results = kpixl.score(scheme, inp, roster=ros)
+        ctx = prepare(scheme, inp, ros).gather()
+        path = tmp_path / f"{name}.xlsx"
+        write_workbook(ctx, path)
+        v = verify_workbook(path, results, scheme)
+        if not v.ok or v.compared < len(results) * 3:
+            failures.append(f"{name}: {v.summary()}")
+    assert not failures, "\n".join(failures)
