@@ -164,6 +164,19 @@ def _column_of(value: float | Column, default: str) -> str:
 
 
 def _number_problems(values: Any, column: str, what: str, negative_ok: bool = True) -> list[RowProblem]:
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiu":  # the common case, vectorised: only the bad rows are looked at
+        a = arr.astype(float)
+        bad = ~np.isfinite(a)
+        if not negative_ok:
+            bad |= a < 0
+        rows = np.flatnonzero(bad)
+        found = _cell_problems(arr[rows].astype(object).tolist(), column, what, negative_ok)
+        return [RowProblem(int(rows[p.row]), p.column, p.code, p.message) for p in found]
+    return _cell_problems(list(values), column, what, negative_ok)
+
+
+def _cell_problems(values: list, column: str, what: str, negative_ok: bool) -> list[RowProblem]:
     out = []
     for row, v in enumerate(values):
         if _text(v) is None:
@@ -202,9 +215,9 @@ def bonus_problems(bonus: Bonus, base: Any = None, level: Any = None, commission
         return values is not None
 
     if total is not None:
-        out += _number_problems(list(total), "total", "the total")
+        out += _number_problems(total, "total", "the total")
     if isinstance(bonus.base, Column) and need(base, bonus.base.column, "bonus base"):
-        out += _number_problems(list(base), bonus.base.column, "the bonus base", negative_ok=False)
+        out += _number_problems(base, bonus.base.column, "the bonus base", negative_ok=False)
     lf = bonus.level_factor
     if lf is not None and need(level, lf.column, "level"):
         table, allowed = _level_table(lf), "、".join(level_key(k) for k in lf.factors)
@@ -217,7 +230,7 @@ def bonus_problems(bonus: Bonus, base: Any = None, level: Any = None, commission
                                       f"level {t!r} has no bonus factor: enter one of {allowed}"))
     c = bonus.commission
     if c is not None and isinstance(c.amount, Column) and need(commission_amount, c.amount.column, "commission amount"):
-        out += _number_problems(list(commission_amount), c.amount.column, "the commission amount")
+        out += _number_problems(commission_amount, c.amount.column, "the commission amount")
     return sorted(out, key=lambda p: p.row)
 
 

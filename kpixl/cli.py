@@ -56,8 +56,12 @@ def print_problems(err: InputError, stream=sys.stderr) -> None:
             for p in err.problems]
     n = len(err.problems)
     print(f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:", file=stream)
+    headers, limits = ["where", "employee", "item", "problem", "value"], [0, 0, 0, 0, 30]
+    # Columns no problem fills (employee and item for a scheme) are left out.
+    keep = [i for i in range(len(headers)) if i in (0, 3) or any(str(r[i]) for r in rows)]
+    rows = [[r[i] for i in keep] for r in rows]
     # Only the value found is shortened: a place or a message cut short cannot be acted on.
-    print(table(["where", "employee", "item", "problem", "value"], rows, [0, 0, 0, 0, 30]), file=stream)
+    print(table([headers[i] for i in keep], rows, [limits[i] for i in keep]), file=stream)
 
 
 # ---- commands ---------------------------------------------------------------------------

@@ -247,6 +247,9 @@ def number_note(value: Any, subject: str = "") -> str:
 
 def yes_no(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Read 是/否, 1/0, TRUE/FALSE as 1.0/0.0 (NaN when blank); mask of unreadable cells."""
+    if col.dtype.kind in "fiub":  # typed 1/0 (or TRUE/FALSE) cells: vectorised
+        v = col.to_numpy(dtype=float)
+        return np.where(np.isin(v, (0.0, 1.0)), v, np.nan), ~np.isnan(v) & ~np.isin(v, (0.0, 1.0))
     out = np.full(len(col), np.nan)
     bad = np.zeros(len(col), dtype=bool)
     blank = is_blank(col)

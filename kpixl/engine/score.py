@@ -285,7 +285,7 @@ class _Context:
             rows = issue.rows[keep]
             msgs = [m for m, k in zip(issue.messages, keep) if k]
             column = {"value": col, "score": score_col, "target": f"{item.id}.target"}.get(issue.field, f"{item.id}.{issue.field}")
-            values = d.value if issue.field == "value" else None
+            values = None  # show the cell as typed, not as read
             self.cells(rows, column, issue.code, msgs, item=item.id, values=values)
 
     def reasons(self, item: Item, value: np.ndarray, na: np.ndarray) -> None:

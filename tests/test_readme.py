@@ -1,0 +1,44 @@
+"""The README's command transcripts are executed: docs that are not run drift.
+
+Every fenced block whose first line is ``$ kpixl …`` is run from the repository root
+(in a temporary copy of the working directory for commands that write files) and its
+output must equal the lines that follow in the README.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def transcripts() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```\n(\$ kpixl [^\n]*)\n(.*?)```", text, flags=re.S):
+        out.append((block[0][2:], block[1].rstrip("\n")))
+    return out
+
+
+def test_readme_has_transcripts():
+    cmds = [c for c, _ in transcripts()]
+    assert any(c.startswith("kpixl demo") for c in cmds)
+    assert any(c.startswith("kpixl score") for c in cmds)
+    assert any(c.startswith("kpixl check") for c in cmds)
+
+
+@pytest.mark.parametrize("command,expected", transcripts(), ids=[c for c, _ in transcripts()])
+def test_transcript(command: str, expected: str, tmp_path: Path):
+    args = shlex.split(command)[1:]
+    # Paths in the README are relative to the repository root; outputs land in tmp_path.
+    args = [str(ROOT / a) if (ROOT / a).exists() and not a.startswith("-") else a for a in args]
+    r = subprocess.run([sys.executable, "-m", "kpixl.cli", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert "Traceback" not in r.stdout + r.stderr
+    got = (r.stdout + r.stderr).rstrip("\n")
+    assert got == expected
