@@ -230,7 +230,9 @@ def _rating_columns(lay: Layout, s: Scheme, ctx) -> None:
         grp = lay.add(Col("rating.group", dist.group_by, [_cell_value(v) for v in ctx.group] if ctx.group is not None else [None] * ctx.n))
     if dist is not None or r.flags:
         lay.add(Col("rating.order", "并列次序", [int(v) for v in ctx.order]))
-        n_expr = (lambda row: f"COUNTIF({lay.range(grp.key)},{grp.ref(row)})") if grp else (lambda row: f"COUNT({lay.range('total')})")
+        def n_expr(row: int) -> str:  # group size, compared as the rank formula compares groups
+            return rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
+                                                 lay.range(grp.key) if grp else None)
         lay.add(Col("rank", "名次", formula=lambda row: rating_mod.rank_formula(
             lay.ref("total", row), lay.range("total"),
             grp.ref(row) if grp else None, lay.range(grp.key) if grp else None,
