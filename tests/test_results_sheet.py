@@ -51,3 +51,17 @@ def test_group_labels_with_wildcards_and_digits(tmp_path: Path):
     [out] = recalculate([src], tmp_path / "out")
     v = compare(read_results(out), results, scheme)
     assert v.ok, v.summary()
+
+
+def test_scored_workbook_carries_its_scheme(tmp_path: Path):
+    # The written workbook is itself a scheme source: its Scheme sheet loads back equal.
+    import kpixl
+    from kpixl.demo import demo_files
+    from kpixl.workbook.scored import write_workbook
+
+    scheme_path, roster, inputs = demo_files()
+    ctx = prepare(scheme_path, inputs, roster).gather()
+    out = tmp_path / "demo.xlsx"
+    write_workbook(ctx, out)
+    assert kpixl.load_scheme(out) == kpixl.load_scheme(scheme_path)
+    assert kpixl.score(out, inputs, roster).equals(ctx.compute())

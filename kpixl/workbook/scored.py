@@ -18,6 +18,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..errors import FileProblem
 from .results import FONT, Layout, write_results
+from .scheme_sheet import write_scheme_sheet
 
 RESULTS = "Results"
 SUMMARY = "Summary"
@@ -39,12 +40,7 @@ def write_workbook(ctx, path: str | Path) -> Layout:
     ws.title = RESULTS
     lay = write_results(ctx, ws)
     _summary(wb.create_sheet(SUMMARY, 0), ctx, lay)
-    try:
-        from .scheme_sheet import write_scheme_sheet
-
-        write_scheme_sheet(ctx.scheme, wb)
-    except ImportError:  # pragma: no cover - the scheme sheet module ships with the package
-        pass
+    write_scheme_sheet(ctx.scheme, wb)
     if ctx.roster is not None:
         _table_sheet(wb, "Roster", ctx.roster.df)
     save_atomically(wb, path)
