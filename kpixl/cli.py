@@ -139,6 +139,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), verify=args.verify)
 
 
+def cmd_distribute(args: argparse.Namespace) -> int:
+    from .workbook.distribute import distribute
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rwriting workbooks: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"writing workbooks: {done}/{total}", file=sys.stderr, flush=True)
+
+    m = distribute(args.template, args.roster, args.period, args.out, manager_column=args.manager_column,
+                   workers=args.workers, progress=progress)
+    rows = [(e.manager, e.file, e.people, e.sha256[:12]) for e in m.entries]
+    print(table(["manager", "file", "people", "sha256"], rows))
+    print(f"{len(m.entries)} workbooks, {m.people} people, scheme {m.scheme_id} v{m.scheme_version}, "
+          f"period {m.period}; manifest: {m.csv_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .workbook.generate import generate_workbook
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\rgenerating sheets: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"generating sheets: {done}/{total}", file=sys.stderr, flush=True)
+
+    g = generate_workbook(args.template, args.roster, args.period, args.out, inputs=args.inputs,
+                          progress=None if args.quiet else progress)
+    if not args.quiet:
+        print(f"wrote {g.path}: {len(g.sheets)} person sheets and {g.summary}, period {g.period} "
+              f"({g.seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kpixl", description="Appraisal (考核) and bonus for customer managers, in Excel.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -159,6 +194,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="kpixl-demo.xlsx", help="where to write the workbook (default: kpixl-demo.xlsx)")
     d.add_argument("--verify", action="store_true", help="recalculate the workbook with LibreOffice and compare")
     d.set_defaults(run=cmd_demo)
+
+    ds = sub.add_parser("distribute", help="one workbook per manager (the roster's manager column) and a manifest")
+    ds.add_argument("template", help="template workbook (Scheme, Roster and 考核表 sheets)")
+    ds.add_argument("--roster", help="roster (.csv or .xlsx) instead of the template's Roster sheet")
+    ds.add_argument("--period", required=True, help="the period, e.g. 2026-11 or 2026Q4")
+    ds.add_argument("--out", required=True, help="folder to write the workbooks and manifest.csv/.json into")
+    ds.add_argument("--manager-column", default="经理", help="roster column naming each person's manager (default: 经理)")
+    ds.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    ds.set_defaults(run=cmd_distribute)
+    g = sub.add_parser("generate", help="one protected scorecard sheet per roster row, and a summary sheet")
+    g.add_argument("template", help="template workbook (Scheme, 考核表 and usually Roster sheets)")
+    g.add_argument("--roster", help="roster (.csv or .xlsx) instead of the template's Roster sheet")
+    g.add_argument("--period", required=True, help="the period, e.g. 2026-11, 2026Q4, 2026H1 or 2026")
+    g.add_argument("--out", help="workbook to write (default: <template>-<period>.xlsx beside the template)")
+    g.add_argument("--inputs", help="inputs table (.csv or .xlsx) whose values pre-fill the input cells")
+    g.add_argument("--quiet", action="store_true", help="print no progress")
+    g.set_defaults(run=cmd_generate)
     return p
 
 

@@ -80,6 +80,9 @@ class InputError(KpixlError):
         head = f"{n} problem{'s' if n != 1 else ''} in the {what}"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
 
+    def __reduce__(self):  # survives a trip between processes (distribute's workers)
+        return (type(self), (self.problems, self.what))
+
     def keys(self) -> list[tuple[str, str]]:
         """The flattened ``(where, code)`` list tests assert on."""
         return [(p.where, p.code) for p in self.problems]
@@ -97,6 +100,9 @@ class FileProblem(KpixlError):
     def __init__(self, path: Any, step: str, reason: str):
         self.path, self.step, self.reason = str(path), step, reason
         super().__init__(f"{self.path}: {step} failed: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.step, self.reason))
 
 
 class Problems:

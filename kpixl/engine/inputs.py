@@ -136,6 +136,9 @@ def _read_sheet(path: Path, sheet: str | None, name: str = "inputs") -> Table:
     filled = [k for k, r in enumerate(rows[1:]) if any(v is not None for v in r)]
     body = [[rows[k + 1][i] if i < len(rows[k + 1]) else None for i in keep] for k in filled]
     numbers_ = [k + 2 for k in filled]
+    alias = next((a for a in ID_ALIASES if a in letters), None)
+    if alias is not None:  # the id column is renamed to employee_id below: keep its cells
+        letters.setdefault(ID, letters[alias])
     df = pd.DataFrame(body, columns=[header[i] for i in keep], dtype=object)
 
     def cell(r: int, c: str) -> str:

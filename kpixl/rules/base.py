@@ -88,7 +88,7 @@ class Achievement(RuleModel):
         """``x`` as its decimal value (rounded to 9 places)."""
         if self.measure == "value":
             return xlmath.round9(actual)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.direction == "higher":
                 return xlmath.round9(actual / target)
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))

@@ -1,0 +1,182 @@
+"""The team summary sheet (汇总) of a generated workbook: formulas over the person sheets.
+
+Laid out like the results sheet (:mod:`kpixl.workbook.results`): row 1 holds the column
+keys (``employee_id``, ``score:<section>``, ``total``, ``rating``, ``bonus``…), row 2 the
+Chinese labels, people start on row 3. Each section and the total refer to the person
+sheets (``='王伟-E1001'!H20``). What needs everyone is decided here, with the same
+builders as the engine: ``na: average`` items (the group's mean replaces the raw score
+of a person for whom the item does not apply; sections and total are then summed here
+from the person sheets' item cells), forced distribution (rank, rating, flags) and the
+bonus budget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import bonus as bonus_mod
+from .. import rating as rating_mod
+from ..engine import card as card_mod
+from ..engine.inputs import ID
+from ..scheme.models import Column as ColumnSpec
+from ..scheme.models import Scheme
+from ._card_formulas import CardFormulas
+from .naming import quote_sheet
+from .results import FIRST, Col, Layout
+
+SUMMARY = "汇总"
+PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
+
+
+def _values(values: Any, n: int) -> list:
+    from ._person_sheet import _plain
+
+    return [_plain(v) for v in values] if values is not None else [None] * n
+
+
+def layout_summary(ctx, plan: CardFormulas, sheets: list[str]) -> Layout:
+    """Plan the summary's columns for a gathered engine context and the person sheet names."""
+    s: Scheme = ctx.scheme
+    n = ctx.n
+    lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
+    lay.add(Col(ID, "工号", list(ctx.ids)))
+    for name in PASS_THROUGH:
+        if ctx.roster is not None and name in ctx.roster.df.columns:
+            got = ctx.person_column(name, "summary")
+            lay.add(Col(f"roster.{name}", name, _values(got[0], n)))
+    lay.add(Col("sheet", "考核表", list(sheets)))
+
+    def on_sheet(ref: str):
+        return lambda row: f"{quote_sheet(sheets[row - FIRST])}!{ref}"
+
+    averaged = {i.id for _, i in s.items() if i.na == "average" and f"{i.id}.na" in plan.inputs}
+    for _, item in s.items():
+        if item.id not in averaged:
+            continue
+        label = item.name or item.id
+        raw = lay.add(Col(f"score:{item.id}.raw", label + "·得分(原始)", fmt="0.00",
+                          formula=on_sheet(plan.scores[item.id].ref)))
+        na = lay.add(Col(f"{item.id}.na", label + "·不适用", formula=on_sheet(plan.inputs[f"{item.id}.na"].ref)))
+        grp = None
+        if item.na_group:
+            grp = lay.add(Col(f"{item.id}.na_group", label + "·分组", _values(ctx.items_in[item.id].group, n)))
+        lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row, raw=raw, na=na, grp=grp:
+                    card_mod.na_average_formula(raw.ref(row), na.ref(row), lay.range(raw.key), lay.range(na.key),
+                                                grp.ref(row) if grp else None, lay.range(grp.key) if grp else None)))
+
+    recomputed = False
+    for sec in s.sections:
+        label = sec.name or sec.id
+        if sec.id in plan.scores and not any(i.id in averaged for i in sec.items):
+            lay.add(Col(f"score:{sec.id}", label, fmt="0.00", formula=on_sheet(plan.scores[sec.id].ref)))
+            continue
+        recomputed = True
+
+        def section(row: int, sec=sec) -> str:
+            sheet = quote_sheet(sheets[row - FIRST])
+            items = [lay.ref(f"score:{i.id}", row) if i.id in averaged else f"{sheet}!{plan.scores[i.id].ref}"
+                     for i in sec.items]
+            nas = [f"{sheet}!{plan.inputs[f'{i.id}.na'].ref}" if f"{i.id}.na" in plan.inputs else None for i in sec.items]
+            return card_mod.section_formula(s, sec, items, nas)
+
+        lay.add(Col(f"score:{sec.id}", label, fmt="0.00", formula=section))
+    if "total" in plan.outs and not recomputed:
+        lay.add(Col("total", "总分", fmt="0.00", formula=on_sheet(plan.outs["total"].ref)))
+    else:
+        lay.add(Col("total", "总分", fmt="0.00", formula=lambda row: card_mod.total_formula(
+            s, [lay.ref(f"score:{sec.id}", row) for sec in s.sections])))
+    if s.ratings is not None:
+        _ratings(lay, s, ctx)
+    if s.bonus is not None:
+        _bonus(lay, s, ctx)
+    return lay
+
+
+def _ratings(lay: Layout, s: Scheme, ctx) -> None:
+    r = s.ratings
+    dist = r.distribution
+    grp = None
+    if dist is not None and dist.group_by:
+        grp = lay.add(Col("rating.group", dist.group_by, _values(ctx.group, ctx.n)))
+
+    def size(row: int) -> str:
+        return rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
+                                             lay.range(grp.key) if grp else None)
+
+    if dist is not None or r.flags:
+        lay.add(Col("rating.order", "并列次序", [int(v) for v in ctx.order]))
+        lay.add(Col("rank", "名次", formula=lambda row: rating_mod.rank_formula(
+            lay.ref("total", row), lay.range("total"), grp.ref(row) if grp else None,
+            lay.range(grp.key) if grp else None, lay.ref("rating.order", row), lay.range("rating.order"))))
+    if dist is not None:
+        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.distribution_formula(
+            dist, lay.ref("rank", row), size(row))))
+    else:
+        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.bands_formula(r.bands, lay.ref("total", row))))
+    for f in r.flags:
+        lay.add(Col(f"flag.{f.id}", f.name or f.id, formula=lambda row, f=f: rating_mod.flag_formula(
+            f, lay.ref("rank", row), size(row))))
+
+
+def _bonus(lay: Layout, s: Scheme, ctx) -> None:
+    b = s.bonus
+    lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
+                _values(ctx.base, ctx.n), fmt="#,##0.00"))
+    if b.level_factor is not None:
+        lay.add(Col("bonus.level", b.level_factor.column, _values(ctx.level, ctx.n)))
+    if b.commission is not None:
+        lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec)
+                    else "提成基数", _values(ctx.amount, ctx.n), fmt="#,##0.00"))
+    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
+        b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
+        rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
+        level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
+    lay.add(Col("bonus", "当月绩效奖金", fmt="#,##0.00", formula=lambda row: bonus_mod.bonus_formula(
+        b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
+        commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
+
+
+def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, str]:
+    """Write the summary sheet; returns its formulas (cell → formula) for tests and readers."""
+    from openpyxl.utils import get_column_letter
+
+    key_fmt = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 8, "font_color": "#808080"})
+    head = workbook.add_format({"font_name": "Microsoft YaHei", "bold": True, "font_size": 10, "bg_color": "#DDEBF7",
+                                "pattern": 1, "text_wrap": True, "align": "center", "valign": "vcenter", "bottom": 1})
+    body = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10})
+    fmts: dict[str | None, Any] = {None: body}
+    link = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "font_color": "#0563C1", "underline": 1})
+    formulas: dict[str, str] = {}
+    for j, col in enumerate(lay.cols.values()):
+        ws.write_string(0, j, col.key, key_fmt)
+        ws.write_string(1, j, col.label, head)
+        ws.set_column(j, j, max(8.0, min(18.0, 2.2 * len(col.label) + 2)))
+        if col.fmt not in fmts:
+            fmts[col.fmt] = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "num_format": col.fmt})
+        fmt = fmts[col.fmt]
+        for k in range(n):
+            row = FIRST + k
+            if col.formula is not None:
+                f = "=" + col.formula(row)
+                formulas[f"{get_column_letter(j + 1)}{row}"] = f
+                ws.write_formula(row - 1, j, f, fmt)
+            elif col.key == "sheet":
+                ws.write_url(row - 1, j, f"internal:{quote_sheet(col.values[k])}!A1", link, string=col.values[k])
+            else:
+                v = col.values[k]
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(row - 1, j, v, fmt)
+                else:
+                    ws.write(row - 1, j, v, fmt)
+    ws.set_row(1, 30)
+    ws.freeze_panes(FIRST - 1, 1)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(1)
+    ws.set_header(f"&C{title.replace('&', '&&')}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.protect()
+    return formulas

@@ -1,0 +1,275 @@
+"""Generate: one scorecard sheet per roster row, from a template (DESIGN §4, docs/templates.md).
+
+``generate_workbook(template, roster, period, out)`` reads the template once (its
+``Scheme`` sheet, its card sheet ``考核表``/``Card`` and, unless another roster is given,
+its ``Roster`` table) and writes with XlsxWriter:
+
+* ``汇总`` first — one row per person, formulas over the person sheets
+  (:mod:`._summary_sheet`);
+* one sheet per person (``<姓名>-<employee id>``, :mod:`.naming`): the card with its
+  placeholders filled, native formulas from the engine's builders in every computed
+  cell, validated, unlocked and shaded inputs, everything else locked, the sheet
+  protected, A4 fit to width with print titles, header and footer, frozen header;
+* the very hidden ``_kpixl`` sheet and a sheet-scoped name ``kpixl.stamp`` per person
+  sheet carrying the identity (:mod:`.stamp`).
+
+The file is written to a temporary name beside ``out`` and moved into place.
+This is the function the ribbon's *Generate* button and ``kpixl generate`` call.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from ..engine.inputs import ID, ID_ALIASES, Table, parse_column, read_table
+from ..engine.score import prepare
+from ..errors import FileProblem, InputError, Problem
+from ._card_formulas import CardFormulas
+from ._card_reader import PLACEHOLDER, Template, read_template
+from ._person_sheet import Formats, Person, PersonSheetWriter, _plain
+from ._summary_sheet import SUMMARY, layout_summary, write_summary
+from .naming import SheetNamer, period_label, period_start
+from .scored import replace_atomically
+from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum
+
+__all__ = ["Generated", "GeneratedSheet", "Template", "generate_workbook", "load_template"]
+
+SCHEME_FIELDS = ("scheme.name", "scheme.id", "scheme.version")
+#: Up to this many person sheets the workbook is assembled in memory (ENGINES.md).
+IN_MEMORY_SHEETS = 200
+
+
+def load_template(path: str | Path) -> Template:
+    """Read a template once (scheme, card, roster sheet), to generate many workbooks from it."""
+    return read_template(path)
+
+
+@dataclass(frozen=True)
+class GeneratedSheet:
+    """One person sheet: its name, whose it is, its stamp and the checksum of its formulas."""
+
+    sheet: str
+    employee_id: str
+    stamp: str
+    checksum: str
+
+
+@dataclass
+class Generated:
+    """What :func:`generate_workbook` wrote."""
+
+    path: Path
+    period: str
+    sheets: list[GeneratedSheet] = field(default_factory=list)
+    summary: str = SUMMARY
+    seconds: float = 0.0
+    #: The summary sheet's formulas (cell → formula), for readers and tests.
+    summary_formulas: dict[str, str] = field(default_factory=dict)
+
+
+def _roster(template, roster: Any) -> Table:
+    if roster is not None:
+        return read_table(roster, "roster")
+    if template.roster_sheet is None:
+        raise FileProblem(template.path, "finding the roster",
+                          "the template has no Roster (花名册) sheet; give a roster file (--roster)")
+    return read_table(template.path, "roster", sheet=template.roster_sheet)
+
+
+def _inputs_frame(ids: list[str], inputs: Any, item_ids: set[str], roster_columns: set[str]) -> pd.DataFrame:
+    """The inputs table for exactly these people, in roster order (blank where not given).
+
+    Item columns are kept, and any other column the roster lacks (a commission amount
+    given with the inputs): the engine looks such columns up in the roster first.
+    """
+    frame = pd.DataFrame({ID: ids})
+    if inputs is None:
+        return frame
+    table = read_table(inputs, "inputs")
+    if table.problems:
+        raise InputError(table.problems, "inputs")
+    df = table.df.drop_duplicates(ID)
+    cols = [c for c in df.columns if c != ID and (parse_column(str(c))[0] in item_ids or c not in roster_columns)]
+    return frame.merge(df[[ID, *cols]], on=ID, how="left")
+
+
+def _people(roster: Table, employees: Iterable[str] | None) -> list[int]:
+    """Roster row positions to generate, in roster order; duplicates and unknown ids are problems."""
+    ids = roster.df[ID].astype(str).tolist()
+    problems, seen = [], {}
+    for r, eid in enumerate(ids):
+        if eid == "":
+            problems.append(Problem(roster.where(r, ID), "missing", "the employee id is blank"))
+        elif "|" in eid:  # the stamp separates its fields with "|"
+            problems.append(Problem(roster.where(r, ID), "bad_id", "an employee id cannot hold '|'", eid))
+        elif eid in seen:
+            problems.append(Problem(roster.where(r, ID), "duplicate_id",
+                                    f"employee {eid} is listed twice (also {roster.where(seen[eid], ID)})", eid))
+        else:
+            seen[eid] = r
+    if employees is not None:
+        wanted = [str(e) for e in employees]
+        problems += [Problem(roster.name, "not_in_roster", f"employee {e} is not in the roster", e)
+                     for e in wanted if e not in seen]
+        rows = sorted(seen[e] for e in set(wanted) if e in seen)
+    else:
+        rows = sorted(seen.values())
+    if problems:
+        raise InputError(problems, "roster")
+    if not rows:
+        raise InputError([Problem(roster.name, "empty", "the roster has no people to generate")], "roster")
+    return rows
+
+
+def _check_fields(plan: CardFormulas, roster: Table, extra: set[str]) -> None:
+    known = set(map(str, roster.df.columns)) | extra | set(ID_ALIASES) | {"period", *SCHEME_FIELDS}
+    problems = []
+    for c in plan.card.cells:
+        keys = [c.key] if c.kind == "field" else PLACEHOLDER.findall(c.value) if c.kind == "text" else []
+        for key in keys:
+            key = key.strip()
+            if key not in known:
+                problems.append(Problem(f"{plan.card.title}!{c.ref}", "unknown_placeholder",
+                                        f"{{{{{key}}}}} is not a roster column, period or scheme field "
+                                        f"(roster columns: {', '.join(map(str, roster.df.columns))})"))
+    if problems:
+        raise InputError(problems, f"card sheet {plan.card.title}")
+
+
+def _prefill(value: Any, kind: str) -> Any:
+    v = _plain(value)
+    if isinstance(v, bool) and kind in ("yesno", "na"):
+        return "是" if v else "否"
+    if kind == "level" and isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def generate_workbook(template: str | Path | Template, roster: Any = None, period: str = "", out: str | Path | None = None, *,
+                      employees: Iterable[str] | None = None, inputs: Any = None,
+                      progress: Callable[[int, int], None] | None = None) -> Generated:
+    """Generate the scorecards of a period: one protected, validated sheet per person.
+
+    Args:
+        template: The template ``.xlsx`` (Scheme, 考核表/Card and usually Roster sheets), or
+            what :func:`load_template` read from it.
+        roster: A roster (``.csv``/``.xlsx``/DataFrame); default: the template's Roster sheet.
+        period: ``2026-11``, ``2026Q4``, ``2026H1`` or ``2026``.
+        out: The workbook to write (default: ``<template>-<period>.xlsx`` beside the template).
+        employees: Only these employee ids (the *Distribute* step's one manager), in roster order.
+        inputs: An inputs table whose values pre-fill the input cells (tests, re-issues).
+        progress: ``progress(done, total)`` after each person sheet.
+
+    Returns:
+        A :class:`Generated` with each sheet's name, employee id, stamp and checksum.
+
+    Raises:
+        InputError: Problems in the roster (blank or duplicate ids, a missing target or
+            bonus column), in the card (a missing or unknown placeholder) or the period.
+        FileProblem: A file cannot be read, or the workbook cannot be written.
+    """
+    started = time.perf_counter()
+    try:
+        label = period_label(period)
+    except ValueError as e:
+        raise InputError([Problem("period", "bad_period", str(e), period)], "period") from None
+    tpl = template if isinstance(template, Template) else read_template(template)
+    scheme = tpl.scheme
+    out = Path(out) if out is not None else tpl.path.with_name(f"{tpl.path.stem}-{period}.xlsx")
+    roster_table = _roster(tpl, roster)
+    rows = _people(roster_table, employees)
+    ids = [str(roster_table.df[ID].iloc[r]) for r in rows]
+    frame = _inputs_frame(ids, inputs, {i.id for _, i in scheme.items()}, set(map(str, roster_table.df.columns)))
+    ctx = prepare(scheme, frame, roster_table).gather()
+    roster_problems = [p for p in ctx.problems if p.where.startswith(roster_table.name)]
+    if roster_problems:
+        raise InputError(roster_problems, "roster")
+    plan = CardFormulas(scheme, tpl.card)
+    extra = [c for c in frame.columns if c != ID and c not in roster_table.df.columns and c not in plan.inputs]
+    _check_fields(plan, roster_table, set(extra))
+
+    namer = SheetNamer([SUMMARY, STAMP_SHEET])
+    roster_df = roster_table.df
+    names = [namer.add(_plain(roster_df["姓名"].iloc[r]) if "姓名" in roster_df.columns else "", eid)
+             for r, eid in zip(rows, ids)]
+    result = Generated(out, period)
+    kinds = {key: _kind(scheme, key) for key in plan.inputs}
+    checksums: dict[tuple, str] = {}
+
+    def write(tmp: str) -> None:
+        import xlsxwriter
+
+        # ENGINES.md: in memory is fastest for the many small per-manager files; a large
+        # workbook goes through temporary files, which keeps the whole XML out of memory.
+        wb = xlsxwriter.Workbook(tmp, {"in_memory": len(rows) <= IN_MEMORY_SHEETS, "strings_to_formulas": False,
+                                       "strings_to_urls": False, "strings_to_numbers": False})
+        # A fixed creation date: the same inputs give the same bytes (manifests hash the files).
+        wb.set_properties({"title": f"{scheme.name} {label}", "created": period_start(period)})
+        summary_ws = wb.add_worksheet(SUMMARY)
+        writer = PersonSheetWriter(wb, plan, Formats(wb, tpl.card))
+        base_fields = {"period": label, "scheme.name": scheme.name, "scheme.id": scheme.id,
+                       "scheme.version": scheme.version}
+        # Column arrays once, not a pandas lookup per person and cell.
+        records = roster_df.iloc[rows].rename(columns=str).to_dict("records")
+        extras = {c: ctx.df[c].to_numpy(dtype=object) for c in extra}
+        given = {}
+        for key, kind in kinds.items():
+            if kind == "target":
+                d = ctx.items_in[parse_column(key)[0]].data
+                given[key] = (kind, d[next(iter(d))].target)
+            elif key in ctx.df.columns:
+                given[key] = (kind, ctx.df[key].to_numpy(dtype=object))
+        for k, (eid, name) in enumerate(zip(ids, names)):
+            fields = records[k]
+            fields.update({c: v[k] for c, v in extras.items()})
+            fields.update({a: eid for a in ID_ALIASES}, **base_fields)
+            prefills = {key: _plain(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
+            lits = plan.person_literals(ctx, k)
+            formulas = plan.formulas(lits)
+            if lits not in checksums:
+                checksums[lits] = formula_checksum(formulas)
+            stamp = Stamp(scheme.id, scheme.version, eid, period, checksums[lits])
+            person = Person(name, eid, fields, prefills, formulas, stamp.text())
+            writer.write(person)
+            result.sheets.append(GeneratedSheet(name, eid, person.stamp, stamp.checksum))
+            if progress is not None:
+                progress(k + 1, len(rows))
+        lay = layout_summary(ctx, plan, names)
+        result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}")
+        _stamp_sheet(wb, result.sheets, scheme, period)
+        wb.close()
+
+    replace_atomically(out, write, "writing the scorecards")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _kind(scheme, key: str) -> str:
+    item_id, fld, _ = parse_column(key)
+    if fld in ("target", "na", "reason", "score"):
+        return fld
+    if fld is not None:
+        return "count"
+    item = next(i for _, i in scheme.items() if i.id == item_id)
+    return item.rule.input_kind
+
+
+def _stamp_sheet(wb, sheets: list[GeneratedSheet], scheme, period: str) -> None:
+    ws = wb.add_worksheet(STAMP_SHEET)
+    for j, name in enumerate(STAMP_COLUMNS):
+        ws.write_string(0, j, name)
+    for k, g in enumerate(sheets, start=1):
+        row = [g.sheet, g.stamp, scheme.id, scheme.version, g.employee_id, period, g.checksum]
+        for j, v in enumerate(row):
+            if isinstance(v, str):
+                ws.write_string(k, j, v)
+            else:
+                ws.write_number(k, j, v)
+    ws.very_hidden()
+    ws.protect()
+
