@@ -48,6 +48,10 @@ class RuleModel(BaseModel):
     def needs_target(self) -> bool:
         return False
 
+    def has_ranges(self) -> bool:
+        """Whether a rater enters a score within a band or level range (an ``item.score`` input)."""
+        return False
+
     def is_signed(self) -> bool:
         """Whether the item score may be negative without an explicit item floor."""
         return self.signed

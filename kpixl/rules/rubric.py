@@ -70,6 +70,9 @@ class Rubric(RuleModel):
     def __hash__(self) -> int:
         return hash((self.type, self.of, tuple(self.levels.items())))
 
+    def has_ranges(self) -> bool:
+        return any(isinstance(p, tuple) for p in self.levels.values())
+
     # ---- level table ----------------------------------------------------------------
 
     def keys(self) -> list[str]:

@@ -65,6 +65,9 @@ class Tiers(Achievement):
     bands: tuple[Band, ...] = Field(min_length=1)
     gap: Literal["error", "lower", "zero"] = "error"
 
+    def has_ranges(self) -> bool:
+        return any(isinstance(b.points, tuple) for b in self.bands)
+
     # ---- the compiled form ----------------------------------------------------------
 
     def segments(self) -> list[Segment]:

@@ -31,14 +31,6 @@ NA_AVERAGE_NOTE = "不适用时按同组有此项人员的平均分计，在汇�
 BUDGET_NOTE = "预算调整前的金额；按奖金预算调整后的金额见汇总表。"
 
 
-def has_ranges(rule) -> bool:
-    """Whether a rater enters a score within a band or level range (an ``.score`` input)."""
-    if rule.type == "tiers":
-        return any(isinstance(b.points, tuple) for b in rule.bands)
-    if rule.type == "rubric":
-        return any(isinstance(p, tuple) for p in rule.levels.values())
-    return False
-
 
 def _literal(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -88,7 +80,7 @@ class CardFormulas:
                 sfx = f"@{r}" if r else ""
                 if rule.input_kind != "counters":
                     out.append(f"{item.id}{sfx}")
-                if has_ranges(rule):
+                if rule.has_ranges():
                     out.append(f"{item.id}.score{sfx}")
             if rule.input_kind == "counters":
                 out += [f"{item.id}.{c.id}" for c in rule.counters]

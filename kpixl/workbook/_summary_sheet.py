@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import bonus as bonus_mod
-from .. import rating as rating_mod
 from ..engine import card as card_mod
 from ..engine.inputs import ID
-from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
 from ._card_formulas import CardFormulas
 from .naming import quote_sheet
-from .results import FIRST, Col, Layout
+from .results import FIRST, Col, Layout, bonus_columns, rating_columns
 
 SUMMARY = "汇总"
 PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
@@ -85,55 +82,12 @@ def layout_summary(ctx, plan: CardFormulas, sheets: list[str]) -> Layout:
     else:
         lay.add(Col("total", "总分", fmt="0.00", formula=lambda row: card_mod.total_formula(
             s, [lay.ref(f"score:{sec.id}", row) for sec in s.sections])))
+    # Rank, rating, flags and bonus over the summary's own total: the results sheet's columns.
     if s.ratings is not None:
-        _ratings(lay, s, ctx)
+        rating_columns(lay, s, ctx)
     if s.bonus is not None:
-        _bonus(lay, s, ctx)
+        bonus_columns(lay, s, ctx)
     return lay
-
-
-def _ratings(lay: Layout, s: Scheme, ctx) -> None:
-    r = s.ratings
-    dist = r.distribution
-    grp = None
-    if dist is not None and dist.group_by:
-        grp = lay.add(Col("rating.group", dist.group_by, _values(ctx.group, ctx.n)))
-
-    def size(row: int) -> str:
-        return rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
-                                             lay.range(grp.key) if grp else None)
-
-    if dist is not None or r.flags:
-        lay.add(Col("rating.order", "并列次序", [int(v) for v in ctx.order]))
-        lay.add(Col("rank", "名次", formula=lambda row: rating_mod.rank_formula(
-            lay.ref("total", row), lay.range("total"), grp.ref(row) if grp else None,
-            lay.range(grp.key) if grp else None, lay.ref("rating.order", row), lay.range("rating.order"))))
-    if dist is not None:
-        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.distribution_formula(
-            dist, lay.ref("rank", row), size(row))))
-    else:
-        lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.bands_formula(r.bands, lay.ref("total", row))))
-    for f in r.flags:
-        lay.add(Col(f"flag.{f.id}", f.name or f.id, formula=lambda row, f=f: rating_mod.flag_formula(
-            f, lay.ref("rank", row), size(row))))
-
-
-def _bonus(lay: Layout, s: Scheme, ctx) -> None:
-    b = s.bonus
-    lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
-                _values(ctx.base, ctx.n), fmt="#,##0.00"))
-    if b.level_factor is not None:
-        lay.add(Col("bonus.level", b.level_factor.column, _values(ctx.level, ctx.n)))
-    if b.commission is not None:
-        lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec)
-                    else "提成基数", _values(ctx.amount, ctx.n), fmt="#,##0.00"))
-    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
-        b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
-        rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
-        level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
-    lay.add(Col("bonus", "当月绩效奖金", fmt="#,##0.00", formula=lambda row: bonus_mod.bonus_formula(
-        b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
-        commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 
 
 def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, str]:

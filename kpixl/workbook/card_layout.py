@@ -63,13 +63,6 @@ _BOX = Border(left=_SIDE, right=_SIDE, top=_SIDE, bottom=_SIDE)
 
 # ---- what the scheme needs -----------------------------------------------------------------
 
-def _has_ranges(rule) -> bool:
-    if rule.type == "tiers":
-        return any(isinstance(b.points, tuple) for b in rule.bands)
-    if rule.type == "rubric":
-        return any(isinstance(p, tuple) for p in rule.levels.values())
-    return False
-
 
 def input_columns(scheme: Scheme) -> list[str]:
     """Every inputs-table column the scheme's card needs, in card order.
@@ -169,7 +162,7 @@ def _item_rows(scheme: Scheme, item: Item) -> list[tuple[str, bool, list[str | N
         add("等级", item.id)
     elif rule.input_kind == "yesno":
         add("是/否", item.id)
-    if _has_ranges(rule):
+    if rule.has_ranges():
         add("档内评分", f"{item.id}.score")
     if rule.input_kind == "counters":
         for c in rule.counters:

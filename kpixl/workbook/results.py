@@ -138,7 +138,7 @@ def layout_results(ctx) -> Layout:
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(等级)", [_level_cell(v) for v in d.value], is_input=True))
             elif rule.input_kind == "yesno":
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(是/否)", [_yes_no_cell(v) for v in d.value], is_input=True))
-            if _has_ranges(rule):
+            if rule.has_ranges():
                 vals = d.score if d.score is not None else np.full(n, np.nan)
                 lay.add(Col(f"{item.id}.score{suffix}", rlabel + "·评分", [_cell_value(v) for v in vals], is_input=True))
         first = data.data[next(iter(raters))]
@@ -172,18 +172,11 @@ def layout_results(ctx) -> Layout:
 
     # ---- ratings and bonus ------------------------------------------------------------------
     if s.ratings is not None:
-        _rating_columns(lay, s, ctx)
+        rating_columns(lay, s, ctx)
     if s.bonus is not None:
-        _bonus_columns(lay, s, ctx)
+        bonus_columns(lay, s, ctx)
     return lay
 
-
-def _has_ranges(rule) -> bool:
-    if rule.type == "tiers":
-        return any(isinstance(b.points, tuple) for b in rule.bands)
-    if rule.type == "rubric":
-        return any(isinstance(p, tuple) for p in rule.levels.values())
-    return False
 
 
 def _person(ctx, name: str):
@@ -222,7 +215,8 @@ def _item_columns(lay: Layout, s: Scheme, item) -> None:
         lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row: card.item_formula(s, item, refs(row))))
 
 
-def _rating_columns(lay: Layout, s: Scheme, ctx) -> None:
+def rating_columns(lay: Layout, s: Scheme, ctx) -> None:
+    """Add the rank, rating and flag columns (formulas over ``total``); shared with the 汇总 sheet."""
     r = s.ratings
     dist = r.distribution
     grp = None
@@ -247,16 +241,17 @@ def _rating_columns(lay: Layout, s: Scheme, ctx) -> None:
             f, lay.ref("rank", row), n_expr(row))))
 
 
-def _bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
+def bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
+    """Add the bonus columns (base, level, amount as values; perf and bonus as formulas)."""
     b = s.bonus
     lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
                 [_cell_value(v) for v in ctx.base], fmt="#,##0.00", is_input=True))
     if b.level_factor is not None:
-        lay.add(Col("bonus.level", b.level_factor.column, [_cell_value(v) for v in ctx.level] if ctx.level is not None else None))
+        lay.add(Col("bonus.level", b.level_factor.column, [_cell_value(v) for v in ctx.level] if ctx.level is not None else [None] * ctx.n))
     if b.commission is not None:
         lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec) else "提成基数",
                     [_cell_value(v) for v in ctx.amount], fmt="#,##0.00", is_input=True))
-    lay.add(Col("bonus.perf", "绩效奖金(未调整)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
+    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
         level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
