@@ -139,17 +139,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.out), verify=args.verify)
 
 
+def progress(what: str):
+    """A progress callback for long runs: a live counter on a terminal, every 10 % in a log."""
+
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{what}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(f"{what}: {done}/{total}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def cmd_distribute(args: argparse.Namespace) -> int:
     from .workbook.distribute import distribute
 
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\rwriting workbooks: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(f"writing workbooks: {done}/{total}", file=sys.stderr, flush=True)
-
     m = distribute(args.template, args.roster, args.period, args.out, manager_column=args.manager_column,
-                   workers=args.workers, progress=progress)
+                   workers=args.workers, progress=progress("writing workbooks"))
     rows = [(e.manager, e.file, e.people, e.sha256[:12]) for e in m.entries]
     print(table(["manager", "file", "people", "sha256"], rows))
     print(f"{len(m.entries)} workbooks, {m.people} people, scheme {m.scheme_id} v{m.scheme_version}, "
@@ -160,14 +166,8 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from .workbook.generate import generate_workbook
 
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\rgenerating sheets: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(f"generating sheets: {done}/{total}", file=sys.stderr, flush=True)
-
     g = generate_workbook(args.template, args.roster, args.period, args.out, inputs=args.inputs,
-                          progress=None if args.quiet else progress)
+                          progress=None if args.quiet else progress("generating sheets"))
     if not args.quiet:
         print(f"wrote {g.path}: {len(g.sheets)} person sheets and {g.summary}, period {g.period} "
               f"({g.seconds:.1f} s)", file=sys.stderr)
