@@ -23,6 +23,8 @@ The sheet is named ``Scheme`` or ``考核方案`` (either, not both). Top to bot
    评级              ratings            ``优秀≥90; 良好≥80; 合格≥60; 不合格`` or YAML flow
    奖金              bonus              YAML flow: ``{base: {column: 月度绩效奖金}}``
    汇总              rollup             ``checks:0.2; monthly:0.3; year_end:0.5:最后``
+   历史规则          history            YAML flow: ``{rules: [{id: miss2, …}]}`` (DESIGN §7)
+   职级规则          levels             YAML flow: ``{ladder: [D4, …, A1], …}`` (DESIGN §7)
    方案说明          description        free text
    ===============  =================  ===================================================
 
@@ -80,7 +82,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
@@ -92,7 +94,7 @@ from ._scheme_read import Reader
 from ._scheme_vocab import SHEET_NAMES
 from ._scheme_write import write_sheet
 
-__all__ = ["read_scheme_sheet", "write_scheme_sheet", "SHEET_NAMES"]
+__all__ = ["read_scheme_sheet", "read_scheme_values", "write_scheme_sheet", "SHEET_NAMES"]
 
 
 def read_scheme_sheet(path_or_workbook: str | Path | Workbook) -> Scheme:
@@ -121,6 +123,35 @@ def read_scheme_sheet(path_or_workbook: str | Path | Workbook) -> Scheme:
             raise FileProblem(path, "opening the workbook", f"not an Excel workbook (.xlsx/.xlsm): {e}") from None
     ws = _find_sheet(wb, path or source)
     return Reader(ws, path).read(source)
+
+
+def read_scheme_values(rows: Sequence[Sequence[Any]], source: str = "range", sheet_name: str = "Scheme") -> Scheme:
+    """Read and validate a scheme from the cell values of a Scheme sheet (its rows, top-left first).
+
+    For a scheme that arrives as values rather than as a workbook — the range an Excel
+    worksheet function is given (``KPI_TOTAL(Scheme!A1:Z40, …)``). The rows are read
+    exactly as :func:`read_scheme_sheet` reads a sheet, with cells counted from the
+    first row and column given (``A1`` is the range's top-left cell).
+
+    Args:
+        rows: Rows of cell values (None for an empty cell), e.g. a tuple of tuples.
+        source: Names the scheme in the error heading.
+        sheet_name: Names the sheet in each problem's place (``Scheme!F7``).
+
+    Raises:
+        InputError: Every problem of the table and of the scheme, each at its cell.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_name
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if v is None:
+                continue
+            cell = ws.cell(r, c, v if isinstance(v, (str, int, float, bool)) else str(v))
+            if cell.data_type == "f":  # a text that starts with "=" is a value here, not a formula
+                cell.data_type = "s"
+    return Reader(ws, None).read(source)
 
 
 def _find_sheet(wb: Workbook, where: Any) -> Worksheet:
