@@ -3,13 +3,14 @@
 from .check import check_scheme
 from .io import dump_json, dump_yaml, load_scheme, save_scheme, scheme_from_dict, scheme_to_dict
 from .models import (
-    Bonus, Column, Commission, Component, CurveSegment, Distribution, Flag, Item,
-    LevelFactor, Quota, RatingBand, Ratings, Rollup, Scheme, Section, Total,
+    Bonus, Column, Commission, Component, Condition, CurveSegment, Distribution, Flag, History,
+    HistoryRule, Item, LevelFactor, LevelRule, Levels, Quota, RatingBand, Ratings, Rollup, Scheme,
+    Section, Threshold, Total,
 )
 
 __all__ = [
-    "Bonus", "Column", "Commission", "Component", "CurveSegment", "Distribution", "Flag",
-    "Item", "LevelFactor", "Quota", "RatingBand", "Ratings", "Rollup", "Scheme", "Section",
-    "Total", "check_scheme", "dump_json", "dump_yaml", "load_scheme", "save_scheme",
+    "Bonus", "Column", "Commission", "Component", "Condition", "CurveSegment", "Distribution",
+    "Flag", "History", "HistoryRule", "Item", "LevelFactor", "LevelRule", "Levels", "Quota",
+    "RatingBand", "Ratings", "Rollup", "Scheme", "Section", "Threshold", "Total", "check_scheme", "dump_json", "dump_yaml", "load_scheme", "save_scheme",
     "scheme_from_dict", "scheme_to_dict",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from typing import Iterator
 
-from .models import Scheme
+from .models import Condition, History, Levels, Scheme
 
 Found = tuple[str, str, str]
 _TOL = 1e-9
@@ -120,6 +120,13 @@ def _check(s: Scheme) -> Iterator[Found]:
             if c > 1:
                 yield "rollup.components", "duplicate_id", f"component {n!r} is listed twice"
 
+    # ---- history and levels ----------------------------------------------------------
+    items = [i.id for _, i in s.items()]
+    if s.history is not None:
+        yield from _check_history(s.history, items, names)
+    if s.levels is not None:
+        yield from _check_levels(s.levels, items, names)
+
 
 def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:
     rule = item.rule
@@ -137,3 +144,89 @@ def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:
         yield f"{p}.na_group", "na_group_unused", "na_group only applies with na: average"
     if s.raters_of(item) and rule.type == "count":
         yield f"{p}.raters", "raters_on_count", "a count item takes counters, not rater scores"
+
+
+def _check_condition(p: str, c: Condition, items: list[str], ratings: list[str]) -> Iterator[Found]:
+    tests = c.tests()
+    if not tests:
+        yield p, "empty_condition", ("a condition needs a test: total_below, total_at_least, rating_in, or item with "
+                                     "achievement_below, achievement_at_least, score_below or score_at_least")
+    on_item = [t for t in tests if t.startswith(("achievement_", "score_"))]
+    if on_item and c.item is None:
+        yield f"{p}.item", "missing", f"{on_item[0]} needs item: the id of the item it looks at"
+    if c.item is not None and not on_item:
+        yield f"{p}.item", "item_unused", "item is only used with achievement_below/_at_least or score_below/_at_least"
+    if c.item is not None and c.item not in items:
+        yield f"{p}.item", "unknown_item", f"no item {c.item!r} in the scheme; items are {', '.join(items)}"
+    for lo, hi in (("total_at_least", "total_below"), ("achievement_at_least", "achievement_below"),
+                   ("score_at_least", "score_below")):
+        a, b = getattr(c, lo), getattr(c, hi)
+        if a is not None and b is not None and a >= b:
+            yield f"{p}.{lo}", "never_true", f"{lo} {a:g} and {hi} {b:g} can never both hold"
+    for k, r in enumerate(c.rating_in or []):
+        if ratings and r not in ratings:
+            yield f"{p}.rating_in[{k}]", "unknown_rating", f"no rating named {r!r}; ratings are {'、'.join(ratings)}"
+
+
+def _check_history(h: History, items: list[str], ratings: list[str]) -> Iterator[Found]:
+    ids = Tally(r.id for r in h.rules)
+    for k, r in enumerate(h.rules):
+        p = f"history.rules[{k}]"
+        if ids[r.id] > 1:
+            yield f"{p}.id", "duplicate_id", f"rule id {r.id!r} is used more than once"
+        if (r.consecutive is None) == (r.cumulative is None):
+            yield f"{p}.consecutive", "consecutive_or_cumulative", ("a rule needs either consecutive: N (with when) or cumulative: N "
+                                                   "(with count or when), not both or neither")
+        elif r.consecutive is not None:
+            if r.when is None:
+                yield f"{p}.when", "missing", "consecutive needs when: the condition each period must meet"
+            if r.count is not None:
+                yield f"{p}.count", "count_unused", "count is only used with cumulative"
+            if r.window is not None:
+                yield f"{p}.window", "window_unused", "window is only used with cumulative (consecutive periods need no window)"
+        elif (r.count is None) == (r.when is None):
+            yield f"{p}.count", "count_or_when", ("cumulative needs either count: {column: …} (values summed) or when: … "
+                                       "(periods meeting it counted), not both or neither")
+        if r.when is not None:
+            yield from _check_condition(f"{p}.when", r.when, items, ratings)
+        for j, other in enumerate(r.supersedes):
+            if other not in ids or other == r.id:
+                known = ", ".join(x for x in ids if x != r.id) or "none"
+                yield f"{p}.supersedes[{j}]", "unknown_rule", f"no other rule with id {other!r}; rules are {known}"
+    # Two deductions over one condition add up unless one supersedes the other.
+    for a, ra in enumerate(h.rules):
+        for rb in h.rules[a + 1:]:
+            if (ra.consecutive and rb.consecutive and ra.when == rb.when and ra.salary_deduction
+                    and rb.salary_deduction and ra.id not in rb.supersedes and rb.id not in ra.supersedes):
+                longer, shorter = (rb, ra) if rb.consecutive >= ra.consecutive else (ra, rb)
+                yield (f"history.rules[{h.rules.index(longer)}].supersedes", "deductions_add_up",
+                       f"rules {shorter.id} and {longer.id} test the same condition and both deduct salary, so both "
+                       f"deductions would be taken; add supersedes: [{shorter.id}] to {longer.id}")
+
+
+def _check_levels(lv: Levels, items: list[str], ratings: list[str]) -> Iterator[Found]:
+    for n, c in Tally(lv.ladder).items():
+        if c > 1:
+            yield "levels.ladder", "duplicate_level", f"level {n!r} is on the ladder {c} times"
+    for k, level in enumerate(lv.ladder):
+        if not level.strip():
+            yield f"levels.ladder[{k}]", "blank_level", "a level needs a name"
+    for kind in ("promote", "demote"):
+        for k, rule in enumerate(getattr(lv, kind)):
+            yield from _check_condition(f"levels.{kind}[{k}].when", rule.when, items, ratings)
+            if rule.steps >= len(lv.ladder):
+                yield (f"levels.{kind}[{k}].steps", "steps_too_many",
+                       f"{rule.steps} steps leave a ladder of {len(lv.ladder)} levels")
+    if lv.dismiss_review is not None:
+        yield from _check_condition("levels.dismiss_review.when", lv.dismiss_review.when, items, ratings)
+    for level, thresholds in lv.qualify.items():
+        p = f"levels.qualify.{level}"
+        if level not in lv.ladder:
+            yield p, "unknown_level", f"level {level!r} is not on the ladder ({'、'.join(lv.ladder)})"
+        elif level == lv.ladder[0]:
+            yield p, "qualify_lowest", f"{level} is the lowest level: nobody is promoted to it"
+        for measure, t in thresholds.items():
+            if t.min is None and t.max is None:
+                yield f"{p}.{measure}", "empty_threshold", "a threshold needs min, max or both"
+            elif t.min is not None and t.max is not None and t.min > t.max:
+                yield f"{p}.{measure}.min", "cap_below_floor", f"min {t.min:g} is above max {t.max:g}"

@@ -1,4 +1,4 @@
-"""The scheme (考核方案) as pydantic models — exactly the structure of DESIGN §3, §5, §6.
+"""The scheme (考核方案) as pydantic models — exactly the structure of DESIGN §3, §5, §6, §7.
 
 Declaration only: these models hold what HR wrote. Scoring lives in the rule modules
 and the engine; cross-field checks (weights summing to 1, duplicate ids…) live in
@@ -238,6 +238,154 @@ class Rollup(Model):
     round: int = Field(2, ge=0, le=9)
 
 
+# ---- history and levels (DESIGN §7) --------------------------------------------------
+
+
+class Condition(Model):
+    """What one period's (or one year's) result must show; every test given must hold.
+
+    ``{item: sales, achievement_below: 1.0}`` (未完成业绩目标), ``{total_below: 60}``,
+    ``{rating_in: [不合格, 待改进]}``. An item's achievement is read from the column
+    ``achievement:<item>``, or else computed as ``<item>`` / ``<item>.target``; its score
+    from ``score:<item>``. A value that is blank in a row makes the condition false there.
+
+    Attributes:
+        total_below: The total is below this.
+        total_at_least: The total is at least this.
+        rating_in: The rating is one of these.
+        item: The item the achievement/score tests look at.
+        achievement_below: The item's achievement (actual/target) is below this (1.0 = 100%).
+        achievement_at_least: The item's achievement is at least this.
+        score_below: The item's score is below this.
+        score_at_least: The item's score is at least this.
+    """
+
+    total_below: float | None = None
+    total_at_least: float | None = None
+    rating_in: list[str] | None = Field(None, min_length=1)
+    item: str | None = None
+    achievement_below: float | None = None
+    achievement_at_least: float | None = None
+    score_below: float | None = None
+    score_at_least: float | None = None
+
+    @field_validator("rating_in", mode="before")
+    @classmethod
+    def _text_ratings(cls, v):
+        return [str(x) for x in v] if isinstance(v, list) else v
+
+    def tests(self) -> list[str]:
+        """The names of the tests given (``total_below``, ``rating_in``…)."""
+        return [k for k in type(self).model_fields if k != "item" and getattr(self, k) is not None]
+
+
+class HistoryRule(Model):
+    """A rule over a person's results in consecutive or accumulated periods.
+
+    Exactly one of:
+
+    * ``consecutive: N`` with ``when`` — fires in a period when it and the N−1 periods
+      before it (adjacent in the calendar: 2026-09, 2026-10, 2026-11) all meet ``when``;
+      a period with no row breaks the chain. 连续两个月未完成业绩目标.
+    * ``cumulative: N`` with ``count: {column: …}`` (the column's values summed) or with
+      ``when`` (the periods meeting it counted) — fires in the period in which the running
+      total within ``window`` first reaches N. 客户投诉累计三次.
+
+    Attributes:
+        id: Names the result column ``history.<id>``.
+        name: What the rule is called in reasons (连续三个月未完成业绩目标).
+        when: The condition a period must meet.
+        consecutive: How many adjacent periods in a row.
+        count: A column whose values are summed (``{column: complaints.count}``).
+        cumulative: The running total that triggers the rule.
+        window: ``year`` (the calendar year of the current period, default) or ``all``.
+        action: What follows, in words (扣当月工资10%并岗位调整).
+        salary_deduction: Share of the month's salary deducted (0.05 = 5%).
+        review: The case goes to a person for review (岗位调整, 约谈): never automatic.
+        supersedes: Rules this one replaces when both fire (连续三个月 supersedes
+            连续两个月): theirs are then left out of actions, reasons and the deduction.
+    """
+
+    id: str
+    name: str | None = None
+    when: Condition | None = None
+    consecutive: int | None = Field(None, ge=1)
+    count: Column | None = None
+    cumulative: int | None = Field(None, ge=1)
+    window: Literal["year", "all"] | None = None
+    action: str | None = None
+    salary_deduction: float | None = Field(None, ge=0, le=1)
+    review: bool = False
+    supersedes: list[str] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _ident(v, "rule id")
+
+
+class History(Model):
+    """Rules over the results kept per person and period (DESIGN §7)."""
+
+    rules: list[HistoryRule] = Field(min_length=1)
+
+
+class Threshold(Model):
+    """A qualification threshold: ``{min: 5000000}``, ``{max: 0.01}`` (both inclusive)."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class LevelRule(Model):
+    """A level move over annual results: ``{when: {rating_in: [优秀]}, years: 1}``.
+
+    Attributes:
+        when: What each year's result must show.
+        years: In how many consecutive calendar years up to the year considered
+            (a missing year breaks the chain).
+        steps: How many levels to move (快速晋升通道: 2 skips one).
+        name: How the reason names the rule (连续两年不达标).
+    """
+
+    when: Condition
+    years: int = Field(1, ge=1)
+    steps: int = Field(1, ge=1)
+    name: str | None = None
+
+
+class Levels(Model):
+    """The level ladder (职级) and the rules that propose moves on it.
+
+    Attributes:
+        column: The roster column holding each person's current level.
+        ladder: The levels from lowest to highest (``[D4, …, A1]`` or ``[初级, 中级, 高级]``).
+        promote: Rules proposing a promotion; the first that fires and qualifies wins.
+        demote: Rules proposing a demotion (连续两年不达标降级).
+        dismiss_review: When it fires the case is flagged for review (连续三年 → 辞退?),
+            never acted on.
+        qualify: Per level, the thresholds a promotion *to* it must also meet, each over
+            a column of the annual results (``{A1: {年度销售额: {min: 5000000}}}``).
+    """
+
+    column: str = Field("职级", min_length=1)
+    ladder: list[str] = Field(min_length=2)
+    promote: list[LevelRule] = []
+    demote: list[LevelRule] = []
+    dismiss_review: LevelRule | None = None
+    qualify: dict[str, dict[str, Threshold]] = {}
+
+    @field_validator("ladder", mode="before")
+    @classmethod
+    def _text_levels(cls, v):
+        return [str(x) for x in v] if isinstance(v, list) else v
+
+    @field_validator("qualify", mode="before")
+    @classmethod
+    def _text_keys(cls, v):
+        return {str(k): f for k, f in v.items()} if isinstance(v, dict) else v
+
+
 class Scheme(Model):
     """A whole appraisal scheme (考核方案)."""
 
@@ -253,6 +401,8 @@ class Scheme(Model):
     ratings: Ratings | None = None
     bonus: Bonus | None = None
     rollup: Rollup | None = None
+    history: History | None = None
+    levels: Levels | None = None
     description: str | None = None
 
     @field_validator("raters")

@@ -27,6 +27,8 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "ratings": (("评级", "考核等级"), "ratings"),
     "bonus": (("奖金", "绩效奖金"), "yaml"),
     "rollup": (("汇总", "期间汇总"), "rollup"),
+    "history": (("历史规则", "奖罚规则"), "yaml"),
+    "levels": (("职级规则", "职级晋降"), "yaml"),
     "description": (("方案说明", "说明"), "text"),
 }
 

@@ -161,7 +161,7 @@ def _key_values(s: Scheme) -> list[tuple[str, Any]]:
         if getattr(s.total, k) is not None:
             out.append((f"total.{k}", getattr(s.total, k)))
     out.append(("total.round", s.total.round))
-    for k in ("ratings", "bonus", "rollup"):
+    for k in ("ratings", "bonus", "rollup", "history", "levels"):
         v = getattr(s, k)
         if v is not None:
             kind = KEYS[k][1]

@@ -11,19 +11,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Iterable
+
+from ..periods import period_label, period_start  # the parsing is core; re-exported here
 
 __all__ = ["MAX_SHEET_NAME", "SheetNamer", "sheet_name", "period_label", "period_start", "quote_sheet"]
 
 MAX_SHEET_NAME = 31
 _ILLEGAL = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _RESERVED = {"history"}  # Excel keeps this name for its change history
-
-_MONTH = re.compile(r"^(\d{4})-(0?[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})[-\s]?[Qq]([1-4])$")
-_HALF = re.compile(r"^(\d{4})[-\s]?[Hh]([12])$")
-_YEAR = re.compile(r"^(\d{4})$")
 
 
 def _clean(text: str) -> str:
@@ -63,34 +59,3 @@ class SheetNamer:
 def quote_sheet(name: str) -> str:
     """A sheet name as a formula writes it: ``'王伟-E1001'`` (apostrophes doubled)."""
     return "'" + name.replace("'", "''") + "'"
-
-
-def period_label(period: str) -> str:
-    """``2026-11`` → ``2026年11月``; ``2026Q4`` → ``2026年第4季度``; ``2026H1`` → ``2026年上半年``.
-
-    Raises:
-        ValueError: The period is none of the four forms (the message lists them).
-    """
-    p = str(period).strip()
-    if m := _MONTH.match(p):
-        return f"{m[1]}年{int(m[2])}月"
-    if m := _QUARTER.match(p):
-        return f"{m[1]}年第{m[2]}季度"
-    if m := _HALF.match(p):
-        return f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"
-    if m := _YEAR.match(p):
-        return f"{m[1]}年"
-    raise ValueError(f"period {period!r} is not 2026-11 (month), 2026Q4 (quarter), 2026H1 (half) or 2026 (year)")
-
-
-def period_start(period: str) -> datetime:
-    """The first day of a period (``2026Q4`` → 2026-10-01), e.g. a generated file's creation date."""
-    p = str(period).strip()
-    period_label(p)  # raises for a period of no known form
-    if m := _MONTH.match(p):
-        return datetime(int(m[1]), int(m[2]), 1)
-    if m := _QUARTER.match(p):
-        return datetime(int(m[1]), 3 * int(m[2]) - 2, 1)
-    if m := _HALF.match(p):
-        return datetime(int(m[1]), 1 if m[2] == "1" else 7, 1)
-    return datetime(int(p), 1, 1)

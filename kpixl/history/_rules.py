@@ -1,0 +1,156 @@
+"""Rules over consecutive and accumulated periods: 连续两个月未完成业绩目标, 客户投诉累计三次."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from .. import xlmath
+from ..engine.inputs import ID, Table
+from ..errors import InputError, Problem
+from ..periods import PeriodKey, parse_period
+from ..scheme.models import History, HistoryRule
+from ._frame import Frame, fmt_number, read_frame
+
+_UNIT = {"month": "个月", "quarter": "个季度", "half": "个半年", "year": "年"}
+
+
+def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> pd.DataFrame:
+    """The history rules that fire for each person in one period.
+
+    Only rows of the same kind as ``period`` count (months for ``2026-11``, quarters for
+    ``2026Q4``…), and only up to ``period``: later rows are ignored, so any past period
+    can be recomputed.
+
+    * ``consecutive: N`` fires when ``period`` and the N−1 periods before it, adjacent in
+      the calendar (2026-09, 2026-10, 2026-11; 2026-12 then 2027-01), all have a row
+      meeting ``when``. **A missing period breaks the chain**, as does a blank value the
+      condition tests. With 4 misses in a row a 2-month rule fires in months 2, 3 and 4.
+    * ``cumulative: N`` fires in the period in which the running total — within the
+      calendar year of ``period`` (``window: year``, the default) or over every earlier
+      period (``window: all``) — first reaches N: the sum of ``count.column``, or the
+      number of periods meeting ``when``. It fires once: the third complaint, not every
+      month after it.
+
+    When a rule fires together with one it ``supersedes`` (连续三个月 over 连续两个月), the
+    superseded rule's column still says True, but its action, reason and deduction are
+    left out. The deduction is the sum over the rules left (independent penalties add).
+
+    Args:
+        history: The scheme's ``history``.
+        rows: One row per employee and period: ``employee_id``, ``period`` (``2026-11``,
+            ``2026Q4``, ``2026H1``, ``2026``; a date cell counts as its month), ``total``,
+            ``rating``, ``score:<item>``, and inputs such as ``complaints.count``. An item's
+            achievement is ``achievement:<item>`` where given, else ``<item>`` /
+            ``<item>.target``. Only the columns the rules read are required.
+        period: The current period.
+
+    Returns:
+        One row per employee with a row in ``period`` (in the order of those rows):
+        ``employee_id``; ``history.<rule id>`` (bool) per rule; ``history.deduction``
+        (share of the month's salary, 0.15 = 15%); ``history.actions`` (text, ``；``
+        between actions); ``history.review`` (bool: a person must review the case);
+        ``history.reasons`` (Chinese text citing the periods and values, e.g.
+        ``连续三个月未完成业绩目标(2026-09 82%, 2026-10 90%, 2026-11 95%)``).
+
+    Raises:
+        InputError: Every problem at once — a missing column, a bad period, text where a
+            number belongs, a person with two rows in one period, a zero target.
+    """
+    try:
+        cur = parse_period(period)
+    except ValueError as e:
+        raise InputError([Problem("period", "bad_period", str(e), period)], "history rows") from None
+    f = read_frame(rows, "history")
+    for k, rule in enumerate(history.rules):
+        why = f"rule {rule.id} (history.rules[{k}]) reads it"
+        if rule.when is not None:
+            f.need(rule.when, why)
+        if rule.count is not None:
+            f.require(rule.count.column, why)
+    # Evaluated before raising, so that bad cells are reported with the rest (an absent column reads blank).
+    holds = {r.id: f.holds(r.when) for r in history.rules if r.when is not None}
+    counts = {r.id: f.number(r.count.column) for r in history.rules if r.count is not None}
+    for col in dict.fromkeys(r.count.column for r in history.rules if r.count is not None):
+        vals = f.number(col)
+        for r in np.flatnonzero(vals < 0):
+            f.problems.append(Problem(f.where(int(r), col), "negative_count", "a count cannot be below 0",
+                                      vals[r], employee=f.ids[r], column=col))
+    if f.problems:
+        raise InputError(f.problems, "history rows")
+
+    at: dict[tuple[str, int], int] = {}  # (employee, ordinal) → row, same kind only
+    mine: dict[str, list[int]] = defaultdict(list)
+    people: list[str] = []
+    for r, (eid, k) in enumerate(zip(f.ids, f.keys)):
+        if eid is None or k is None or k.kind != cur.kind or k.ordinal > cur.ordinal:
+            continue
+        at[(eid, k.ordinal)] = r
+        mine[eid].append(r)
+        if k.ordinal == cur.ordinal:
+            people.append(eid)
+    people.sort(key=lambda e: at[(e, cur.ordinal)])
+
+    out: dict[str, list] = {ID: people, **{f"history.{r.id}": [] for r in history.rules}}
+    deduction, actions, review, reasons = [], [], [], []
+    for eid in people:
+        fired: dict[str, str] = {}  # rule id → reason
+        for rule in history.rules:
+            reason = (_consecutive(f, rule, holds[rule.id], at, eid, cur) if rule.consecutive is not None
+                      else _cumulative(f, rule, holds.get(rule.id), counts.get(rule.id), mine[eid], cur))
+            out[f"history.{rule.id}"].append(reason is not None)
+            if reason is not None:
+                fired[rule.id] = reason
+        gone = {s for rule in history.rules if rule.id in fired for s in rule.supersedes}
+        left = [rule for rule in history.rules if rule.id in fired and rule.id not in gone]
+        deduction.append(float(xlmath.round9(sum(rule.salary_deduction or 0.0 for rule in left))))
+        actions.append("；".join(dict.fromkeys(rule.action for rule in left if rule.action)))
+        review.append(any(rule.review for rule in left))
+        reasons.append("；".join(fired[rule.id] for rule in left))
+    result = pd.DataFrame(out)
+    result["history.deduction"] = pd.Series(deduction, dtype=float)
+    result["history.actions"] = pd.Series(actions, dtype=object)
+    result["history.review"] = pd.Series(review, dtype=bool)
+    result["history.reasons"] = pd.Series(reasons, dtype=object)
+    for rule in history.rules:
+        result[f"history.{rule.id}"] = result[f"history.{rule.id}"].astype(bool)
+    return result
+
+
+def _label(rule: HistoryRule, cur: PeriodKey) -> str:
+    if rule.name:
+        return rule.name
+    if rule.consecutive is not None:
+        return f"{rule.id}: 连续{rule.consecutive}{_UNIT[cur.kind]}"
+    return f"{rule.id}: 累计{rule.cumulative}次"
+
+
+def _consecutive(f: Frame, rule: HistoryRule, holds: np.ndarray, at: dict, eid: str, cur: PeriodKey) -> str | None:
+    chain = [cur.previous(k) for k in range(rule.consecutive - 1, -1, -1)]
+    found = [at.get((eid, k.ordinal)) for k in chain]
+    if any(r is None or not holds[r] for r in found):
+        return None
+    return f"{_label(rule, cur)}(" + ", ".join(f"{k} {f.evidence(rule.when, r)}" for k, r in zip(chain, found)) + ")"
+
+
+def _cumulative(f: Frame, rule: HistoryRule, holds: np.ndarray | None, counts: np.ndarray | None,
+                rows: list[int], cur: PeriodKey) -> str | None:
+    window = rule.window or "year"
+    inside = sorted((r for r in rows if window == "all" or f.keys[r].year == cur.year), key=lambda r: f.keys[r].ordinal)
+    if counts is not None:
+        each = {r: 0.0 if np.isnan(counts[r]) else float(counts[r]) for r in inside}
+    else:
+        each = {r: 1.0 if holds[r] else 0.0 for r in inside}
+    through = float(xlmath.round9(sum(each.values())))
+    now = next(r for r in inside if f.keys[r].ordinal == cur.ordinal)
+    before = float(xlmath.round9(through - each[now]))
+    if not before < rule.cumulative <= through:
+        return None
+    span = f"{cur.year}年" if window == "year" else ""
+    if counts is not None:
+        detail = ", ".join(f"{f.keys[r]} {fmt_number(each[r])}次" for r in inside if each[r])
+    else:
+        detail = ", ".join(f"{f.keys[r]} {f.evidence(rule.when, r)}" for r in inside if each[r])
+    return f"{_label(rule, cur)}({span}累计{fmt_number(through)}次: {detail})"
