@@ -119,8 +119,18 @@ def rating_factors(factors: dict[str, float] | None, rating: Any, n: int) -> np.
     return out
 
 
-def rating_factor_formula(factors: dict[str, float] | None, rating_ref: str) -> str:
-    """The formula twin of :func:`rating_factors`: ``IF(D5="优秀",1.2,IF(…,1))``."""
+def rating_factor_formula(factors: dict[str, float] | None, rating_ref: str,
+                          table: tuple[str, str] | None = None) -> str:
+    """The formula twin of :func:`rating_factors`: ``IF(D5="优秀",1.2,IF(…,1))``.
+
+    With ``table`` (the ranges of a names column and a factors column, e.g. on a
+    parameters sheet finance edits) the factors are looked up there instead:
+    ``IFERROR(INDEX(factors,MATCH(D5,names,0)),1)`` — MATCH, like the Python side,
+    ignores case and takes the first name listed.
+    """
+    if table is not None:
+        names, values = table
+        return f"IFERROR(INDEX({values},MATCH({rating_ref},{names},0)),1)"
     expr = "1"
     for name, f in reversed(list((factors or {}).items())):
         if f != 1:
@@ -138,11 +148,15 @@ def level_factors(level_factor: LevelFactor, level: Any) -> np.ndarray:
     return np.array([table.get((_text(v) or "").lower(), np.nan) for v in level], dtype=float)
 
 
-def level_factor_formula(level_factor: LevelFactor, level_ref: str) -> str:
+def level_factor_formula(level_factor: LevelFactor, level_ref: str, table: tuple[str, str] | None = None) -> str:
     """The formula twin of :func:`level_factors`: ``INDEX({1,1.3},MATCH(E5&"",{"A1","B1"},0))``.
 
-    An unknown or blank level gives ``#N/A``.
+    An unknown or blank level gives ``#N/A``. With ``table`` (the ranges of a levels
+    column holding text and a factors column) the factors are looked up there.
     """
+    if table is not None:
+        keys_range, values_range = table
+        return f'INDEX({values_range},MATCH({level_ref}&"",{keys_range},0))'
     keys = ",".join(xlmath.text(level_key(k)) for k in level_factor.factors)
     values = ",".join(xlmath.num(f) for f in level_factor.factors.values())
     return f'INDEX({{{values}}},MATCH({level_ref}&"",{{{keys}}},0))'
@@ -287,7 +301,8 @@ def _product(terms: Sequence[str]) -> str:
 
 
 def perf_formula(bonus: Bonus, total_ref: str, base_ref: str | None, scale: float,
-                 rating_ref: str | None = None, level_ref: str | None = None) -> str:
+                 rating_ref: str | None = None, level_ref: str | None = None,
+                 rating_table: tuple[str, str] | None = None, level_table: tuple[str, str] | None = None) -> str:
     """The formula twin of ``perf`` in :func:`bonus_amounts`.
 
     Args:
@@ -297,6 +312,8 @@ def perf_formula(bonus: Bonus, total_ref: str, base_ref: str | None, scale: floa
         scale: The scheme's full marks of the total.
         rating_ref: The rating's cell, needed with ``rating_factor``.
         level_ref: The level's cell, needed with ``level_factor``.
+        rating_table: Look the rating factors up in these (names, factors) ranges.
+        level_table: Look the level factors up in these (levels, factors) ranges.
 
     Returns:
         E.g. ``F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1)``.
@@ -309,15 +326,16 @@ def perf_formula(bonus: Bonus, total_ref: str, base_ref: str | None, scale: floa
     if bonus.rating_factor:
         if rating_ref is None:
             raise ValueError("rating_factor needs the rating's cell")
-        terms.append(rating_factor_formula(bonus.rating_factor, rating_ref))
+        terms.append(rating_factor_formula(bonus.rating_factor, rating_ref, rating_table))
     if bonus.level_factor is not None:
         if level_ref is None:
             raise ValueError(f"level_factor needs the cell of {bonus.level_factor.column}")
-        terms.append(level_factor_formula(bonus.level_factor, level_ref))
+        terms.append(level_factor_formula(bonus.level_factor, level_ref, level_table))
     return _product(terms)
 
 
-def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: str | None = None) -> str:
+def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: str | None = None,
+                  budget_ref: str | None = None) -> str:
     """The formula twin of ``bonus`` in :func:`bonus_amounts`.
 
     Args:
@@ -325,13 +343,18 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
         perf_ref: This person's perf cell.
         perf_range: Everyone's perf cells (``$J$5:$J$40``), for the budget.
         commission_ref: The commission amount's cell; None writes a fixed amount.
+        budget_ref: A cell holding the budget (finance edits it): a blank or non-positive
+            cell means no budget, as ``budget: null`` does.
 
     Returns:
         E.g. ``ROUND(ROUND(J5*MIN(1,50000/MAX(50000,SUM($J$5:$J$40)))+0.01*K5,9),2)``
         (:func:`kpixl.xlmath.round_formula`: rounded on the decimal value).
     """
     pay = perf_ref
-    if bonus.budget is not None:
+    if budget_ref is not None:
+        b = budget_ref
+        pay = f"{perf_ref}*IF(N({b})>0,MIN(1,{b}/MAX({b},SUM({perf_range}))),1)"
+    elif bonus.budget is not None:
         b = xlmath.num(bonus.budget)
         pay = f"{perf_ref}*MIN(1,{b}/MAX({b},SUM({perf_range})))"
     c = bonus.commission

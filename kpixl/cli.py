@@ -51,17 +51,25 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: Sequ
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
-def print_problems(err: InputError, stream=sys.stderr) -> None:
+def format_problems(err: InputError) -> str:
+    """Every problem of ``err`` as the CLI prints it: a heading line, then a table.
+
+    The ribbon's dispatcher shows the same text in a message box.
+    """
     rows = [(p.where, p.employee or "", p.item or "", p.message, "" if p.value is None else repr(p.value) if isinstance(p.value, str) else p.value)
             for p in err.problems]
     n = len(err.problems)
-    print(f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:", file=stream)
+    head = f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:"
     headers, limits = ["where", "employee", "item", "problem", "value"], [0, 0, 0, 0, 30]
     # Columns no problem fills (employee and item for a scheme) are left out.
     keep = [i for i in range(len(headers)) if i in (0, 3) or any(str(r[i]) for r in rows)]
     rows = [[r[i] for i in keep] for r in rows]
     # Only the value found is shortened: a place or a message cut short cannot be acted on.
-    print(table([headers[i] for i in keep], rows, [limits[i] for i in keep]), file=stream)
+    return head + "\n" + table([headers[i] for i in keep], rows, [limits[i] for i in keep])
+
+
+def print_problems(err: InputError, stream=None) -> None:
+    print(format_problems(err), file=stream or sys.stderr)
 
 
 # ---- commands ---------------------------------------------------------------------------
@@ -211,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--inputs", help="inputs table (.csv or .xlsx) whose values pre-fill the input cells")
     g.add_argument("--quiet", action="store_true", help="print no progress")
     g.set_defaults(run=cmd_generate)
+    from .cli_master import add_parser as add_master_parser  # kpixl collect | rate | report
+    add_master_parser(sub)
+    from .cli_addin import add_parser as add_addin_parser  # kpixl addin install|uninstall|status; kpixl macro
+    add_addin_parser(sub)
     return p
 
 

@@ -193,6 +193,12 @@ def read_template(path: str | Path) -> Template:
         raise FileProblem(path, "opening the template", "no such file") from None
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, "opening the template", f"not an Excel workbook (.xlsx/.xlsm): {e}") from None
+    return template_from_workbook(wb, path)
+
+
+def template_from_workbook(wb, path: str | Path) -> Template:
+    """:func:`read_template` for a workbook already open in openpyxl (the master, when collecting)."""
+    path = Path(path)
     scheme = read_scheme_sheet(wb)
     card_sheet = _find(wb, CARD_SHEETS)
     if card_sheet is None:

@@ -93,6 +93,8 @@ def validation_for(scheme: Scheme, column: str) -> dict[str, Any] | None:
         lo, hi = rule.min, rule.max
         return _rule(_decimal(lo, hi), "加扣分", f"{name}{who}：输入加分（正数）或扣分（负数），{_span(lo, hi)}，并填写原因。",
                      f"{name}{who}：加扣分必须是 {_span(lo, hi)}。")
-    lo = 0 if getattr(rule, "measure", "value") == "ratio" else None
+    # Any number: the engine takes a negative actual too (a growth rate of -2%, seed 烟草);
+    # the cell only refuses text, as the engine does.
+    lo = None
     return _rule(_decimal(lo, None), "实际完成值", f"{name}{who}：输入实际完成值（{_span(lo, None)}）。",
                  f"{name}{who}：必须是{_span(lo, None)}。")

@@ -13,6 +13,7 @@ score, rating and bonus recalculate.
 from __future__ import annotations
 
 import math
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -109,8 +110,14 @@ def _yes_no_cell(v: float) -> Any:
     return None if np.isnan(v) else ("是" if v == 1.0 else "否")
 
 
-def layout_results(ctx) -> Layout:
-    """Plan the columns for a gathered engine context (:func:`kpixl.engine.score.prepare`)."""
+def layout_results(ctx, outputs: bool = True) -> Layout:
+    """Plan the columns for a gathered engine context (:func:`kpixl.engine.score.prepare`).
+
+    Args:
+        ctx: The gathered context.
+        outputs: Add the rating and bonus columns (the collected master leaves them to
+            *Rate & Bonus*, which writes them on their own sheet).
+    """
     s: Scheme = ctx.scheme
     n = ctx.n
     lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
@@ -171,6 +178,8 @@ def layout_results(ctx) -> Layout:
         s, [lay.ref(f"score:{sec.id}", row) for sec in s.sections])))
 
     # ---- ratings and bonus ------------------------------------------------------------------
+    if not outputs:
+        return lay
     if s.ratings is not None:
         rating_columns(lay, s, ctx)
     if s.bonus is not None:
@@ -260,17 +269,18 @@ def bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 
 
-def write_results(ctx, ws: Worksheet) -> Layout:
+def write_results(ctx, ws: Worksheet, outputs: bool = True) -> Layout:
     """Write the live results sheet for a gathered engine context into ``ws``.
 
     Args:
         ctx: What :func:`kpixl.engine.score.prepare` returned, after ``gather()``.
         ws: An empty openpyxl worksheet.
+        outputs: Include the rating and bonus columns.
 
     Returns:
         The :class:`Layout` (column key → letter), for readers and tests.
     """
-    lay = layout_results(ctx)
+    lay = layout_results(ctx, outputs)
     head = Font(name=FONT, bold=True, size=10)
     body = Font(name=FONT, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
@@ -285,17 +295,23 @@ def write_results(ctx, ws: Worksheet) -> Layout:
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(bottom=_THIN)
         ws.column_dimensions[c].width = max(8.0, min(18.0, 2.2 * len(col.label) + 2))
+        j = ws[f"{c}1"].column
+        # Style one cell, then share its style record with the column (openpyxl registers a
+        # style per assignment: ~40 µs a cell, the bulk of writing a 1,000-person sheet).
+        first = ws.cell(row=FIRST, column=j)
+        first.font = body
+        if col.fmt:
+            first.number_format = col.fmt
+        if col.is_input:
+            first.fill = _INPUT_FILL
+        elif col.formula:
+            first.fill = _RESULT_FILL
+        style = first._style
         for k in range(ctx.n):
             row = FIRST + k
-            target = ws.cell(row=row, column=ws[f"{c}1"].column)
+            target = ws.cell(row=row, column=j)
             target.value = ("=" + col.formula(row)) if col.formula else _cell_value(col.values[k])
-            target.font = body
-            if col.fmt:
-                target.number_format = col.fmt
-            if col.is_input:
-                target.fill = _INPUT_FILL
-            elif col.formula:
-                target.fill = _RESULT_FILL
+            target._style = copy(style)
     ws.freeze_panes = "B3"
     ws.row_dimensions[2].height = 30
     ws.page_setup.orientation = "landscape"

@@ -1,0 +1,269 @@
+"""Check one returned workbook against what was sent: identity, formulas, locked cells, inputs.
+
+A person sheet is found by its stamp (the sheet-scoped name ``kpixl.stamp``, else the
+very hidden ``_kpixl`` sheet's row for that sheet name), never by its name or place.
+What was sent is known without the sent file: the master's card and roster give every
+formula (the same :class:`~._card_formulas.CardFormulas` the generator used) and every
+fixed label, so a formula replaced by a number, a changed formula, a typed-over label
+or target, and a sheet of another scheme, version or period are all found here.
+
+Places are written as Excel writes an external reference: ``[王经理.xlsx]王伟-K01!G7``.
+Input values are only read here; the engine validates them (:mod:`kpixl.workbook.collect`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.inputs import parse_column
+from ..errors import Problem
+from ._card_formulas import CardFormulas
+from ._card_reader import PLACEHOLDER
+from .naming import period_label
+from ._store import plain
+from ._xlsx_read import Book, Sheet
+from .stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum
+
+WARNING = "warning"
+
+
+@dataclass
+class Returned:
+    """One identified person sheet and what it holds."""
+
+    book: Book
+    sheet: Sheet
+    stamp: Stamp
+    values: dict[str, Any] = field(default_factory=dict)  # input column → value as typed
+    places: dict[str, str] = field(default_factory=dict)  # input column → [file]sheet!cell
+    problems: list[Problem] = field(default_factory=list)  # errors: the sheet is not applied
+    warnings: list[Problem] = field(default_factory=list)  # applied, but worth a look
+    sha: str = ""  # SHA-256 of the file
+
+    @property
+    def employee(self) -> str:
+        return self.stamp.employee_id
+
+    def place(self, ref: str | None = None) -> str:
+        return place(self.book, self.sheet.name, ref)
+
+
+def place(book: Book, sheet: str | None = None, ref: str | None = None) -> str:
+    where = f"[{book.path.name}]"
+    if sheet is not None:
+        where += sheet
+        if ref:
+            where += f"!{ref}"
+    return where
+
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _normal_code(code: str) -> str:
+    code = re.sub(r"\s+", "", code).upper().replace("_XLFN.", "")
+    return code.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")
+
+
+def normal_formula(text: str) -> str:
+    """A formula as compared: no ``=``, no ``_xlfn.``, no spaces and upper case outside strings.
+
+    Excel, WPS and LibreOffice may respace or recase a formula when they save it, and
+    LibreOffice writes the constant ``TRUE`` as the function ``TRUE()``.
+    """
+    text = text.strip().lstrip("=")
+    out, last = [], 0
+    for m in _STRING.finditer(text):
+        out.append(_normal_code(text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_normal_code(text[last:]))
+    return "".join(out)
+
+
+def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]]:
+    """Every person sheet of a book with its stamp, and the sheets the stamp list misses."""
+    found: dict[int, Stamp] = {}
+    problems: list[Problem] = []
+    for name, local, text in book.names:
+        if name.lower() != STAMP_NAME or local is None or not (0 <= local < len(book.sheets)):
+            continue
+        try:
+            found[local] = Stamp.parse(text.strip().lstrip("=").strip('"').replace('""', '"'))
+        except ValueError:
+            problems.append(Problem(place(book, book.sheets[local].name), "bad_stamp",
+                                    "the sheet's kpixl stamp is damaged; it cannot be collected", text))
+    listed = book.sheet(STAMP_SHEET)
+    if listed is not None:  # the very hidden list: name → stamp, for programs that drop sheet names
+        by_row: dict[int, dict[str, Any]] = {}
+        for ref, cell in listed.cells.items():
+            m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+            if m and int(m[2]) > 1:
+                by_row.setdefault(int(m[2]), {})[m[1]] = cell.value
+        stamped_employees = {s.employee_id for s in found.values()}
+        for row in by_row.values():
+            sheet_name, text = row.get("A"), row.get("B")
+            try:
+                stamp = Stamp.parse(str(text))
+            except ValueError:
+                continue
+            if stamp.employee_id in stamped_employees:
+                continue
+            sheet = book.sheet(str(sheet_name))
+            if sheet is not None and sheet.index not in found:
+                found[sheet.index] = stamp
+            else:
+                problems.append(Problem(place(book), "sheet_missing",
+                                        f"the sheet of {stamp.employee_id} ({sheet_name}) is not in the file: "
+                                        "deleted, or renamed in a program that drops kpixl's stamps",
+                                        employee=stamp.employee_id))
+    return [(book.sheets[k], s) for k, s in sorted(found.items())], problems
+
+
+def _same(expected: Any, got: Any) -> bool:
+    if isinstance(expected, str) or isinstance(got, str):
+        return str(expected if expected is not None else "").strip() == str(got if got is not None else "").strip()
+    if expected is None or got is None:
+        return expected is None and got is None
+    try:
+        a, b = float(expected), float(got)
+    except (TypeError, ValueError):
+        return expected == got
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+class SheetChecker:
+    """Checks person sheets against the master's card (built once per collect)."""
+
+    def __init__(self, plan: CardFormulas, expected_formulas, expected_targets, fields=None):
+        """
+        Args:
+            plan: The master's card wired to its scheme.
+            expected_formulas: ``employee id -> {cell: formula}`` as generated from the master now.
+            expected_targets: ``employee id -> {target column: value}`` from the master's roster.
+            fields: ``employee id -> {placeholder: value}`` (roster columns, scheme fields),
+                to check the printed texts such as 被考核人：王伟 (the period is added per sheet).
+        """
+        self.plan = plan
+        self.expected_formulas = expected_formulas
+        self.expected_targets = expected_targets
+        self.fields = fields or {}
+        self.texts = [c for c in plan.card.cells if c.kind in ("text", "field")]
+        card = plan.card
+        self.input_cells = {c.ref: key for key, c in plan.inputs.items()}
+        self.inputs = {key: c.ref for key, c in plan.inputs.items() if parse_column(key)[1] != "target"}
+        self.fixed = {c.ref: c.value for c in card.cells
+                      if c.kind == "value" and not (isinstance(c.value, str) and c.value.startswith("="))}
+        self.known = {c.ref for c in card.cells}
+        self._sums: dict[str, str] = {}
+
+    def _checksum(self, eid: str) -> str:
+        """The checksum the master would stamp on this person's sheet now (cached)."""
+        got = self._sums.get(eid)
+        if got is None:
+            got = self._sums[eid] = formula_checksum(self.expected_formulas[eid])
+        return got
+
+    def check(self, book: Book, sheet: Sheet, stamp: Stamp) -> Returned:
+        r = Returned(book, sheet, stamp)
+        eid = stamp.employee_id
+        expected = self.expected_formulas.get(eid)
+        if expected is None:
+            return r  # an unknown employee: reported by the caller
+        cells = sheet.cells
+        actual = {ref: "=" + c.formula for ref, c in cells.items() if c.formula is not None}
+        untouched = formula_checksum(actual) == stamp.checksum
+        if untouched and self._checksum(eid) == stamp.checksum:
+            expected = {}  # the very formulas generated, and the master would generate them again
+        for ref, formula in expected.items():
+            got = cells.get(ref)
+            if got is not None and got.formula is not None and "=" + got.formula == formula:
+                continue
+            if got is None or got.formula is None:
+                shown = None if got is None else got.value
+                r.problems.append(Problem(r.place(ref), "formula_overwritten",
+                                          f"the formula in {ref} was replaced by a typed value; "
+                                          "send the sheet again without typing over computed cells",
+                                          shown, employee=eid))
+            elif normal_formula(got.formula) != normal_formula(formula):
+                if untouched:
+                    continue  # reported once below: the master changed, not the sheet
+                r.problems.append(Problem(r.place(ref), "formula_changed",
+                                          f"the formula in {ref} was changed (expected {formula})",
+                                          "=" + got.formula, employee=eid))
+        if untouched and self._checksum(eid) != stamp.checksum:
+            r.warnings.append(Problem(r.place(), "stale_sheet",
+                                      "this sheet was generated before the master's card or roster targets changed; "
+                                      "kpixl scores it with the master's current formulas and targets",
+                                      employee=eid))
+        expected = self.expected_formulas[eid]
+        for ref, c in cells.items():
+            if c.formula is not None and ref not in expected:
+                key = self.input_cells.get(ref)
+                if key is not None:
+                    r.problems.append(Problem(r.place(ref), "input_formula",
+                                              f"an input must be typed as a value, not a formula ({key})",
+                                              "=" + c.formula, employee=eid, column=key))
+                else:
+                    r.problems.append(Problem(r.place(ref), "formula_added",
+                                              f"a formula was added to the locked cell {ref}", "=" + c.formula,
+                                              employee=eid))
+            elif ref in self.fixed:
+                if not _same(self.fixed[ref], c.value):
+                    r.problems.append(Problem(r.place(ref), "locked_changed",
+                                              f"the locked cell {ref} was changed (was {self.fixed[ref]!r})",
+                                              c.value, employee=eid))
+            elif ref not in self.known and c.value is not None and ref not in expected:
+                r.problems.append(Problem(r.place(ref), "locked_changed",
+                                          f"something was typed into {ref}, outside the card's input cells",
+                                          c.value, employee=eid))
+        for ref in self.fixed:
+            if ref not in cells and self.fixed[ref] not in (None, ""):
+                r.problems.append(Problem(r.place(ref), "locked_changed",
+                                          f"the locked cell {ref} was cleared (was {self.fixed[ref]!r})",
+                                          None, employee=eid))
+        fields = self.fields.get(eid)
+        if fields is not None:
+            self._check_texts(r, {**fields, "period": period_label(stamp.period)})
+        for key, value in self.expected_targets.get(eid, {}).items():
+            ref = self.plan.inputs[key].ref
+            got = cells.get(ref)
+            if not _same(value, got.value if got is not None else None):
+                r.problems.append(Problem(r.place(ref), "locked_changed",
+                                          f"the target {key} in {ref} was changed (the roster says {value})",
+                                          got.value if got is not None else None, employee=eid, column=key))
+        for key, ref in self.inputs.items():
+            c = cells.get(ref)
+            r.places[key] = r.place(ref)
+            if c is None:
+                r.values[key] = None
+            elif c.error:
+                r.problems.append(Problem(r.place(ref), "error_value", f"the cell shows an error ({c.value}); "
+                                          "type a value", c.value, employee=eid, column=key))
+            elif c.formula is None:
+                r.values[key] = plain(c.value)
+        return r
+
+    def _check_texts(self, r: Returned, fields: dict[str, Any]) -> None:
+        """Printed texts from the roster (被考核人：王伟): a change is a warning, not an error.
+
+        They do not enter any score, and HR may have corrected the roster since the file
+        was sent; but a changed name on a signed card is worth a look.
+        """
+        def field(m) -> str:
+            v = fields.get(m.group(1).strip())
+            return "" if v is None else str(v)
+
+        for c in self.texts:
+            want = PLACEHOLDER.sub(field, c.value) if c.kind == "text" else fields.get(c.key)
+            got = r.sheet.cells.get(c.ref)
+            have = got.value if got is not None else None
+            if want in (None, "") and have in (None, ""):
+                continue
+            if not _same(want, have):
+                r.warnings.append(Problem(r.place(c.ref), "text_changed",
+                                          f"the printed text in {c.ref} differs from the roster's ({want!r})",
+                                          have, employee=r.employee))

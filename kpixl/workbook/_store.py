@@ -1,0 +1,91 @@
+"""The collected records: one row per (period, employee) in the master's hidden ``_collected`` sheet.
+
+This sheet is the single source of truth of what managers sent; ``Results`` and the
+history are recomputed from it on every run. A record holds the inputs as collected
+(numbers, text, 是/否) and where they came from (file, its SHA-256, sheet, the file's
+saved time, when and by whom it was collected).
+
+Numbers are kept to 15 significant digits — what a spreadsheet shows and what openpyxl
+writes back unchanged — so a record reads back exactly as it was stored, run after run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .master import STORE
+
+PERIOD, EMPLOYEE = "period", "employee_id"
+META = ("_file", "_sha256", "_sheet", "_saved", "_collected_at", "_by")
+
+
+def plain(value: Any) -> Any:
+    """A cell value as a record keeps it: floats to 15 significant digits, blank text as None."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return float(f"{v:.15g}")
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+@dataclass
+class Store:
+    """Every collected record, keyed by (period, employee id)."""
+
+    columns: list[str] = field(default_factory=list)  # input columns, in first-seen order
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, wb) -> "Store":
+        store = cls()
+        if STORE not in wb.sheetnames:
+            return store
+        rows = wb[STORE].iter_rows(values_only=True)
+        header = [str(h) if h is not None else "" for h in next(rows, ())]
+        store.columns = [h for h in header if h and h not in (PERIOD, EMPLOYEE) and h not in META]
+        for row in rows:
+            rec = {h: plain(v) for h, v in zip(header, row) if h}
+            if rec.get(EMPLOYEE) is None or rec.get(PERIOD) is None:
+                continue
+            key = (str(rec[PERIOD]), _id(rec[EMPLOYEE]))
+            rec[PERIOD], rec[EMPLOYEE] = key
+            store.records[key] = rec
+        return store
+
+    def inputs(self, rec: dict[str, Any]) -> dict[str, Any]:
+        return {c: rec.get(c) for c in self.columns}
+
+    def put(self, period: str, employee: str, values: dict[str, Any], meta: dict[str, Any]) -> None:
+        for c in values:
+            if c not in self.columns:
+                self.columns.append(c)
+        self.records[(period, employee)] = {PERIOD: period, EMPLOYEE: employee, **values, **meta}
+
+    def periods(self) -> list[str]:
+        return sorted({p for p, _ in self.records})
+
+    def of_period(self, period: str) -> list[dict[str, Any]]:
+        return [r for (p, _), r in sorted(self.records.items()) if p == period]
+
+    def write(self, master) -> None:
+        ws = master.sheet(STORE)
+        header = [PERIOD, EMPLOYEE, *self.columns, *META]
+        ws.append(header)
+        for key in sorted(self.records):
+            rec = self.records[key]
+            ws.append([rec.get(h) for h in header])
+        ws.sheet_state = "hidden"  # hidden, not very hidden: an auditor can unhide it
+        ws.protection.sheet = True
+
+
+def _id(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

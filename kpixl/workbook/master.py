@@ -1,0 +1,210 @@
+"""The master workbook HR keeps, and how kpixl writes into it without ever losing data.
+
+The master is a template workbook (``Scheme``, ``Roster``, ``考核表`` sheets; see
+docs/templates.md) into which *collect*, *rate* and *report* write their own sheets.
+Every write:
+
+* holds a lock file beside the master (``<master>.lock``), so two runs over the same
+  master wait for each other instead of interleaving;
+* refuses a master that is open in Excel or WPS (their owner file ``~$<name>`` sits
+  beside it; Windows would refuse to replace the file anyway);
+* writes the whole new file to a temporary name and moves it into place, after keeping
+  the previous version as ``<name>.bak.xlsx`` — an interrupted run leaves the old
+  master intact.
+
+Sheets kpixl owns are listed in :data:`OWNED`; HR's own sheets are read and written back
+by openpyxl untouched (openpyxl keeps values, formulas, styles, validation, tables and
+print setup; it drops charts and images, which is why the report's charts are
+re-drawn on every write — :mod:`kpixl.workbook.report`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.defined_name import DefinedName
+
+from ..errors import FileProblem
+from ._card_reader import Template, template_from_workbook
+from .scored import replace_atomically
+
+__all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
+
+#: The sheets kpixl writes into a master (everything else is HR's and kept as is).
+RESULTS, ISSUES, LOG, HISTORY, STORE = "Results", "Issues", "Log", "考核历史", "_collected"
+OWNED = (RESULTS, ISSUES, LOG, HISTORY, STORE)
+#: Workbook-scoped defined name holding the period the master is collecting.
+PERIOD_NAME = "kpixl.period"
+LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
+
+
+def backup_path(path: Path) -> Path:
+    """``master.xlsx`` → ``master.bak.xlsx`` (still opens in Excel)."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def _owner_file(path: Path) -> Path:
+    # Excel and WPS keep "~$" + the name (the first two characters replaced for long names).
+    return path.with_name("~$" + path.name[2:] if len(path.stem) > 7 else "~$" + path.name)
+
+
+def check_closed(path: Path, step: str) -> None:
+    """Refuse a master that Excel or WPS has open (their ``~$`` owner file is beside it)."""
+    for owner in {path.with_name("~$" + path.name), _owner_file(path)}:
+        if owner.exists():
+            raise FileProblem(path, step, f"the workbook is open in Excel or WPS ({owner.name} exists); "
+                                          "close it and try again (if it is not open, delete that file)")
+
+
+@contextlib.contextmanager
+def locked(path: Path, step: str, timeout: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the master's lock file for one run (waits up to ``timeout`` seconds for another run)."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path) + ".lock")
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise FileProblem(path, step, f"another kpixl run is writing this master (lock {path.name}.lock "
+                                      f"held for over {timeout:.0f} s); try again when it has finished") from None
+    except OSError as e:
+        raise FileProblem(path, step, f"cannot create the lock file beside the master ({e.strerror or e})") from None
+    try:
+        yield
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):
+            os.unlink(str(path) + ".lock")
+
+
+class Master:
+    """A master workbook loaded for one run: the openpyxl workbook and its template parts."""
+
+    def __init__(self, path: Path, wb, template: Template):
+        self.path, self.wb, self.template = path, wb, template
+
+    @property
+    def scheme(self):
+        return self.template.scheme
+
+    @property
+    def period(self) -> str | None:
+        """The period this master is collecting (the defined name ``kpixl.period``)."""
+        d = self.wb.defined_names.get(PERIOD_NAME)
+        if d is None or not d.attr_text:
+            return None
+        return d.attr_text.strip().strip('"') or None
+
+    @period.setter
+    def period(self, value: str) -> None:
+        if PERIOD_NAME in self.wb.defined_names:
+            del self.wb.defined_names[PERIOD_NAME]
+        self.wb.defined_names[PERIOD_NAME] = DefinedName(PERIOD_NAME, attr_text=f'"{value}"')
+
+    def sheet(self, title: str, index: int | None = None):
+        """A fresh, empty sheet ``title`` (an old one of that name is replaced in place)."""
+        wb = self.wb
+        if title in wb.sheetnames:
+            pos = wb.sheetnames.index(title)
+            wb.remove(wb[title])
+            return wb.create_sheet(title, pos)
+        return wb.create_sheet(title, index)
+
+    def save(self, step: str = "saving the master") -> None:
+        """Keep the previous version as ``.bak.xlsx`` and replace the master atomically."""
+        path = self.path
+
+        def write(tmp: str) -> None:
+            self.wb.save(tmp)
+            if path.exists():
+                bak = backup_path(path)
+                part = bak.with_name(f".{bak.name}.part")
+                shutil.copy2(path, part)
+                os.replace(part, bak)
+
+        replace_atomically(path, write, step)
+
+
+def open_master(path: str | Path, step: str = "opening the master") -> Master:
+    """Load a master (or a template used as one) with its scheme and card.
+
+    Raises:
+        FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
+        InputError: The Scheme sheet has problems.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileProblem(path, step, "no such file")
+    check_closed(path, step)
+    try:
+        wb = openpyxl.load_workbook(path)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
+        raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
+    return Master(path, wb, template_from_workbook(wb, path))
+
+
+def write_roster_sheet(wb, df, title: str = "Roster"):
+    """Write a roster as an Excel table named ``Roster`` on a new sheet (templates, new masters)."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    from .results import FONT
+
+    def value(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        return v
+
+    ws = wb.create_sheet(title)
+    head, body = Font(name=FONT, size=10, bold=True), Font(name=FONT, size=10)
+    for j, col in enumerate(df.columns, 1):
+        c = ws.cell(row=1, column=j, value=str(col))
+        c.font = head
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        width = max([sum(2 if ord(ch) > 0x2E80 else 1.1 for ch in str(col))] +
+                    [sum(2 if ord(ch) > 0x2E80 else 1.1 for ch in str(v)) for v in df[col]])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 3, 9), 30)
+        for i, v in enumerate(df[col].tolist(), 2):
+            ws.cell(row=i, column=j, value=value(v)).font = body
+    table = Table(displayName="Roster", ref=f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 20
+    return ws
+
+
+def new_master(scheme, roster, path: str | Path) -> Path:
+    """Write a fresh master (or template): 考核表 card, Roster table, Scheme sheet.
+
+    Args:
+        scheme: A :class:`~kpixl.scheme.Scheme`.
+        roster: A DataFrame with ``employee_id``, 姓名, 部门, 岗位, 经理 and the columns the scheme names.
+        path: Where to write the ``.xlsx``.
+    """
+    from openpyxl import Workbook
+
+    from .card_layout import write_card_sheet
+    from .scheme_sheet import write_scheme_sheet
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    write_card_sheet(scheme, wb, "考核表")
+    write_roster_sheet(wb, roster)
+    write_scheme_sheet(scheme, wb)
+    wb.active = 0
+    path = Path(path)
+    replace_atomically(path, wb.save, "writing the master")
+    return path

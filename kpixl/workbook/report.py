@@ -1,0 +1,202 @@
+"""Report: one summary sheet per department — rating distribution (with a chart), item averages, who is missing.
+
+``report(master)`` is what ``kpixl report`` and the ribbon's *Report* button run. The
+figures come from the engine over the collected records (the same computation as
+*Rate & Bonus*, with the parameters on ``奖金参数``), written as values with the time
+they were taken: a report is a snapshot to print and send, while ``Results`` and
+``等级与奖金`` stay live.
+
+openpyxl cannot read charts back, so any later write of the master would drop them:
+*Collect* and *Rate & Bonus* therefore re-draw the report sheets (:func:`refresh`)
+whenever the master has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from ..engine.inputs import ID
+from ..engine.score import prepare
+from ..errors import FileProblem
+from .collect import _Run
+from .master import Master, locked, open_master
+from .naming import MAX_SHEET_NAME, period_label, sheet_name
+from .results import FONT
+
+__all__ = ["PREFIX", "Reported", "refresh", "report"]
+
+PREFIX = "报告-"
+STEP = "reporting"
+DEPT = "部门"
+_HEAD = PatternFill("solid", fgColor="DDEBF7")
+_MISSING = PatternFill("solid", fgColor="FCE4D6")
+
+
+@dataclass
+class Reported:
+    """The sheets written, and per department: people, collected, missing."""
+
+    master: Path
+    period: str
+    sheets: list[str] = field(default_factory=list)
+    departments: dict[str, tuple[int, int, list[str]]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"{self.master.name}: report of {self.period} on {len(self.sheets)} sheet(s)"]
+        for dept, (n, got, missing) in self.departments.items():
+            lines.append(f"  {dept}: {got} of {n} collected" + (f"; missing {', '.join(missing)}" if missing else ""))
+        return "\n".join(lines)
+
+
+def report_sheets(wb) -> list[str]:
+    return [t for t in wb.sheetnames if t.startswith(PREFIX)]
+
+
+def _sheet_title(dept: str, taken: set[str]) -> str:
+    base = (PREFIX + sheet_name(dept, "")).rstrip("-")[:MAX_SHEET_NAME]
+    title, k = base, 2
+    while title.lower() in taken:
+        suffix = f"~{k}"
+        title, k = base[:MAX_SHEET_NAME - len(suffix)] + suffix, k + 1
+    taken.add(title.lower())
+    return title
+
+
+def refresh(m: Master, now: datetime | None = None) -> Reported:
+    """(Re)write the report sheets into an open master (the caller saves it)."""
+    from .rate import Params, _engine, _read_params
+
+    now = now or datetime.now()
+    run = _Run(m, m.period, "", now)
+    if run.period is None:
+        raise FileProblem(m.path, STEP, "nothing has been collected into this master yet; run Collect first")
+    s = m.scheme
+    roster = run.roster.df
+    frame = run.frame(run.period)
+    out = Reported(m.path, run.period)
+    for old in report_sheets(m.wb):
+        m.wb.remove(m.wb[old])
+    if frame.empty:
+        scored = pd.DataFrame(columns=[ID, "total", "rating"])
+        item_scores = pd.DataFrame(columns=[ID])
+    else:
+        ctx = prepare(s, frame, run.roster).gather()
+        scored = _engine(ctx, _read_params(m.wb, s, []) if s.bonus is not None else Params())
+        item_scores = ctx.compute()
+    items = [(i.id, i.name or i.id) for _, i in s.items()]
+    depts = roster[DEPT].fillna("（未填部门）").astype(str) if DEPT in roster.columns else pd.Series(["全部"] * len(roster))
+    ratings = _rating_names(s)
+    taken = {t.lower() for t in m.wb.sheetnames}
+    collected = set(frame[ID].astype(str))
+    for dept in dict.fromkeys(depts.tolist()):
+        people = roster[depts.to_numpy() == dept]
+        ids = people[ID].astype(str).tolist()
+        got = [e for e in ids if e in collected]
+        missing = people[~people[ID].astype(str).isin(collected)]
+        title = _sheet_title(dept, taken)
+        ws = m.wb.create_sheet(title)
+        out.sheets.append(title)
+        out.departments[dept] = (len(ids), len(got), missing[ID].astype(str).tolist())
+        _write_dept(ws, s, dept, run.period, now, ids, got, missing,
+                    scored[scored[ID].astype(str).isin(got)], item_scores[item_scores[ID].astype(str).isin(got)],
+                    items, ratings)
+    return out
+
+
+def _rating_names(s) -> list[str]:
+    if s.ratings is None:
+        return []
+    if s.ratings.bands:
+        return [b.name for b in s.ratings.bands]
+    return [q.name for q in s.ratings.distribution.quotas]
+
+
+def _write_dept(ws, s, dept, period, now, ids, got, missing, scored, item_scores, items, ratings) -> None:
+    bold = Font(name=FONT, bold=True, size=10)
+    ws["A1"] = f"{s.name} — {dept} — {period_label(period)} 考核报告"
+    ws["A1"].font = Font(name=FONT, bold=True, size=14)
+    ws["A2"] = f"生成时间 {now:%Y-%m-%d %H:%M}（快照：数值取自已收集的考核表）"
+    ws["A4"], ws["B4"] = "应考核人数", len(ids)
+    ws["A5"], ws["B5"] = "已收集", len(got)
+    ws["A6"], ws["B6"] = "未收集", len(missing)
+    ws["A7"], ws["B7"] = "平均总分", _mean(scored["total"]) if len(scored) else None
+    row = 9
+    if ratings:
+        ws.cell(row, 1, "考核等级").font = bold
+        ws.cell(row, 2, "人数").font = bold
+        ws.cell(row, 3, "占比").font = bold
+        first = row + 1
+        counts = scored["rating"].astype(str).value_counts() if "rating" in scored.columns else pd.Series(dtype=int)
+        for k, name in enumerate(ratings):
+            r = first + k
+            ws.cell(r, 1, name)
+            ws.cell(r, 2, int(counts.get(name, 0)))
+            ws.cell(r, 3, int(counts.get(name, 0)) / len(got) if got else 0).number_format = "0.0%"
+        last = first + len(ratings) - 1
+        chart = BarChart()
+        chart.type, chart.style = "col", 10
+        chart.title = f"{dept} 考核等级分布"
+        chart.y_axis.title, chart.x_axis.title = "人数", "等级"
+        chart.add_data(Reference(ws, min_col=2, min_row=row, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.height, chart.width, chart.legend = 7, 12, None
+        ws.add_chart(chart, "E4")
+        row = max(last + 2, 20)
+    ws.cell(row, 1, "考核项目").font = bold
+    ws.cell(row, 2, "满分").font = bold
+    ws.cell(row, 3, "平均得分").font = bold
+    ws.cell(row, 4, "得分率").font = bold
+    points = {i.id: i.points for _, i in s.items()}
+    for k, (iid, name) in enumerate(items, start=1):
+        avg = _mean(item_scores[iid]) if iid in item_scores.columns and len(item_scores) else None
+        ws.cell(row + k, 1, name)
+        ws.cell(row + k, 2, points[iid])
+        ws.cell(row + k, 3, avg).number_format = "0.00"
+        ws.cell(row + k, 4, avg / points[iid] if avg is not None and points[iid] else None).number_format = "0.0%"
+    row += len(items) + 2
+    ws.cell(row, 1, "未收集名单").font = bold
+    heads = [c for c in (ID, "姓名", "岗位", "经理") if c in missing.columns]
+    for j, h in enumerate(heads, start=1):
+        ws.cell(row + 1, j, "工号" if h == ID else h).font = bold
+    for k, (_, person) in enumerate(missing.iterrows(), start=2):
+        for j, h in enumerate(heads, start=1):
+            c = ws.cell(row + k, j, None if pd.isna(person[h]) else person[h])
+            c.fill = _MISSING
+    if missing.empty:
+        ws.cell(row + 1, 1, "（无）")
+    for c in "ABCD":
+        ws.column_dimensions[c].width = 16
+    for r in (4, 5, 6, 7):
+        ws.cell(r, 1).font = bold
+    ws.cell(7, 2).number_format = "0.00"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws["A1"].alignment = Alignment(vertical="center")
+
+
+def _mean(values) -> float | None:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    v = v[~np.isnan(v)]
+    return float(np.mean(v)) if len(v) else None
+
+
+def report(master: str | Path) -> Reported:
+    """Write the report sheets of the master's period (see the module docstring).
+
+    Raises:
+        FileProblem: The master cannot be opened or written, or nothing was collected yet.
+    """
+    path = Path(master)
+    with locked(path, STEP):
+        m = open_master(path, STEP)
+        out = refresh(m)
+        m.save(STEP)
+    return out

@@ -1,0 +1,221 @@
+"""Collect, rate and report end to end: generate → distribute → fill in LibreOffice → collect → rate.
+
+One master of 40 people in four departments (the demo 大客户经理 scheme with rating
+bands, a rating factor and a budget). Returned files are typed and then opened, recalculated
+and saved by LibreOffice, as a manager's program would leave them. Totals, ratings and
+bonuses are checked against the engine, against two hand-worked people, and against
+LibreOffice's recalculation of the master.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import kpixl
+from kpixl.workbook.collect import collect
+from kpixl.workbook.distribute import distribute
+from kpixl.workbook.master import backup_path, new_master
+from kpixl.workbook.rate import PARAMS, RATED, rate
+from kpixl.workbook.report import report
+
+from collect_kit import e2e_scheme, fill_returned, inputs, part_of_sheet, records, roster, type_inputs, input_cells
+
+pytestmark = pytest.mark.engine
+PERIOD = "2026-11"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A master, the four managers' files as sent, and the files as LibreOffice saved them."""
+    d = tmp_path_factory.mktemp("collect")
+    scheme, people = e2e_scheme(), roster(40)
+    master = new_master(scheme, people, d / "master.xlsx")
+    manifest = distribute(master, None, PERIOD, d / "sent", workers=1)
+    sent = [d / "sent" / s.file for s in manifest.entries]
+    values = inputs(people)
+    returned = fill_returned(sent, master, values, d)
+    pristine = d / "pristine.xlsx"
+    shutil.copy2(master, pristine)
+    return {"dir": d, "scheme": scheme, "roster": people, "inputs": values, "sent": sent,
+            "returned": returned, "pristine": pristine}
+
+
+def fresh_master(world, tmp_path) -> Path:
+    path = tmp_path / "master.xlsx"
+    shutil.copy2(world["pristine"], path)
+    return path
+
+
+def engine_results(world) -> pd.DataFrame:
+    return kpixl.score(world["scheme"], world["inputs"], roster=world["roster"]).set_index("employee_id")
+
+
+def test_collect_rate_report_end_to_end(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    got = collect(master, [world["returned"][0].parent])
+    assert got.ok, got.problems
+    assert len(got.added) == 40 and not got.missing and got.written
+    assert not got.warnings, got.warnings  # LibreOffice's cached values equal the engine's
+
+    rated = rate(master, verify=True)
+    assert rated.ok, rated.summary()
+    assert rated.verification.compared >= 40 * 3  # total, rating, bonus.perf, bonus per person
+
+    want = engine_results(world)
+    mine = rated.results.set_index("employee_id")
+    for col in ("total", "rating"):
+        assert mine[col].tolist() == want.loc[mine.index, col].tolist()
+    # The engine's own bonus has the scheme's budget; so does rate on a first run.
+    assert mine["bonus"].tolist() == pytest.approx(want.loc[mine.index, "bonus"].tolist(), abs=1e-9)
+
+    # Hand-worked, E2001: target 1,000,000, sales 850,000 → 15% below = 3 steps of 5% × 3 = −9 → 40 − 9 = 31;
+    # 1 new client × 5 = 5; samples level 4 = 16; contracts 是 = 10; discipline 10 − 2×1 = 8;
+    # attendance 10 − 1×2 = 8; special 0. Total 31 + 5 + 16 + 10 + 8 + 8 = 78 → 合格 (60–80).
+    assert mine.at["E2001", "total"] == 78
+    assert mine.at["E2001", "rating"] == "合格"
+    # E2002: target 1,200,000, sales 1,344,000 → 12% above × 2 = 24, capped +10 → 50; 3 new × 5 = 15,
+    # limit 10; samples 5 = 20; 是 = 10; discipline 10; attendance 10; special +5.
+    # Total 50 + 10 + 20 + 10 + 10 + 10 + 5 = 115 → 优秀.
+    assert mine.at["E2002", "total"] == 115
+    assert mine.at["E2002", "rating"] == "优秀"
+    # Before the budget: 78/100 × 3,000 × 1.0 = 2,340; 115/100 × 3,500 × 1.2 = 4,830.
+    assert mine.at["E2001", "bonus.perf"] == pytest.approx(2340)
+    assert mine.at["E2002", "bonus.perf"] == pytest.approx(4830)
+    perf_sum = mine["bonus.perf"].sum()
+    scale = min(1.0, 200000 / perf_sum)
+    assert mine.at["E2001", "bonus"] == pytest.approx(round(2340 * scale, 2), abs=0.006)
+
+    rep = report(master)
+    assert sorted(rep.departments) == sorted({"华东大区", "华南大区", "华北大区", "西南大区"})
+    assert all(n == got_ == 10 and not missing for n, got_, missing in rep.departments.values())
+    with zipfile.ZipFile(master) as z:
+        assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 4
+
+    wb = openpyxl.load_workbook(master)
+    for title in ("Results", "Issues", "Log", "考核历史", "_collected", RATED, PARAMS):
+        assert title in wb.sheetnames
+    assert wb["_collected"].sheet_state == "hidden"
+    assert wb["Issues"].max_row == 1  # nothing to report
+    assert backup_path(master).exists()
+
+
+def test_finance_changes_budget_and_rate_keeps_it(world, tmp_path):
+    """A budget typed on 奖金参数 is used by the formulas and kept by the next rate; Python agrees."""
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    rate(master)
+    wb = openpyxl.load_workbook(master)
+    wb[PARAMS]["B3"] = 100000
+    wb[PARAMS]["E3"] = 1.5  # 优秀's factor
+    wb.save(master)
+    again = rate(master, verify=True)
+    assert again.ok, again.summary()
+    assert any("budget" in k for k in again.kept) and any("rating factors" in k for k in again.kept)
+    assert again.results["bonus"].sum() == pytest.approx(100000, abs=0.5)
+    perf = again.results.set_index("employee_id")["bonus.perf"]
+    assert perf["E2002"] == pytest.approx(115 / 100 * 3500 * 1.5)
+
+
+def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    first = collect(master, world["returned"])
+    assert first.written
+    before = master.read_bytes()
+    second = collect(master, world["returned"])
+    assert not second.written and len(second.unchanged) == 40
+    assert master.read_bytes() == before  # not even rewritten
+
+    # E2001's manager corrects the sales figure and sends the file again (saved later).
+    values = world["inputs"].copy()
+    values.loc[values["employee_id"] == "E2001", "sales"] = 1000000
+    source = next(f for f in world["returned"] if "周建国" in f.name)
+    newer = fill_returned([source], master, values, tmp_path / "again")[0]
+    third = collect(master, [newer])
+    assert third.replaced == ["E2001"] and third.ok
+    wb = openpyxl.load_workbook(master)
+    log = [r for r in wb["Log"].iter_rows(values_only=True)][1:]
+    change = [r for r in log if r[4] == "E2001" and r[6] == "sales"]
+    assert len(change) == 1 and change[0][7] == 850000 and change[0][8] == 1000000
+    assert change[0][9].startswith("replaced")
+    rec = {r[1]: r for r in records(master)[1:]}
+    header = records(master)[0]
+    assert rec["E2001"][header.index("sales")] == 1000000
+
+
+def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    cells = input_cells(master)
+    values = world["inputs"].copy().astype(object)
+    values.loc[values["employee_id"] == "E2001", "sales"] = "九十"       # not a number
+    values.loc[values["employee_id"] == "E2005", "samples"] = 9          # no such level
+    source = next(f for f in world["sent"] if "周建国" in f.name)
+    typed = type_inputs(source, tmp_path / "typed" / source.name, cells, values)
+    got = collect(master, [typed])
+    assert not got.ok
+    places = {(p.employee, p.code): p.where for p in got.problems}
+    assert places[("E2001", "not_a_number")] == f"[{source.name}]王伟-E2001!{cells['sales']}"
+    assert ("E2005", "bad_level") in places or any(e == "E2005" for e, _ in places)
+    assert "E2001" not in got.added and "E2005" not in got.added
+    assert len(got.added) == 8  # the other eight of 周建国's ten
+    rows = {r[1] for r in records(master)[1:]}
+    assert "E2001" not in rows and "E2009" in rows
+    assert (master.parent / "quarantine" / source.name).exists()
+    issues = list(openpyxl.load_workbook(master)["Issues"].iter_rows(values_only=True))
+    assert any(r[2] == "E2001" and r[8].startswith("quarantined") for r in issues[1:])
+
+
+def test_cli_collect_rate_report(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "kpixl.cli", *a], capture_output=True, text=True, env=env)  # noqa: E731
+    c = run("collect", str(master), *map(str, world["returned"]), "--quiet")
+    assert c.returncode == 0, c.stderr
+    assert "new 40" in c.stderr
+    r = run("rate", str(master))
+    assert r.returncode == 0, r.stderr
+    p = run("report", str(master))
+    assert p.returncode == 0 and "华东大区: 10 of 10 collected" in p.stderr
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a workbook")
+    b = run("collect", str(master), str(bad))
+    assert b.returncode == 2 and "[bad.xlsx]" in b.stderr and "Traceback" not in b.stderr
+
+
+def test_history_rules_over_collected_months(tmp_path):
+    """连续两个月未完成业绩目标扣当月工资5%: collected for Sep, Oct and Nov, flagged in Oct and Nov.
+
+    E2001's target is 1,000,000 and the seeded inputs give 850,000 every month (85% < 100%):
+    September starts the chain, October is the second month in a row, November the third.
+    E2002 sells 1,344,000 (112%): never flagged.
+    """
+    from kpixl.scheme.models import History
+
+    history = History.model_validate({"rules": [
+        {"id": "miss2", "name": "连续两个月未完成业绩目标", "when": {"item": "sales", "achievement_below": 1.0},
+         "consecutive": 2, "action": "扣当月工资5%", "salary_deduction": 0.05}]})
+    scheme = e2e_scheme().model_copy(update={"history": history})
+    people = roster(8)
+    master = new_master(scheme, people, tmp_path / "master.xlsx")
+    cells = input_cells(master)
+    for period in ("2026-09", "2026-10", "2026-11"):
+        manifest = distribute(master, None, period, tmp_path / period, workers=1)
+        typed = [type_inputs(tmp_path / period / e.file, tmp_path / period / "typed" / e.file, cells, inputs(people))
+                 for e in manifest.entries]
+        got = collect(master, typed, period=period)
+        assert got.ok and len(got.added) == 8, got.problems
+    rows = list(openpyxl.load_workbook(master)["考核历史"].iter_rows(values_only=True))
+    head = rows[0]
+    flag = {(r[head.index("period")], r[head.index("employee_id")]): r[head.index("history.miss2")] for r in rows[1:]}
+    deduction = {(r[0], r[1]): r[head.index("history.deduction")] for r in rows[1:]}
+    assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [False, True, True]
+    assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
+    assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
