@@ -40,8 +40,6 @@ PERIOD = "2026-11"
 
 
 def prepare(d: Path, files: int, per_file: int, libreoffice: bool) -> tuple[Path, Path]:
-    import pandas as pd
-
     from collect_kit import e2e_scheme, inputs, roster
     from kpixl.workbook.generate import generate_workbook, load_template
     from kpixl.workbook.master import new_master

@@ -27,7 +27,7 @@ from kpixl.workbook.master import backup_path, new_master
 from kpixl.workbook.rate import PARAMS, RATED, rate
 from kpixl.workbook.report import report
 
-from collect_kit import e2e_scheme, fill_returned, inputs, part_of_sheet, records, roster, type_inputs, input_cells
+from collect_kit import e2e_scheme, fill_returned, input_cells, inputs, records, roster, type_inputs
 
 pytestmark = pytest.mark.engine
 PERIOD = "2026-11"

@@ -11,15 +11,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
-import types
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 import kpixl.macros as macros
-from kpixl import FileProblem, InputError
+from kpixl import FileProblem
 from kpixl.cli import main as kpixl_main
 from kpixl.macros import BUTTONS, FileHost, button, dispatch
 from kpixl.macros.buttons import this_month
@@ -276,90 +274,60 @@ def test_validate_reports_scheme_problems_as_kpixl_check_does(tmp_path, cli):
 # ---- the buttons that rewrite the master ------------------------------------------------------
 
 
-class Result:
-    def __init__(self, text):
-        self.text = text
-
-    def summary(self):
-        return self.text
+RETURNED = Path(__file__).resolve().parents[1] / "examples" / "returned"  # kam_monthly, 2026-11, filled
 
 
-def fake_module(monkeypatch, name: str, **funcs) -> None:
-    """Stand in for a core module being written elsewhere (collect, rate, report)."""
-    mod = types.ModuleType(name)
-    for k, v in funcs.items():
-        setattr(mod, k, v)
-    monkeypatch.setitem(sys.modules, name, mod)
-
-
-def test_rate_closes_the_master_while_it_is_rewritten_and_reopens_it(tmp_path, monkeypatch):
-    host = FileHost(copy_template(tmp_path))
-    seen = []
-
-    def rate(master):
-        seen.append((master, host.is_open))
-        return Result("30 people rated")
-
-    fake_module(monkeypatch, "kpixl.workbook.rate", rate=rate)
+def test_rate_closes_the_master_while_it_is_rewritten_and_reopens_it(tmp_path):
+    master = copy_template(tmp_path)
+    assert master.name == "kam_monthly.xlsx"  # examples/returned was sent from this template
+    host = FileHost(master, {"returned": [str(RETURNED)]})
+    assert dispatch("collect", host).ok
+    host.events.clear()
     outcome = dispatch("rate", host)
-    assert outcome.ok and outcome.text == "30 people rated"
-    assert seen == [(host.path, False)] and host.events == ["save", "close", "reopen"]
-
-
-def test_the_master_is_reopened_when_the_core_fails(tmp_path, monkeypatch):
-    host = FileHost(copy_template(tmp_path))
-
-    def report(master):
-        raise InputError([], "results")
-
-    fake_module(monkeypatch, "kpixl.workbook.report", report=report)
-    outcome = dispatch("report", host)
-    assert not outcome.ok and outcome.text.startswith("kpixl: 0 problems in the results")
+    assert outcome.ok and "rated 6 people of 2026-11" in outcome.text
     assert host.events == ["save", "close", "reopen"] and host.is_open
 
 
-def test_collect_passes_the_picked_files_and_reports_the_summary(tmp_path, monkeypatch):
-    host = FileHost(copy_template(tmp_path), {"returned": [str(tmp_path / "a.xlsx"), str(tmp_path / "b")]})
-    calls = []
+def test_the_master_is_reopened_when_the_core_fails(tmp_path):
+    host = FileHost(copy_template(tmp_path))
+    outcome = dispatch("report", host)  # nothing collected yet: the core refuses
+    assert not outcome.ok and "nothing has been collected into this master yet" in outcome.text
+    assert host.events == ["save", "close", "reopen"] and host.is_open
 
-    def collect(master, returned, *, period=None, progress=None):
-        calls.append((master, returned, period, host.is_open))
-        progress(1, 2)
-        return Result("2 files, 6 people collected")
 
-    fake_module(monkeypatch, "kpixl.workbook.collect", collect=collect)
+def test_collect_reports_progress_and_a_cancel_does_nothing(tmp_path):
+    host = FileHost(copy_template(tmp_path), {"returned": [str(p) for p in sorted(RETURNED.glob("*.xlsx"))]})
     outcome = dispatch("collect", host)
-    assert outcome.text == "2 files, 6 people collected"
-    assert calls == [(host.path, [str(tmp_path / "a.xlsx"), str(tmp_path / "b")], None, False)]
-    assert any(s and s.endswith(": 1/2") for s in host.statuses)
+    assert outcome.ok and "new 6" in outcome.text
+    assert any(s and s.endswith(": 3/3") for s in host.statuses)
     # No files picked is a cancel: nothing closed, nothing shown.
     host2 = FileHost(copy_template(tmp_path / "two"))
     assert dispatch("collect", host2).text is None and host2.events == [] and host2.messages == []
 
 
 def test_collect_rate_report_on_real_workbooks_say_what_the_commands_say(tmp_path, cli):
-    """The real core (collect/rate/report landed): the same text as the commands, the same sheets."""
+    """Each button leaves what its command leaves, and says what the command prints."""
     by_button, by_cli = copy_template(tmp_path / "button"), copy_template(tmp_path / "cli")
+    host = FileHost(by_button, {"returned": [str(RETURNED)]})
+    for tag, args in (("collect", ("collect", by_cli, RETURNED, "--quiet")), ("rate", ("rate", by_cli)),
+                      ("report", ("report", by_cli))):
+        outcome = dispatch(tag, host)
+        rc, _, err = cli(*args)
+        assert outcome.ok and rc == 0, (tag, outcome.text, err)
+        assert outcome.text == err.strip(), tag
+    a, b = openpyxl.load_workbook(by_button), openpyxl.load_workbook(by_cli)
+    assert a.sheetnames == b.sheetnames
+    for title in ("Results", "_collected", "等级与奖金", "奖金参数"):
+        assert [r for r in a[title].iter_rows(values_only=True)] == [r for r in b[title].iter_rows(values_only=True)]
+
+    # Unfilled files sent back: every input is a problem, word for word as the command says it.
     sent = tmp_path / "sent"
     assert cli("distribute", by_cli, "--period", "2026-11", "--out", sent, "--workers", "1")[0] == 0
-    returned = [str(p) for p in sorted(sent.glob("*.xlsx"))]  # sent back unfilled: every input is a problem
-    host = FileHost(by_button, {"returned": returned})
-
-    outcome = dispatch("collect", host)
-    rc, _, err = cli("collect", by_cli, *returned, "--quiet")
-    assert rc == 2 and outcome.text == err.strip()
-    assert "18 problems in the returned files" in outcome.text and "no input for" in outcome.text
-    assert host.events == ["save", "close", "reopen"]
-
-    outcome = dispatch("rate", host)  # nothing collected: a whole-file problem, at the same step
-    rc, _, err = cli("rate", by_cli)
-    assert not outcome.ok and rc == 2
-    assert outcome.text == err.strip().replace(str(by_cli), str(by_button))
-
-    outcome = dispatch("report", host)
-    rc, _, err = cli("report", by_cli)
-    assert outcome.ok and rc == 0 and outcome.text == err.strip()
-    assert openpyxl.load_workbook(by_button).sheetnames == openpyxl.load_workbook(by_cli).sheetnames
+    blank = [str(p) for p in sorted(sent.glob("*.xlsx"))]
+    fresh_button, fresh_cli = copy_template(tmp_path / "b2"), copy_template(tmp_path / "c2")
+    outcome = dispatch("collect", FileHost(fresh_button, {"returned": blank}))
+    rc, _, err = cli("collect", fresh_cli, *blank, "--quiet")
+    assert rc == 2 and outcome.text == err.strip() and "no input for" in outcome.text
 
 
 # ---- Help, messages, the debug command --------------------------------------------------------

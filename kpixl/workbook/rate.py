@@ -36,7 +36,6 @@ from ..engine.score import prepare
 from ..errors import FileProblem, Problem
 from ..rules import level_key
 from ..scheme.models import Column as ColumnSpec
-from ._store import Store
 from .collect import _redraw_report, _Run
 from .master import RESULTS, locked, open_master
 from .results import FIRST, FONT, Col, Layout, _cell_value, layout_results, rating_columns
