@@ -219,3 +219,38 @@ def test_history_rules_over_collected_months(tmp_path):
     assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [False, True, True]
     assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
     assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
+
+
+def test_level_proposals_from_collected_years(tmp_path):
+    """A yearly scheme with a ladder: 连续两年待改进 → 降级 B2→B1; 优秀 → 晋升 B2→B3; never a dismissal.
+
+    E2001 (850,000 of 1,000,000 → total 78, 合格 every year in the seeded inputs) keeps B2.
+    E2002 (total 115, 优秀 both years) is promoted one step: B2 → B3.
+    E2003's inputs are set to all zeros both years (total 0, 待改进 twice): demoted B2 → B1.
+    """
+    from kpixl.scheme.models import Levels
+
+    levels = Levels.model_validate({"column": "职级", "ladder": ["B1", "B2", "B3"],
+                                    "promote": [{"when": {"rating_in": ["优秀"]}, "years": 1}],
+                                    "demote": [{"when": {"rating_in": ["待改进"]}, "years": 2}]})
+    scheme = e2e_scheme().model_copy(update={"levels": levels, "period": "year"})
+    people = roster(4).assign(职级="B2")
+    master = new_master(scheme, people, tmp_path / "master.xlsx")
+    cells = input_cells(master)
+    values = inputs(people)
+    zero = {"sales": 0, "new_clients.new": 0, "samples": 1, "contracts": "否", "discipline.idle": 5,
+            "discipline.away": 5, "attendance.late": 10, "attendance.absent": 2}
+    for k, v in zero.items():
+        values.loc[values["employee_id"] == "E2003", k] = v
+    for year in ("2025", "2026"):
+        manifest = distribute(master, None, year, tmp_path / year, workers=1)
+        typed = [type_inputs(tmp_path / year / e.file, tmp_path / year / "typed" / e.file, cells, values)
+                 for e in manifest.entries]
+        got = collect(master, typed, period=year)
+        assert got.ok, got.problems
+    rows = list(openpyxl.load_workbook(master)["职级建议"].iter_rows(values_only=True))[1:]
+    by = {r[0]: r for r in rows}
+    assert by["E2001"][1:4] == ("B2", "B2", "keep")
+    assert by["E2002"][1:4] == ("B2", "B3", "promote")
+    assert by["E2003"][1:4] == ("B2", "B1", "demote") and "2025" in by["E2003"][4] and "2026" in by["E2003"][4]
+    assert all(r[3] in ("keep", "promote", "demote", "review") for r in rows)

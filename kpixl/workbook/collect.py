@@ -46,7 +46,7 @@ from ._returned import WARNING, Returned, SheetChecker, place, stamped_sheets
 from ._store import EMPLOYEE, PERIOD, Store, plain
 from ._xlsx_read import read_book
 from .stamp import STAMP_NAME
-from .master import HISTORY, ISSUES, LOG, RESULTS, Master, backup_path, locked, open_master
+from .master import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master, backup_path, locked, open_master
 from .naming import period_label
 from .results import FONT, write_results
 
@@ -411,10 +411,12 @@ class _Run:
             rows = rows.merge(pd.concat(flags, ignore_index=True), on=[PERIOD, ID], how="left")
         return rows
 
-    def write_history(self) -> None:
+    def write_history(self) -> list[Problem]:
+        """Write 考核历史 (and 职级建议 when the scheme has a level ladder); return the master's problems."""
+        full = self.history_frame()
+        problems = self.write_levels(full)
         # The inputs stay in the record store; the history shows results and flags.
-        rows = self.history_frame()
-        rows = rows.drop(columns=[c for c in self.store.columns if c in rows.columns])
+        rows = full.drop(columns=[c for c in self.store.columns if c in full.columns])
         ws = self.m.sheet(HISTORY)
         header = [str(c) for c in rows.columns]
         ws.append(header)
@@ -422,6 +424,28 @@ class _Run:
         for k in range(len(rows)):
             ws.append([v if isinstance(v, str) else plain(v) for v in (col[k] for col in columns)])
         _style_table(ws, len(header))
+        return problems
+
+    def write_levels(self, rows: pd.DataFrame) -> list[Problem]:
+        """职级建议: proposed level moves from the collected annual ratings (proposals, never actions)."""
+        levels = self.scheme.levels
+        years = [p for p in self.store.periods() if p.isdigit() and len(p) == 4]
+        if levels is None or not years:
+            return []
+        from ..history import level_proposals
+
+        try:
+            props = level_proposals(levels, rows[rows[PERIOD].isin(years)], self.roster, years[-1])
+        except InputError as e:
+            return e.problems
+        ws = self.m.sheet(LEVELS)
+        header = ["employee_id", "current", "proposed", "move", "reason"]
+        ws.append(["工号", "现职级", "建议职级", "建议", f"理由（{years[-1]}年度；仅为建议，由人力资源决定）"])
+        for rec in props[header].to_dict("records"):
+            ws.append([rec[h] for h in header])
+        _style_table(ws, len(header))
+        ws.column_dimensions["E"].width = 70
+        return []
 
 
 def _num(v: Any) -> Any:
@@ -545,7 +569,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
             for p in run.write_results():
                 if p.where.startswith("roster") or p.where.startswith(run.roster.name):
                     report.warnings.append(p)
-            run.write_history()
+            report.warnings += run.write_history()
             _write_rows(m, ISSUES, ISSUE_COLUMNS, issues)
             _, old_log = _read_rows(m.wb, LOG)
             _write_rows(m, LOG, LOG_COLUMNS, old_log + log)

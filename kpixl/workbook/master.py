@@ -38,8 +38,8 @@ from .scored import replace_atomically
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
 #: The sheets kpixl writes into a master (everything else is HR's and kept as is).
-RESULTS, ISSUES, LOG, HISTORY, STORE = "Results", "Issues", "Log", "考核历史", "_collected"
-OWNED = (RESULTS, ISSUES, LOG, HISTORY, STORE)
+RESULTS, ISSUES, LOG, HISTORY, STORE, LEVELS = "Results", "Issues", "Log", "考核历史", "_collected", "职级建议"
+OWNED = (RESULTS, ISSUES, LOG, HISTORY, STORE, LEVELS)
 #: Workbook-scoped defined name holding the period the master is collecting.
 PERIOD_NAME = "kpixl.period"
 LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
