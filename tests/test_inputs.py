@@ -571,3 +571,16 @@ def test_fuzzed_cells_give_results_or_located_problems(rows, ids):
         return
     assert len(out) == len(rows)
     assert np.isfinite(out["total"].astype(float)).all()
+
+
+def test_excel_unicode_text_is_read_and_a_gbk_csv_is_explained(tmp_path):
+    """Excel's "Unicode text" export (UTF-16, tabs) scores as the CSV does; a GBK CSV gets a fix, not a codec error."""
+    data = Path(kpixl.__file__).parent / "data"
+    df = pd.read_csv(data / "demo_inputs.csv", dtype=str)
+    df.to_csv(tmp_path / "inputs.txt", sep="\t", index=False, encoding="utf-16")
+    want = kpixl.score(data / "demo_scheme.yaml", data / "demo_inputs.csv", roster=data / "demo_roster.csv")
+    got = kpixl.score(data / "demo_scheme.yaml", tmp_path / "inputs.txt", roster=data / "demo_roster.csv")
+    assert got["total"].tolist() == want["total"].tolist() and len(got) == 30
+    (tmp_path / "gbk.csv").write_bytes((data / "demo_inputs.csv").read_text(encoding="utf-8").encode("gbk"))
+    with pytest.raises(kpixl.FileProblem, match="CSV UTF-8"):
+        kpixl.score(data / "demo_scheme.yaml", tmp_path / "gbk.csv")

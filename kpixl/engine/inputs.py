@@ -82,8 +82,12 @@ def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> T
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, dtype={a: str for a in ID_ALIASES}, encoding="utf-8-sig", skipinitialspace=True,
-                             skip_blank_lines=False)
+            with path.open("rb") as f:
+                bom = f.read(2)
+            # Excel's "Unicode text" (Unicode 文本) is UTF-16 with tabs; CSV UTF-8 may carry a BOM.
+            utf16 = bom in (b"\xff\xfe", b"\xfe\xff")
+            df = pd.read_csv(path, dtype={a: str for a in ID_ALIASES}, encoding="utf-16" if utf16 else "utf-8-sig",
+                             sep="\t" if utf16 else ",", skipinitialspace=True, skip_blank_lines=False)
             # Blank lines are read (and then dropped) so that every row keeps its line number.
             lines = [int(i) + 2 for i in df.index]  # the header is line 1
             filled = ~df.isna().all(axis=1).to_numpy()
@@ -95,6 +99,9 @@ def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> T
             return _read_sheet(path, sheet, name)
     except FileNotFoundError:
         raise FileProblem(path, "reading the table", "no such file") from None
+    except UnicodeDecodeError:
+        raise FileProblem(path, "reading the table", "the file is not UTF-8 text; in Excel save it as "
+                                                     "\"CSV UTF-8 (逗号分隔)\" and try again") from None
     except (OSError, ValueError, KeyError) as e:
         raise FileProblem(path, "reading the table", str(e)) from None
     raise FileProblem(path, "reading the table", f"unsupported file type {suffix or '(none)'}; use .csv or .xlsx")
