@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 
 from ..engine.inputs import ID, ID_ALIASES, Table, parse_column, read_table
 from ..engine.score import prepare
@@ -48,6 +48,7 @@ from ._xlsx_read import read_book
 from .stamp import STAMP_NAME
 from .master import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master, backup_path, locked, open_master
 from .naming import period_label
+from .results import _HEAD_FILL as _HEAD
 from .results import FONT, write_results
 
 __all__ = ["CollectReport", "collect", "returned_files"]
@@ -56,7 +57,6 @@ STEP = "collecting"
 QUARANTINE = "quarantine"
 ISSUE_COLUMNS = ("file", "place", "employee_id", "item", "code", "problem", "value", "severity", "status", "first_seen")
 LOG_COLUMNS = ("time", "by", "file", "saved", "employee_id", "period", "column", "old", "new", "action")
-_HEAD = PatternFill("solid", fgColor="DDEBF7")
 
 
 @dataclass

@@ -38,6 +38,7 @@ from ..rules import level_key
 from ..scheme.models import Column as ColumnSpec
 from .collect import _redraw_report, _Run
 from .master import RESULTS, locked, open_master
+from .results import _HEAD_FILL as _HEAD
 from .results import FIRST, FONT, Col, Layout, _cell_value, layout_results, rating_columns
 
 __all__ = ["PARAMS", "RATED", "Rated", "rate"]
@@ -47,7 +48,7 @@ PARAMS = "奖金参数"
 STEP = "rating"
 BUDGET_CELL = "B3"
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
-_HEAD = PatternFill("solid", fgColor="DDEBF7")
+
 _RESULT = PatternFill("solid", fgColor="E2EFDA")
 
 

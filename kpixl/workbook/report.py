@@ -35,7 +35,7 @@ __all__ = ["PREFIX", "Reported", "refresh", "report"]
 PREFIX = "报告-"
 STEP = "reporting"
 DEPT = "部门"
-_HEAD = PatternFill("solid", fgColor="DDEBF7")
+
 _MISSING = PatternFill("solid", fgColor="FCE4D6")
 
 
