@@ -44,6 +44,33 @@ def _header_text(text: Any) -> str:
     return str(text if text is not None else "").replace("&", "&&")
 
 
+# What a compiled card position writes.
+_STEP, _BLANK, _STRING, _NUMBER, _BOOL, _OTHER = range(6)
+
+
+def _code(v: Any) -> int:
+    if isinstance(v, str):
+        return _STRING
+    if isinstance(v, bool):
+        return _BOOL
+    if isinstance(v, (int, float)):
+        return _NUMBER
+    return _OTHER
+
+
+def _static(value: Any, fmt, blank: tuple | None) -> tuple | None:
+    """A card value written as it is; a blank one leaves ``blank`` (what the position holds)."""
+    if value is None or value == "":
+        return blank
+    return (_code(value), value, fmt)
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    return xl_cell_to_rowcol(ref)
+
+
 class Formats:
     """XlsxWriter formats of the card's styles, made once per workbook."""
 
@@ -74,76 +101,157 @@ class Person:
     stamp: str
 
 
+@dataclass
+class CompiledCard:
+    """A card compiled for :class:`PersonSheetWriter`, valid for any workbook (formats by key)."""
+
+    plan: CardFormulas
+    rows: list[tuple[int, list[tuple]]]  # (row, [(col, code, value or step, format key)…]) in order
+    keys: list[tuple[int, str]]  # format keys (card style, role), indexed by the ops
+    merges: list[tuple[int, int, int, int]]  # merged ranges whose first cell the card holds
+    validations: list[tuple]  # (first row, col, last row, col, rule), in the card's order
+
+
 class PersonSheetWriter:
-    """Writes person sheets from one card; validations are worked out once."""
+    """Writes person sheets from one card; the card is compiled once into a row-ordered program.
 
-    def __init__(self, workbook, plan: CardFormulas, formats: Formats):
+    Every cell is written strictly in row order (then column order), and everything that
+    is not a cell (widths, heights, merged ranges, validations, notes) before the first
+    cell, so the same code serves XlsxWriter's ``constant_memory`` mode, which writes
+    each row out as soon as a later row is started (it ignores a write to an earlier
+    row). A merged range is registered with ``merge_range(…, "", None)`` (no format:
+    XlsxWriter then writes no cell) and its cells are written in their rows like any
+    other: the top-left one with its value, the others blank in the range's format —
+    exactly what ``merge_range`` writes in one go.
+
+    Args:
+        compiled: The :attr:`compiled` card of an earlier writer of the same plan (another
+            workbook from the same template), so that it is not compiled again.
+    """
+
+    def __init__(self, workbook, plan: CardFormulas, formats: Formats, compiled: CompiledCard | None = None):
         self.wb, self.plan, self.card, self.formats = workbook, plan, plan.card, formats
-        self.validations = {key: validation_for(plan.scheme, key) for key in plan.inputs}
         self.texts = plan.texts()
-        self.notes = plan.notes()
-        self.merged = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in self.card.merges}
+        self.notes = [(*_cell_index(ref), note) for ref, note in plan.notes().items()]
         self.head = self.card.header_rows()
-        self.steps: list[tuple] | None = None
+        self.compiled = compiled if compiled is not None and compiled.plan is plan else None
+        self._fmts: list | None = None
 
-    def _steps(self) -> list[tuple]:
-        """Per card cell, once: position, format, merge, validation, and the value when it never changes."""
-        steps = []
+    def _compile(self) -> CompiledCard:
+        """The card, once, as the final content of each cell in row order.
+
+        The card's cells are replayed in the card's order — a merged range blanks its
+        area in its format, then the cell itself is written — keeping the last write to
+        each position, as XlsxWriter's cell table would. What is the same for everyone
+        becomes a fixed write; a placeholder becomes a step resolved per person (with
+        what the position holds when the person's value is blank).
+        """
+        plan = self.plan
+        validations = {key: validation_for(plan.scheme, key) for key in plan.inputs}
+        merged = {(r1, c1): (r1, c1, r2, c2) for r1, c1, r2, c2 in self.card.merges}
+        keys: dict[tuple[int, str], int] = {}
+        cells: dict[tuple[int, int], tuple] = {}
+        dv, merges = [], []
         for cell in self.card.cells:
             is_input = cell.kind == "input" and parse_column(cell.key)[1] != "target"
-            fmt = self.formats.get(cell.style, "input" if is_input else "plain")
-            merge = self.merged.get((cell.row, cell.col))
-            rule = self.validations.get(cell.key) if is_input else None
-            area = merge or (cell.row, cell.col, cell.row, cell.col)
+            key = (cell.style, "input" if is_input else "plain")
+            fmt = self.formats.get(*key)
+            fi = keys.setdefault(key, len(keys))
+            merge = merged.get((cell.row, cell.col))
+            pos = (cell.row, cell.col)
+            if merge is not None:
+                merges.append(merge)
+                if fmt is not None:
+                    r1, c1, r2, c2 = merge
+                    for r in range(r1, r2 + 1):
+                        for c in range(c1, c2 + 1):
+                            cells[(r, c)] = (_BLANK, None, fi)
+            rule = validations.get(cell.key) if is_input else None
+            if rule is not None:  # over the whole merged cell, as Excel shows it
+                dv.append((*(merge or (cell.row, cell.col, cell.row, cell.col)), rule))
+            # A blank value writes a formatted blank, except over a merged range (already blank).
+            blank = cells.get(pos) if merge is not None or fmt is None else (_BLANK, None, fi)
+            blank_fi = None if blank is None else blank[2]
             fixed = cell.kind == "value" and not (isinstance(cell.value, str) and cell.value.startswith("="))
-            value = cell.value if fixed else (self.texts.get(cell.key, "") if cell.kind in ("score", "formula") else None)
-            steps.append((cell.row, cell.col, cell.ref, cell.kind, cell.key, cell.value, fmt, merge, area, rule, value))
-        return steps
+            if fixed:
+                op = _static(cell.value, fi, blank)
+            else:
+                default = self.texts.get(cell.key, "") if cell.kind in ("score", "formula") else None
+                op = (_STEP, (cell.ref, cell.kind, cell.key, cell.value, default, blank_fi), fi)
+            if op is None:
+                cells.pop(pos, None)
+            else:
+                cells[pos] = op
+        rows: dict[int, list] = {}
+        for (r, c), op in sorted(cells.items()):
+            rows.setdefault(r, []).append((c, *op))
+        for r in self.card.heights:
+            rows.setdefault(r, [])
+        return CompiledCard(plan, sorted(rows.items()), list(keys), merges, dv)
 
     def write(self, p: Person):
         """Add and fill the person's sheet; returns the worksheet."""
         ws = self.wb.add_worksheet(p.sheet)
         card = self.card
+        if self.compiled is None:
+            self.compiled = self._compile()
+        compiled = self.compiled
+        if self._fmts is None:
+            self._fmts = [self.formats.get(*key) for key in compiled.keys]
+        fmts = self._fmts
+        # Before any cell (constant_memory: nothing is behind the current row yet).
         for c, width in card.widths.items():
             ws.set_column(c, c, width)
         for r, height in card.heights.items():
             ws.set_row(r, height)
-        if self.steps is None:
-            self.steps = self._steps()
+        for r1, c1, r2, c2 in compiled.merges:
+            ws.merge_range(r1, c1, r2, c2, "", None)
+        for r1, c1, r2, c2, rule in compiled.validations:
+            ws.data_validation(r1, c1, r2, c2, rule)
+        for r, c, note in self.notes:
+            ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 1.2})
         formulas, fields, inputs = p.formulas, p.fields, p.inputs
+        # constant_memory: a row holding no cell (a blank spacer with a height) is written
+        # only when it is made the current row; XlsxWriter's cell writers do that themselves.
+        start_row = getattr(ws, "_write_single_row", None) if getattr(ws, "constant_memory", False) else None
+        write_string, write_number, write_blank, write_formula = ws.write_string, ws.write_number, ws.write_blank, ws.write_formula
 
         def field(m) -> str:
             v = _plain(fields.get(m.group(1).strip()))
             return "" if v is None else str(v)
 
-        for row, col, ref, kind, key, raw, fmt, merge, area, rule, value in self.steps:
-            if merge is not None:
-                ws.merge_range(*merge, "", fmt)
-            formula = formulas.get(ref)
-            if formula is not None:
-                ws.write_formula(row, col, formula, fmt)
-                continue
-            if kind == "text":
-                value = PLACEHOLDER.sub(field, raw)
-            elif kind == "field":
-                value = _plain(fields.get(key))
-            elif kind == "input":
-                value = _plain(inputs.get(key))
-                if rule is not None:  # over the whole merged cell, as Excel shows it
-                    ws.data_validation(*area, rule)
-            if value is None or value == "":
-                if merge is None and fmt is not None:
-                    ws.write_blank(row, col, None, fmt)
-            elif isinstance(value, str):
-                ws.write_string(row, col, value, fmt)
-            elif isinstance(value, bool):
-                ws.write_boolean(row, col, value, fmt)
-            elif isinstance(value, (int, float)):
-                ws.write_number(row, col, value, fmt)
-            else:
-                ws.write(row, col, value, fmt)
-        for ref, note in self.notes.items():
-            ws.write_comment(ref, note, {"x_scale": 2, "y_scale": 1.2})
+        for row, ops in compiled.rows:
+            if start_row is not None and row > ws.previous_row:
+                start_row(row)
+            for col, code, value, fi in ops:
+                fmt = fmts[fi]
+                if code == _STEP:
+                    ref, kind, key, raw, value, blank = value
+                    formula = formulas.get(ref)
+                    if formula is not None:
+                        write_formula(row, col, formula, fmt)
+                        continue
+                    if kind == "text":
+                        value = PLACEHOLDER.sub(field, raw)
+                    elif kind == "field":
+                        value = _plain(fields.get(key))
+                    elif kind == "input":
+                        value = _plain(inputs.get(key))
+                    if value is None or value == "":
+                        if blank is not None:
+                            write_blank(row, col, None, fmts[blank])
+                        continue
+                    code = _code(value)
+                if code == _STRING:
+                    write_string(row, col, value, fmt)
+                elif code == _NUMBER:
+                    write_number(row, col, value, fmt)
+                elif code == _BLANK:
+                    write_blank(row, col, None, fmt)
+                elif code == _BOOL:
+                    ws.write_boolean(row, col, value, fmt)
+                else:
+                    ws.write(row, col, value, fmt)
         self._print_setup(ws, p)
         self._stamp(ws, p)
         ws.protect()

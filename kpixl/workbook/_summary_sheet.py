@@ -101,18 +101,25 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, st
     fmts: dict[str | None, Any] = {None: body}
     link = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "font_color": "#0563C1", "underline": 1})
     formulas: dict[str, str] = {}
-    for j, col in enumerate(lay.cols.values()):
-        ws.write_string(0, j, col.key, key_fmt)
-        ws.write_string(1, j, col.label, head)
+    cols = list(lay.cols.values())
+    # Row by row (XlsxWriter's constant_memory mode writes each row out when the next starts).
+    ws.set_row(1, 30)
+    for j, col in enumerate(cols):
         ws.set_column(j, j, max(8.0, min(18.0, 2.2 * len(col.label) + 2)))
         if col.fmt not in fmts:
             fmts[col.fmt] = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "num_format": col.fmt})
-        fmt = fmts[col.fmt]
-        for k in range(n):
-            row = FIRST + k
+    for j, col in enumerate(cols):
+        ws.write_string(0, j, col.key, key_fmt)
+    for j, col in enumerate(cols):
+        ws.write_string(1, j, col.label, head)
+    letters = [get_column_letter(j + 1) for j in range(len(cols))]
+    for k in range(n):
+        row = FIRST + k
+        for j, col in enumerate(cols):
+            fmt = fmts[col.fmt]
             if col.formula is not None:
                 f = "=" + col.formula(row)
-                formulas[f"{get_column_letter(j + 1)}{row}"] = f
+                formulas[f"{letters[j]}{row}"] = f
                 ws.write_formula(row - 1, j, f, fmt)
             elif col.key == "sheet":
                 ws.write_url(row - 1, j, f"internal:{quote_sheet(col.values[k])}!A1", link, string=col.values[k])
@@ -124,7 +131,6 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, st
                     ws.write_string(row - 1, j, v, fmt)
                 else:
                     ws.write(row - 1, j, v, fmt)
-    ws.set_row(1, 30)
     ws.freeze_panes(FIRST - 1, 1)
     ws.set_paper(9)
     ws.set_landscape()

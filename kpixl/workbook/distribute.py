@@ -11,9 +11,11 @@ The roster (the template's ``Roster`` sheet, or a separate file) is checked firs
 :func:`kpixl.workbook.roster.check_roster`; any problem raises :class:`InputError` with
 every problem at its cell, and nothing is written (a bad period likewise). People are
 grouped by the manager column (``经理``) in roster order; each manager's workbook is
-written by :func:`kpixl.workbook.generate.generate_workbook` with ``employees=`` their
-ids, in a pool of worker processes: the template is read once, in the calling process,
-and handed to each worker, which reads the roster once. Each file is written to a
+written as :func:`kpixl.workbook.generate.generate_workbook` would with ``employees=``
+their ids, in a pool of worker processes: the template is read once, in the calling
+process, and handed to each worker, which reads the roster once and keeps one
+:class:`kpixl.workbook.generate.Generator` for all its files (the card, its formulas
+and the roster's index are worked out once per process, not per file). Each file is written to a
 temporary name and moved into place when complete. ``manifest.csv`` and
 ``manifest.json`` record who got which file, how many people, their ids and the file's
 SHA-256; they are written last, atomically — a run that fails half-way leaves the
@@ -163,14 +165,19 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(template: Any, roster: Any, period: str) -> None:
     """Once per process: the template as read, and the roster read once (same places as the parent's)."""
-    _WORKER.update(template=template, roster=roster_table(template, roster), period=period)
+    _start(template, roster_table(template, roster), period)
+
+
+def _start(template: Any, roster: Table, period: str) -> None:
+    """This process's generator: what every file shares (card, formulas, roster index) is worked out once."""
+    from .generate import Generator
+
+    _WORKER.update(generator=Generator(template, roster), period=period)
 
 
 def _write_one(out: str, employees: list[str]) -> str:
-    """Write one manager's workbook (atomically, by generate_workbook); returns its SHA-256."""
-    from .generate import generate_workbook
-
-    generate_workbook(_WORKER["template"], _WORKER["roster"], _WORKER["period"], out, employees=employees)
+    """Write one manager's workbook (atomically, as generate_workbook does); returns its SHA-256."""
+    _WORKER["generator"].generate(_WORKER["period"], out, employees=employees)
     return sha256_file(out)
 
 
@@ -238,7 +245,7 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
     if progress:
         progress(0, total)
     if workers <= 1 or total == 1:
-        _WORKER.update(template=tpl, roster=t, period=period)
+        _start(tpl, t, period)
         try:
             for k in order:
                 digests[managers[k]] = _write_one(str(out / names[k]), groups[managers[k]])

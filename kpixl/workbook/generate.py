@@ -19,7 +19,9 @@ This is the function the ribbon's *Generate* button and ``kpixl generate`` call.
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -37,12 +39,13 @@ from .naming import SheetNamer, period_label, period_start
 from .scored import replace_atomically
 from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum
 
-__all__ = ["Generated", "GeneratedSheet", "Template", "generate_workbook", "load_template"]
+__all__ = ["Generated", "GeneratedSheet", "Generator", "Template", "generate_workbook", "load_template"]
 
 SCHEME_FIELDS = ("scheme.name", "scheme.id", "scheme.version")
-#: Up to this many person sheets the workbook is assembled in memory (ENGINES.md): at
-#: 1,000 people ~290 MB and within 1.3× of XlsxWriter; beyond, temporary files keep
-#: memory down (5,000 in memory would need ~1 GB).
+#: Up to this many person sheets the workbook is assembled in memory (XlsxWriter's
+#: ``in_memory``: no temporary files, fastest for the many small per-manager files);
+#: beyond, XlsxWriter's ``constant_memory`` mode writes each row out as it goes (flat
+#: memory, and no cell table to build; bench/generate.py, docs/NOTES.md).
 IN_MEMORY_SHEETS = 2000
 
 
@@ -100,32 +103,40 @@ def _inputs_frame(ids: list[str], inputs: Any, item_ids: set[str], roster_column
     return frame.merge(df[[ID, *cols]], on=ID, how="left")
 
 
-def _people(roster: Table, employees: Iterable[str] | None) -> list[int]:
-    """Roster row positions to generate, in roster order; duplicates and unknown ids are problems."""
-    ids = roster.df[ID].astype(str).tolist()
-    problems, seen = [], {}
-    for r, eid in enumerate(ids):
-        if eid == "":
-            problems.append(Problem(roster.where(r, ID), "missing", "the employee id is blank"))
-        elif "|" in eid:  # the stamp separates its fields with "|"
-            problems.append(Problem(roster.where(r, ID), "bad_id", "an employee id cannot hold '|'", eid))
-        elif eid in seen:
-            problems.append(Problem(roster.where(r, ID), "duplicate_id",
-                                    f"employee {eid} is listed twice (also {roster.where(seen[eid], ID)})", eid))
+class _RosterIndex:
+    """The roster's employee ids checked once: row of each id, and the rows with a bad id."""
+
+    def __init__(self, roster: Table):
+        self.roster = roster
+        self.ids = roster.df[ID].astype(str).tolist()
+        self.problems, self.seen = [], {}
+        for r, eid in enumerate(self.ids):
+            if eid == "":
+                self.problems.append(Problem(roster.where(r, ID), "missing", "the employee id is blank"))
+            elif "|" in eid:  # the stamp separates its fields with "|"
+                self.problems.append(Problem(roster.where(r, ID), "bad_id", "an employee id cannot hold '|'", eid))
+            elif eid in self.seen:
+                self.problems.append(Problem(roster.where(r, ID), "duplicate_id",
+                                             f"employee {eid} is listed twice (also {roster.where(self.seen[eid], ID)})", eid))
+            else:
+                self.seen[eid] = r
+
+    def rows(self, employees: Iterable[str] | None) -> list[int]:
+        """Roster row positions to generate, in roster order; duplicates and unknown ids are problems."""
+        roster, seen = self.roster, self.seen
+        problems = list(self.problems)
+        if employees is not None:
+            wanted = [str(e) for e in employees]
+            problems += [Problem(roster.name, "not_in_roster", f"employee {e} is not in the roster", e)
+                         for e in wanted if e not in seen]
+            rows = sorted(seen[e] for e in set(wanted) if e in seen)
         else:
-            seen[eid] = r
-    if employees is not None:
-        wanted = [str(e) for e in employees]
-        problems += [Problem(roster.name, "not_in_roster", f"employee {e} is not in the roster", e)
-                     for e in wanted if e not in seen]
-        rows = sorted(seen[e] for e in set(wanted) if e in seen)
-    else:
-        rows = sorted(seen.values())
-    if problems:
-        raise InputError(problems, "roster")
-    if not rows:
-        raise InputError([Problem(roster.name, "empty", "the roster has no people to generate")], "roster")
-    return rows
+            rows = sorted(seen.values())
+        if problems:
+            raise InputError(problems, "roster")
+        if not rows:
+            raise InputError([Problem(roster.name, "empty", "the roster has no people to generate")], "roster")
+        return rows
 
 
 def _check_fields(plan: CardFormulas, roster: Table, extra: set[str]) -> None:
@@ -177,78 +188,238 @@ def generate_workbook(template: str | Path | Template, roster: Any = None, perio
     """
     started = time.perf_counter()
     try:
-        label = period_label(period)
+        period_label(period)
     except ValueError as e:
         raise InputError([Problem("period", "bad_period", str(e), period)], "period") from None
-    tpl = template if isinstance(template, Template) else read_template(template)
-    scheme = tpl.scheme
-    out = Path(out) if out is not None else tpl.path.with_name(f"{tpl.path.stem}-{period}.xlsx")
-    roster_table = _roster(tpl, roster)
-    rows = _people(roster_table, employees)
-    ids = [str(roster_table.df[ID].iloc[r]) for r in rows]
-    frame = _inputs_frame(ids, inputs, {i.id for _, i in scheme.items()}, set(map(str, roster_table.df.columns)))
-    ctx = prepare(scheme, frame, roster_table).gather()
-    roster_problems = [p for p in ctx.problems if p.where.startswith(roster_table.name)]
-    if roster_problems:
-        raise InputError(roster_problems, "roster")
-    plan = CardFormulas(scheme, tpl.card)
-    extra = [c for c in frame.columns if c != ID and c not in roster_table.df.columns and c not in plan.inputs]
-    _check_fields(plan, roster_table, set(extra))
+    return Generator(template, roster).generate(period, out, employees=employees, inputs=inputs, progress=progress,
+                                                started=started)
 
-    namer = SheetNamer([SUMMARY, STAMP_SHEET])
-    roster_df = roster_table.df
-    names = [namer.add(_plain(roster_df["姓名"].iloc[r]) if "姓名" in roster_df.columns else "", eid)
-             for r, eid in zip(rows, ids)]
-    result = Generated(out, period)
-    kinds = {key: _kind(scheme, key) for key in plan.inputs}
-    checksums: dict[tuple, str] = {}
 
-    def write(tmp: str) -> None:
-        import xlsxwriter
+class Generator:
+    """Generates workbooks from one template and roster, for any of its people.
 
-        # ENGINES.md: in memory is fastest for the many small per-manager files; a large
-        # workbook goes through temporary files, which keeps the whole XML out of memory.
-        wb = xlsxwriter.Workbook(tmp, {"in_memory": len(rows) <= IN_MEMORY_SHEETS, "strings_to_formulas": False,
-                                       "strings_to_urls": False, "strings_to_numbers": False})
-        # A fixed creation date: the same inputs give the same bytes (manifests hash the files).
-        wb.set_properties({"title": f"{scheme.name} {label}", "created": period_start(period)})
-        summary_ws = wb.add_worksheet(SUMMARY)
-        writer = PersonSheetWriter(wb, plan, Formats(wb, tpl.card))
-        base_fields = {"period": label, "scheme.name": scheme.name, "scheme.id": scheme.id,
-                       "scheme.version": scheme.version}
-        # Column arrays once, not a pandas lookup per person and cell.
-        records = roster_df.iloc[rows].rename(columns=str).to_dict("records")
-        extras = {c: ctx.df[c].to_numpy(dtype=object) for c in extra}
-        given = {}
-        for key, kind in kinds.items():
-            if kind == "target":
-                d = ctx.items_in[parse_column(key)[0]].data
-                given[key] = (kind, d[next(iter(d))].target)
-            elif key in ctx.df.columns:
-                given[key] = (kind, ctx.df[key].to_numpy(dtype=object))
-        for k, (eid, name) in enumerate(zip(ids, names)):
-            fields = records[k]
-            fields.update({c: v[k] for c, v in extras.items()})
-            fields.update({a: eid for a in ID_ALIASES}, **base_fields)
-            prefills = {key: _plain(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
-            lits = plan.person_literals(ctx, k)
-            formulas = plan.formulas(lits)
-            if lits not in checksums:
-                checksums[lits] = formula_checksum(formulas)
-            stamp = Stamp(scheme.id, scheme.version, eid, period, checksums[lits])
-            person = Person(name, eid, fields, prefills, formulas, stamp.text())
-            writer.write(person)
-            result.sheets.append(GeneratedSheet(name, eid, person.stamp, stamp.checksum))
-            if progress is not None:
-                progress(k + 1, len(rows))
-        lay = layout_summary(ctx, plan, names)
-        result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}")
-        _stamp_sheet(wb, result.sheets, scheme, period)
-        wb.close()
+    What does not depend on who is in a workbook is worked out once and kept: the
+    template as read, the roster and the index of its ids, the card's formula plan
+    (and the formulas and checksums per distinct set of literals), the compiled card.
+    :func:`distribute` keeps one per worker process and writes every manager's file
+    with it; :func:`generate_workbook` makes one for a single workbook.
 
-    replace_atomically(out, write, "writing the scorecards")
-    result.seconds = time.perf_counter() - started
-    return result
+    Args:
+        template: The template path, or what :func:`load_template` read.
+        roster: A roster (``.csv``/``.xlsx``/DataFrame/Table); default: the template's Roster sheet.
+    """
+
+    def __init__(self, template: str | Path | Template, roster: Any = None):
+        self.tpl = template if isinstance(template, Template) else read_template(template)
+        self.roster = _roster(self.tpl, roster)
+        self._index: _RosterIndex | None = None
+        self._plan: CardFormulas | None = None
+        self._records: dict[str, Any] | None = None
+        self.checksums: dict[tuple, str] = {}
+        self.compiled: Any = None  # the card as PersonSheetWriter compiled it, for the next workbook
+
+    def _fields(self, rows: list[int]) -> list[dict[str, Any]]:
+        """Each person's roster row as ``{column: value}`` (Python values, as ``to_dict("records")``)."""
+        if self._records is None:
+            df = self.roster.df
+            self._records = {str(c): df[c].to_numpy(dtype=object) for c in df.columns}
+        return [{c: v[r] for c, v in self._records.items()} for r in rows]
+
+    def _people_roster(self, rows: list[int]) -> Table:
+        """The roster rows of these people only, each cell still named at its place in the whole roster.
+
+        The engine looks every person up in the roster it is given; handing it the few rows
+        of one manager's people, not all of them, keeps a file's cost independent of the
+        roster's size. All the roster's own problems come along.
+        """
+        full = self.roster
+        if len(rows) == len(full.df):
+            return full
+        return Table(full.df.iloc[rows].reset_index(drop=True), full.name,
+                     lambda r, c, rows=rows, cell=full.cell: cell(rows[r] if r >= 0 else r, c), full.problems)
+
+    def generate(self, period: str, out: str | Path | None = None, *, employees: Iterable[str] | None = None,
+                 inputs: Any = None, progress: Callable[[int, int], None] | None = None,
+                 started: float | None = None) -> Generated:
+        """One workbook (see :func:`generate_workbook`, which takes the same arguments)."""
+        started = time.perf_counter() if started is None else started
+        try:
+            label = period_label(period)
+        except ValueError as e:
+            raise InputError([Problem("period", "bad_period", str(e), period)], "period") from None
+        tpl, roster_table = self.tpl, self.roster
+        scheme = tpl.scheme
+        out = Path(out) if out is not None else tpl.path.with_name(f"{tpl.path.stem}-{period}.xlsx")
+        if self._index is None:
+            self._index = _RosterIndex(roster_table)
+        rows = self._index.rows(employees)
+        ids = [self._index.ids[r] for r in rows]
+        frame = _inputs_frame(ids, inputs, {i.id for _, i in scheme.items()}, set(map(str, roster_table.df.columns)))
+        ctx = prepare(scheme, frame, self._people_roster(rows)).gather()
+        roster_problems = [p for p in ctx.problems if p.where.startswith(roster_table.name)]
+        if roster_problems:
+            raise InputError(roster_problems, "roster")
+        if self._plan is None:
+            self._plan = CardFormulas(scheme, tpl.card)
+        plan = self._plan
+        extra = [c for c in frame.columns if c != ID and c not in roster_table.df.columns and c not in plan.inputs]
+        _check_fields(plan, roster_table, set(extra))
+
+        namer = SheetNamer([SUMMARY, STAMP_SHEET])
+        roster_df = roster_table.df
+        names = [namer.add(_plain(roster_df["姓名"].iat[r]) if "姓名" in roster_df.columns else "", eid)
+                 for r, eid in zip(rows, ids)]
+        result = Generated(out, period)
+        kinds = {key: _kind(scheme, key) for key in plan.inputs}
+        checksums = self.checksums
+
+        def write(tmp: str) -> None:
+            with _workbook(tmp, len(rows)) as (wb, done):
+                fill(wb, done)
+
+        def fill(wb, done: Callable[[Any], None]) -> None:
+            # A fixed creation date: the same inputs give the same bytes (manifests hash the files).
+            wb.set_properties({"title": f"{scheme.name} {label}", "created": period_start(period)})
+            summary_ws = wb.add_worksheet(SUMMARY)
+            writer = PersonSheetWriter(wb, plan, Formats(wb, tpl.card), self.compiled)
+            base_fields = {"period": label, "scheme.name": scheme.name, "scheme.id": scheme.id,
+                           "scheme.version": scheme.version}
+            # Column arrays once, not a pandas lookup per person and cell.
+            records = self._fields(rows)
+            extras = {c: ctx.df[c].to_numpy(dtype=object) for c in extra}
+            given = {}
+            for key, kind in kinds.items():
+                if kind == "target":
+                    d = ctx.items_in[parse_column(key)[0]].data
+                    given[key] = (kind, d[next(iter(d))].target)
+                elif key in ctx.df.columns:
+                    given[key] = (kind, ctx.df[key].to_numpy(dtype=object))
+            for k, (eid, name) in enumerate(zip(ids, names)):
+                fields = records[k]
+                fields.update({c: v[k] for c, v in extras.items()})
+                fields.update({a: eid for a in ID_ALIASES}, **base_fields)
+                prefills = {key: _plain(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
+                lits = plan.person_literals(ctx, k)
+                formulas = plan.formulas(lits)
+                if lits not in checksums:
+                    checksums[lits] = formula_checksum(formulas)
+                stamp = Stamp(scheme.id, scheme.version, eid, period, checksums[lits])
+                person = Person(name, eid, fields, prefills, formulas, stamp.text())
+                done(writer.write(person))
+                result.sheets.append(GeneratedSheet(name, eid, person.stamp, stamp.checksum))
+                if progress is not None:
+                    progress(k + 1, len(rows))
+            self.compiled = writer.compiled
+            lay = layout_summary(ctx, plan, names)
+            result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}")
+            _stamp_sheet(wb, result.sheets, scheme, period)
+
+        replace_atomically(out, write, "writing the scorecards")
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+#: Open files kept free for everything else when constant_memory needs one per sheet.
+_SPARE_FILES = 64
+
+
+@contextmanager
+def _workbook(tmp: str, sheets: int):
+    """An XlsxWriter workbook for ``sheets`` person sheets, closed (written) on success.
+
+    Yields the workbook and ``done(worksheet)``, to be called when a person sheet is
+    complete. Small workbooks are assembled in memory. Large ones use ``constant_memory``,
+    which keeps one temporary file open per sheet until the workbook is closed — with the
+    common limit of 1,024 open files it fails at ~1,000 sheets (ENGINES.md). So each
+    complete sheet's file is closed at once (XlsxWriter's own ``_opt_close``; it reopens
+    the file when it assembles the workbook); should that hook be missing, the soft
+    ``RLIMIT_NOFILE`` is raised to the hard limit for the duration; failing that, the
+    workbook is written through temporary files without ``constant_memory``.
+    """
+    import xlsxwriter
+
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    close_rows = _row_file_closer()
+    large = sheets > IN_MEMORY_SHEETS
+    with _open_files(sheets + _SPARE_FILES if large and close_rows is None else 0) as room:
+        if not large:
+            options["in_memory"] = True
+        elif room:
+            options["constant_memory"] = True
+        wb = xlsxwriter.Workbook(tmp, options)
+        close = close_rows if wb.constant_memory and close_rows is not None else None
+
+        def done(ws) -> None:
+            # A complete sheet's index of merged cells only serves to refuse an overlapping
+            # merge; with constant_memory it would be most of what a sheet keeps in memory.
+            merged = getattr(ws, "merged_cells", None)
+            if isinstance(merged, dict):
+                merged.clear()
+            if close is not None:
+                close(ws)
+        try:
+            yield wb, done
+            wb.close()
+        except BaseException:
+            _discard_rows(wb)
+            raise
+
+
+def _row_file_closer() -> Callable[[Any], None] | None:
+    """XlsxWriter's ``Worksheet._opt_close`` (closes a constant_memory sheet's row file; the
+    packager reopens it), or None should a later XlsxWriter not have it."""
+    from xlsxwriter.worksheet import Worksheet
+
+    return getattr(Worksheet, "_opt_close", None)
+
+
+def _discard_rows(wb) -> None:
+    """Remove constant_memory's temporary row files of a workbook that was not written."""
+    if not getattr(wb, "constant_memory", False) or getattr(wb, "fileclosed", False):
+        return
+    for ws in wb.worksheets():
+        fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
+        try:
+            if fh is not None:
+                fh.close()
+            if name:
+                os.unlink(name)
+        except OSError:
+            pass
+
+
+@contextmanager
+def _open_files(need: int):
+    """Whether ``need`` files can be open at once, raising the soft limit for the duration if need be."""
+    if need <= 0:
+        yield True
+        return
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to raise; 512 C-runtime streams are guaranteed
+        yield need <= 512
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        in_use = len(os.listdir("/proc/self/fd"))
+    except OSError:
+        in_use = _SPARE_FILES
+    need += in_use
+    if soft == resource.RLIM_INFINITY or soft >= need:
+        yield True
+        return
+    if hard != resource.RLIM_INFINITY and hard < need:
+        yield False
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def _kind(scheme, key: str) -> str:
