@@ -254,3 +254,26 @@ def test_level_proposals_from_collected_years(tmp_path):
     assert by["E2002"][1:4] == ("B2", "B3", "promote")
     assert by["E2003"][1:4] == ("B2", "B1", "demote") and "2025" in by["E2003"][4] and "2026" in by["E2003"][4]
     assert all(r[3] in ("keep", "promote", "demote", "review") for r in rows)
+
+
+def test_a_master_open_in_excel_is_refused_and_left_alone(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    before = master.read_bytes()
+    (tmp_path / f"~${master.name}").write_bytes(b"owner")  # what Excel and WPS leave beside an open file
+    with pytest.raises(kpixl.FileProblem, match="open in Excel or WPS"):
+        collect(master, world["returned"])
+    assert master.read_bytes() == before
+
+
+def test_two_collects_at_once_do_not_interleave(world, tmp_path):
+    """Two processes collect different managers' files into one master at the same moment:
+    the lock makes them take turns, so the master ends with both halves (no lost update)."""
+    master = fresh_master(world, tmp_path)
+    halves = [world["returned"][:2], world["returned"][2:]]
+    code = "import sys; from kpixl.workbook.collect import collect; r = collect(sys.argv[1], sys.argv[2:]); " \
+           "sys.exit(0 if r.ok else 1)"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(master), *map(str, half)]) for half in halves]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
+    assert len(records(master)) == 1 + 40
+    log = [r for r in openpyxl.load_workbook(master)["Log"].iter_rows(values_only=True)][1:]
+    assert sorted(r[4] for r in log) == sorted(world["roster"]["employee_id"])
