@@ -84,6 +84,30 @@ def normal_formula(text: str) -> str:
     return "".join(out)
 
 
+def _listed(book: Book) -> list[tuple[Any, Any]]:
+    """The very hidden ``_kpixl`` sheet's rows: (sheet name as sent, stamp text)."""
+    listed = book.sheet(STAMP_SHEET)
+    if listed is None:
+        return []
+    by_row: dict[int, dict[str, Any]] = {}
+    for ref, cell in listed.cells.items():
+        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        if m and int(m[2]) > 1:
+            by_row.setdefault(int(m[2]), {})[m[1]] = cell.value
+    return [(row.get("A"), row.get("B")) for _, row in sorted(by_row.items())]
+
+
+def listed_name(book: Book, employee: str) -> str | None:
+    """The name a person's sheet was sent under (from ``_kpixl``), to tell a renamed sheet."""
+    for name, text in _listed(book):
+        try:
+            if Stamp.parse(str(text)).employee_id == employee:
+                return None if name is None else str(name)
+        except ValueError:
+            continue
+    return None
+
+
 def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]]:
     """Every person sheet of a book with its stamp, and the sheets the stamp list misses."""
     found: dict[int, Stamp] = {}
@@ -96,16 +120,10 @@ def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]
         except ValueError:
             problems.append(Problem(place(book, book.sheets[local].name), "bad_stamp",
                                     "the sheet's kpixl stamp is damaged; it cannot be collected", text))
-    listed = book.sheet(STAMP_SHEET)
-    if listed is not None:  # the very hidden list: name → stamp, for programs that drop sheet names
-        by_row: dict[int, dict[str, Any]] = {}
-        for ref, cell in listed.cells.items():
-            m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-            if m and int(m[2]) > 1:
-                by_row.setdefault(int(m[2]), {})[m[1]] = cell.value
+    rows = _listed(book)  # the very hidden list: name → stamp, for programs that drop sheet names
+    if rows:
         stamped_employees = {s.employee_id for s in found.values()}
-        for row in by_row.values():
-            sheet_name, text = row.get("A"), row.get("B")
+        for sheet_name, text in rows:
             try:
                 stamp = Stamp.parse(str(text))
             except ValueError:

@@ -42,7 +42,7 @@ from ..engine.score import prepare
 from ..errors import FileProblem, InputError, Problem
 from ._card_formulas import CardFormulas
 from ._person_sheet import _plain
-from ._returned import WARNING, Returned, SheetChecker, place, stamped_sheets
+from ._returned import WARNING, Returned, SheetChecker, listed_name, place, stamped_sheets
 from ._store import EMPLOYEE, PERIOD, Store, plain
 from ._xlsx_read import read_book
 from .stamp import STAMP_NAME
@@ -232,28 +232,12 @@ class _Run:
                 continue
             r = self.checker.check(book, sheet, stamp)
             r.sha = sha
-            if sheet.name != self._listed_name(book, eid) and self._listed_name(book, eid) is not None:
+            sent_as = listed_name(book, eid)
+            if sent_as is not None and sheet.name != sent_as:
                 r.warnings.append(Problem(r.place(), "renamed_sheet", f"the sheet was renamed (sent as "
-                                          f"{self._listed_name(book, eid)}); collected by its stamp", employee=eid))
+                                          f"{sent_as}); collected by its stamp", employee=eid))
             out.append(r)
         return out
-
-    @staticmethod
-    def _listed_name(book, eid: str) -> str | None:
-        from .stamp import STAMP_SHEET, Stamp
-
-        listed = book.sheet(STAMP_SHEET)
-        if listed is None:
-            return None
-        for ref, cell in listed.cells.items():
-            if ref.startswith("B") and ref != "B1":
-                try:
-                    if Stamp.parse(str(cell.value)).employee_id == eid:
-                        a = listed.cells.get("A" + ref[1:])
-                        return str(a.value) if a is not None else None
-                except ValueError:
-                    continue
-        return None
 
     # ---- validating ---------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 
 from .. import bonus as bonus_mod
 from .. import rating as rating_mod
@@ -39,7 +39,7 @@ from ..scheme.models import Column as ColumnSpec
 from .collect import _redraw_report, _Run
 from .master import RESULTS, locked, open_master
 from .results import _HEAD_FILL as _HEAD
-from .results import FIRST, FONT, Col, Layout, _cell_value, layout_results, rating_columns
+from .results import FIRST, FONT, Col, Layout, _cell_value, layout_results, rating_columns, write_layout
 
 __all__ = ["PARAMS", "RATED", "Rated", "rate"]
 
@@ -49,7 +49,6 @@ STEP = "rating"
 BUDGET_CELL = "B3"
 _INPUT = PatternFill("solid", fgColor="FFF2CC")
 
-_RESULT = PatternFill("solid", fgColor="E2EFDA")
 
 
 @dataclass
@@ -255,27 +254,7 @@ def _layout(ctx, res_lay: Layout, p: Params) -> Layout:
 
 
 def _write_sheet(m, lay: Layout, ctx) -> None:
-    ws = m.sheet(RATED)
-    head = Font(name=FONT, bold=True, size=10)
-    key_font = Font(name=FONT, size=8, color="808080")
-    for j, col in enumerate(lay.cols.values(), start=1):
-        ws.cell(1, j, col.key).font = key_font
-        c = ws.cell(2, j, col.label)
-        c.font, c.fill = head, _HEAD
-        c.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
-        ws.column_dimensions[c.column_letter].width = max(8.0, min(18.0, 2.2 * len(col.label) + 2))
-        for k in range(ctx.n):
-            cell = ws.cell(FIRST + k, j)
-            cell.value = ("=" + col.formula(FIRST + k)) if col.formula else _cell_value(col.values[k])
-            if col.fmt:
-                cell.number_format = col.fmt
-            cell.fill = _INPUT if col.is_input else _RESULT if col.formula else PatternFill()
-    ws.freeze_panes = "B3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "2:2"
+    write_layout(lay, ctx.n, m.sheet(RATED))
 
 
 def _engine(ctx, p: Params) -> pd.DataFrame:

@@ -281,6 +281,15 @@ def write_results(ctx, ws: Worksheet, outputs: bool = True) -> Layout:
         The :class:`Layout` (column key → letter), for readers and tests.
     """
     lay = layout_results(ctx, outputs)
+    write_layout(lay, ctx.n, ws)
+    return lay
+
+
+def write_layout(lay: Layout, n: int, ws: Worksheet) -> None:
+    """Write a planned sheet: row 1 keys, row 2 labels, ``n`` people from row 3 (values or formulas).
+
+    Shared by ``Results`` and the master's ``等级与奖金`` sheet.
+    """
     head = Font(name=FONT, bold=True, size=10)
     body = Font(name=FONT, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
@@ -307,7 +316,7 @@ def write_results(ctx, ws: Worksheet, outputs: bool = True) -> Layout:
         elif col.formula:
             first.fill = _RESULT_FILL
         style = first._style
-        for k in range(ctx.n):
+        for k in range(n):
             row = FIRST + k
             target = ws.cell(row=row, column=j)
             target.value = ("=" + col.formula(row)) if col.formula else _cell_value(col.values[k])
@@ -321,4 +330,3 @@ def write_results(ctx, ws: Worksheet, outputs: bool = True) -> Layout:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = "2:2"
     ws.oddFooter.center.text = "&A — 第 &P 页 / 共 &N 页"
-    return lay
