@@ -11,7 +11,7 @@ generated with every input filled, then — by default — opened, recalculated 
 by LibreOffice so that the files carry a manager's program's XML and cached values
 (which collect then compares with the engine).
 
-Timed, in a fresh process: ``kpixl.workbook.collect.collect(master, [folder])`` — read
+Timed, in a fresh process: ``kpixl.master.collect.collect(master, [folder])`` — read
 every file, check every sheet's stamp, formulas, locked cells and inputs, validate all
 inputs with the engine, write Results, Issues, Log, 考核历史 and the record store into
 the master atomically with a backup. Printed: wall time, peak memory (``ru_maxrss``),
@@ -41,8 +41,8 @@ PERIOD = "2026-11"
 
 def prepare(d: Path, files: int, per_file: int, libreoffice: bool) -> tuple[Path, Path]:
     from collect_kit import e2e_scheme, inputs, roster
-    from kpixl.workbook.generate import generate_workbook, load_template
-    from kpixl.workbook.master import new_master
+    from kpixl.card.generate import generate_workbook, load_template
+    from kpixl.master.book import new_master
 
     people = roster(files * per_file)
     people["经理"] = [f"经理{i // per_file + 1:03d}" for i in range(len(people))]
@@ -66,7 +66,7 @@ def prepare(d: Path, files: int, per_file: int, libreoffice: bool) -> tuple[Path
 
 
 def child(master: str, folder: str) -> None:
-    from kpixl.workbook.collect import collect
+    from kpixl.master.collect import collect
 
     out = {}
     for label in ("first", "again"):

@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python bench/generate.py --sizes 100 --no-distribute
 
 For each size N, one workbook of N person sheets (plus 汇总) is written by
-``kpixl.workbook.generate.generate_workbook``; the bound is a plain XlsxWriter script
+``kpixl.card.generate.generate_workbook``; the bound is a plain XlsxWriter script
 writing the same cells: every person sheet is the generated workbook's first person
 sheet (values, formulas, formats, merges, widths, heights, data validations, notes,
 protection, print setup, frozen panes) under the generated sheet names, then the
@@ -61,7 +61,7 @@ DEFAULT_TEMPLATE = ROOT / "workbooks" / "kam_monthly.xlsx"
 
 def make_roster(template: Path, n: int, managers: int, path: Path) -> Path:
     """N people cycled from the template's roster rows, ``managers`` managers of equal teams."""
-    from kpixl.workbook.distribute import roster_table
+    from kpixl.card.distribute import roster_table
 
     base = roster_table(template).df
     rows = []
@@ -94,7 +94,7 @@ class _Formats:
         self.ids: dict[tuple, int] = {}
 
     def of(self, cell) -> int:
-        from kpixl.workbook._xlsx_styles import style_key, to_format
+        from kpixl.xlsx.styles import style_key, to_format
 
         if not cell.has_style:
             return -1
@@ -404,7 +404,7 @@ def child(argv: list[str]) -> None:
     t0 = time.perf_counter()
     if what == "kpixl":
         template, roster, out = argv[1:4]
-        from kpixl.workbook.generate import generate_workbook
+        from kpixl.card.generate import generate_workbook
 
         t0 = time.perf_counter()
         generate_workbook(template, roster, PERIOD, out)
@@ -416,7 +416,7 @@ def child(argv: list[str]) -> None:
         write_recipe(rec, out, mode)
     elif what == "distribute":
         template, roster, outdir, workers = argv[1:5]
-        from kpixl.workbook.distribute import distribute
+        from kpixl.card.distribute import distribute
 
         t0 = time.perf_counter()
         distribute(template, roster, PERIOD, outdir, workers=int(workers))
@@ -493,7 +493,7 @@ def main() -> None:
                   + f" (load {os.getloadavg()[0]:.2f})", file=sys.stderr)
         return _median(ks), _median(bs), (_median(rs) if rs else None)
 
-    from kpixl.workbook.generate import IN_MEMORY_SHEETS
+    from kpixl.card.generate import IN_MEMORY_SHEETS
 
     small_roster = make_roster(template, 3, 1, work / "roster-3.csv")
     small = work / "small.xlsx"
@@ -513,7 +513,7 @@ def main() -> None:
         if r is not None:
             rows.append(("  the same, XlsxWriter in memory", "in_memory", k, r, False))
     if not a.no_distribute:
-        from kpixl.workbook.distribute import group_by_manager, read_table
+        from kpixl.card.distribute import group_by_manager, read_table
 
         n = a.distribute_people or max(sizes)
         roster = make_roster(template, n, a.managers, work / f"roster-d{n}.csv")
@@ -522,7 +522,7 @@ def main() -> None:
 
         def prepare_dist(outdir: Path) -> None:
             if not recipe.exists():  # the bound writes the first manager's file, `files` times
-                from kpixl.workbook.distribute import read_manifest
+                from kpixl.card.distribute import read_manifest
 
                 first = outdir / read_manifest(outdir)["files"][0]["file"]
                 recipe.write_bytes(pickle.dumps(workbook_recipe(first)))
@@ -536,7 +536,7 @@ def main() -> None:
             rows.append((f"distribute {n:,} → {files} managers, {w} process{'es' if w > 1 else ''}", "in_memory",
                          k, b, n >= 5000))
 
-    from kpixl.cli import table
+    from kpixl.cli.output import table
 
     print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes on the {os.cpu_count()} cores "
           "slow both columns, and the 2-process rows most)", file=sys.stderr)

@@ -15,7 +15,7 @@ formula builder), :mod:`kpixl.engine`, :mod:`kpixl.rating`, :mod:`kpixl.bonus`,
 from .engine import evaluate, roll_up, score
 from .errors import FileProblem, InputError, KpixlError, Problem
 from .scheme import Scheme, dump_json, dump_yaml, load_scheme, save_scheme
-from .workbook.templates import templates
+from .card.templates import templates
 
 __version__ = "0.1.0"
 

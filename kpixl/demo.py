@@ -26,7 +26,7 @@ def demo_files() -> tuple[Path, Path, Path]:
 
 def run_demo(out: Path, verify: bool = False) -> int:
     """Score the demo, write ``out``, print a summary; returns the exit code."""
-    from .workbook.scored import write_workbook
+    from .results.scored import write_workbook
 
     scheme_path, roster_path, inputs_path = demo_files()
     ctx = prepare(scheme_path, inputs_path, roster_path).gather()
@@ -43,7 +43,7 @@ def run_demo(out: Path, verify: bool = False) -> int:
     print(f"  bonus paid: {np.nansum(results['bonus']):,.2f}")
     print(f"wrote {out} (Results: live formulas; Summary; Scheme; Roster)")
     if verify:
-        from .workbook.verify import verify_workbook
+        from .results.verify import verify_workbook
 
         report = verify_workbook(out, results, s)
         print(report.summary())

@@ -1,7 +1,7 @@
 """Appraisal periods: ``2026-11`` (month), ``2026Q4`` (quarter), ``2026H1`` (half), ``2026`` (year).
 
 Pure period arithmetic for the core (history rules, level moves) and the workbook layer
-(labels and dates of generated files, :mod:`kpixl.workbook.naming` re-exports
+(labels and dates of generated files, :mod:`kpixl.card.naming` re-exports
 :func:`period_label` and :func:`period_start`).
 
 A period has a kind and an ordinal: two periods of the same kind are adjacent when their

@@ -60,7 +60,7 @@ def _master_closed(host: Host) -> Iterator[str]:
 
 def _report(result, what: str) -> str:
     """A master command's outcome as its command prints it: problems, warnings, then the summary."""
-    from kpixl.cli import format_problems
+    from kpixl.cli.output import format_problems
     from kpixl.errors import InputError
 
     parts = []
@@ -76,7 +76,7 @@ def generate(host: Host) -> str | None:
     Asks for the period; writes ``<workbook>-<period>.xlsx`` beside the workbook, as the
     command does without ``--out``.
     """
-    from kpixl.workbook.generate import generate_workbook
+    from kpixl.card.generate import generate_workbook
 
     period = _ask_period(host)
     if period is None:
@@ -92,8 +92,8 @@ def distribute(host: Host) -> str | None:
 
     Asks for the period and the output folder (default: ``<workbook folder>/<period>``).
     """
-    from kpixl.cli import table
-    from kpixl.workbook.distribute import distribute as distribute_workbooks
+    from kpixl.cli.output import table
+    from kpixl.card.distribute import distribute as distribute_workbooks
 
     period = _ask_period(host)
     if period is None:
@@ -115,7 +115,7 @@ def collect(host: Host) -> str | None:
 
     Asks for the returned files; the master is closed while it is rewritten.
     """
-    from kpixl.workbook.collect import collect as collect_returned
+    from kpixl.master.collect import collect as collect_returned
 
     returned = host.pick_files("returned", "选择收回的考核表 / choose the returned workbooks")
     if not returned:
@@ -134,9 +134,9 @@ def validate(host: Host) -> str | None:
     """
     from kpixl.errors import InputError
     from kpixl.scheme import load_scheme
-    from kpixl.workbook.distribute import group_by_manager, roster_table
-    from kpixl.workbook.generate import load_template
-    from kpixl.workbook.roster import MANAGER, check_roster
+    from kpixl.card.distribute import group_by_manager, roster_table
+    from kpixl.card.generate import load_template
+    from kpixl.card.roster import MANAGER, check_roster
 
     host.save()
     load_scheme(host.path)  # first as `kpixl check` reads it: the same problems, word for word
@@ -155,7 +155,7 @@ def validate(host: Host) -> str | None:
 
 def rate(host: Host) -> str | None:
     """*Rate & Bonus* (评级与奖金): ratings and bonuses into the master — ``kpixl rate``."""
-    from kpixl.workbook.rate import rate as rate_master
+    from kpixl.master.rate import rate as rate_master
 
     with _master_closed(host) as master:
         result = rate_master(master)
@@ -164,7 +164,7 @@ def rate(host: Host) -> str | None:
 
 def report(host: Host) -> str | None:
     """*Report* (报告): the appraisal report of the master — ``kpixl report``."""
-    from kpixl.workbook.report import report as report_master
+    from kpixl.master.report import report as report_master
 
     with _master_closed(host) as master:
         result = report_master(master)

@@ -18,8 +18,8 @@ import pandas as pd
 
 import kpixl
 from kpixl.scheme.models import Bonus, RatingBand, Ratings
-from kpixl.workbook._card_formulas import CardFormulas
-from kpixl.workbook._card_reader import read_template
+from kpixl.card.formulas import CardFormulas
+from kpixl.card.template import read_template
 
 DATA = Path(kpixl.__file__).parent / "data"
 DEPTS = ("华东大区", "华南大区", "华北大区", "西南大区")

@@ -28,8 +28,8 @@ from openpyxl import Workbook
 from kpixl.engine.score import prepare
 from kpixl.libreoffice import recalculate
 from kpixl.scheme import scheme_from_dict
-from kpixl.workbook.results import result_key, write_results
-from kpixl.workbook.verify import compare, read_results
+from kpixl.results.sheet import result_key, write_results
+from kpixl.results.verify import compare, read_results
 
 from strategies import Case, card_case, ranked_case
 

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 
 import kpixl
-from kpixl.workbook.collect import collect
-from kpixl.workbook.distribute import distribute
-from kpixl.workbook.master import backup_path, new_master
-from kpixl.workbook.rate import PARAMS, RATED, rate
-from kpixl.workbook.report import report
+from kpixl.master.collect import collect
+from kpixl.card.distribute import distribute
+from kpixl.master.book import backup_path, new_master
+from kpixl.master.rate import PARAMS, RATED, rate
+from kpixl.master.report import report
 
 from collect_kit import e2e_scheme, fill_returned, input_cells, inputs, records, roster, type_inputs
 
@@ -270,7 +270,7 @@ def test_two_collects_at_once_do_not_interleave(world, tmp_path):
     the lock makes them take turns, so the master ends with both halves (no lost update)."""
     master = fresh_master(world, tmp_path)
     halves = [world["returned"][:2], world["returned"][2:]]
-    code = "import sys; from kpixl.workbook.collect import collect; r = collect(sys.argv[1], sys.argv[2:]); " \
+    code = "import sys; from kpixl.master.collect import collect; r = collect(sys.argv[1], sys.argv[2:]); " \
            "sys.exit(0 if r.ok else 1)"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(master), *map(str, half)]) for half in halves]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from kpixl.workbook._xlsx_read import read_book
-from kpixl.workbook.collect import collect
-from kpixl.workbook.distribute import distribute
-from kpixl.workbook.master import new_master
+from kpixl.xlsx.reader import read_book
+from kpixl.master.collect import collect
+from kpixl.card.distribute import distribute
+from kpixl.master.book import new_master
 
 from collect_kit import e2e_scheme, fill_returned, input_cells, inputs, part_of_sheet, records, roster
 

@@ -28,8 +28,8 @@ import pytest
 from kpixl import InputError, load_scheme
 from kpixl.demo import demo_files
 from kpixl.engine.inputs import read_table
-from kpixl.workbook.distribute import distribute, file_names, safe_file_name
-from kpixl.workbook.roster import check_roster
+from kpixl.card.distribute import distribute, file_names, safe_file_name
+from kpixl.card.roster import check_roster
 
 SCHEME, ROSTER, INPUTS = demo_files()
 HEADER = ["工号", "姓名", "部门", "经理", "经理工号", "销售目标", "月度绩效奖金"]

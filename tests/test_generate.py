@@ -26,11 +26,11 @@ import kpixl
 from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
 from kpixl.scheme import scheme_from_dict
-from kpixl.workbook._card_reader import read_template
-from kpixl.workbook.generate import generate_workbook
-from kpixl.workbook.naming import SheetNamer, period_label
-from kpixl.workbook.scheme_sheet import write_scheme_sheet
-from kpixl.workbook.stamp import STAMP_NAME, Stamp, formula_checksum
+from kpixl.card.template import read_template
+from kpixl.card.generate import generate_workbook
+from kpixl.card.naming import SheetNamer, period_label
+from kpixl.scheme.sheet.book import write_scheme_sheet
+from kpixl.card.stamp import STAMP_NAME, Stamp, formula_checksum
 
 from test_agreement import EXCEL_2010, functions_in
 
@@ -52,8 +52,8 @@ def _roster_sheet(wb: Workbook, df: pd.DataFrame) -> None:
 
 
 def layout_template(name: str, path: Path, roster: pd.DataFrame | None = None) -> Path:
-    """An example scheme on the default card layout (kpixl.workbook.card_layout), with its roster."""
-    from kpixl.workbook.card_layout import write_card_sheet
+    """An example scheme on the default card layout (kpixl.card.layout), with its roster."""
+    from kpixl.card.layout import write_card_sheet
 
     scheme = kpixl.load_scheme(EXAMPLES / f"{name}.yaml")
     wb = Workbook()
@@ -387,7 +387,7 @@ def test_cli_generate(tmp_path):
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
     """Every example scheme generated with its inputs, on both card sources; one LibreOffice call."""
-    from kpixl.workbook.templates import templates
+    from kpixl.card.templates import templates
 
     tmp = tmp_path_factory.mktemp("examples")
     cases = []

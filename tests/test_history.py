@@ -28,7 +28,7 @@ from kpixl.errors import InputError
 from kpixl.history import MOVES, level_proposals, period_rules
 from kpixl.periods import parse_period, period_label, period_start, previous_period
 from kpixl.scheme import History, Levels, dump_json, dump_yaml, scheme_from_dict, scheme_to_dict
-from kpixl.workbook.scheme_sheet import read_scheme_sheet, write_scheme_sheet
+from kpixl.scheme.sheet.book import read_scheme_sheet, write_scheme_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 

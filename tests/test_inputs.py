@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 import kpixl
 from kpixl import FileProblem, InputError
 from kpixl.engine.score import evaluate
-from kpixl.scheme.io import scheme_from_dict
+from kpixl.scheme.validate import scheme_from_dict
 
 # ---- the scheme: one item per rule behaviour the table exercises -----------------------------
 

@@ -18,7 +18,7 @@ import pytest
 
 import kpixl.macros as macros
 from kpixl import FileProblem
-from kpixl.cli import main as kpixl_main
+from kpixl.cli.main import main as kpixl_main
 from kpixl.macros import BUTTONS, FileHost, button, dispatch
 from kpixl.macros.buttons import this_month
 from kpixl.macros.host import Host, XlwingsHost, fit_message

@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from kpixl.engine.score import prepare
 from kpixl.libreoffice import recalculate
 from kpixl.scheme import scheme_from_dict
-from kpixl.workbook.results import layout_results, write_results
-from kpixl.workbook.verify import compare, read_results
+from kpixl.results.sheet import layout_results, write_results
+from kpixl.results.verify import compare, read_results
 
 SCHEME = {
     "id": "grp", "name": "分组强制分布", "sections": [{"id": "s", "weight": 1, "items": [
@@ -57,7 +57,7 @@ def test_scored_workbook_carries_its_scheme(tmp_path: Path):
     # The written workbook is itself a scheme source: its Scheme sheet loads back equal.
     import kpixl
     from kpixl.demo import demo_files
-    from kpixl.workbook.scored import write_workbook
+    from kpixl.results.scored import write_workbook
 
     scheme_path, roster, inputs = demo_files()
     ctx = prepare(scheme_path, inputs, roster).gather()

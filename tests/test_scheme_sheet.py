@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from kpixl.errors import FileProblem, InputError
 from kpixl.scheme import load_scheme, scheme_from_dict
 from kpixl.scheme.models import Scheme
-from kpixl.workbook import _notation as nt
-from kpixl.workbook.scheme_sheet import read_scheme_sheet, write_scheme_sheet
+from kpixl.scheme import notation as nt
+from kpixl.scheme.sheet.book import read_scheme_sheet, write_scheme_sheet
 
 # ---- helpers ----------------------------------------------------------------------------
 

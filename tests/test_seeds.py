@@ -25,9 +25,9 @@ import yaml
 import kpixl
 from kpixl.engine.score import prepare
 from kpixl.errors import InputError
-from kpixl.scheme.io import scheme_from_dict
-from kpixl.workbook.scored import write_workbook
-from kpixl.workbook.verify import verify_workbook
+from kpixl.scheme.validate import scheme_from_dict
+from kpixl.results.scored import write_workbook
+from kpixl.results.verify import verify_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -29,9 +29,8 @@ from openpyxl import Workbook
 import kpixl
 from kpixl.engine.inputs import parse_column
 from kpixl.scheme.io import scheme_to_dict
-from kpixl.workbook.card_layout import (describe, input_columns, placeholders,
-                                        scheme_columns, write_card_sheet)
-from kpixl.workbook.scheme_sheet import read_scheme_sheet
+from kpixl.card.layout import describe, input_columns, placeholders, scheme_columns, write_card_sheet
+from kpixl.scheme.sheet.book import read_scheme_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMES = ROOT / "examples" / "schemes"
@@ -144,7 +143,7 @@ def test_roster_table(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_template_generates(name, tmp_path):
     """kpixl's generator accepts every template's card: no missing or unknown placeholder."""
-    from kpixl.workbook import generate
+    from kpixl.card import generate
 
     got = generate.generate_workbook(WORKBOOKS / f"{name}.xlsx", period="2026-11", out=tmp_path / "g.xlsx",
                                      inputs=SCHEMES / f"{name}.inputs.csv")
@@ -194,7 +193,7 @@ def test_card_for_synthetic_schemes():
                         {"id": "late", "name": "迟到", "per": -1}, {"id": "gift", "per": 2}]}},
                     {"id": "j", "points": 0, "rule": {"type": "adjust"}, "na": "zero"},
                     {"id": "y", "points": 5, "rule": {"type": "binary"}, "raters": {"self": 0.5, "peer": 0.5}}]}]}
-    from kpixl.scheme.io import scheme_from_dict
+    from kpixl.scheme.validate import scheme_from_dict
     scheme = scheme_from_dict(base)
     ws = write_card_sheet(scheme, Workbook())
     found = placeholders(ws)

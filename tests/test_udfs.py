@@ -30,7 +30,7 @@ from kpixl import rating as rating_mod
 from kpixl.bonus import bonus_amounts
 from kpixl.scheme import scheme_from_dict
 from kpixl.scheme.models import Bonus, Distribution
-from kpixl.workbook.scheme_sheet import write_scheme_sheet
+from kpixl.scheme.sheet.book import write_scheme_sheet
 
 sys.path.insert(0, str(Path(__file__).parent))
 from xlwings_stub import MISSING, excel_call, windows_udf_layer  # noqa: E402
@@ -88,7 +88,7 @@ def test_plain_import_without_excel_registers_nothing_and_needs_no_pywin32():
 
 
 def test_the_core_never_imports_xlwings():
-    code = "import sys, kpixl, kpixl.rating, kpixl.bonus, kpixl.workbook.scheme_sheet; print('xlwings' in sys.modules)"
+    code = "import sys, kpixl, kpixl.rating, kpixl.bonus, kpixl.scheme.sheet.book; print('xlwings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
 

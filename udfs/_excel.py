@@ -7,7 +7,7 @@ for logical cells, the text of an error cell (``"#N/A"``, with xlwings' ``err_to
 and, for an omitted optional argument, the function's default.
 
 No scoring happens here either: every rule's parameters are validated the way a scheme
-is (:func:`kpixl.scheme.io.scheme_from_dict`, so pydantic's and the scheme checks'
+is (:func:`kpixl.scheme.validate.scheme_from_dict`, so pydantic's and the scheme checks'
 messages), and scores come from :mod:`kpixl.engine.card`, :mod:`kpixl.rating` and
 :mod:`kpixl.bonus` — the same code that scores a roster and that the generated
 formulas are tested against.
@@ -28,10 +28,10 @@ from kpixl.engine import card
 from kpixl.engine.inputs import ID, ID_ALIASES, number_note, numbers
 from kpixl.errors import InputError, KpixlError, Problem
 from kpixl.rules import ItemData, level_key
-from kpixl.scheme.io import scheme_from_dict
+from kpixl.scheme.validate import scheme_from_dict
 from kpixl.scheme.models import Item, Scheme
-from kpixl.workbook import _notation as nt
-from kpixl.workbook.scheme_sheet import read_scheme_values
+from kpixl.scheme import notation as nt
+from kpixl.scheme.sheet.book import read_scheme_values
 
 #: The texts xlwings gives for error cells (``err_to_str``).
 EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",

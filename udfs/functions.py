@@ -24,7 +24,7 @@ from kpixl.bonus import bonus_amounts
 from kpixl.engine.score import evaluate as evaluate_inputs
 from kpixl.engine.score import score as score_inputs
 from kpixl.errors import InputError
-from kpixl.workbook import _notation as nt
+from kpixl.scheme import notation as nt
 
 from . import _excel as ex
 

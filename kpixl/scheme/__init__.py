@@ -1,7 +1,8 @@
 """Schemes (考核方案): the models, their checks, and loading/dumping."""
 
 from .check import check_scheme
-from .io import dump_json, dump_yaml, load_scheme, save_scheme, scheme_from_dict, scheme_to_dict
+from .io import dump_json, dump_yaml, load_scheme, save_scheme, scheme_to_dict
+from .validate import scheme_from_dict
 from .models import (
     Bonus, Column, Commission, Component, Condition, CurveSegment, Distribution, Flag, History,
     HistoryRule, Item, LevelFactor, LevelRule, Levels, Quota, RatingBand, Ratings, Rollup, Scheme,

@@ -16,7 +16,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from .. import libreoffice
-from .results import FIRST
+from .sheet import FIRST
 from .scored import RESULTS
 
 
@@ -54,7 +54,7 @@ def read_results(path: Path, sheet: str = RESULTS) -> pd.DataFrame:
 
 def compare(values: pd.DataFrame, results: pd.DataFrame, scheme, tol: float = 1e-9) -> Verification:
     """Compare read-back values with engine results column by column."""
-    from .results import result_key
+    from .sheet import result_key
 
     from openpyxl.utils import get_column_letter
 

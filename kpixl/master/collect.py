@@ -40,16 +40,16 @@ from openpyxl.styles import Alignment, Font
 from ..engine.inputs import ID, ID_ALIASES, Table, parse_column, read_table
 from ..engine.score import prepare
 from ..errors import FileProblem, InputError, Problem
-from ._card_formulas import CardFormulas
-from ._person_sheet import _plain
-from ._returned import WARNING, Returned, SheetChecker, listed_name, place, stamped_sheets
-from ._store import EMPLOYEE, PERIOD, Store, plain
-from ._xlsx_read import read_book
-from .stamp import STAMP_NAME
-from .master import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master, backup_path, locked, open_master
-from .naming import period_label
-from .results import _HEAD_FILL as _HEAD
-from .results import FONT, write_results
+from ..card.formulas import CardFormulas
+from ..card.person_sheet import _plain
+from .returned import WARNING, Returned, SheetChecker, listed_name, place, stamped_sheets
+from .store import EMPLOYEE, PERIOD, Store, plain
+from ..xlsx.reader import read_book
+from ..card.stamp import STAMP_NAME
+from .book import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master, backup_path, locked, open_master
+from ..card.naming import period_label
+from ..results.sheet import _HEAD_FILL as _HEAD
+from ..results.sheet import FONT, write_results
 
 __all__ = ["CollectReport", "collect", "returned_files"]
 
@@ -442,7 +442,7 @@ def _num(v: Any) -> Any:
 
 def _saved_by_a_program(r: Returned) -> bool:
     """A file straight from kpixl has no computed values to compare (XlsxWriter writes 0)."""
-    from .naming import period_start
+    from ..card.naming import period_start
 
     try:
         generated = period_start(r.stamp.period).strftime("%Y-%m-%dT%H:%M:%S")

@@ -19,14 +19,23 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import InputError, Problem
-from ..rules import RULE_TYPES
-from ..scheme.io import scheme_from_dict
-from ..scheme.models import Scheme
-from . import _notation as nt
-from ._scheme_vocab import (
-    COLUMN_OF, COLUMNS, ITEM_FIELDS, KEY_OF, KEYS, REQUIRED, RULE_LIST, RULE_OF, RULE_WORDS,
-    SECTION_FIELDS, norm,
+from ...errors import InputError, Problem
+from ...rules import RULE_TYPES
+from ..validate import scheme_from_dict
+from ..models import Scheme
+from .. import notation as nt
+from .vocab import (
+    COLUMN_OF,
+    COLUMNS,
+    ITEM_FIELDS,
+    KEY_OF,
+    KEYS,
+    REQUIRED,
+    RULE_LIST,
+    RULE_OF,
+    RULE_WORDS,
+    SECTION_FIELDS,
+    norm,
 )
 
 

@@ -15,7 +15,7 @@ Every write:
 Sheets kpixl owns are listed in :data:`OWNED`; HR's own sheets are read and written back
 by openpyxl untouched (openpyxl keeps values, formulas, styles, validation, tables and
 print setup; it drops charts and images, which is why the report's charts are
-re-drawn on every write — :mod:`kpixl.workbook.report`).
+re-drawn on every write — :mod:`kpixl.master.report`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
 
 from ..errors import FileProblem
-from ._card_reader import Template, template_from_workbook
-from .scored import replace_atomically
+from ..card.template import Template, template_from_workbook
+from ..results.scored import replace_atomically
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
@@ -156,7 +156,7 @@ def write_roster_sheet(wb, df, title: str = "Roster"):
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
-    from .results import FONT
+    from ..results.sheet import FONT
 
     def value(v):
         if v is None or (isinstance(v, float) and v != v):
@@ -196,8 +196,8 @@ def new_master(scheme, roster, path: str | Path) -> Path:
     """
     from openpyxl import Workbook
 
-    from .card_layout import write_card_sheet
-    from .scheme_sheet import write_scheme_sheet
+    from ..card.layout import write_card_sheet
+    from ..scheme.sheet.book import write_scheme_sheet
 
     wb = Workbook()
     wb.remove(wb.active)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import InputError
+from ..errors import InputError
 
-EXIT_PROBLEMS = 2
+from .output import EXIT_PROBLEMS
 
 
 def _print_report(problems, warnings, what: str) -> None:
-    from .cli import print_problems
+    from .output import print_problems
 
     if problems:
         print_problems(InputError(problems, what))
@@ -24,8 +24,8 @@ def _print_report(problems, warnings, what: str) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .cli import progress
-    from .workbook.collect import collect
+    from .output import progress
+    from ..master.collect import collect
 
     report = collect(args.master, args.returned, period=args.period,
                      progress=None if args.quiet else progress("reading returned files"))
@@ -35,7 +35,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
-    from .workbook.rate import rate
+    from ..master.rate import rate
 
     result = rate(args.master, verify=args.verify)
     _print_report(result.problems, [], "master")
@@ -44,7 +44,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .workbook.report import report
+    from ..master.report import report
 
     result = report(args.master)
     print(result.summary(), file=sys.stderr)

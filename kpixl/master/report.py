@@ -26,9 +26,9 @@ from ..engine.inputs import ID
 from ..engine.score import prepare
 from ..errors import FileProblem
 from .collect import _Run
-from .master import Master, locked, open_master
-from .naming import MAX_SHEET_NAME, period_label, sheet_name
-from .results import FONT
+from .book import Master, locked, open_master
+from ..card.naming import MAX_SHEET_NAME, period_label, sheet_name
+from ..results.sheet import FONT
 
 __all__ = ["PREFIX", "Reported", "refresh", "report"]
 

@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..errors import FileProblem
-from .results import FONT, Layout, write_results
-from .scheme_sheet import write_scheme_sheet
+from .sheet import FONT, Layout, write_results
+from ..scheme.sheet.book import write_scheme_sheet
 
 RESULTS = "Results"
 SUMMARY = "Summary"

@@ -21,8 +21,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import FileProblem
 from ..scheme.models import Scheme
-from ._xlsx_styles import style_key, to_format
-from .scheme_sheet import read_scheme_sheet
+from ..xlsx.styles import style_key, to_format
+from ..scheme.sheet.book import read_scheme_sheet
 
 CARD_SHEETS = ("考核表", "Card")
 ROSTER_SHEETS = ("Roster", "花名册")

@@ -88,11 +88,11 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import FileProblem
-from ..scheme.models import Scheme
-from ._scheme_read import Reader
-from ._scheme_vocab import SHEET_NAMES
-from ._scheme_write import write_sheet
+from ...errors import FileProblem
+from ..models import Scheme
+from .read import Reader
+from .vocab import SHEET_NAMES
+from .write import write_sheet
 
 __all__ = ["read_scheme_sheet", "read_scheme_values", "write_scheme_sheet", "SHEET_NAMES"]
 

@@ -37,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import xlmath
 from ..scheme.models import Column, Item, Scheme
-from .results import FONT
+from ..results.sheet import FONT
 
 __all__ = ["write_card_sheet", "describe", "input_columns", "placeholders", "rater_label",
            "scheme_columns", "PLACEHOLDER"]

@@ -31,12 +31,12 @@ import pandas as pd
 from ..engine.inputs import ID, ID_ALIASES, Table, parse_column, read_table
 from ..engine.score import prepare
 from ..errors import FileProblem, InputError, Problem
-from ._card_formulas import CardFormulas
-from ._card_reader import PLACEHOLDER, Template, read_template
-from ._person_sheet import Formats, Person, PersonSheetWriter, _plain
-from ._summary_sheet import SUMMARY, layout_summary, write_summary
+from .formulas import CardFormulas
+from .template import PLACEHOLDER, Template, read_template
+from .person_sheet import Formats, Person, PersonSheetWriter, _plain
+from .summary_sheet import SUMMARY, layout_summary, write_summary
 from .naming import SheetNamer, period_label, period_start
-from .scored import replace_atomically
+from ..results.scored import replace_atomically
 from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum
 
 __all__ = ["Generated", "GeneratedSheet", "Generator", "Template", "generate_workbook", "load_template"]

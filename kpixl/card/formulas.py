@@ -4,7 +4,7 @@ No scoring here: every formula comes from :mod:`kpixl.engine.card` (items, secti
 total), the rules, :mod:`kpixl.rating` (absolute bands) and :mod:`kpixl.bonus` (the
 bonus before any budget scaling: a budget is shared by everyone, so it is applied on
 the summary sheet). This module only says which cell feeds which argument, as
-:mod:`kpixl.workbook.results` does for the results sheet.
+:mod:`kpixl.results.sheet` does for the results sheet.
 
 Where a template has no cell for a per-person number the formulas need (a target, the
 bonus base, the level), the number is written into the formula instead; formulas then
@@ -24,7 +24,7 @@ from ..engine.inputs import parse_column
 from ..errors import InputError, Problem
 from ..rules import ItemRefs
 from ..scheme.models import Column, Scheme
-from ._card_reader import Card
+from .template import Card
 
 DISTRIBUTED = "见汇总表（强制分布）"
 NA_AVERAGE_NOTE = "不适用时按同组有此项人员的平均分计，在汇总表计算；本表按0分显示。"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.inputs import parse_column
-from ._card_formulas import CardFormulas
-from ._card_reader import PLACEHOLDER, Card
-from ._validation import validation_for
+from .formulas import CardFormulas
+from .template import PLACEHOLDER, Card
+from .validation import validation_for
 from .stamp import STAMP_NAME
 
 INPUT_SHADE = "#FFF2CC"

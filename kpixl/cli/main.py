@@ -10,73 +10,17 @@ import argparse
 import json
 import os
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Sequence
 
-from .errors import FileProblem, InputError, KpixlError
-
-EXIT_PROBLEMS = 2
-EXIT_INTERNAL = 3
-
-
-# ---- printing ---------------------------------------------------------------------------
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cut(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    out = ""
-    for ch in text:
-        if _width(out + ch) > limit - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], limits: Sequence[int] | None = None) -> str:
-    """A plain-text table that lines up Chinese (double-width) text; a limit of 0 never cuts."""
-    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
-    if limits:
-        cells = [[_cut(v, lim) if lim else v for v, lim in zip(r, limits)] for r in cells]
-    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
-
-
-def format_problems(err: InputError) -> str:
-    """Every problem of ``err`` as the CLI prints it: a heading line, then a table.
-
-    The ribbon's dispatcher shows the same text in a message box.
-    """
-    rows = [(p.where, p.employee or "", p.item or "", p.message, "" if p.value is None else repr(p.value) if isinstance(p.value, str) else p.value)
-            for p in err.problems]
-    n = len(err.problems)
-    head = f"kpixl: {n} problem{'s' if n != 1 else ''} in the {err.what}:"
-    headers, limits = ["where", "employee", "item", "problem", "value"], [0, 0, 0, 0, 30]
-    # Columns no problem fills (employee and item for a scheme) are left out.
-    keep = [i for i in range(len(headers)) if i in (0, 3) or any(str(r[i]) for r in rows)]
-    rows = [[r[i] for i in keep] for r in rows]
-    # Only the value found is shortened: a place or a message cut short cannot be acted on.
-    return head + "\n" + table([headers[i] for i in keep], rows, [limits[i] for i in keep])
-
-
-def print_problems(err: InputError, stream=None) -> None:
-    print(format_problems(err), file=stream or sys.stderr)
-
+from ..errors import FileProblem, InputError, KpixlError
+from .output import EXIT_INTERNAL, EXIT_PROBLEMS, print_problems, progress, table
 
 # ---- commands ---------------------------------------------------------------------------
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .scheme import load_scheme
+    from ..scheme import load_scheme
 
     s = load_scheme(args.scheme)
     print(f"{s.name}  (id {s.id}, version {s.version}, period {s.period}, full marks {s.scale:g})")
@@ -115,7 +59,7 @@ def describe_rule(rule) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .engine.score import prepare
+    from ..engine.score import prepare
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
@@ -126,11 +70,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     results = ctx.compute()
     if out is not None:
         if out.suffix.lower() == ".csv":
-            from .workbook.scored import replace_atomically
+            from ..results.scored import replace_atomically
 
             replace_atomically(out, lambda tmp: results.to_csv(tmp, index=False, encoding="utf-8-sig"), "writing the results")
         else:
-            from .workbook.scored import write_workbook
+            from ..results.scored import write_workbook
 
             write_workbook(ctx, out)
         print(f"wrote {out}", file=sys.stderr)
@@ -142,25 +86,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ..demo import run_demo
 
     return run_demo(Path(args.out), verify=args.verify)
 
 
-def progress(what: str):
-    """A progress callback for long runs: a live counter on a terminal, every 10 % in a log."""
-
-    def show(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{what}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(f"{what}: {done}/{total}", file=sys.stderr, flush=True)
-
-    return show
-
-
 def cmd_distribute(args: argparse.Namespace) -> int:
-    from .workbook.distribute import distribute
+    from ..card.distribute import distribute
 
     m = distribute(args.template, args.roster, args.period, args.out, manager_column=args.manager_column,
                    workers=args.workers, progress=progress("writing workbooks"))
@@ -172,7 +104,7 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .workbook.generate import generate_workbook
+    from ..card.generate import generate_workbook
 
     g = generate_workbook(args.template, args.roster, args.period, args.out, inputs=args.inputs,
                           progress=None if args.quiet else progress("generating sheets"))
@@ -219,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--inputs", help="inputs table (.csv or .xlsx) whose values pre-fill the input cells")
     g.add_argument("--quiet", action="store_true", help="print no progress")
     g.set_defaults(run=cmd_generate)
-    from .cli_master import add_parser as add_master_parser  # kpixl collect | rate | report
+    from .master import add_parser as add_master_parser  # kpixl collect | rate | report
     add_master_parser(sub)
-    from .cli_addin import add_parser as add_addin_parser  # kpixl addin install|uninstall|status; kpixl macro
+    from .addin import add_parser as add_addin_parser  # kpixl addin install|uninstall|status; kpixl macro
     add_addin_parser(sub)
     return p
 

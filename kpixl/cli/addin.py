@@ -18,7 +18,7 @@ EXIT_PROBLEMS = 2
 
 
 def cmd_addin(args: argparse.Namespace) -> int:
-    from .addin import install as inst
+    from ..addin import install as inst
 
     if args.action == "status":
         st = inst.status()
@@ -52,7 +52,7 @@ def _answers(pairs: list[str]) -> dict[str, object]:
 
 
 def cmd_macro(args: argparse.Namespace) -> int:
-    from .macros import FileHost, dispatch
+    from ..macros import FileHost, dispatch
 
     host = FileHost(args.workbook, _answers(args.answer), out=sys.stdout)
     outcome = dispatch(args.tag, host)
@@ -69,7 +69,7 @@ def add_parser(subparsers) -> None:
     acts.add_parser("status", help="what is installed where, and the versions")
     a.set_defaults(run=cmd_addin)
 
-    from .macros.registry import BUTTONS
+    from ..macros.registry import BUTTONS
 
     m = subparsers.add_parser("macro", help="press a ribbon button on a workbook file, without Excel")
     m.add_argument("tag", choices=[b.id for b in BUTTONS], help="the button")

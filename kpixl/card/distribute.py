@@ -2,19 +2,19 @@
 
 ::
 
-    from kpixl.workbook.distribute import distribute
+    from kpixl.card.distribute import distribute
     m = distribute("workbooks/kam_monthly.xlsx", None, "2026-11", "out/2026-11")
     for sent in m.entries:
         print(sent.manager, sent.file, sent.people, sent.sha256[:12])
 
 The roster (the template's ``Roster`` sheet, or a separate file) is checked first with
-:func:`kpixl.workbook.roster.check_roster`; any problem raises :class:`InputError` with
+:func:`kpixl.card.roster.check_roster`; any problem raises :class:`InputError` with
 every problem at its cell, and nothing is written (a bad period likewise). People are
 grouped by the manager column (``经理``) in roster order; each manager's workbook is
-written as :func:`kpixl.workbook.generate.generate_workbook` would with ``employees=``
+written as :func:`kpixl.card.generate.generate_workbook` would with ``employees=``
 their ids, in a pool of worker processes: the template is read once, in the calling
 process, and handed to each worker, which reads the roster once and keeps one
-:class:`kpixl.workbook.generate.Generator` for all its files (the card, its formulas
+:class:`kpixl.card.generate.Generator` for all its files (the card, its formulas
 and the roster's index are worked out once per process, not per file). Each file is written to a
 temporary name and moved into place when complete. ``manifest.csv`` and
 ``manifest.json`` record who got which file, how many people, their ids and the file's
@@ -138,7 +138,7 @@ def roster_table(template: Any, roster: Any = None) -> Table:
     """The roster to distribute: ``roster`` when given, else the template's Roster sheet.
 
     Args:
-        template: A template path, or what :func:`kpixl.workbook.generate.load_template` read.
+        template: A template path, or what :func:`kpixl.card.generate.load_template` read.
         roster: A roster (path or DataFrame), or None.
     """
     if roster is not None:
@@ -199,7 +199,7 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
 
     Args:
         template: The template workbook (Scheme, Roster and card sheets), or what
-            :func:`kpixl.workbook.generate.load_template` read from it.
+            :func:`kpixl.card.generate.load_template` read from it.
         roster: A roster (``.csv``/``.xlsx`` path or DataFrame), or None for the
             template's ``Roster`` sheet.
         period: The period, e.g. ``2026-11`` or ``2026Q4``.
@@ -284,7 +284,7 @@ CSV_COLUMNS = ["manager", "file", "people", "employee_ids", "sha256", "scheme_id
 
 def write_manifest(m: Manifest, template: Any = None, roster: Any = None) -> None:
     """Write ``manifest.csv`` (one row per file) and ``manifest.json``, each atomically."""
-    from .scored import replace_atomically
+    from ..results.scored import replace_atomically
 
     def write_csv(tmp: str) -> None:
         with open(tmp, "w", newline="", encoding="utf-8-sig") as f:

@@ -1,6 +1,6 @@
 """The team summary sheet (汇总) of a generated workbook: formulas over the person sheets.
 
-Laid out like the results sheet (:mod:`kpixl.workbook.results`): row 1 holds the column
+Laid out like the results sheet (:mod:`kpixl.results.sheet`): row 1 holds the column
 keys (``employee_id``, ``score:<section>``, ``total``, ``rating``, ``bonus``…), row 2 the
 Chinese labels, people start on row 3. Each section and the total refer to the person
 sheets (``='王伟-E1001'!H20``). What needs everyone is decided here, with the same
@@ -17,16 +17,16 @@ from typing import Any
 from ..engine import card as card_mod
 from ..engine.inputs import ID
 from ..scheme.models import Scheme
-from ._card_formulas import CardFormulas
+from .formulas import CardFormulas
 from .naming import quote_sheet
-from .results import FIRST, Col, Layout, bonus_columns, rating_columns
+from ..results.sheet import FIRST, Col, Layout, bonus_columns, rating_columns
 
 SUMMARY = "汇总"
 PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
 
 
 def _values(values: Any, n: int) -> list:
-    from ._person_sheet import _plain
+    from .person_sheet import _plain
 
     return [_plain(v) for v in values] if values is not None else [None] * n
 

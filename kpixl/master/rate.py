@@ -37,9 +37,18 @@ from ..errors import FileProblem, Problem
 from ..rules import level_key
 from ..scheme.models import Column as ColumnSpec
 from .collect import _redraw_report, _Run
-from .master import RESULTS, locked, open_master
-from .results import _HEAD_FILL as _HEAD
-from .results import FIRST, FONT, Col, Layout, _cell_value, layout_results, rating_columns, write_layout
+from .book import RESULTS, locked, open_master
+from ..results.sheet import _HEAD_FILL as _HEAD
+from ..results.sheet import (
+    FIRST,
+    FONT,
+    Col,
+    Layout,
+    _cell_value,
+    layout_results,
+    rating_columns,
+    write_layout,
+)
 
 __all__ = ["PARAMS", "RATED", "Rated", "rate"]
 
@@ -287,7 +296,7 @@ def _engine(ctx, p: Params) -> pd.DataFrame:
 
 def _verify(path: Path, results: pd.DataFrame):
     from .. import libreoffice
-    from .verify import Verification, read_results
+    from ..results.verify import Verification, read_results
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([path], Path(d))[0]

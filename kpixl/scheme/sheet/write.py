@@ -13,10 +13,10 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import InputError, Problem
-from ..scheme.models import Scheme
-from . import _notation as nt
-from ._scheme_vocab import COLUMNS, FONT, KEYS, PERCENT_PARAMS, RULE_WORDS, SECTION_FIELDS, SHEET_NAMES
+from ...errors import InputError, Problem
+from ..models import Scheme
+from .. import notation as nt
+from .vocab import COLUMNS, FONT, KEYS, PERCENT_PARAMS, RULE_WORDS, SECTION_FIELDS, SHEET_NAMES
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

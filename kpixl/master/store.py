@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .master import STORE
+from .book import STORE
 
 PERIOD, EMPLOYEE = "period", "employee_id"
 META = ("_file", "_sha256", "_sheet", "_saved", "_collected_at", "_by")

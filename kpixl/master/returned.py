@@ -8,7 +8,7 @@ fixed label, so a formula replaced by a number, a changed formula, a typed-over 
 or target, and a sheet of another scheme, version or period are all found here.
 
 Places are written as Excel writes an external reference: ``[王经理.xlsx]王伟-K01!G7``.
-Input values are only read here; the engine validates them (:mod:`kpixl.workbook.collect`).
+Input values are only read here; the engine validates them (:mod:`kpixl.master.collect`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 
 from ..engine.inputs import parse_column
 from ..errors import Problem
-from ._card_formulas import CardFormulas
-from ._card_reader import PLACEHOLDER
-from .naming import period_label
-from ._store import plain
-from ._xlsx_read import Book, Sheet
-from .stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum
+from ..card.formulas import CardFormulas
+from ..card.template import PLACEHOLDER
+from ..card.naming import period_label
+from .store import plain
+from ..xlsx.reader import Book, Sheet
+from ..card.stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum
 
 WARNING = "warning"
 

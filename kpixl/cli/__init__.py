@@ -1,0 +1,5 @@
+"""The ``kpixl`` command."""
+
+from .main import main
+
+__all__ = ["main"]

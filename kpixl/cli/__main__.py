@@ -1,0 +1,5 @@
+"""``python -m kpixl.cli``."""
+
+from .main import main
+
+raise SystemExit(main())

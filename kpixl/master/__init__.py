@@ -1,0 +1,1 @@
+"""The master workbook HR keeps: collected records, collect, rate, report."""

@@ -1,1 +1,0 @@
-"""Workbooks: the Scheme sheet, the live results sheet, templates (openpyxl)."""
