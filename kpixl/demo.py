@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine.score import prepare
+from .engine.score import compute, prepare
 from .errors import InputError
 
 
@@ -29,12 +29,12 @@ def run_demo(out: Path, verify: bool = False) -> int:
     from .results.scored import write_workbook
 
     scheme_path, roster_path, inputs_path = demo_files()
-    ctx = prepare(scheme_path, inputs_path, roster_path).gather()
-    if ctx.problems:
-        raise InputError(ctx.problems, "demo inputs")
-    results = ctx.compute()
-    write_workbook(ctx, out)
-    s = ctx.scheme
+    prepared = prepare(scheme_path, inputs_path, roster_path)
+    if prepared.problems:
+        raise InputError(list(prepared.problems), "demo inputs")
+    results = compute(prepared)
+    write_workbook(prepared, out)
+    s = prepared.scheme
     print(f"{s.name} — {len(results)} people scored")
     print(f"  average total {results['total'].mean():.2f}, highest {results['total'].max():.2f}, lowest {results['total'].min():.2f}")
     counts = Counter(results["rating"])

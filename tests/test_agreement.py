@@ -1,7 +1,7 @@
 """One rule, two renderings: the workbook's formulas and the Python engine agree.
 
 Every case (tests/strategies.py) goes through the product path — ``scheme_from_dict``,
-``prepare(...).gather()``, ``compute()``, ``write_results`` — into its own sheet of one
+``prepare(...)``, ``compute()``, ``write_results`` — into its own sheet of one
 workbook; LibreOffice recalculates the workbook in ONE ``soffice`` call per hypothesis
 example; then every result cell is read back and held to the engine's value:
 
@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from kpixl.engine.score import prepare
+from kpixl.engine.score import compute, prepare
 from kpixl.libreoffice import recalculate
 from kpixl.scheme import scheme_from_dict
 from kpixl.results.sheet import result_key, write_results
@@ -85,11 +85,11 @@ def agree(cases: list[Case]) -> list[pd.DataFrame]:
     scored = []
     for k, case in enumerate(cases):
         scheme = scheme_from_dict(case.scheme)
-        ctx = prepare(scheme, case.inputs, case.roster).gather()
-        assert not ctx.problems, f"case {k} ({case.label}) has input problems:\n" + "\n".join(
-            map(str, ctx.problems)) + f"\n{case!r}"
-        results = ctx.compute()
-        lay = write_results(ctx, wb.create_sheet(f"c{k}"))
+        prepared = prepare(scheme, case.inputs, case.roster)
+        assert not prepared.problems, f"case {k} ({case.label}) has input problems:\n" + "\n".join(
+            map(str, prepared.problems)) + f"\n{case!r}"
+        results = compute(prepared)
+        lay = write_results(prepared, wb.create_sheet(f"c{k}"))
         scored.append((scheme, results, lay))
 
     used: dict[str, str] = {}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from kpixl.engine.score import prepare
+from kpixl.engine.score import compute, prepare
 from kpixl.libreoffice import recalculate
 from kpixl.scheme import scheme_from_dict
 from kpixl.results.sheet import layout_results, write_results
@@ -23,8 +23,8 @@ SCHEME = {
 
 
 def test_keys_separate_inputs_from_scores():
-    ctx = prepare(scheme_from_dict(SCHEME), pd.DataFrame({"employee_id": ["1"], "score": [80], "序列": ["A"]})).gather()
-    keys = list(layout_results(ctx).cols)
+    prepared = prepare(scheme_from_dict(SCHEME), pd.DataFrame({"employee_id": ["1"], "score": [80], "序列": ["A"]}))
+    keys = list(layout_results(prepared).cols)
     assert keys.index("score") < keys.index("score:score") < keys.index("score:s") < keys.index("total")
 
 
@@ -39,12 +39,12 @@ def test_group_labels_with_wildcards_and_digits(tmp_path: Path):
         "序列": ["A*", "A*", "A1", "A1", "1", "1"],
     })
     scheme = scheme_from_dict(SCHEME)
-    ctx = prepare(scheme, df).gather()
-    assert not ctx.problems
-    results = ctx.compute()
+    prepared = prepare(scheme, df)
+    assert not prepared.problems
+    results = compute(prepared)
     assert list(results["rating"]) == ["优秀", "合格"] * 3
     wb = Workbook()
-    write_results(ctx, wb.active)
+    write_results(prepared, wb.active)
     wb.active.title = "Results"
     src = tmp_path / "grp.xlsx"
     wb.save(src)
@@ -60,8 +60,8 @@ def test_scored_workbook_carries_its_scheme(tmp_path: Path):
     from kpixl.results.scored import write_workbook
 
     scheme_path, roster, inputs = demo_files()
-    ctx = prepare(scheme_path, inputs, roster).gather()
+    prepared = prepare(scheme_path, inputs, roster)
     out = tmp_path / "demo.xlsx"
-    write_workbook(ctx, out)
+    write_workbook(prepared, out)
     assert kpixl.load_scheme(out) == kpixl.load_scheme(scheme_path)
-    assert kpixl.score(out, inputs, roster).equals(ctx.compute())
+    assert kpixl.score(out, inputs, roster).equals(compute(prepared))

@@ -581,9 +581,9 @@ def test_example_workbooks_agree_in_libreoffice(tmp_path):
         yml, inp, ros = files(name)
         scheme = kpixl.load_scheme(yml)
         results = kpixl.score(scheme, inp, roster=ros)
-        ctx = prepare(scheme, inp, ros).gather()
+        prepared = prepare(scheme, inp, ros)
         path = tmp_path / f"{name}.xlsx"
-        write_workbook(ctx, path)
+        write_workbook(prepared, path)
         v = verify_workbook(path, results, scheme)
         if not v.ok or v.compared < len(results) * 3:
             failures.append(f"{name}: {v.summary()}")

@@ -35,13 +35,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata, resources
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Mapping
 
+from ..xlsx.atomic import write_bytes_atomically
 from ..errors import FileProblem, KpixlError
 
 __all__ = [
@@ -249,22 +249,8 @@ def _without(lines: list[bytes], keys: Mapping[str, str]) -> tuple[list[bytes], 
     return out, removed, kept
 
 
-def _write_atomically(path: Path, data: bytes, step: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
-    except PermissionError:
-        raise FileProblem(path, step, "permission denied: if Excel is running, quit Excel and try again") from None
-    except OSError as e:
-        raise FileProblem(path, step, e.strerror or str(e)) from None
+def _write(path: Path, data: bytes, step: str) -> None:
+    write_bytes_atomically(path, data, step, busy="permission denied: if Excel is running, quit Excel and try again")
 
 
 def _sha256(path: Path) -> str | None:
@@ -348,6 +334,10 @@ def install(*, platform: str | None = None, appdata: str | os.PathLike | None = 
     platform = platform or sys.platform
     _require_windows("install", platform)
     p = places(platform, appdata, home)
+    if _versions()["xlwings"] == "not installed":  # an optional extra: the core runs without it
+        raise FileProblem(Path(sys.executable), "installing the add-in",
+                          'the add-in runs Python through xlwings, which is not installed here: '
+                          'pip install "kpixl[excel]" (or pip install xlwings==0.37.8), then run this again')
     src = Path(source) if source is not None else packaged_addin()
     if not src.is_file():
         raise FileProblem(src, "finding the add-in",
@@ -359,7 +349,7 @@ def install(*, platform: str | None = None, appdata: str | os.PathLike | None = 
     if _sha256(target) == hashlib.sha256(data).hexdigest():
         done.steps.append(f"add-in already installed: {target}")
     else:
-        _write_atomically(target, data, "copying the add-in into Excel's start-up folder")
+        _write(target, data, "copying the add-in into Excel's start-up folder")
         done.steps.append(f"copied {src} → {target}")
 
     keys = settings(executable, environ, platform)
@@ -370,15 +360,15 @@ def install(*, platform: str | None = None, appdata: str | os.PathLike | None = 
         done.steps.append(f"configuration already set: {config}")
     else:
         if before:
-            _write_atomically(Path(p.backup), b"".join(before), "backing up the configuration")
+            _write(Path(p.backup), b"".join(before), "backing up the configuration")
             done.steps.append(f"backup of the previous configuration: {p.backup}")
-        _write_atomically(config, b"".join(after), "writing the configuration")
+        _write(config, b"".join(after), "writing the configuration")
         done.steps.append(f"wrote {', '.join(keys)} to {config}")
     record = {"addin": str(target), "addin_sha256": hashlib.sha256(data).hexdigest(), "config": str(config),
               "keys": keys, **_versions(), "installed_at": _now()}
     old = _record(Path(p.record))
     if old is None or {k: v for k, v in old.items() if k != "installed_at"} != {k: v for k, v in record.items() if k != "installed_at"}:
-        _write_atomically(Path(p.record), (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+        _write(Path(p.record), (json.dumps(record, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
                           "recording the install")
     done.steps.append("start (or restart) Excel: the kpixl tab appears on the ribbon")
     return done
@@ -425,9 +415,9 @@ def uninstall(*, platform: str | None = None, appdata: str | os.PathLike | None 
     before = _lines(config)
     after, removed, kept = _without(before, keys)
     if removed:
-        _write_atomically(Path(p.backup), b"".join(before), "backing up the configuration")
+        _write(Path(p.backup), b"".join(before), "backing up the configuration")
         if after:
-            _write_atomically(config, b"".join(after), "writing the configuration")
+            _write(config, b"".join(after), "writing the configuration")
             done.steps.append(f"removed {', '.join(removed)} from {config}")
         else:
             config.unlink()

@@ -284,7 +284,7 @@ CSV_COLUMNS = ["manager", "file", "people", "employee_ids", "sha256", "scheme_id
 
 def write_manifest(m: Manifest, template: Any = None, roster: Any = None) -> None:
     """Write ``manifest.csv`` (one row per file) and ``manifest.json``, each atomically."""
-    from ..results.scored import replace_atomically
+    from ..xlsx.atomic import replace_atomically
 
     def write_csv(tmp: str) -> None:
         with open(tmp, "w", newline="", encoding="utf-8-sig") as f:

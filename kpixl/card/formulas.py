@@ -19,6 +19,7 @@ from typing import Any
 from .. import bonus as bonus_mod
 from .. import rating as rating_mod
 from .. import xlmath
+from ..engine.prepared import Prepared
 from ..engine import card as card_mod
 from ..engine.inputs import parse_column
 from ..errors import InputError, Problem
@@ -114,13 +115,14 @@ class CardFormulas:
 
     # ---- per person ---------------------------------------------------------------------------
 
-    def person_literals(self, ctx, k: int) -> tuple:
+    def person_literals(self, prepared: Prepared, k: int) -> tuple:
         """The numbers person ``k``'s formulas hold because the card has no cell for them."""
         out: list[Any] = []
         for item_id in self.literal_targets:
-            d = ctx.items_in[item_id].data
+            d = prepared.items[item_id].data
             out.append(_literal(d[next(iter(d))].target[k]))
-        for col, values in ((self.base_col, ctx.base), (self.level_col, ctx.level), (self.amount_col, ctx.amount)):
+        b = prepared.bonus
+        for col, values in ((self.base_col, b and b.base), (self.level_col, b and b.level), (self.amount_col, b and b.amount)):
             if col is not None and col not in self.fields:
                 out.append(_literal(values[k] if values is not None else None))
         return tuple(out)

@@ -28,15 +28,16 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from ..xlsx.cells import cell_value
 from ..engine.inputs import ID, ID_ALIASES, Table, parse_column, read_table
 from ..engine.score import prepare
 from ..errors import FileProblem, InputError, Problem
 from .formulas import CardFormulas
 from .template import PLACEHOLDER, Template, read_template
-from .person_sheet import Formats, Person, PersonSheetWriter, _plain
+from .person_sheet import Formats, Person, PersonSheetWriter
 from .summary_sheet import SUMMARY, layout_summary, write_summary
 from .naming import SheetNamer, period_label, period_start
-from ..results.scored import replace_atomically
+from ..xlsx.atomic import replace_atomically
 from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum
 
 __all__ = ["Generated", "GeneratedSheet", "Generator", "Template", "generate_workbook", "load_template"]
@@ -155,7 +156,7 @@ def _check_fields(plan: CardFormulas, roster: Table, extra: set[str]) -> None:
 
 
 def _prefill(value: Any, kind: str) -> Any:
-    v = _plain(value)
+    v = cell_value(value)
     if isinstance(v, bool) and kind in ("yesno", "na"):
         return "是" if v else "否"
     if kind == "level" and isinstance(v, float) and v.is_integer():
@@ -255,8 +256,8 @@ class Generator:
         rows = self._index.rows(employees)
         ids = [self._index.ids[r] for r in rows]
         frame = _inputs_frame(ids, inputs, {i.id for _, i in scheme.items()}, set(map(str, roster_table.df.columns)))
-        ctx = prepare(scheme, frame, self._people_roster(rows)).gather()
-        roster_problems = [p for p in ctx.problems if p.where.startswith(roster_table.name)]
+        prepared = prepare(scheme, frame, self._people_roster(rows))
+        roster_problems = [p for p in prepared.problems if p.where.startswith(roster_table.name)]
         if roster_problems:
             raise InputError(roster_problems, "roster")
         if self._plan is None:
@@ -267,7 +268,7 @@ class Generator:
 
         namer = SheetNamer([SUMMARY, STAMP_SHEET])
         roster_df = roster_table.df
-        names = [namer.add(_plain(roster_df["姓名"].iat[r]) if "姓名" in roster_df.columns else "", eid)
+        names = [namer.add(cell_value(roster_df["姓名"].iat[r]) if "姓名" in roster_df.columns else "", eid)
                  for r, eid in zip(rows, ids)]
         result = Generated(out, period)
         kinds = {key: _kind(scheme, key) for key in plan.inputs}
@@ -286,20 +287,20 @@ class Generator:
                            "scheme.version": scheme.version}
             # Column arrays once, not a pandas lookup per person and cell.
             records = self._fields(rows)
-            extras = {c: ctx.df[c].to_numpy(dtype=object) for c in extra}
+            extras = {c: prepared.inputs.df[c].to_numpy(dtype=object) for c in extra}
             given = {}
             for key, kind in kinds.items():
                 if kind == "target":
-                    d = ctx.items_in[parse_column(key)[0]].data
+                    d = prepared.items[parse_column(key)[0]].data
                     given[key] = (kind, d[next(iter(d))].target)
-                elif key in ctx.df.columns:
-                    given[key] = (kind, ctx.df[key].to_numpy(dtype=object))
+                elif key in prepared.inputs.df.columns:
+                    given[key] = (kind, prepared.inputs.df[key].to_numpy(dtype=object))
             for k, (eid, name) in enumerate(zip(ids, names)):
                 fields = records[k]
                 fields.update({c: v[k] for c, v in extras.items()})
                 fields.update({a: eid for a in ID_ALIASES}, **base_fields)
-                prefills = {key: _plain(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
-                lits = plan.person_literals(ctx, k)
+                prefills = {key: cell_value(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
+                lits = plan.person_literals(prepared, k)
                 formulas = plan.formulas(lits)
                 if lits not in checksums:
                     checksums[lits] = formula_checksum(formulas)
@@ -310,7 +311,7 @@ class Generator:
                 if progress is not None:
                     progress(k + 1, len(rows))
             self.compiled = writer.compiled
-            lay = layout_summary(ctx, plan, names)
+            lay = layout_summary(prepared, plan, names)
             result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}")
             _stamp_sheet(wb, result.sheets, scheme, period)
 

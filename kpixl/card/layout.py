@@ -30,11 +30,12 @@ from __future__ import annotations
 import math
 import re
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..xlsx.palette import HEAD, INPUT_TEMPLATE, RESULT, SECTION, fill
 from .. import xlmath
 from ..scheme.models import Column, Item, Scheme
 from ..results.sheet import FONT
@@ -53,10 +54,10 @@ _RATER_LABELS = {
 _PERIOD = {"month": "月度", "quarter": "季度", "half": "半年度", "year": "年度"}
 _NUMERALS = "一二三四五六七八九十"
 
-_INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-_SCORE_FILL = PatternFill("solid", fgColor="E2EFDA")
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_SECTION_FILL = PatternFill("solid", fgColor="F2F2F2")
+_INPUT_FILL = fill(INPUT_TEMPLATE)
+_SCORE_FILL = fill(RESULT)
+_HEAD_FILL = fill(HEAD)
+_SECTION_FILL = fill(SECTION)
 _SIDE = Side(style="thin", color="000000")
 _BOX = Border(left=_SIDE, right=_SIDE, top=_SIDE, bottom=_SIDE)
 

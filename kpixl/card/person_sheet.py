@@ -7,37 +7,20 @@ and stays locked.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..xlsx.cells import cell_value
+from ..xlsx.palette import INPUT, xlsxwriter_color
 from ..engine.inputs import parse_column
 from .formulas import CardFormulas
 from .template import PLACEHOLDER, Card
 from .validation import validation_for
 from .stamp import STAMP_NAME
 
-INPUT_SHADE = "#FFF2CC"
+INPUT_SHADE = xlsxwriter_color(INPUT)
 HEADER = "&L{name}&C{scheme}&R{period}"
 FOOTER = "&C第 &P 页，共 &N 页"
-
-
-def _plain(v: Any) -> Any:
-    """A table value as a cell value: numpy scalars unwrapped, NaN/NA as None."""
-    if v is None:
-        return None
-    if hasattr(v, "item") and not isinstance(v, str):
-        v = v.item()
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    try:
-        import pandas as pd
-
-        if v is pd.NA or v is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    return v
 
 
 def _header_text(text: Any) -> str:
@@ -217,7 +200,7 @@ class PersonSheetWriter:
         write_string, write_number, write_blank, write_formula = ws.write_string, ws.write_number, ws.write_blank, ws.write_formula
 
         def field(m) -> str:
-            v = _plain(fields.get(m.group(1).strip()))
+            v = cell_value(fields.get(m.group(1).strip()))
             return "" if v is None else str(v)
 
         for row, ops in compiled.rows:
@@ -234,9 +217,9 @@ class PersonSheetWriter:
                     if kind == "text":
                         value = PLACEHOLDER.sub(field, raw)
                     elif kind == "field":
-                        value = _plain(fields.get(key))
+                        value = cell_value(fields.get(key))
                     elif kind == "input":
-                        value = _plain(inputs.get(key))
+                        value = cell_value(inputs.get(key))
                     if value is None or value == "":
                         if blank is not None:
                             write_blank(row, col, None, fmts[blank])

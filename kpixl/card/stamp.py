@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Mapping
 
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from ..xlsx.cells import cell_order
 
 __all__ = ["STAMP_NAME", "STAMP_SHEET", "STAMP_VERSION", "Stamp", "formula_checksum"]
 
@@ -26,18 +26,13 @@ STAMP_VERSION = "kpixl/1"
 STAMP_COLUMNS = ("sheet", "stamp", "scheme_id", "version", "employee_id", "period", "checksum")
 
 
-def _order(cell: str) -> tuple[int, int]:
-    col, row = coordinate_from_string(cell.replace("$", ""))
-    return row, column_index_from_string(col)
-
-
 def formula_checksum(formulas: Mapping[str, str]) -> str:
     """The first 16 hex digits of SHA-256 over ``cell=formula`` lines sorted by cell.
 
     Args:
         formulas: Cell (``H12``) → formula text with its leading ``=``.
     """
-    lines = "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=_order))
+    lines = "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=cell_order))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()[:16]
 
 

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..xlsx.cells import cell_value
+from ..xlsx.palette import FONT, HEAD, xlsxwriter_color
+from ..engine.prepared import Prepared
 from ..engine import card as card_mod
 from ..engine.inputs import ID
 from ..scheme.models import Scheme
@@ -26,21 +29,18 @@ PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
 
 
 def _values(values: Any, n: int) -> list:
-    from .person_sheet import _plain
-
-    return [_plain(v) for v in values] if values is not None else [None] * n
+    return [cell_value(v) for v in values] if values is not None else [None] * n
 
 
-def layout_summary(ctx, plan: CardFormulas, sheets: list[str]) -> Layout:
+def layout_summary(prepared: Prepared, plan: CardFormulas, sheets: list[str]) -> Layout:
     """Plan the summary's columns for a gathered engine context and the person sheet names."""
-    s: Scheme = ctx.scheme
-    n = ctx.n
+    s: Scheme = prepared.scheme
+    n = prepared.n
     lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
-    lay.add(Col(ID, "工号", list(ctx.ids)))
+    lay.add(Col(ID, "工号", list(prepared.ids)))
     for name in PASS_THROUGH:
-        if ctx.roster is not None and name in ctx.roster.df.columns:
-            got = ctx.person_column(name, "summary")
-            lay.add(Col(f"roster.{name}", name, _values(got[0], n)))
+        if prepared.roster is not None and name in prepared.roster.df.columns:
+            lay.add(Col(f"roster.{name}", name, _values(prepared.person_values(name), n)))
     lay.add(Col("sheet", "考核表", list(sheets)))
 
     def on_sheet(ref: str):
@@ -56,7 +56,7 @@ def layout_summary(ctx, plan: CardFormulas, sheets: list[str]) -> Layout:
         na = lay.add(Col(f"{item.id}.na", label + "·不适用", formula=on_sheet(plan.inputs[f"{item.id}.na"].ref)))
         grp = None
         if item.na_group:
-            grp = lay.add(Col(f"{item.id}.na_group", label + "·分组", _values(ctx.items_in[item.id].group, n)))
+            grp = lay.add(Col(f"{item.id}.na_group", label + "·分组", _values(prepared.items[item.id].group, n)))
         lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row, raw=raw, na=na, grp=grp:
                     card_mod.na_average_formula(raw.ref(row), na.ref(row), lay.range(raw.key), lay.range(na.key),
                                                 grp.ref(row) if grp else None, lay.range(grp.key) if grp else None)))
@@ -84,9 +84,9 @@ def layout_summary(ctx, plan: CardFormulas, sheets: list[str]) -> Layout:
             s, [lay.ref(f"score:{sec.id}", row) for sec in s.sections])))
     # Rank, rating, flags and bonus over the summary's own total: the results sheet's columns.
     if s.ratings is not None:
-        rating_columns(lay, s, ctx)
+        rating_columns(lay, s, prepared)
     if s.bonus is not None:
-        bonus_columns(lay, s, ctx)
+        bonus_columns(lay, s, prepared)
     return lay
 
 
@@ -95,7 +95,7 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, st
     from openpyxl.utils import get_column_letter
 
     key_fmt = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 8, "font_color": "#808080"})
-    head = workbook.add_format({"font_name": "Microsoft YaHei", "bold": True, "font_size": 10, "bg_color": "#DDEBF7",
+    head = workbook.add_format({"font_name": FONT, "bold": True, "font_size": 10, "bg_color": xlsxwriter_color(HEAD),
                                 "pattern": 1, "text_wrap": True, "align": "center", "valign": "vcenter", "bottom": 1})
     body = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10})
     fmts: dict[str | None, Any] = {None: body}

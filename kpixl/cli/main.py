@@ -59,24 +59,24 @@ def describe_rule(rule) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from ..engine.score import prepare
+    from ..engine.score import compute, prepare
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise FileProblem(out, "choosing the output", "--out must end in .xlsx (live formulas) or .csv")
-    ctx = prepare(args.scheme, args.inputs, args.roster).gather()
-    if ctx.problems:
-        raise InputError(ctx.problems, "inputs")
-    results = ctx.compute()
+    prepared = prepare(args.scheme, args.inputs, args.roster)
+    if prepared.problems:
+        raise InputError(list(prepared.problems), "inputs")
+    results = compute(prepared)
     if out is not None:
         if out.suffix.lower() == ".csv":
-            from ..results.scored import replace_atomically
+            from ..xlsx.atomic import replace_atomically
 
             replace_atomically(out, lambda tmp: results.to_csv(tmp, index=False, encoding="utf-8-sig"), "writing the results")
         else:
             from ..results.scored import write_workbook
 
-            write_workbook(ctx, out)
+            write_workbook(prepared, out)
         print(f"wrote {out}", file=sys.stderr)
     if args.json:
         print(results.to_json(orient="records", force_ascii=False, indent=1))

@@ -22,6 +22,7 @@ from ..rules import ItemData
 from ..scheme.io import load_scheme
 from ..scheme.models import Column, Item, Scheme
 from . import card
+from .prepared import BonusInputs, Overrides, Prepared, read_only
 from .inputs import ID, Table, is_blank, levels, number_note, numbers, parse_column, read_table, yes_no
 
 
@@ -52,10 +53,10 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     Raises:
         InputError: Every problem in the inputs or roster, each with its place.
     """
-    ctx = prepare(scheme, inputs, roster).gather()
-    if ctx.problems:  # never compute from unreadable inputs: report every problem instead
-        raise InputError(ctx.problems, "inputs")
-    return ctx.compute()
+    prepared = prepare(scheme, inputs, roster)
+    if prepared.problems:  # never compute from unreadable inputs: report every problem instead
+        raise InputError(list(prepared.problems), "inputs")
+    return compute(prepared)
 
 
 def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Scored:
@@ -63,17 +64,31 @@ def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Sc
 
     Rows with problems get NaN where their inputs were unreadable; the rest are scored.
     """
-    return prepare(scheme, inputs, roster).run()
+    prepared = prepare(scheme, inputs, roster)
+    return Scored(compute(prepared), list(prepared.problems))
 
 
-def prepare(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> "_Context":
-    """Read and check all inputs without scoring (the workbook writers lay them out)."""
+def prepare(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Prepared:
+    """Read and check every input the scheme needs, without scoring.
+
+    Args:
+        scheme: A :class:`~kpixl.scheme.Scheme` or the path of one.
+        inputs: The inputs table (DataFrame, ``.csv``, ``.xlsx`` or a read ``Table``).
+        roster: Optional roster table.
+
+    Returns:
+        The frozen :class:`~kpixl.engine.prepared.Prepared` inputs, with every problem
+        found (scoring them is :func:`compute`; the workbook writers lay them out).
+    """
     if not isinstance(scheme, Scheme):
         scheme = load_scheme(scheme)
-    return _Context(scheme, read_table(inputs, "inputs"), read_table(roster, "roster") if roster is not None else None)
+    reader = _Reader(scheme, read_table(inputs, "inputs"), read_table(roster, "roster") if roster is not None else None)
+    return reader.gather()
 
 
-class _Context:
+class _Reader:
+    """Reads one inputs table (and roster) into a :class:`Prepared`, collecting problems."""
+
     def __init__(self, scheme: Scheme, table: Table, roster: Table | None):
         self.scheme = scheme
         self.table = table
@@ -298,90 +313,47 @@ class _Context:
 
     # ---- the run ----------------------------------------------------------------------------
 
-    def gather(self) -> "_Context":
-        """Read and check every input the scheme needs; keep them for :meth:`compute`."""
+    def gather(self) -> Prepared:
+        """Read and check every input the scheme needs."""
         s = self.scheme
         self.check_columns()
-        self.items_in = {item.id: self.item_inputs(si, ii, item)
+        items = {item.id: self.item_inputs(si, ii, item)
                          for si, sec in enumerate(s.sections) for ii, item in enumerate(sec.items)}
-        self.group = self.order = None
+        group = order = None
         dist = s.ratings.distribution if s.ratings is not None else None
         if dist is not None:
             if dist.group_by:
                 got = self.person_column(dist.group_by, "ratings.distribution.group_by")
-                self.group = got[0].astype(str).to_numpy() if got else None
+                group = got[0].astype(str).to_numpy() if got else None
             frame = pd.DataFrame({ID: self.ids})
             for c in dist.tie_break:
                 got = self.person_column(c, "ratings.distribution.tie_break")
                 frame[c] = got[0].to_numpy() if got else None
-            self.order = rating_mod.tie_order(frame, dist.tie_break, ID)
+            order = rating_mod.tie_order(frame, dist.tie_break, ID)
         elif s.ratings is not None and s.ratings.flags:
-            self.order = rating_mod.tie_order(pd.DataFrame({ID: self.ids}), [], ID)
+            order = rating_mod.tie_order(pd.DataFrame({ID: self.ids}), [], ID)
         b = s.bonus
-        self.base = self.level = self.amount = None
+        bonus = None
         if b is not None:
-            self.base = self.person_values(b.base, "bonus.base")
+            base = self.person_values(b.base, "bonus.base")
+            level = amount = None
             if b.level_factor is not None:
                 got = self.person_column(b.level_factor.column, "bonus.level_factor")
-                self.level = got[0].to_numpy(dtype=object) if got else None
+                level = got[0].to_numpy(dtype=object) if got else None
             if b.commission is not None:
-                self.amount = self.person_values(b.commission.amount, "bonus.commission.amount")
+                amount = self.person_values(b.commission.amount, "bonus.commission.amount")
+            bonus = BonusInputs(read_only(base), read_only(level), read_only(amount))
             seen = {p.where for p in self.problems}
-            for row, column, code, message in bonus_mod.bonus_problems(b, base=self.base, level=self.level,
-                                                                       commission_amount=self.amount):
+            for row, column, code, message in bonus_mod.bonus_problems(b, base=base, level=level,
+                                                                       commission_amount=amount):
                 known = column in self.df.columns or (self.roster is not None and column in self.roster.df.columns)
                 if row < 0 or not known or self.unlooked(column)[row]:
                     continue  # a missing column or a person not in the roster: reported already
                 where = self.where_person(row, column)
                 if where not in seen:  # a cell already reported (not a number) is not reported twice
                     self.add(where, code, message, employee=self.ids[row], column=column)
-        return self
-
-    def compute(self) -> pd.DataFrame:
-        """Score everyone from the gathered inputs."""
-        s = self.scheme
-        out: dict[str, Any] = {ID: self.ids}
-        section_values = []
-        for sec in s.sections:
-            scores, excluded = [], []
-            for item in sec.items:
-                val, exc = card.item_score(s, item, self.items_in[item.id])
-                out[item.id] = val
-                scores.append(val)
-                excluded.append(exc)
-            section_values.append(card.section_score(s, sec, scores, excluded))
-            out[sec.id] = section_values[-1]
-        total = card.total_score(s, section_values)
-        out["total"] = total
-        rating, flags = (np.full(self.n, None, dtype=object), {})
-        if s.ratings is not None:
-            rating, flags = rating_mod.rate(s.ratings, total, group=self.group, order=self.order)
-        out["rating"] = rating
-        out["bonus"] = np.full(self.n, np.nan)
-        if s.bonus is not None:
-            ok = np.ones(self.n, dtype=bool)
-            if self.problems:
-                # evaluate(): rows whose total or bonus inputs are unusable keep NaN (their
-                # problems are reported); the rest are paid — never from a defaulted input.
-                for p in bonus_mod.bonus_problems(s.bonus, base=self.base, level=self.level,
-                                                  commission_amount=self.amount, total=total):
-                    ok[slice(None) if p.row < 0 else p.row] = False
-            if ok.any():
-                def pick(a):
-                    return None if a is None else np.asarray(a, dtype=object)[ok]
-
-                _, paid = bonus_mod.bonus_amounts(
-                    s.bonus, np.asarray(total, dtype=float)[ok], s.scale, pick(self.base),
-                    rating=pick(rating) if s.ratings is not None else None, level=pick(self.level),
-                    commission_amount=pick(self.amount))
-                out["bonus"][ok] = paid
-        for fid, vals in flags.items():
-            out[f"flag.{fid}"] = vals
-        return pd.DataFrame(out)
-
-    def run(self) -> Scored:
-        self.gather()
-        return Scored(self.compute(), self.problems)
+        return Prepared(s, self.table, self.roster, self.ids, items, group, order, bonus,
+                        tuple(self.problems), self.roster_rows)
 
     def person_values(self, spec: float | Column, needed_by: str) -> np.ndarray:
         if not isinstance(spec, Column):
@@ -408,3 +380,68 @@ class _Context:
         if self.roster is not None and column in self.roster.df.columns and not np.isnan(self.roster_rows[row]):
             return self.roster.where(int(self.roster_rows[row]), column)
         return self.table.where(row, column)
+
+
+def compute(prepared: Prepared, overrides: Overrides | None = None, *, detail: bool = False) -> pd.DataFrame:
+    """Score everyone from prepared inputs: items, sections, total, rating, flags, bonus.
+
+    The one rating-and-bonus pipeline: ``kpixl.score``, the scored and rated workbooks and
+    the master's report all come through here.
+
+    Args:
+        prepared: What :func:`prepare` read.
+        overrides: Values that replace the scheme's or roster's (finance's parameters).
+        detail: Also return ``rank`` (when anything is ranked) and ``bonus.perf`` (the
+            performance pay before budget and commission), as the rated sheet shows them.
+
+    Returns:
+        One row per person: ``employee_id``, item scores, section contributions,
+        ``total``, ``rating``, ``bonus`` and a ``flag.<id>`` column per rank flag.
+    """
+    s, n = prepared.scheme, prepared.n
+    overrides = overrides or Overrides()
+    out: dict[str, Any] = {ID: np.asarray(prepared.ids)}
+    section_values = []
+    for sec in s.sections:
+        scores, excluded = [], []
+        for item in sec.items:
+            val, exc = card.item_score(s, item, prepared.items[item.id])
+            out[item.id] = val
+            scores.append(val)
+            excluded.append(exc)
+        section_values.append(card.section_score(s, sec, scores, excluded))
+        out[sec.id] = section_values[-1]
+    total = card.total_score(s, section_values)
+    out["total"] = total
+    rating, flags = (np.full(n, None, dtype=object), {})
+    if s.ratings is not None:
+        rating, flags = rating_mod.rate(s.ratings, total, group=prepared.group, order=prepared.order)
+    out["rating"] = rating
+    if detail and s.ratings is not None and (s.ratings.distribution is not None or s.ratings.flags):
+        out["rank"] = rating_mod.rank(np.asarray(total, dtype=float), prepared.group, prepared.order)
+    out["bonus"] = np.full(n, np.nan)
+    perf = np.full(n, np.nan)
+    policy = overrides.bonus or s.bonus
+    if policy is not None and prepared.bonus is not None:
+        b = prepared.bonus
+        base = b.base if overrides.base is None else np.asarray(overrides.base, dtype=float)
+        ok = np.ones(n, dtype=bool)
+        if prepared.problems:
+            # evaluate(): rows whose total or bonus inputs are unusable keep NaN (their
+            # problems are reported); the rest are paid — never from a defaulted input.
+            for p in bonus_mod.bonus_problems(policy, base=base, level=b.level,
+                                              commission_amount=b.amount, total=total):
+                ok[slice(None) if p.row < 0 else p.row] = False
+        if ok.any():
+            def pick(a):
+                return None if a is None else np.asarray(a, dtype=object)[ok]
+
+            perf[ok], out["bonus"][ok] = bonus_mod.bonus_amounts(
+                policy, np.asarray(total, dtype=float)[ok], s.scale, pick(base),
+                rating=pick(rating) if s.ratings is not None else None, level=pick(b.level),
+                commission_amount=pick(b.amount))
+    if detail and policy is not None:
+        out["bonus.perf"] = perf
+    for fid, vals in flags.items():
+        out[f"flag.{fid}"] = vals
+    return pd.DataFrame(out)

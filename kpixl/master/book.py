@@ -33,7 +33,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
-from ..results.scored import replace_atomically
+from ..xlsx.atomic import replace_atomically
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 

@@ -20,23 +20,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 
+from ..xlsx.palette import MISSING, fill
 from ..engine.inputs import ID
-from ..engine.score import prepare
+from ..engine.prepared import Overrides
+from ..engine.score import compute
 from ..errors import FileProblem
-from .collect import _Run
+from .params import Params, read_params
+from .records import Records
 from .book import Master, locked, open_master
 from ..card.naming import MAX_SHEET_NAME, period_label, sheet_name
 from ..results.sheet import FONT
 
-__all__ = ["PREFIX", "Reported", "refresh", "report"]
+__all__ = ["PREFIX", "Reported", "redraw", "refresh", "report"]
 
 PREFIX = "报告-"
 STEP = "reporting"
 DEPT = "部门"
 
-_MISSING = PatternFill("solid", fgColor="FCE4D6")
+_MISSING = fill(MISSING)
 
 
 @dataclass
@@ -69,27 +72,32 @@ def _sheet_title(dept: str, taken: set[str]) -> str:
     return title
 
 
+def redraw(m: Master) -> None:
+    """Report sheets hold charts openpyxl cannot keep: draw them again, when the master has them."""
+    if report_sheets(m.wb):
+        refresh(m)
+
+
 def refresh(m: Master, now: datetime | None = None) -> Reported:
     """(Re)write the report sheets into an open master (the caller saves it)."""
-    from .rate import Params, _engine, _read_params
-
     now = now or datetime.now()
-    run = _Run(m, m.period, "", now)
-    if run.period is None:
+    records = Records(m, m.period, STEP)
+    if records.period is None:
         raise FileProblem(m.path, STEP, "nothing has been collected into this master yet; run Collect first")
     s = m.scheme
-    roster = run.roster.df
-    frame = run.frame(run.period)
-    out = Reported(m.path, run.period)
+    roster = records.roster.df
+    frame = records.frame()
+    out = Reported(m.path, records.period)
     for old in report_sheets(m.wb):
         m.wb.remove(m.wb[old])
     if frame.empty:
         scored = pd.DataFrame(columns=[ID, "total", "rating"])
         item_scores = pd.DataFrame(columns=[ID])
     else:
-        ctx = prepare(s, frame, run.roster).gather()
-        scored = _engine(ctx, _read_params(m.wb, s, []) if s.bonus is not None else Params())
-        item_scores = ctx.compute()
+        prepared = records.prepared()
+        params = read_params(m.wb, s, []) if s.bonus is not None else Params()
+        overrides = Overrides(bonus=params.policy(s.bonus)) if s.bonus is not None else None
+        item_scores = scored = compute(prepared, overrides, detail=True)
     items = [(i.id, i.name or i.id) for _, i in s.items()]
     depts = roster[DEPT].fillna("（未填部门）").astype(str) if DEPT in roster.columns else pd.Series(["全部"] * len(roster))
     ratings = _rating_names(s)
@@ -104,7 +112,7 @@ def refresh(m: Master, now: datetime | None = None) -> Reported:
         ws = m.wb.create_sheet(title)
         out.sheets.append(title)
         out.departments[dept] = (len(ids), len(got), missing[ID].astype(str).tolist())
-        _write_dept(ws, s, dept, run.period, now, ids, got, missing,
+        _write_dept(ws, s, dept, records.period, now, ids, got, missing,
                     scored[scored[ID].astype(str).isin(got)], item_scores[item_scores[ID].astype(str).isin(got)],
                     items, ratings)
     return out

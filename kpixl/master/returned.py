@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..xlsx.cells import split_ref
 from ..engine.inputs import parse_column
 from ..errors import Problem
 from ..card.formulas import CardFormulas
@@ -91,9 +92,9 @@ def _listed(book: Book) -> list[tuple[Any, Any]]:
         return []
     by_row: dict[int, dict[str, Any]] = {}
     for ref, cell in listed.cells.items():
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-        if m and int(m[2]) > 1:
-            by_row.setdefault(int(m[2]), {})[m[1]] = cell.value
+        col, row = split_ref(ref)
+        if row > 1:
+            by_row.setdefault(row, {})[col] = cell.value
     return [(row.get("A"), row.get("B")) for _, row in sorted(by_row.items())]
 
 

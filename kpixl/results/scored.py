@@ -7,16 +7,15 @@ half a workbook where the old one was.
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from ..errors import FileProblem
+from ..xlsx.atomic import replace_atomically
+from ..xlsx.palette import HEAD, fill
+from ..engine.prepared import Prepared
 from .sheet import FONT, Layout, write_results
 from ..scheme.sheet.book import write_scheme_sheet
 
@@ -24,11 +23,11 @@ RESULTS = "Results"
 SUMMARY = "Summary"
 
 
-def write_workbook(ctx, path: str | Path) -> Layout:
+def write_workbook(prepared: Prepared, path: str | Path) -> Layout:
     """Write the scored workbook for a gathered engine context.
 
     Args:
-        ctx: :func:`kpixl.engine.score.prepare` after ``gather()``.
+        prepared: What :func:`kpixl.engine.score.prepare` returned.
         path: The ``.xlsx`` to write (replaced atomically).
 
     Returns:
@@ -38,22 +37,22 @@ def write_workbook(ctx, path: str | Path) -> Layout:
     wb = Workbook()
     ws = wb.active
     ws.title = RESULTS
-    lay = write_results(ctx, ws)
-    _summary(wb.create_sheet(SUMMARY, 0), ctx, lay)
-    write_scheme_sheet(ctx.scheme, wb)
-    if ctx.roster is not None:
-        _table_sheet(wb, "Roster", ctx.roster.df)
+    lay = write_results(prepared, ws)
+    _summary(wb.create_sheet(SUMMARY, 0), prepared, lay)
+    write_scheme_sheet(prepared.scheme, wb)
+    if prepared.roster is not None:
+        _table_sheet(wb, "Roster", prepared.roster.df)
     save_atomically(wb, path)
     return lay
 
 
-def _summary(ws, ctx, lay: Layout) -> None:
-    s = ctx.scheme
+def _summary(ws, prepared: Prepared, lay: Layout) -> None:
+    s = prepared.scheme
     bold = Font(name=FONT, bold=True, size=11)
     body = Font(name=FONT, size=10)
     ws["A1"] = s.name
     ws["A1"].font = Font(name=FONT, bold=True, size=14)
-    ws["A2"] = f"方案 {s.id} · 版本 {s.version} · 人数 {ctx.n}"
+    ws["A2"] = f"方案 {s.id} · 版本 {s.version} · 人数 {prepared.n}"
     ws["A2"].font = body
     rows = [("人数", f"=COUNTA({lay.range('employee_id')})", "0"),
             ("平均分", f"=ROUND(AVERAGE({lay.range('total')}),2)", "0.00"),
@@ -96,7 +95,7 @@ def _table_sheet(wb: Workbook, title: str, df) -> None:
         ws.append([None if (isinstance(v, float) and v != v) else v for v in row])
     for cell in ws[1]:
         cell.font = Font(name=FONT, bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.fill = fill(HEAD)
         cell.alignment = Alignment(horizontal="center")
     if len(df):
         from openpyxl.utils import get_column_letter
@@ -110,41 +109,3 @@ def _table_sheet(wb: Workbook, title: str, df) -> None:
 def save_atomically(wb: Workbook, path: Path) -> None:
     """Save to a temporary file in the same folder, then replace ``path`` in one step."""
     replace_atomically(path, wb.save, "saving the workbook")
-
-
-def replace_atomically(path: Path, write, step: str) -> None:
-    """Write a file through a temporary file beside it, then move it into place.
-
-    The old file is left intact when anything fails, and a read-only or locked old
-    file is never replaced.
-
-    Args:
-        path: The file to write.
-        write: ``write(temp_path)`` writes the whole new file.
-        step: Names the step in the message (``saving the workbook``).
-
-    Raises:
-        FileProblem: The file is read-only or locked, or the folder cannot be written.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise FileProblem(path, step, "a folder has that name; give a file name")
-    if path.exists() and not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise FileProblem(path, step, "the file is read-only; clear its read-only attribute or choose another name")
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
-        write(tmp)
-        os.replace(tmp, path)
-        tmp = None
-    except PermissionError:
-        raise FileProblem(path, step, "the file is open or locked in another program; close it and try again") from None
-    except (FileExistsError, NotADirectoryError):
-        raise FileProblem(path, step, "a file stands where its folder should be; choose another folder") from None
-    except OSError as e:
-        raise FileProblem(path, step, e.strerror or str(e)) from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)

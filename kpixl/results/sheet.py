@@ -12,18 +12,20 @@ score, rating and bonus recalculate.
 
 from __future__ import annotations
 
-import math
 from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..xlsx.cells import cell_value
+from ..xlsx.palette import FONT, HEAD, INPUT_TEMPLATE, RESULT, fill
 from .. import bonus as bonus_mod
 from .. import rating as rating_mod
+from ..engine.prepared import Prepared
 from ..engine import card
 from ..engine.inputs import ID
 from ..rules import ItemRefs
@@ -31,10 +33,9 @@ from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
 
 FIRST = 3  # first person row
-FONT = "Microsoft YaHei"
-_INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_RESULT_FILL = PatternFill("solid", fgColor="E2EFDA")
+_INPUT_FILL = fill(INPUT_TEMPLATE)
+HEAD_FILL = fill(HEAD)
+_RESULT_FILL = fill(RESULT)
 _THIN = Side(style="thin", color="BFBFBF")
 PASS_THROUGH = ("姓名", "name", "部门", "department", "岗位", "position", "经理", "manager")
 
@@ -84,18 +85,6 @@ def result_key(column: str, scheme: Scheme) -> str:
     return f"score:{column}" if column in ids else column
 
 
-def _cell_value(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, np.bool_):
-        return bool(v)
-    return v
-
-
 def _level_cell(v: Any) -> Any:
     if v is None:
         return None
@@ -110,26 +99,26 @@ def _yes_no_cell(v: float) -> Any:
     return None if np.isnan(v) else ("是" if v == 1.0 else "否")
 
 
-def layout_results(ctx, outputs: bool = True) -> Layout:
+def layout_results(prepared: Prepared, outputs: bool = True) -> Layout:
     """Plan the columns for a gathered engine context (:func:`kpixl.engine.score.prepare`).
 
     Args:
-        ctx: The gathered context.
+        prepared: The gathered context.
         outputs: Add the rating and bonus columns (the collected master leaves them to
             *Rate & Bonus*, which writes them on their own sheet).
     """
-    s: Scheme = ctx.scheme
-    n = ctx.n
+    s: Scheme = prepared.scheme
+    n = prepared.n
     lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
-    lay.add(Col(ID, "工号", list(ctx.ids)))
+    lay.add(Col(ID, "工号", list(prepared.ids)))
     for name in PASS_THROUGH:
-        got = _person(ctx, name)
+        got = _person(prepared, name)
         if got is not None:
             lay.add(Col(f"roster.{name}", name, got))
 
     # ---- inputs -------------------------------------------------------------------------
     for _, item in s.items():
-        data = ctx.items_in[item.id]
+        data = prepared.items[item.id]
         rule = item.rule
         raters = s.raters_of(item) or {None: 1.0}
         label = item.name or item.id
@@ -139,7 +128,7 @@ def layout_results(ctx, outputs: bool = True) -> Layout:
             rlabel = f"{label}·{r}" if r else label
             if rule.input_kind == "number":
                 what = "·实际" if rule.uses_achievement else ("·加扣分" if rule.type == "adjust" else "·评分")
-                lay.add(Col(f"{item.id}{suffix}", rlabel + what, [_cell_value(v) for v in d.value], is_input=True,
+                lay.add(Col(f"{item.id}{suffix}", rlabel + what, [cell_value(v) for v in d.value], is_input=True,
                             fmt="#,##0.##" if rule.uses_achievement else None))
             elif rule.input_kind == "level":
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(等级)", [_level_cell(v) for v in d.value], is_input=True))
@@ -147,23 +136,23 @@ def layout_results(ctx, outputs: bool = True) -> Layout:
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(是/否)", [_yes_no_cell(v) for v in d.value], is_input=True))
             if rule.has_ranges():
                 vals = d.score if d.score is not None else np.full(n, np.nan)
-                lay.add(Col(f"{item.id}.score{suffix}", rlabel + "·评分", [_cell_value(v) for v in vals], is_input=True))
+                lay.add(Col(f"{item.id}.score{suffix}", rlabel + "·评分", [cell_value(v) for v in vals], is_input=True))
         first = data.data[next(iter(raters))]
         if rule.needs_target():
-            lay.add(Col(f"{item.id}.target", label + "·目标", [_cell_value(v) for v in first.target], is_input=True,
+            lay.add(Col(f"{item.id}.target", label + "·目标", [cell_value(v) for v in first.target], is_input=True,
                         fmt="#,##0.##"))
         if rule.input_kind == "counters":
             for c in rule.counters:
                 lay.add(Col(f"{item.id}.{c.id}", f"{label}·{c.name or c.id}(次)",
-                            [_cell_value(v) for v in first.counters[c.id]], is_input=True))
+                            [cell_value(v) for v in first.counters[c.id]], is_input=True))
         if item.na is not None:
             lay.add(Col(f"{item.id}.na", label + "·不适用", [bool(v) for v in data.na], is_input=True))
             if item.na == "average" and item.na_group:
                 lay.add(Col(f"{item.id}.na_group", label + "·分组", list(data.group) if data.group is not None else [None] * n))
         if rule.type == "adjust":
             col = f"{item.id}.reason"
-            vals = ctx.df[col].tolist() if col in ctx.df.columns else [None] * n
-            lay.add(Col(col, label + "·原因", [_cell_value(v) for v in vals], is_input=True))
+            vals = prepared.inputs.df[col].tolist() if col in prepared.inputs.df.columns else [None] * n
+            lay.add(Col(col, label + "·原因", [cell_value(v) for v in vals], is_input=True))
 
     # ---- item scores, sections, total ----------------------------------------------------
     for sec in s.sections:
@@ -181,18 +170,16 @@ def layout_results(ctx, outputs: bool = True) -> Layout:
     if not outputs:
         return lay
     if s.ratings is not None:
-        rating_columns(lay, s, ctx)
+        rating_columns(lay, s, prepared)
     if s.bonus is not None:
-        bonus_columns(lay, s, ctx)
+        bonus_columns(lay, s, prepared)
     return lay
 
 
 
-def _person(ctx, name: str):
-    if ctx.roster is not None and name in ctx.roster.df.columns or name in ctx.df.columns:
-        got = ctx.person_column(name, "results")
-        return [_cell_value(v) for v in got[0]] if got else None
-    return None
+def _person(prepared: Prepared, name: str):
+    values = prepared.person_values(name)
+    return [cell_value(v) for v in values] if values is not None else None
 
 
 def _item_columns(lay: Layout, s: Scheme, item) -> None:
@@ -224,15 +211,15 @@ def _item_columns(lay: Layout, s: Scheme, item) -> None:
         lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row: card.item_formula(s, item, refs(row))))
 
 
-def rating_columns(lay: Layout, s: Scheme, ctx) -> None:
+def rating_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
     """Add the rank, rating and flag columns (formulas over ``total``); shared with the 汇总 sheet."""
     r = s.ratings
     dist = r.distribution
     grp = None
     if dist is not None and dist.group_by:
-        grp = lay.add(Col("rating.group", dist.group_by, [_cell_value(v) for v in ctx.group] if ctx.group is not None else [None] * ctx.n))
+        grp = lay.add(Col("rating.group", dist.group_by, [cell_value(v) for v in prepared.group] if prepared.group is not None else [None] * prepared.n))
     if dist is not None or r.flags:
-        lay.add(Col("rating.order", "并列次序", [int(v) for v in ctx.order]))
+        lay.add(Col("rating.order", "并列次序", [int(v) for v in prepared.order]))
         def n_expr(row: int) -> str:  # group size, compared as the rank formula compares groups
             return rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
                                                  lay.range(grp.key) if grp else None)
@@ -250,16 +237,16 @@ def rating_columns(lay: Layout, s: Scheme, ctx) -> None:
             f, lay.ref("rank", row), n_expr(row))))
 
 
-def bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
+def bonus_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
     """Add the bonus columns (base, level, amount as values; perf and bonus as formulas)."""
     b = s.bonus
     lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
-                [_cell_value(v) for v in ctx.base], fmt="#,##0.00", is_input=True))
+                [cell_value(v) for v in prepared.bonus.base], fmt="#,##0.00", is_input=True))
     if b.level_factor is not None:
-        lay.add(Col("bonus.level", b.level_factor.column, [_cell_value(v) for v in ctx.level] if ctx.level is not None else [None] * ctx.n))
+        lay.add(Col("bonus.level", b.level_factor.column, [cell_value(v) for v in prepared.bonus.level] if prepared.bonus.level is not None else [None] * prepared.n))
     if b.commission is not None:
         lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec) else "提成基数",
-                    [_cell_value(v) for v in ctx.amount], fmt="#,##0.00", is_input=True))
+                    [cell_value(v) for v in prepared.bonus.amount], fmt="#,##0.00", is_input=True))
     lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
@@ -269,19 +256,19 @@ def bonus_columns(lay: Layout, s: Scheme, ctx) -> None:
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 
 
-def write_results(ctx, ws: Worksheet, outputs: bool = True) -> Layout:
+def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True) -> Layout:
     """Write the live results sheet for a gathered engine context into ``ws``.
 
     Args:
-        ctx: What :func:`kpixl.engine.score.prepare` returned, after ``gather()``.
+        prepared: What :func:`kpixl.engine.score.prepare` returned.
         ws: An empty openpyxl worksheet.
         outputs: Include the rating and bonus columns.
 
     Returns:
         The :class:`Layout` (column key → letter), for readers and tests.
     """
-    lay = layout_results(ctx, outputs)
-    write_layout(lay, ctx.n, ws)
+    lay = layout_results(prepared, outputs)
+    write_layout(lay, prepared.n, ws)
     return lay
 
 
@@ -300,7 +287,7 @@ def write_layout(lay: Layout, n: int, ws: Worksheet) -> None:
         cell = ws[f"{c}2"]
         cell.value = col.label
         cell.font = head
-        cell.fill = _HEAD_FILL
+        cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(bottom=_THIN)
         ws.column_dimensions[c].width = max(8.0, min(18.0, 2.2 * len(col.label) + 2))
@@ -319,7 +306,7 @@ def write_layout(lay: Layout, n: int, ws: Worksheet) -> None:
         for k in range(n):
             row = FIRST + k
             target = ws.cell(row=row, column=j)
-            target.value = ("=" + col.formula(row)) if col.formula else _cell_value(col.values[k])
+            target.value = ("=" + col.formula(row)) if col.formula else cell_value(col.values[k])
             target._style = copy(style)
     ws.freeze_panes = "B3"
     ws.row_dimensions[2].height = 30

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..xlsx.atomic import write_bytes_atomically
 from ..errors import FileProblem, InputError, Problem
 from .models import Scheme
 from .validate import scheme_from_dict
@@ -87,5 +88,5 @@ def save_scheme(scheme: Scheme, path: str | Path) -> Path:
     """Write a scheme to ``.yaml``/``.yml``/``.json`` (by suffix)."""
     path = Path(path)
     text = dump_json(scheme) if path.suffix.lower() == ".json" else dump_yaml(scheme)
-    path.write_text(text, encoding="utf-8")
+    write_bytes_atomically(path, text.encode("utf-8"), "saving the scheme")
     return path

@@ -79,8 +79,6 @@ own (a required key left out) is reported at the sheet, naming the field.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -88,6 +86,7 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ...xlsx.atomic import replace_atomically
 from ...errors import FileProblem
 from ..models import Scheme
 from .read import Reader
@@ -203,16 +202,7 @@ def write_scheme_sheet(scheme: Scheme, workbook_or_path: Workbook | str | Path,
         wb = Workbook()
         wb.remove(wb.active)
     ws = write_sheet(scheme, wb, sheet_name)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
-        os.close(fd)
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise FileProblem(path, "saving the workbook", e.strerror or str(e)) from None
+    replace_atomically(path, wb.save, "saving the workbook")
     return ws
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...xlsx.palette import FONT  # noqa: F401  (the sheet writer's font, named with the words)
+
 SHEET_NAMES = ("Scheme", "考核方案")
-FONT = "Microsoft YaHei"
 
 # key → (Chinese words, kind). The first word is what the writer puts in the sheet.
 KEYS: dict[str, tuple[tuple[str, ...], str]] = {

@@ -7,12 +7,13 @@ import unicodedata
 from typing import Any, Iterator
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ...xlsx.palette import HEAD, SECTION, fill
 from ...errors import InputError, Problem
 from ..models import Scheme
 from .. import notation as nt
@@ -20,8 +21,8 @@ from .vocab import COLUMNS, FONT, KEYS, PERCENT_PARAMS, RULE_WORDS, SECTION_FIEL
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_KEY_FILL = PatternFill("solid", fgColor="F2F2F2")
+_HEAD_FILL = fill(HEAD)
+_KEY_FILL = fill(SECTION)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 

@@ -1,0 +1,111 @@
+"""Collect: read what managers send back into the master, validate it all, lose nothing.
+
+``collect(master, returned)`` is what ``kpixl collect`` and the ribbon's *Collect*
+button run. For every returned file (or every file in a returned folder):
+
+1. the file is sniffed and read from its XML (:mod:`kpixl.xlsx.reader`): not a workbook,
+   damaged, encrypted, huge, an old ``.xls`` or holding macros — refused with the reason;
+2. each person sheet is found by its stamp (:mod:`kpixl.master.returned`), never by name or place,
+   and checked: scheme, version and period, the employee in the roster, every formula
+   still the one generated, no locked cell or target typed over;
+3. all inputs of all sheets are validated by the engine at once (:func:`kpixl.engine.score.prepare`),
+   with each problem placed at its cell (``[王经理.xlsx]王伟-K01!G7``), and the
+   values the file shows are compared with what the engine computes;
+4. a sheet with any error is quarantined whole (a copy of its file goes to
+   ``quarantine/`` beside the master); the others are applied to the record store
+   (:mod:`kpixl.master.store`): a new record is added, the same file again is a no-op, a newer
+   file replaces the older record with every changed input logged (old → new), an
+   older file is not applied;
+5. the master gets ``Results`` (live formulas over the period's inputs), ``Issues``,
+   ``Log``, ``考核历史`` and the store, written atomically with a backup, under a lock
+   (:mod:`kpixl.master.book`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ...errors import FileProblem
+from ..book import ISSUES, LOG, RESULTS, backup_path, locked, open_master
+from ..records import Records
+from ..report import redraw
+from .apply import apply
+from .check import Expected, duplicates, validate
+from .outcome import CollectReport
+from .read import QUARANTINE, STEP, read_returned, returned_files
+from .write import ISSUE_COLUMNS, LOG_COLUMNS, issue_rows, quarantine, read_rows, write_history, write_results, write_rows
+
+__all__ = ["QUARANTINE", "CollectReport", "collect", "returned_files"]
+
+
+def collect(master: str | Path, returned: Iterable[str | Path], *, period: str | None = None,
+            progress: Callable[[int, int], None] | None = None, user: str | None = None,
+            now: datetime | None = None) -> CollectReport:
+    """Collect returned workbooks into the master (see the module docstring).
+
+    Args:
+        master: The master workbook (a template with Scheme, Roster and 考核表 sheets).
+        returned: Returned files and/or folders holding them.
+        period: The period to collect (default: the master's, else the one the sheets carry).
+        progress: ``progress(done, total)`` after each file read.
+        user: Who collects, for the Log (default: the login name).
+        now: The time recorded (default: now).
+
+    Returns:
+        A :class:`CollectReport`; its problems are also in the master's Issues sheet.
+
+    Raises:
+        FileProblem: The master cannot be opened, locked or written.
+        InputError: The master's scheme or roster has problems.
+    """
+    path = Path(master)
+    now = now or datetime.now(timezone.utc).replace(microsecond=0)
+    user = user or login()
+    with locked(path, STEP):
+        m = open_master(path, STEP)
+        records = Records(m, period or m.period, STEP)
+        expected = Expected(records)
+        before = {k: dict(v) for k, v in records.store.records.items()}
+        files = returned_files(returned, skip=[path, backup_path(path)])
+        if not files:
+            raise FileProblem(path, STEP, "no returned files were given (or the folder is empty)")
+        report = CollectReport(path, "")
+        report.files = len(files)
+        sheets = read_returned(records, expected, files, report, progress)
+        report.period = records.period
+        sheets = duplicates(sheets)
+        master_warnings = validate(records, expected, sheets)
+        log = apply(records, sheets, report, user, now)
+        report.warnings += master_warnings
+        collected = {e for p, e in records.store.records if p == records.period}
+        report.missing = [e for e in records.ids if e not in collected]
+        stamp = now.isoformat(timespec="seconds")
+        issues, issues_changed = issue_rows(report, files, m.wb, stamp)
+        store_changed = records.store.records != before or m.period != records.period
+        if store_changed or issues_changed or RESULTS not in m.wb.sheetnames:
+            m.period = records.period
+            records.store.write(m)
+            for p in write_results(records):
+                if p.where.startswith("roster") or p.where.startswith(records.roster.name):
+                    report.warnings.append(p)
+            report.warnings += write_history(records)
+            write_rows(m, ISSUES, ISSUE_COLUMNS, issues)
+            _, old_log = read_rows(m.wb, LOG)
+            write_rows(m, LOG, LOG_COLUMNS, old_log + log)
+            redraw(m)
+            m.save(STEP)
+            report.written = True
+        quarantine(path, report, files)
+        return report
+
+
+def login() -> str:
+    """Who collects, for the Log."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USERNAME") or os.environ.get("USER") or "?"

@@ -1,0 +1,127 @@
+"""Collect, step 2 — check: each sheet against what was sent, then every input through the engine at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ...card.formulas import CardFormulas
+from ...card.naming import period_start
+from ...engine.inputs import ID, ID_ALIASES, Table, parse_column
+from ...engine.score import compute, prepare
+from ...errors import Problem
+from ...xlsx.cells import cell_value
+from ..records import Records
+from ..returned import Returned, SheetChecker
+from ..store import plain
+
+
+class Expected:
+    """Every roster person's formulas and targets as the master would generate them now.
+
+    Attributes:
+        plan: The card's formulas, wired to its cells.
+        formulas: Employee id → cell → formula.
+        targets: Employee id → target input key → the target sent.
+        checker: Checks one returned sheet against all of this.
+    """
+
+    def __init__(self, records: Records):
+        self.plan = CardFormulas(records.scheme, records.master.template.card)
+        base = prepare(records.scheme, pd.DataFrame({ID: records.ids}), records.roster)
+        self.formulas, self.targets = {}, {}
+        target_keys = [k for k in self.plan.inputs if parse_column(k)[1] == "target"]
+        for k, eid in enumerate(records.ids):
+            self.formulas[eid] = self.plan.formulas(self.plan.person_literals(base, k))
+            t = {}
+            for key in target_keys:
+                d = base.items[parse_column(key)[0]].data
+                t[key] = plain(d[next(iter(d))].target[k])
+            self.targets[eid] = t
+        fields = {}
+        scheme_fields = {"scheme.name": records.scheme.name, "scheme.id": records.scheme.id,
+                         "scheme.version": records.scheme.version}
+        for eid, rec in zip(records.ids, records.roster.df.rename(columns=str).to_dict("records")):
+            fields[eid] = {**{k: cell_value(v) for k, v in rec.items()}, **{a: eid for a in ID_ALIASES}, **scheme_fields}
+        self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields)
+
+
+def duplicates(sheets: list[Returned]) -> list[Returned]:
+    """The same person in two files of one collect: identical copies collapse; different ones are refused."""
+    by: dict[str, list[Returned]] = defaultdict(list)
+    for r in sheets:
+        by[r.employee].append(r)
+    keep = []
+    for eid, rs in by.items():
+        keep += [x for x in rs if x.problems]  # reported and quarantined whatever the copies say
+        clean = [x for x in rs if not x.problems]
+        if len(clean) <= 1 or all(x.values == clean[0].values for x in clean):
+            for x in clean[1:]:  # identical copies: one is applied, every copy's warnings are kept
+                clean[0].warnings += x.warnings
+            keep += clean[:1]
+            continue
+        others = ", ".join(x.place() for x in clean)
+        for x in clean:
+            x.problems.append(Problem(x.place(), "duplicate_person",
+                                      f"{eid} is in {len(clean)} returned files with different values ({others}); "
+                                      "collect the right one alone", employee=eid))
+            keep.append(x)
+    return keep
+
+
+def validate(records: Records, expected: Expected, sheets: list[Returned]) -> list[Problem]:
+    """Run the engine's checks over every sheet's inputs at once; compare shown values of clean sheets.
+
+    Sheets that already have a problem (a typed-over formula) are validated too, so
+    the manager hears of every problem in one round. Returns the master's own problems
+    (its roster lacks something), which are HR's to fix, not the manager's.
+    """
+    clean = [r for r in sheets if r.employee in expected.formulas]
+    if not clean:
+        return []
+    had_problems = {id(r) for r in clean if r.problems}
+    df = pd.DataFrame([{ID: r.employee, **r.values} for r in clean])
+    for key in expected.checker.inputs:
+        if key not in df.columns:
+            df[key] = None
+    table = Table(df, "returned", lambda row, col: clean[row].places.get(col, clean[row].place()) if row >= 0
+                  else "returned")
+    prepared = prepare(records.scheme, table, records.roster)
+    by_place = {r.place(): r for r in clean}  # [file]sheet → its sheet (one person may be in two files)
+    master_warnings: list[Problem] = []
+    for p in prepared.problems:
+        r = by_place.get(p.where.split("!")[0])
+        if r is not None and not p.where.startswith(records.roster.name):
+            r.problems.append(p)
+        else:  # the master's roster lacks something (a bonus base…): HR's to fix, not the manager's
+            master_warnings.append(Problem(p.where, p.code, p.message, p.value, p.employee, p.item, p.column))
+    results = compute(prepared)
+    shown_keys = [*expected.plan.scores, *(["total"] if "total" in expected.plan.outs else [])]
+    for k, r in enumerate(clean):
+        if r.problems or id(r) in had_problems or not saved_by_a_program(r):
+            continue
+        for key in shown_keys:
+            if key not in results.columns:
+                continue
+            cell = (expected.plan.scores.get(key) or expected.plan.outs.get(key)).ref
+            got = r.sheet.cells.get(cell)
+            want = results[key].iloc[k]
+            if got is None or not isinstance(got.value, float) or want is None or np.isnan(want):
+                continue
+            if abs(got.value - float(want)) > 1e-6 * max(1.0, abs(float(want))):
+                r.warnings.append(Problem(r.place(cell), "shown_differs",
+                                          f"the file shows {got.value:g} but kpixl computes {float(want):g} "
+                                          "(saved without recalculating?); kpixl's figure is used",
+                                          got.value, employee=r.employee, item=key if key != "total" else None))
+    return master_warnings
+
+
+def saved_by_a_program(r: Returned) -> bool:
+    """A file straight from kpixl has no computed values to compare (XlsxWriter writes 0)."""
+    try:
+        generated = period_start(r.stamp.period).strftime("%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return True
+    return not (r.book.modified or "").startswith(generated)

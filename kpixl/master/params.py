@@ -1,0 +1,145 @@
+"""Finance's parameters: the ``奖金参数`` sheet (budget, rating and level factors) and kept edits.
+
+Filled from the scheme on the first *Rate & Bonus*; afterwards the values finance left in
+the cells win, and so does a bonus base finance overwrote on ``等级与奖金`` — each such
+difference is said to the user. The engine computes with them through
+:class:`~kpixl.engine.prepared.Overrides`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from openpyxl.styles import Font
+
+from ..engine.inputs import ID
+from ..results.sheet import FIRST
+from ..rules import level_key
+from ..scheme.models import Bonus, Scheme
+from ..xlsx.palette import FONT, HEAD, INPUT, fill
+from .book import Master
+
+RATED = "等级与奖金"
+PARAMS = "奖金参数"
+BUDGET_CELL = "B3"
+
+
+@dataclass
+class Params:
+    """The parameters finance may edit, and their cells on ``奖金参数``."""
+
+    budget: float | None = None
+    rating_factor: dict[str, float] | None = None
+    level_factor: dict[str, float] | None = None
+    rating_table: tuple[str, str] | None = None
+    level_table: tuple[str, str] | None = None
+
+    def policy(self, bonus: Bonus) -> Bonus:
+        """The scheme's bonus policy with finance's budget and factors."""
+        update: dict[str, Any] = {"budget": self.budget}
+        if self.rating_factor is not None:
+            update["rating_factor"] = self.rating_factor
+        if self.level_factor is not None and bonus.level_factor is not None:
+            update["level_factor"] = bonus.level_factor.model_copy(update={"factors": self.level_factor})
+        return bonus.model_copy(update=update)
+
+
+def read_params(wb, scheme: Scheme, kept: list[str]) -> Params:
+    """The parameters as finance left them on the sheet, else the scheme's.
+
+    Args:
+        wb: The master workbook (openpyxl).
+        scheme: The master's scheme.
+        kept: Gets one line per value that differs from the scheme (said to the user).
+    """
+    b = scheme.bonus
+    p = Params(b.budget if b else None, dict(b.rating_factor) if b and b.rating_factor else None,
+               {level_key(k): f for k, f in b.level_factor.factors.items()} if b and b.level_factor else None)
+    if PARAMS not in wb.sheetnames:
+        return p
+    ws = wb[PARAMS]
+    v = ws[BUDGET_CELL].value
+    budget = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+    if budget != p.budget:
+        kept.append(f"the budget on {PARAMS}!{BUDGET_CELL}: {budget if budget is not None else '(none)'} "
+                    f"(scheme: {p.budget if p.budget is not None else '(none)'})")
+        p.budget = budget
+    for title, attr in (("rating", "rating_factor"), ("level", "level_factor")):
+        table = _table_values(ws, title)
+        if table is not None and getattr(p, attr) is not None and table != getattr(p, attr):
+            kept.append(f"the {title} factors on {PARAMS}: {table}")
+            setattr(p, attr, table)
+    return p
+
+
+def _table_values(ws, title: str) -> dict[str, float] | None:
+    """Rows under the header ``<title> factors`` in columns D–E (rating) or G–H (level)."""
+    col = 4 if title == "rating" else 7
+    if ws.cell(2, col).value is None:
+        return None
+    out: dict[str, float] = {}
+    r = 3
+    while ws.cell(r, col).value not in (None, ""):
+        name, f = ws.cell(r, col).value, ws.cell(r, col + 1).value
+        out[level_key(name) if title == "level" else str(name)] = float(f) if isinstance(f, (int, float)) else 1.0
+        r += 1
+    return out
+
+
+def write_params(m: Master, p: Params) -> Params:
+    """Write the parameter sheet; return ``p`` with the cell ranges its tables now occupy."""
+    ws = m.sheet(PARAMS)
+    bold = Font(name=FONT, bold=True, size=10)
+    ws["A1"] = f"奖金参数（财务可修改黄色单元格；修改后{RATED}表即时重算）"
+    ws["A1"].font = Font(name=FONT, bold=True, size=12)
+    ws["A2"], ws["A3"] = "项目", "奖金预算 budget"
+    ws["B2"] = "值"
+    ws[BUDGET_CELL] = p.budget
+    ws[BUDGET_CELL].fill = fill(INPUT)
+    ws[BUDGET_CELL].number_format = "#,##0.00"
+    ws["A4"] = "（留空表示不按预算调整）"
+    for title, col, table in (("rating", 4, p.rating_factor), ("level", 7, p.level_factor)):
+        if table is None:
+            continue
+        ws.cell(2, col, "考核等级" if title == "rating" else "职级")
+        ws.cell(2, col + 1, "系数")
+        for k, (name, f) in enumerate(table.items(), start=3):
+            ws.cell(k, col, str(name)).number_format = "@"
+            ws.cell(k, col + 1, f).fill = fill(INPUT)
+        last = 2 + len(table)
+        lc, vc = ws.cell(3, col).column_letter, ws.cell(3, col + 1).column_letter
+        rng = (f"'{PARAMS}'!${lc}$3:${lc}${last}", f"'{PARAMS}'!${vc}$3:${vc}${last}")
+        if title == "rating":
+            p.rating_table = rng
+        else:
+            p.level_table = rng
+    for c in ("A2", "B2", "D2", "E2", "G2", "H2"):
+        ws[c].font, ws[c].fill = bold, fill(HEAD)
+    for c, w in (("A", 22), ("B", 14), ("D", 12), ("E", 8), ("G", 10), ("H", 8)):
+        ws.column_dimensions[c].width = w
+    return p
+
+
+def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str]) -> np.ndarray:
+    """The bonus bases: the roster's, except where finance overwrote one on the rated sheet."""
+    base = np.asarray(roster_base, dtype=float).copy()
+    if RATED not in wb.sheetnames:
+        return base
+    rows = list(wb[RATED].iter_rows(values_only=True))
+    if not rows:
+        return base
+    keys = [str(k) for k in rows[0]]
+    if ID not in keys or "bonus.base" not in keys:
+        return base
+    i, j = keys.index(ID), keys.index("bonus.base")
+    old = {str(r[i]): r[j] for r in rows[FIRST - 1:] if r[i] is not None}
+    for k, eid in enumerate(ids):
+        v = old.get(eid)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (
+                not math.isnan(base[k]) and math.isclose(float(v), base[k], rel_tol=0, abs_tol=1e-9)):
+            kept.append(f"{eid}'s bonus base {float(v):,.2f} edited on {RATED} (roster: {base[k]:,.2f})")
+            base[k] = float(v)
+    return base
