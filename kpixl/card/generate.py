@@ -46,7 +46,7 @@ SCHEME_FIELDS = ("scheme.name", "scheme.id", "scheme.version")
 #: Up to this many person sheets the workbook is assembled in memory (XlsxWriter's
 #: ``in_memory``: no temporary files, fastest for the many small per-manager files);
 #: beyond, XlsxWriter's ``constant_memory`` mode writes each row out as it goes (flat
-#: memory, and no cell table to build; bench/generate.py, docs/NOTES.md).
+#: memory, and no cell table to build; bench/generate.py, docs/design.md).
 IN_MEMORY_SHEETS = 2000
 
 
