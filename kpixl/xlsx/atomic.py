@@ -16,7 +16,8 @@ from ..errors import FileProblem
 
 
 def replace_atomically(path: str | Path, write: Callable[[str], None], step: str,
-                       busy: str = "the file is open or locked in another program; close it and try again") -> None:
+                       busy: str = "the file is open or locked in another program; close it and try again",
+                       make_folder: bool = True) -> None:
     """Write a file through a temporary file beside it, then move it into place.
 
     Args:
@@ -24,6 +25,7 @@ def replace_atomically(path: str | Path, write: Callable[[str], None], step: str
         write: ``write(temp_path)`` writes the whole new file.
         step: Names the step in the message (``saving the workbook``).
         busy: What to say when the file is locked (the program that may hold it).
+        make_folder: Create a missing folder (False: a missing folder is a problem).
 
     Raises:
         FileProblem: The file is read-only or locked, or the folder cannot be written.
@@ -38,7 +40,8 @@ def replace_atomically(path: str | Path, write: Callable[[str], None], step: str
             raise FileProblem(path, step, "the file is read-only; clear its read-only attribute or choose another name")
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
         os.close(fd)
         write(tmp)

@@ -202,7 +202,7 @@ def write_scheme_sheet(scheme: Scheme, workbook_or_path: Workbook | str | Path,
         wb = Workbook()
         wb.remove(wb.active)
     ws = write_sheet(scheme, wb, sheet_name)
-    replace_atomically(path, wb.save, "saving the workbook")
+    replace_atomically(path, wb.save, "saving the workbook", make_folder=False)
     return ws
 
 
