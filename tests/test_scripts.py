@@ -42,3 +42,24 @@ def test_scripts_kpixl_runs_kpixl(tmp_path):
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "cs_monthly" in r.stdout or "客服经理" in r.stdout
+
+
+def test_build_wheel_holds_the_addin_the_templates_and_every_module(tmp_path):
+    """scripts/build-wheel makes the wheel the README's Windows install uses."""
+    r = subprocess.run([str(ROOT / "scripts" / "build-wheel"), str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (wheel,) = tmp_path.glob("kpixl-*-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        assert z.read("kpixl/data/kpixl.xlam") == (ROOT / "kpixl" / "data" / "kpixl.xlam").read_bytes()
+        entry_points = next(z.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
+    templates = {p.name for p in (ROOT / "kpixl" / "data" / "templates").glob("*.xlsx")}
+    assert templates and {f"kpixl/data/templates/{t}" for t in templates} <= names
+    # Every module of the source tree is packaged (a new subpackage must be listed in pyproject.toml).
+    sources = {f"kpixl/{p.relative_to(ROOT / 'kpixl').as_posix()}" for p in (ROOT / "kpixl").rglob("*.py")}
+    sources |= {f"kpixl/{d}/{p.relative_to(ROOT / d).as_posix()}" for d in ("udfs", "macros") for p in (ROOT / d).rglob("*.py")}
+    assert not sources - names, f"not in the wheel: {sorted(sources - names)}"
+    assert "kpixl = kpixl.cli:main" in entry_points
+    assert not (ROOT / "build").exists()
+    # The README's Windows install names exactly this wheel.
+    assert f'pip install "dist/{wheel.name}[excel]"' in (ROOT / "README.md").read_text(encoding="utf-8")
