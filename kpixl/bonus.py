@@ -1,4 +1,4 @@
-"""The bonus (绩效奖金), DESIGN §6: a curve of the total, factors, budget, commission.
+"""The bonus (绩效奖金), docs/scheme.md § Bonus: a curve of the total, factors, budget, commission.
 
 One rule, two renderings, with the same operations in the same order::
 
@@ -263,7 +263,7 @@ def bonus_amounts(bonus: Bonus, total: Any, scale: float, base: Any = None, rati
 
     Args:
         bonus: The scheme's bonus policy.
-        total: Totals, one per person (rounded, DESIGN §3.3).
+        total: Totals, one per person (rounded, docs/scheme.md § Sections and the total).
         scale: The scheme's full marks of the total.
         base: Per-person base when ``bonus.base`` is a column (ignored for a fixed base).
         rating: Per-person rating names, for ``rating_factor``.

@@ -1,4 +1,4 @@
-"""Ratings (考核等级), DESIGN §5: absolute bands, forced distribution and rank flags.
+"""Ratings (考核等级), docs/scheme.md § Ratings: absolute bands, forced distribution and rank flags.
 
 One rule, two renderings: every function that computes here has a twin that writes
 the same decision as a native formula (Excel 2010 functions only, so WPS and
@@ -19,7 +19,7 @@ of ``n·C`` (:func:`kpixl.xlmath.round_decimal`, written ``ROUND(ROUND(n*C,9),0)
 25 × 0.58 is 14.499999999999998 in binary, and LibreOffice's ``ROUND(…,0)`` alone
 would give 14 where the quota means 15.
 
-Totals are compared as they are (they are already rounded once, DESIGN §3.3). Group
+Totals are compared as they are (they are already rounded once: docs/scheme.md § Sections). Group
 labels compare as a spreadsheet compares them: text without regard to case, a
 number never equal to text, blanks all alike. ``COUNTIF`` is avoided for groups: it
 reads ``*``, ``?`` and a leading ``>`` in a label as criteria.

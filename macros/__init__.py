@@ -5,7 +5,7 @@ single VBA callback calls through ``RunPython``::
 
     RunPython "import kpixl.macros; kpixl.macros.dispatch('<tag>')"
 
-so a new button needs new Python and new ribbon XML, never new VBA (DESIGN §8). Each
+so a new button needs new Python and new ribbon XML, never new VBA (README § The Excel add-in). Each
 button (:mod:`.buttons`) does what the matching ``kpixl`` subcommand does, through the
 same functions; it talks to Excel only through a :class:`~.host.Host`, so that the same
 code runs on a file here (:class:`~.host.FileHost`) and in Excel (:class:`~.host.XlwingsHost`).

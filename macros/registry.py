@@ -1,7 +1,7 @@
 """The ribbon's buttons, as data.
 
 The add-in's ribbon XML and its single VBA callback are generated from this registry
-(DESIGN §8), so a new button is a new :class:`Button` here and a function in
+(README § The Excel add-in), so a new button is a new :class:`Button` here and a function in
 :mod:`kpixl.macros.buttons` — never new VBA. Each button's ``id`` is the ribbon
 control's ``tag``; the callback passes it to :func:`kpixl.macros.dispatch`.
 """

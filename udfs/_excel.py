@@ -439,7 +439,7 @@ def scheme_of(v: Any) -> Scheme:
 
 
 def inputs_frame(v: Any) -> pd.DataFrame:
-    """An inputs range as the engine's inputs table (DESIGN §3.2a).
+    """An inputs range as the engine's inputs table (docs/scheme.md § Inputs).
 
     Two shapes are read:
 

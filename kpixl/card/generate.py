@@ -1,4 +1,4 @@
-"""Generate: one scorecard sheet per roster row, from a template (DESIGN §4, docs/templates.md).
+"""Generate: one scorecard sheet per roster row, from a template (docs/templates.md).
 
 ``generate_workbook(template, roster, period, out)`` reads the template once (its
 ``Scheme`` sheet, its card sheet ``考核表``/``Card`` and, unless another roster is given,

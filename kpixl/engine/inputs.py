@@ -1,4 +1,4 @@
-"""The inputs table (DESIGN §3.2a): one row per person, columns named after items.
+"""The inputs table (docs/scheme.md § Inputs): one row per person, columns named after items.
 
 =====================  ================================================================
 column                 meaning

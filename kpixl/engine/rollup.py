@@ -1,4 +1,4 @@
-"""Period roll-up (DESIGN §3.5): 周检和月检 20%, 月考核 30%, 年终考核 50%.
+"""Period roll-up (docs/scheme.md § Period roll-up): 周检和月检 20%, 月考核 30%, 年终考核 50%.
 
 Each component's totals over its periods are aggregated (``mean``, ``last`` by
 period order, or ``sum``), weighted, summed, and rounded once with Excel's ROUND.

@@ -1,4 +1,4 @@
-"""History and levels (DESIGN §7): rules over a person's results across periods, and level moves.
+"""History and levels (docs/scheme.md): rules over a person's results across periods, and level moves.
 
 Results are kept per person and period (the master's history sheet); from that long
 frame, for one period:

@@ -1,4 +1,4 @@
-"""The scheme (考核方案) as pydantic models — exactly the structure of DESIGN §3, §5, §6, §7.
+"""The scheme (考核方案) as pydantic models — exactly the structure of docs/scheme.md.
 
 Declaration only: these models hold what HR wrote. Scoring lives in the rule modules
 and the engine; cross-field checks (weights summing to 1, duplicate ids…) live in
@@ -212,7 +212,7 @@ class Commission(Model):
 
 
 class Bonus(Model):
-    """The bonus policy (绩效奖金), DESIGN §6."""
+    """The bonus policy (绩效奖金), docs/scheme.md § Bonus."""
 
     base: float | Column
     curve: list[CurveSegment] = [CurveSegment(factor="score")]
@@ -238,7 +238,7 @@ class Rollup(Model):
     round: int = Field(2, ge=0, le=9)
 
 
-# ---- history and levels (DESIGN §7) --------------------------------------------------
+# ---- history and levels (docs/scheme.md § History and levels) ------------------------
 
 
 class Condition(Model):
@@ -325,7 +325,7 @@ class HistoryRule(Model):
 
 
 class History(Model):
-    """Rules over the results kept per person and period (DESIGN §7)."""
+    """Rules over the results kept per person and period (docs/scheme.md § History and levels)."""
 
     rules: list[HistoryRule] = Field(min_length=1)
 

@@ -23,8 +23,8 @@ The sheet is named ``Scheme`` or ``考核方案`` (either, not both). Top to bot
    评级              ratings            ``优秀≥90; 良好≥80; 合格≥60; 不合格`` or YAML flow
    奖金              bonus              YAML flow: ``{base: {column: 月度绩效奖金}}``
    汇总              rollup             ``checks:0.2; monthly:0.3; year_end:0.5:最后``
-   历史规则          history            YAML flow: ``{rules: [{id: miss2, …}]}`` (DESIGN §7)
-   职级规则          levels             YAML flow: ``{ladder: [D4, …, A1], …}`` (DESIGN §7)
+   历史规则          history            YAML flow: ``{rules: [{id: miss2, …}]}`` (docs/scheme.md)
+   职级规则          levels             YAML flow: ``{ladder: [D4, …, A1], …}`` (docs/scheme.md)
    方案说明          description        free text
    ===============  =================  ===================================================
 
