@@ -2,8 +2,9 @@
 
 Every input or scheme problem is a :class:`Problem` record with its place (a sheet
 cell such as ``Scheme!E7``, a YAML path such as ``sections[0].items[2].cap``, or an
-inputs row and column), a stable code, the value found and a note saying what is
-allowed. Problems are collected lazily and raised together, never one at a time.
+inputs row and column), a stable code from the catalogue (:mod:`kpixl.problems`), the
+value found and a note saying what is allowed. Problems are collected lazily and
+raised together, never one at a time.
 
 Two branches, as the house style asks:
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
+from .problems import entry
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,7 +27,8 @@ class Problem:
 
     Attributes:
         where: Sheet and cell (``Scheme!E7``), YAML path, or ``inputs row 3``.
-        code: Stable machine-readable code, e.g. ``not_a_number``.
+        code: Stable machine-readable code, e.g. ``not_a_number``; one of
+            :data:`kpixl.problems.CODES`.
         message: What is wrong and what is allowed, in one line.
         value: The value found (``None`` when nothing was there).
         employee: The employee id the problem belongs to, when there is one.
@@ -39,6 +43,19 @@ class Problem:
     employee: str | None = None
     item: str | None = None
     column: str | None = None
+
+    def __post_init__(self) -> None:
+        entry(self.code)  # an unknown code is a programming error: ValueError at once
+
+    @property
+    def kind(self) -> str:
+        """The code's kind: ``input``, ``scheme``, ``file`` or ``warning``."""
+        return entry(self.code).kind
+
+    @property
+    def title(self) -> str:
+        """The code's short title, e.g. ``Not a number``."""
+        return entry(self.code).title
 
     def __str__(self) -> str:
         who = f" ({self.employee}" + (f", {self.item}" if self.item else "") + ")" if self.employee else ""
@@ -104,25 +121,3 @@ class FileProblem(KpixlError):
     def __reduce__(self):
         return (type(self), (self.path, self.step, self.reason))
 
-
-class Problems:
-    """A collector: add problems while validating, then :meth:`raise_if_any`."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, where: str, code: str, message: str, value: Any = None, **context: Any) -> None:
-        self.items.append(Problem(where, code, message, value, **context))
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def raise_if_any(self, what: str = "input") -> None:
-        if self.items:
-            raise InputError(self.items, what)

@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import FileProblem, Problem, Problems
+from ..errors import FileProblem, Problem
 from ..rules import level_key
 
 ID = "employee_id"

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem
+from ..problems import CODES
 from ..rules import RULE_TYPES
 from .check import check_scheme
 from .models import Scheme
@@ -137,7 +138,7 @@ def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> l
     out = []
     for path, errs in merged.items():
         msgs = list(dict.fromkeys(m for _, m in errs))
-        code = errs[0][0]
+        code = errs[0][0] if errs[0][0] in CODES else "invalid_value"  # a pydantic type not catalogued yet
         if path.endswith("target") and len(errs) > 1:
             code = "bad_target"
             msgs = [f"a target is a number or {{column: <roster column>}}, not {given[path]!r}"]
