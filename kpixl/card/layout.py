@@ -81,33 +81,11 @@ def input_columns(scheme: Scheme) -> list[str]:
 
 
 def scheme_columns(scheme: Scheme) -> list[str]:
-    """The roster columns the scheme names (targets, bonus base, level, groups…)."""
-    cols: list[str] = []
+    """The roster columns the scheme names (targets, bonus base, level, groups…).
 
-    def add(spec) -> None:
-        if isinstance(spec, Column) and spec.column not in cols:
-            cols.append(spec.column)
-        elif isinstance(spec, str) and spec not in cols:
-            cols.append(spec)
-
-    for _, item in scheme.items():
-        add(item.target)
-        if item.na_group:
-            add(item.na_group)
-    b = scheme.bonus
-    if b is not None:
-        add(b.base)
-        if b.level_factor is not None:
-            add(b.level_factor.column)
-        if b.commission is not None:
-            add(b.commission.amount)
-    r = scheme.ratings
-    if r is not None and r.distribution is not None:
-        if r.distribution.group_by:
-            add(r.distribution.group_by)
-        for c in r.distribution.tie_break:
-            add(c)
-    return cols
+    Kept for callers of the card layout; :meth:`Scheme.roster_columns` is the answer.
+    """
+    return list(scheme.roster_columns())
 
 
 def placeholders(ws: Worksheet) -> list[str]:
