@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import xlmath
 from .base import ItemData, ItemRefs, RuleModel, issue
+from .words import num
 
 
 class Adjust(RuleModel):
@@ -37,6 +38,9 @@ class Adjust(RuleModel):
         v = np.nan_to_num(data.value.astype(float), nan=0.0)
         return issue((v < self.min) | (v > self.max), "value", "points_out_of_range",
                      f"points must be between {xlmath.num(self.min)} and {xlmath.num(self.max)}")
+
+    def describe(self, points: float) -> str:
+        return f"加/扣分 {num(self.min)}~{num(self.max)}分, 须写明事由"
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return [("max", "range_backwards", f"min {self.min} is above max {self.max}")] if self.min > self.max else []

@@ -72,6 +72,16 @@ class RuleModel(BaseModel):
         """
         return []
 
+    # ---- renderings on a card --------------------------------------------------------
+
+    def describe(self, points: float) -> str:  # pragma: no cover - abstract
+        """The rule in Chinese as a card prints it (完成率×20分, 封顶120%).
+
+        Args:
+            points: The item's full marks ``P``.
+        """
+        raise NotImplementedError
+
 
 class Achievement(RuleModel):
     """Shared by the rules that score an achievement ``x``.
@@ -96,6 +106,12 @@ class Achievement(RuleModel):
             if self.direction == "higher":
                 return xlmath.round9(actual / target)
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+
+    def achievement_word(self) -> str:
+        """What the achievement is called on a card: 完成率, 目标/实际 or 实际值."""
+        if self.measure == "value":
+            return "实际值"
+        return "目标/实际" if self.direction == "lower" else "完成率"
 
     def achievement_formula(self, refs: "ItemRefs") -> str:
         if refs.achievement:

@@ -29,3 +29,6 @@ class Binary(RuleModel):
     def formula(self, refs: ItemRefs) -> str:
         v = refs.primary
         return f'IF(OR({v}="{YES}",{v}=1,{v}=TRUE),{xlmath.num(refs.points)},0)'
+
+    def describe(self, points: float) -> str:
+        return f"是 {xlmath.num(points)}分, 否 0分"

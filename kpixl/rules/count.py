@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
 from .base import ItemData, ItemRefs, RuleModel, issue
+from .words import num
 
 
 class Counter(BaseModel):
@@ -88,6 +89,24 @@ class Count(RuleModel):
             out += issue(data.counters[c.id] < 0, c.id, "negative_count",
                          f"{c.name or c.id}: a count cannot be below 0")
         return out
+
+    def describe(self, points: float) -> str:
+        parts = []
+        if self.base == "full":
+            parts.append(f"基础分{num(points)}分")
+        elif self.base:
+            parts.append(f"基础分{num(self.base)}分")
+        for c in self.counters:
+            word = "加" if c.per >= 0 else "扣"
+            parts.append(f"{c.name or c.id}{word}{num(abs(c.per))}分/次")
+        lim = self.limit
+        if lim.min is not None:
+            parts.append(f"最多扣{num(-lim.min)}分" if lim.min <= 0 else f"至少{num(lim.min)}分")
+        if lim.max is not None:
+            parts.append(f"最多加{num(lim.max)}分")
+        if not self.allow_negative:
+            parts.append("扣完为止")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

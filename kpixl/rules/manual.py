@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import xlmath
 from .base import ItemData, ItemRefs, RuleModel, issue
+from .words import num
 
 
 class Manual(RuleModel):
@@ -34,6 +35,10 @@ class Manual(RuleModel):
         v = data.value.astype(float)
         return issue((v < lo) | (v > hi), "value", "score_out_of_range",
                      f"score must be between {xlmath.num(lo)} and {xlmath.num(hi)}")
+
+    def describe(self, points: float) -> str:
+        lo, hi = self.bounds(points)
+        return f"评分 {num(lo)}–{num(hi)}分"
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         lo, hi = self.bounds(points)

@@ -14,7 +14,8 @@ import numpy as np
 from pydantic import Field
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs
+from .base import Achievement, ItemData, ItemRefs, pct
+from .words import num
 
 
 class Ratio(Achievement):
@@ -44,6 +45,16 @@ class Ratio(Achievement):
         if self.zero_below is not None:
             score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
         return score
+
+    def describe(self, points: float) -> str:
+        parts = [f"{self.achievement_word()}×{num(points)}分"]
+        if self.cap is not None:
+            parts.append(f"封顶{pct(self.cap)}")
+        if self.floor:
+            parts.append(f"保底{pct(self.floor)}")
+        if self.zero_below is not None:
+            parts.append(f"低于{pct(self.zero_below)}不得分")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

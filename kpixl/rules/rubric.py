@@ -15,7 +15,8 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel, issue
+from .base import ItemData, ItemRefs, RuleModel, issue, pct
+from .words import points_text
 
 
 def level_key(value) -> str:
@@ -129,6 +130,14 @@ class Rubric(RuleModel):
             out += issue(here & np.isnan(score), "score", "missing_score", f"no score: {msg}")
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_level", msg)
         return out
+
+    def describe(self, points: float) -> str:
+        if self.of == "fraction":
+            lv = [f"{k} {(pct(v[0]) + '–' + pct(v[1])) if isinstance(v, tuple) else pct(v)}"
+                  for k, v in self.levels.items()]
+            return "按等级得分值的比例: " + "; ".join(lv)
+        return "; ".join(f"{k}{'级' if str(k).replace('.', '').isdigit() else ''} {points_text(v)}"
+                         for k, v in self.levels.items())
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         keys = self.keys()

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import xlmath
 from .base import Achievement, ItemData, ItemRefs
+from .words import fmt_for, num
 
 
 class Steps(BaseModel):
@@ -101,6 +102,22 @@ class Step(Achievement):
         if self.zero_below is not None:
             score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
         return score
+
+    def describe(self, points: float) -> str:
+        f = fmt_for(self, [self.threshold] + [s.every for s in (self.below, self.above) if s])
+        base = f"{num(points)}分" if self.base == "full" else f"{num(self.base)}分"
+        parts = [f"{self.achievement_word()}达{f(self.threshold)}得{base}"]
+        if self.below:
+            parts.append(f"每低{f(self.below.every)}扣{num(self.below.points)}分")
+        if self.above:
+            parts.append(f"每超{f(self.above.every)}加{num(self.above.points)}分")
+        if self.max_bonus is not None:
+            parts.append(f"最多加{num(self.max_bonus)}分")
+        if self.max_deduction is not None:
+            parts.append(f"最多扣{num(self.max_deduction)}分")
+        if self.zero_below is not None:
+            parts.append(f"低于{f(self.zero_below)}不得分")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

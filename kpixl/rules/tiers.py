@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import xlmath
 from .base import Achievement, ItemData, ItemRefs, issue, pct
+from .words import fmt_for, points_text
 
 
 class Band(BaseModel):
@@ -131,13 +132,13 @@ class Tiers(Achievement):
         for i in ranged:
             lo, hi = self.bands[i].points
             here = (sel == i) & ~np.isnan(data.x)
-            msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.describe(i)})"
+            msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.band_label(i)})"
             out += issue(here & np.isnan(score), "score", "missing_score", "no score: " + msg)
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_band",
                          "score must be " + msg.removeprefix("enter a score "))
         return out
 
-    def describe(self, i: int) -> str:
+    def band_label(self, i: int) -> str:
         """A band as people write it: ``≥90%``, ``60%–69%``, ``≤3%``."""
         b = self.bands[i]
         show = pct if self.measure == "ratio" else xlmath.num
@@ -148,6 +149,26 @@ class Tiers(Achievement):
         if b.max is not None:
             return f"≤{show(b.max)}"
         return "any"
+
+    def describe(self, points: float) -> str:
+        f = fmt_for(self, [v for b in self.bands for v in (b.min, b.max)])
+        bands = []
+        for b in self.bands:
+            if b.min is not None and b.max is not None:
+                cond = f"{f(b.min)}–{f(b.max)}"
+            elif b.min is not None:
+                cond = f"≥{f(b.min)}"
+            elif b.max is not None:
+                cond = f"≤{f(b.max)}"
+            else:
+                cond = "其他"
+            bands.append(f"{cond} {points_text(b.points)}")
+        parts = [f"{self.achievement_word()}: " + "; ".join(bands)]
+        if self.gap == "lower":
+            parts.append("档位之间按低一档")
+        elif self.gap == "zero":
+            parts.append("档位之间0分")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return _compile(self)[1]
@@ -180,7 +201,7 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
     for i in range(len(bands)):
         if i not in used:
             problems.append((f"bands[{i}]", "band_never_used",
-                             f"band {rule.describe(i)} is never selected: bands listed before it already hold every achievement it covers"))
+                             f"band {rule.band_label(i)} is never selected: bands listed before it already hold every achievement it covers"))
 
     if rule.gap == "error":
         for k, h in enumerate(held):
