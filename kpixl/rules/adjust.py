@@ -14,6 +14,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from .. import xlmath
+from . import entry
 from .base import ItemData, ItemRefs, RuleModel, issue
 from .words import num
 
@@ -41,6 +42,17 @@ class Adjust(RuleModel):
 
     def describe(self, points: float) -> str:
         return f"加/扣分 {num(self.min)}~{num(self.max)}分, 须写明事由"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field == "reason":
+            return entry.entry_rule({"validate": "length", "criteria": "between", "minimum": 0, "maximum": 255},
+                                    "加扣分原因", f"{name}：有加分或扣分时必须写明原因。", "原因最多255个字。")
+        if field is not None:
+            return super().validation(field, points, name, who)
+        lo, hi = self.min, self.max
+        return entry.entry_rule(entry.decimal(lo, hi), "加扣分",
+                                f"{name}{who}：输入加分（正数）或扣分（负数），{entry.span(lo, hi)}，并填写原因。",
+                                f"{name}{who}：加扣分必须是 {entry.span(lo, hi)}。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return [("max", "range_backwards", f"min {self.min} is above max {self.max}")] if self.min > self.max else []

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import xlmath
+from . import entry
 
 #: The achievement used when a lower-is-better actual is 0 (no errors, no complaints):
 #: far beyond any cap or band, so every rule gives its best result.
@@ -82,6 +83,29 @@ class RuleModel(BaseModel):
         """
         raise NotImplementedError
 
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        """How a card checks one of the rule's input cells as it is typed.
+
+        Args:
+            field: The input column's field: None for the primary input (``sales``),
+                ``"score"`` for a score within a band or level range, a counter id, or
+                ``"reason"``.
+            points: The item's full marks ``P``.
+            name: The item as the prompt names it (its name, else its id).
+            who: The rater as the prompt names it (``（self）``), or "".
+
+        Returns:
+            XlsxWriter ``data_validation`` options (a plain dict), or None for no check.
+        """
+        if field == "score":
+            lo, hi = self.score_range(points)
+            return entry.score_within(lo, hi, name, who)
+        return None
+
+    def score_range(self, points: float) -> tuple[float, float]:
+        """The lowest and highest score of the rule's band or level ranges."""
+        raise NotImplementedError(f"a {type(self).__name__} rule has no score ranges")
+
 
 class Achievement(RuleModel):
     """Shared by the rules that score an achievement ``x``.
@@ -112,6 +136,15 @@ class Achievement(RuleModel):
         if self.measure == "value":
             return "实际值"
         return "目标/实际" if self.direction == "lower" else "完成率"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        # Any number: the engine takes a negative actual too (a growth rate of -2%, seed
+        # 烟草); the cell only refuses text, as the engine does.
+        return entry.entry_rule(entry.decimal(None, None), "实际完成值",
+                                f"{name}{who}：输入实际完成值（{entry.span(None, None)}）。",
+                                f"{name}{who}：必须是{entry.span(None, None)}。")
 
     def achievement_formula(self, refs: "ItemRefs") -> str:
         if refs.achievement:

@@ -10,6 +10,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from .. import xlmath
+from . import entry
 from .base import ItemData, ItemRefs, RuleModel
 
 #: The yes/no words a cell may hold, exactly those the formula recognises.
@@ -32,3 +33,9 @@ class Binary(RuleModel):
 
     def describe(self, points: float) -> str:
         return f"是 {xlmath.num(points)}分, 否 0分"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        return entry.entry_rule({"validate": "list", "source": list(entry.YES_NO)}, "请选择是或否",
+                                f"{name}{who}：选“是”或“否”。", f"{name}{who}：只能选“是”或“否”。")

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
+from . import entry
 from .base import ItemData, ItemRefs, RuleModel, issue
 from .words import num
 
@@ -107,6 +108,14 @@ class Count(RuleModel):
         if not self.allow_negative:
             parts.append("扣完为止")
         return ", ".join(parts)
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        counter = next((c for c in self.counters if c.id == field), None)
+        if counter is None:
+            return super().validation(field, points, name, who)
+        label = f"{name}·{counter.name or counter.id}"
+        return entry.entry_rule(entry.decimal(0, None), "次数", f"{label}：输入次数（不小于0）。",
+                                f"{label}：次数必须是不小于 0 的数字。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .. import xlmath
+from . import entry
 from .base import ItemData, ItemRefs, RuleModel, issue
 from .words import num
 
@@ -39,6 +40,13 @@ class Manual(RuleModel):
     def describe(self, points: float) -> str:
         lo, hi = self.bounds(points)
         return f"评分 {num(lo)}–{num(hi)}分"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        lo, hi = self.bounds(points)
+        return entry.entry_rule(entry.decimal(lo, hi), "评分", f"{name}{who}：输入 {entry.span(lo, hi)}。",
+                                f"{name}{who}：评分必须是 {entry.span(lo, hi)}。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         lo, hi = self.bounds(points)

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from .. import xlmath
+from . import entry
 from .base import ItemData, ItemRefs, RuleModel, issue, pct
 from .words import points_text
 
@@ -138,6 +139,18 @@ class Rubric(RuleModel):
             return "按等级得分值的比例: " + "; ".join(lv)
         return "; ".join(f"{k}{'级' if str(k).replace('.', '').isdigit() else ''} {points_text(v)}"
                          for k, v in self.levels.items())
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        keys = [level_key(k) for k in self.levels]
+        return entry.entry_rule({"validate": "list", "source": keys}, "请选择等级",
+                                f"{name}{who}：从下拉列表选择 {'、'.join(keys)}。",
+                                f"{name}{who}：等级只能是 {'、'.join(keys)}。")
+
+    def score_range(self, points: float) -> tuple[float, float]:
+        spans = [s for s in (self.range_of(k, points) for k in self.keys()) if s is not None]
+        return min(s[0] for s in spans), max(s[1] for s in spans)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         keys = self.keys()

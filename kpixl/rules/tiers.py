@@ -170,6 +170,10 @@ class Tiers(Achievement):
             parts.append("档位之间0分")
         return ", ".join(parts)
 
+    def score_range(self, points: float) -> tuple[float, float]:
+        spans = [b.points for b in self.bands if isinstance(b.points, tuple)]
+        return min(s[0] for s in spans), max(s[1] for s in spans)
+
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return _compile(self)[1]
 
