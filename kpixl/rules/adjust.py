@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel, issue
+from .base import MAX, MIN, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -24,6 +24,8 @@ class Adjust(RuleModel):
 
     blank_ok: ClassVar[bool] = True
     signed: ClassVar[bool] = True
+    words: ClassVar[tuple[str, ...]] = ("加减分", "加扣分")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {"min": MIN, "max": MAX}
 
     type: Literal["adjust"] = "adjust"
     min: float = -100

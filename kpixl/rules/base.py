@@ -32,6 +32,31 @@ BEST_X = 1e9
 InputKind = Literal["number", "level", "yesno", "counters"]
 
 
+@dataclass(frozen=True)
+class SheetParam:
+    """A rule parameter as a column of the Scheme sheet's item table.
+
+    Attributes:
+        words: Chinese headers; the first is what the writer puts in the sheet.
+        notation: How the cell is read and written, a notation of
+            :mod:`kpixl.scheme.notation`: ``number``, ``choice`` (its words in
+            ``CHOICES``), ``bool``, ``base``, or a compact form — ``bands``,
+            ``steps``, ``limit``, ``levels``, ``counters``.
+        width: The column's width in the sheet.
+    """
+
+    words: tuple[str, ...]
+    notation: str
+    width: int
+
+
+# Parameters several rule types share: one column each in the sheet.
+ZERO_BELOW = SheetParam(("不计分线",), "number", 9)
+BASE = SheetParam(("基数",), "base", 8)
+MIN = SheetParam(("最低",), "number", 7)
+MAX = SheetParam(("最高",), "number", 7)
+
+
 class RuleModel(BaseModel):
     """Base of every rule model: unknown parameters are an error, not ignored."""
 
@@ -45,6 +70,10 @@ class RuleModel(BaseModel):
     uses_achievement: ClassVar[bool] = False
     #: Whether the item score may be negative without an explicit item ``floor``.
     signed: ClassVar[bool] = False
+    #: The rule type in the Scheme sheet's 规则 column; the first is what the writer puts.
+    words: ClassVar[tuple[str, ...]] = ()
+    #: The rule's parameters as Scheme-sheet columns, in sheet order (every field but ``type``).
+    sheet_params: ClassVar[dict[str, SheetParam]] = {}
 
     def needs_target(self) -> bool:
         return False
@@ -72,6 +101,10 @@ class RuleModel(BaseModel):
         Returns ``(subpath, code, message)`` tuples, ``subpath`` relative to the rule.
         """
         return []
+
+    def percent_params(self) -> frozenset[str]:
+        """The parameters the Scheme sheet shows as percentages (90% rather than 0.9)."""
+        return frozenset()
 
     # ---- renderings on a card --------------------------------------------------------
 
@@ -116,6 +149,13 @@ class Achievement(RuleModel):
     """
 
     uses_achievement: ClassVar[bool] = True
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "measure": SheetParam(("口径",), "choice", 9),
+        "direction": SheetParam(("方向",), "choice", 10),
+    }
+    #: Parameters that are achievements (or steps of one): percentages for ``measure: ratio``.
+    achievement_params: ClassVar[frozenset[str]] = frozenset()
+
     measure: Literal["ratio", "value"] = "ratio"
     direction: Literal["higher", "lower"] = "higher"
 
@@ -130,6 +170,9 @@ class Achievement(RuleModel):
             if self.direction == "higher":
                 return xlmath.round9(actual / target)
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+
+    def percent_params(self) -> frozenset[str]:
+        return self.achievement_params if self.measure == "ratio" else frozenset()
 
     def achievement_word(self) -> str:
         """What the achievement is called on a card: 完成率, 目标/实际 or 实际值."""

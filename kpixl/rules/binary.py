@@ -22,6 +22,7 @@ class Binary(RuleModel):
     """``{type: binary}``."""
 
     input_kind: ClassVar[str] = "yesno"
+    words: ClassVar[tuple[str, ...]] = ("是否",)
     type: Literal["binary"] = "binary"
 
     def evaluate(self, data: ItemData) -> np.ndarray:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel, issue
+from .base import BASE, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -51,6 +51,13 @@ class Count(RuleModel):
     """``{type: count, base: full, counters: [...], limit: {min: -10}}``."""
 
     input_kind: ClassVar[str] = "counters"
+    words: ClassVar[tuple[str, ...]] = ("计次", "按次")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "base": BASE,
+        "counters": SheetParam(("计次项",), "counters", 34),
+        "allow_negative": SheetParam(("可为负",), "bool", 8),
+        "limit": SheetParam(("扣分范围",), "limit", 10),
+    }
 
     type: Literal["count"] = "count"
     base: Literal["full"] | float = 0

@@ -5,18 +5,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel, issue
+from .base import MAX, MIN, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
 class Manual(RuleModel):
     """``{type: manual, min: 0, max: null}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("评分", "打分")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {"min": MIN, "max": MAX}
 
     type: Literal["manual"] = "manual"
     min: float = 0

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel, issue, pct
+from .base import ItemData, ItemRefs, RuleModel, SheetParam, issue, pct
 from .words import points_text
 
 
@@ -48,6 +48,11 @@ class Rubric(RuleModel):
     """``{type: rubric, levels: {1: 5, 2: 10}}`` or ``{..., of: fraction, levels: {优: 1.0}}``."""
 
     input_kind: ClassVar[str] = "level"
+    words: ClassVar[tuple[str, ...]] = ("等级", "定级")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "levels": SheetParam(("等级",), "levels", 30),
+        "of": SheetParam(("等级口径",), "choice", 9),
+    }
 
     type: Literal["rubric"] = "rubric"
     of: Literal["points", "fraction"] = "points"
@@ -71,6 +76,9 @@ class Rubric(RuleModel):
 
     def __hash__(self) -> int:
         return hash((self.type, self.of, tuple(self.levels.items())))
+
+    def percent_params(self) -> frozenset[str]:
+        return frozenset({"levels"}) if self.of == "fraction" else frozenset()
 
     def has_ranges(self) -> bool:
         return any(isinstance(p, tuple) for p in self.levels.values())

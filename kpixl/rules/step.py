@@ -13,13 +13,13 @@ counts whole steps only, ``ceil`` counts a started step, ``linear`` counts fract
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs
+from .base import BASE, ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam
 from .words import fmt_for, num
 
 
@@ -33,6 +33,20 @@ class Steps(BaseModel):
 
 class Step(Achievement):
     """``{type: step, threshold: 1.0, base: full, below: {...}, above: {...}}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("步进", "阶梯")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        **Achievement.sheet_params,
+        "threshold": SheetParam(("阈值",), "number", 8),
+        "base": BASE,
+        "below": SheetParam(("低于",), "steps", 10),
+        "above": SheetParam(("超过",), "steps", 10),
+        "stepping": SheetParam(("步进方式",), "choice", 9),
+        "max_bonus": SheetParam(("最多加",), "number", 8),
+        "max_deduction": SheetParam(("最多扣",), "number", 8),
+        "zero_below": ZERO_BELOW,
+    }
+    achievement_params: ClassVar[frozenset[str]] = frozenset({"threshold", "zero_below", "below", "above"})
 
     type: Literal["step"] = "step"
     threshold: float = 1.0

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs, issue, pct
+from .base import Achievement, ItemData, ItemRefs, SheetParam, issue, pct
 from .words import fmt_for, points_text
 
 
@@ -61,6 +61,14 @@ class Segment:
 
 class Tiers(Achievement):
     """``{type: tiers, bands: [...], gap: error|lower|zero}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("分档", "档位")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        **Achievement.sheet_params,
+        "bands": SheetParam(("档位",), "bands", 34),
+        "gap": SheetParam(("缺口",), "choice", 8),
+    }
+    achievement_params: ClassVar[frozenset[str]] = frozenset({"bands"})
 
     type: Literal["tiers"] = "tiers"
     bands: tuple[Band, ...] = Field(min_length=1)
