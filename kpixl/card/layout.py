@@ -36,6 +36,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import xlmath
+from ..rules import CardRow
 from ..scheme.models import Column, Item, Scheme
 from ..results.sheet import FONT
 
@@ -118,37 +119,25 @@ def _item_rows(scheme: Scheme, item: Item) -> list[tuple[str, bool, list[str | N
     ``per_rater`` rows hold one column per rater of the item (``x@self``…); the others
     hold one column spanning the rater columns.
     """
-    rule = item.rule
     raters = list(scheme.raters_of(item) or {})
     rows: list[tuple[str, bool, list[str | None]]] = []
 
-    def add(label: str, col: str) -> None:
-        if raters:
-            rows.append((label, True, [f"{col}@{r}" for r in raters]))
+    def add(row: CardRow) -> None:
+        col = item.id if row.field is None else f"{item.id}.{row.field}"
+        if raters and row.per_rater:
+            rows.append((row.label, True, [f"{col}@{r}" for r in raters]))
         else:
-            rows.append((label, False, [col]))
+            rows.append((row.label, False, [col]))
 
-    if rule.input_kind == "number":
-        if rule.uses_achievement:
-            label = "实际值" if rule.measure == "value" else "实际完成"
-        elif rule.type == "adjust":
-            label = "加/扣分"
-        else:
-            label = "评分"
-        add(label, item.id)
-    elif rule.input_kind == "level":
-        add("等级", item.id)
-    elif rule.input_kind == "yesno":
-        add("是/否", item.id)
-    if rule.has_ranges():
-        add("档内评分", f"{item.id}.score")
-    if rule.input_kind == "counters":
-        for c in rule.counters:
-            rows.append((f"{c.name or c.id}(次)", False, [f"{item.id}.{c.id}"]))
+    own = item.rule.card_rows()  # the rule names its inputs; the item adds its 不适用
+    for row in own:
+        if not row.after_na:
+            add(row)
     if item.na is not None:
         rows.append(("不适用(是/否)", False, [f"{item.id}.na"]))
-    if rule.type == "adjust":
-        rows.append(("事由", False, [f"{item.id}.reason"]))
+    for row in own:
+        if row.after_na:
+            add(row)
     return rows
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import xlmath
 from . import entry
-from .base import MAX, MIN, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .base import MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -41,6 +41,9 @@ class Adjust(RuleModel):
         v = np.nan_to_num(data.value.astype(float), nan=0.0)
         return issue((v < self.min) | (v > self.max), "value", "points_out_of_range",
                      f"points must be between {xlmath.num(self.min)} and {xlmath.num(self.max)}")
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("加/扣分"), CardRow("事由", "reason", per_rater=False, after_na=True)]
 
     def describe(self, points: float) -> str:
         return f"加/扣分 {num(self.min)}~{num(self.max)}分, 须写明事由"

@@ -50,6 +50,24 @@ class SheetParam:
     width: int
 
 
+@dataclass(frozen=True)
+class CardRow:
+    """A fill-in row of a card (填报项) for one of the rule's input columns.
+
+    Attributes:
+        label: The row's label on the card (实际完成, 档内评分, 迟到(次)).
+        field: The input column's field: None for the primary input (``sales``),
+            ``"score"``, a counter id, ``"reason"``.
+        per_rater: One cell per rater of a multi-rater item (else one cell for all).
+        after_na: The row comes after the item's 不适用 row.
+    """
+
+    label: str
+    field: str | None = None
+    per_rater: bool = True
+    after_na: bool = False
+
+
 # Parameters several rule types share: one column each in the sheet.
 ZERO_BELOW = SheetParam(("不计分线",), "number", 9)
 BASE = SheetParam(("基数",), "base", 8)
@@ -107,6 +125,14 @@ class RuleModel(BaseModel):
         return frozenset()
 
     # ---- renderings on a card --------------------------------------------------------
+
+    def card_rows(self) -> list[CardRow]:  # pragma: no cover - abstract
+        """The fill-in rows of the rule's inputs on a card, in card order."""
+        raise NotImplementedError
+
+    def _score_rows(self) -> list[CardRow]:
+        # A band or level given as a range: the rater scores within it.
+        return [CardRow("档内评分", "score")] if self.has_ranges() else []
 
     def describe(self, points: float) -> str:  # pragma: no cover - abstract
         """The rule in Chinese as a card prints it (完成率×20分, 封顶120%).
@@ -170,6 +196,9 @@ class Achievement(RuleModel):
             if self.direction == "higher":
                 return xlmath.round9(actual / target)
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("实际值" if self.measure == "value" else "实际完成"), *self._score_rows()]
 
     def percent_params(self) -> frozenset[str]:
         return self.achievement_params if self.measure == "ratio" else frozenset()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel
+from .base import CardRow, ItemData, ItemRefs, RuleModel
 
 #: The yes/no words a cell may hold, exactly those the formula recognises.
 YES = "是"
@@ -31,6 +31,9 @@ class Binary(RuleModel):
     def formula(self, refs: ItemRefs) -> str:
         v = refs.primary
         return f'IF(OR({v}="{YES}",{v}=1,{v}=TRUE),{xlmath.num(refs.points)},0)'
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("是/否")]
 
     def describe(self, points: float) -> str:
         return f"是 {xlmath.num(points)}分, 否 0分"

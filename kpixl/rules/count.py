@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
 from . import entry
-from .base import BASE, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .base import BASE, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -97,6 +97,9 @@ class Count(RuleModel):
             out += issue(data.counters[c.id] < 0, c.id, "negative_count",
                          f"{c.name or c.id}: a count cannot be below 0")
         return out
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow(f"{c.name or c.id}(次)", c.id, per_rater=False) for c in self.counters]
 
     def describe(self, points: float) -> str:
         parts = []

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import xlmath
 from . import entry
-from .base import MAX, MIN, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .base import MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -39,6 +39,9 @@ class Manual(RuleModel):
         v = data.value.astype(float)
         return issue((v < lo) | (v > hi), "value", "score_out_of_range",
                      f"score must be between {xlmath.num(lo)} and {xlmath.num(hi)}")
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("评分")]
 
     def describe(self, points: float) -> str:
         lo, hi = self.bounds(points)

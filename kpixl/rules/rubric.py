@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 
 from .. import xlmath
 from . import entry
-from .base import ItemData, ItemRefs, RuleModel, SheetParam, issue, pct
+from .base import CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue, pct
 from .words import points_text
 
 
@@ -139,6 +139,9 @@ class Rubric(RuleModel):
             out += issue(here & np.isnan(score), "score", "missing_score", f"no score: {msg}")
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_level", msg)
         return out
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("等级"), *self._score_rows()]
 
     def describe(self, points: float) -> str:
         if self.of == "fraction":
