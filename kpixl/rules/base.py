@@ -1,4 +1,4 @@
-"""What every rule module provides: the contract of "one rule, two renderings".
+"""What every rule module provides: the contract of "one rule, all its renderings".
 
 A rule is a pydantic model (its parameters, exactly as written in a scheme) with:
 
@@ -8,7 +8,17 @@ A rule is a pydantic model (its parameters, exactly as written in a scheme) with
 * ``check(data) -> list[Issue]`` — input problems only this rule can see (a level
   that does not exist, a score outside the band its achievement selects).
 
-Both renderings share every number and every decision point: where the formula
+and what a card and the Scheme sheet show of it, so that a new rule type is one module:
+
+* ``describe(points) -> str`` — the rule in Chinese on a card (完成率×20分, 封顶120%);
+* ``card_rows() -> list[CardRow]`` — its fill-in rows on a card (实际完成, 档内评分…);
+* ``validation(field, points, name, who) -> dict | None`` — the data validation of one
+  of its input cells, as XlsxWriter options (a plain dict: no Excel library here);
+* ``words``, ``sheet_params``, ``percent_params()`` — its name in the Scheme sheet's
+  规则 column, its parameters as sheet columns with their notations, and which of
+  them show as percentages.
+
+The evaluator and the formula share every number and every decision point: where the formula
 writes ``ROUND(x, 9)`` the evaluator calls :func:`kpixl.xlmath.round9`; where it
 writes ``ROUNDDOWN`` the evaluator floors. The engine-agreement tests hold them to it
 through LibreOffice.
@@ -130,8 +140,8 @@ class RuleModel(BaseModel):
         """The fill-in rows of the rule's inputs on a card, in card order."""
         raise NotImplementedError
 
-    def _score_rows(self) -> list[CardRow]:
-        # A band or level given as a range: the rater scores within it.
+    def score_rows(self) -> list[CardRow]:
+        """The 档内评分 row when a band or level is given as a range (the rater scores within it)."""
         return [CardRow("档内评分", "score")] if self.has_ranges() else []
 
     def describe(self, points: float) -> str:  # pragma: no cover - abstract
@@ -198,7 +208,7 @@ class Achievement(RuleModel):
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
 
     def card_rows(self) -> list[CardRow]:
-        return [CardRow("实际值" if self.measure == "value" else "实际完成"), *self._score_rows()]
+        return [CardRow("实际值" if self.measure == "value" else "实际完成"), *self.score_rows()]
 
     def percent_params(self) -> frozenset[str]:
         return self.achievement_params if self.measure == "ratio" else frozenset()

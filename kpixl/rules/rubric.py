@@ -141,7 +141,7 @@ class Rubric(RuleModel):
         return out
 
     def card_rows(self) -> list[CardRow]:
-        return [CardRow("等级"), *self._score_rows()]
+        return [CardRow("等级"), *self.score_rows()]
 
     def describe(self, points: float) -> str:
         if self.of == "fraction":
