@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..xlsx.palette import HEAD, INPUT_TEMPLATE, RESULT, SECTION, fill
 from .. import xlmath
+from ..rules import CardRow
 from ..scheme.models import Column, Item, Scheme
 from ..results.sheet import FONT
 
@@ -82,33 +83,11 @@ def input_columns(scheme: Scheme) -> list[str]:
 
 
 def scheme_columns(scheme: Scheme) -> list[str]:
-    """The roster columns the scheme names (targets, bonus base, level, groups…)."""
-    cols: list[str] = []
+    """The roster columns the scheme names (targets, bonus base, level, groups…).
 
-    def add(spec) -> None:
-        if isinstance(spec, Column) and spec.column not in cols:
-            cols.append(spec.column)
-        elif isinstance(spec, str) and spec not in cols:
-            cols.append(spec)
-
-    for _, item in scheme.items():
-        add(item.target)
-        if item.na_group:
-            add(item.na_group)
-    b = scheme.bonus
-    if b is not None:
-        add(b.base)
-        if b.level_factor is not None:
-            add(b.level_factor.column)
-        if b.commission is not None:
-            add(b.commission.amount)
-    r = scheme.ratings
-    if r is not None and r.distribution is not None:
-        if r.distribution.group_by:
-            add(r.distribution.group_by)
-        for c in r.distribution.tie_break:
-            add(c)
-    return cols
+    Kept for callers of the card layout; :meth:`Scheme.roster_columns` is the answer.
+    """
+    return list(scheme.roster_columns())
 
 
 def placeholders(ws: Worksheet) -> list[str]:
@@ -141,37 +120,25 @@ def _item_rows(scheme: Scheme, item: Item) -> list[tuple[str, bool, list[str | N
     ``per_rater`` rows hold one column per rater of the item (``x@self``…); the others
     hold one column spanning the rater columns.
     """
-    rule = item.rule
     raters = list(scheme.raters_of(item) or {})
     rows: list[tuple[str, bool, list[str | None]]] = []
 
-    def add(label: str, col: str) -> None:
-        if raters:
-            rows.append((label, True, [f"{col}@{r}" for r in raters]))
+    def add(row: CardRow) -> None:
+        col = item.id if row.field is None else f"{item.id}.{row.field}"
+        if raters and row.per_rater:
+            rows.append((row.label, True, [f"{col}@{r}" for r in raters]))
         else:
-            rows.append((label, False, [col]))
+            rows.append((row.label, False, [col]))
 
-    if rule.input_kind == "number":
-        if rule.uses_achievement:
-            label = "实际值" if rule.measure == "value" else "实际完成"
-        elif rule.type == "adjust":
-            label = "加/扣分"
-        else:
-            label = "评分"
-        add(label, item.id)
-    elif rule.input_kind == "level":
-        add("等级", item.id)
-    elif rule.input_kind == "yesno":
-        add("是/否", item.id)
-    if rule.has_ranges():
-        add("档内评分", f"{item.id}.score")
-    if rule.input_kind == "counters":
-        for c in rule.counters:
-            rows.append((f"{c.name or c.id}(次)", False, [f"{item.id}.{c.id}"]))
+    own = item.rule.card_rows()  # the rule names its inputs; the item adds its 不适用
+    for row in own:
+        if not row.after_na:
+            add(row)
     if item.na is not None:
         rows.append(("不适用(是/否)", False, [f"{item.id}.na"]))
-    if rule.type == "adjust":
-        rows.append(("事由", False, [f"{item.id}.reason"]))
+    for row in own:
+        if row.after_na:
+            add(row)
     return rows
 
 
@@ -185,101 +152,13 @@ def _p(x: float) -> str:
     return f"{x * 100:.10g}%"
 
 
-def _fmt_for(rule, values: list[float]):
-    """Percent for achievements (ratio) and for rates (value bands within 0–2 with a fraction)."""
-    if getattr(rule, "measure", "ratio") == "ratio":
-        return _p
-    vals = [v for v in values if v is not None]
-    if vals and all(0 <= abs(v) <= 2 for v in vals) and any(float(v) != int(v) for v in vals):
-        return _p
-    return _n
-
-
-def _points(p) -> str:
-    return f"{_n(p[0])}–{_n(p[1])}分(评分)" if isinstance(p, tuple) else f"{_n(p)}分"
-
-
 def describe(item: Item) -> str:
-    """A readable summary of the item's rule in Chinese (完成率×20分, 封顶120%)."""
-    rule, P = item.rule, item.points
-    t = rule.type
-    parts: list[str] = []
-    if t in ("ratio", "tiers", "step"):
-        what = {"ratio": "完成率", "value": "实际值"}[rule.measure]
-        if rule.measure == "ratio" and rule.direction == "lower":
-            what = "目标/实际"
-    if t == "ratio":
-        parts.append(f"{what}×{_n(P)}分")
-        if rule.cap is not None:
-            parts.append(f"封顶{_p(rule.cap)}")
-        if rule.floor:
-            parts.append(f"保底{_p(rule.floor)}")
-        if rule.zero_below is not None:
-            parts.append(f"低于{_p(rule.zero_below)}不得分")
-    elif t == "tiers":
-        f = _fmt_for(rule, [v for b in rule.bands for v in (b.min, b.max)])
-        bands = []
-        for b in rule.bands:
-            if b.min is not None and b.max is not None:
-                cond = f"{f(b.min)}–{f(b.max)}"
-            elif b.min is not None:
-                cond = f"≥{f(b.min)}"
-            elif b.max is not None:
-                cond = f"≤{f(b.max)}"
-            else:
-                cond = "其他"
-            bands.append(f"{cond} {_points(b.points)}")
-        parts.append(f"{what}: " + "; ".join(bands))
-        if rule.gap == "lower":
-            parts.append("档位之间按低一档")
-        elif rule.gap == "zero":
-            parts.append("档位之间0分")
-    elif t == "step":
-        f = _fmt_for(rule, [rule.threshold] + [s.every for s in (rule.below, rule.above) if s])
-        base = f"{_n(P)}分" if rule.base == "full" else f"{_n(rule.base)}分"
-        parts.append(f"{what}达{f(rule.threshold)}得{base}")
-        if rule.below:
-            parts.append(f"每低{f(rule.below.every)}扣{_n(rule.below.points)}分")
-        if rule.above:
-            parts.append(f"每超{f(rule.above.every)}加{_n(rule.above.points)}分")
-        if rule.max_bonus is not None:
-            parts.append(f"最多加{_n(rule.max_bonus)}分")
-        if rule.max_deduction is not None:
-            parts.append(f"最多扣{_n(rule.max_deduction)}分")
-        if rule.zero_below is not None:
-            parts.append(f"低于{f(rule.zero_below)}不得分")
-    elif t == "count":
-        if rule.base == "full":
-            parts.append(f"基础分{_n(P)}分")
-        elif rule.base:
-            parts.append(f"基础分{_n(rule.base)}分")
-        for c in rule.counters:
-            word = "加" if c.per >= 0 else "扣"
-            parts.append(f"{c.name or c.id}{word}{_n(abs(c.per))}分/次")
-        lim = rule.limit
-        if lim.min is not None:
-            parts.append(f"最多扣{_n(-lim.min)}分" if lim.min <= 0 else f"至少{_n(lim.min)}分")
-        if lim.max is not None:
-            parts.append(f"最多加{_n(lim.max)}分")
-        if not rule.allow_negative:
-            parts.append("扣完为止")
-    elif t == "rubric":
-        if rule.of == "fraction":
-            lv = [f"{k} {(_p(v[0]) + '–' + _p(v[1])) if isinstance(v, tuple) else _p(v)}"
-                  for k, v in rule.levels.items()]
-            parts.append(f"按等级得分值的比例: " + "; ".join(lv))
-        else:
-            lv = [f"{k}{'级' if str(k).replace('.', '').isdigit() else ''} {_points(v)}"
-                  for k, v in rule.levels.items()]
-            parts.append("; ".join(lv))
-    elif t == "manual":
-        hi = rule.max if rule.max is not None else P
-        parts.append(f"评分 {_n(rule.min)}–{_n(hi)}分")
-    elif t == "binary":
-        parts.append(f"是 {_n(P)}分, 否 0分")
-    elif t == "adjust":
-        parts.append(f"加/扣分 {_n(rule.min)}~{_n(rule.max)}分, 须写明事由")
-    text = ", ".join(parts)
+    """A readable summary of the item's rule in Chinese (完成率×20分, 封顶120%).
+
+    The rule says its own part (:meth:`kpixl.rules.RuleModel.describe`); the item adds
+    what a not-applicable entry scores.
+    """
+    text = item.rule.describe(item.points)
     na = {"zero": "不适用计0分", "full": "不适用计满分", "average": "不适用取平均分",
           "exclude": "不适用不计入"}.get(item.na or "")
     return f"{text}; {na}" if na else text

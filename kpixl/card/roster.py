@@ -56,40 +56,6 @@ _FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
 FORMULA_START = ("=", "+", "-", "@")
 
 
-def scheme_columns(scheme: Any) -> dict[str, str]:
-    """The roster columns a scheme reads, each with what needs it.
-
-    Args:
-        scheme: A :class:`kpixl.scheme.Scheme`.
-
-    Returns:
-        ``{column: needed by}`` in scheme order, e.g. ``{"销量目标": "new_sales.target"}``.
-    """
-    cols: dict[str, str] = {}
-
-    def add(col: Any, why: str) -> None:
-        if isinstance(col, str) and col and col not in cols:
-            cols[col] = why
-
-    for _, item in scheme.items():
-        add(getattr(item.target, "column", None), f"{item.id}.target")
-        if item.na == "average":
-            add(item.na_group, f"{item.id}.na_group")
-    ratings = scheme.ratings
-    if ratings is not None and ratings.distribution is not None:
-        add(ratings.distribution.group_by, "ratings.distribution.group_by")
-        for c in ratings.distribution.tie_break:
-            add(c, "ratings.distribution.tie_break")
-    b = scheme.bonus
-    if b is not None:
-        add(getattr(b.base, "column", None), "bonus.base")
-        if b.level_factor is not None:
-            add(b.level_factor.column, "bonus.level_factor")
-        if b.commission is not None:
-            add(getattr(b.commission.amount, "column", None), "bonus.commission.amount")
-    return cols
-
-
 def _may_be_blank(scheme: Any) -> set[str]:
     """Scheme columns a person may leave empty.
 
@@ -148,7 +114,7 @@ def check_roster(table: Any, scheme: Any = None, manager_column: str = MANAGER) 
 
     required = {NAME: "each person's sheet and the summary", manager_column: "distribute (who receives the person)"}
     if scheme is not None:
-        required.update({c: f"the scheme's {why}" for c, why in scheme_columns(scheme).items() if c not in required})
+        required.update({c: f"the scheme's {why}" for c, why in scheme.roster_columns().items() if c not in required})
     optional = _may_be_blank(scheme) - {NAME, manager_column} if scheme is not None else set()
     for col, why in required.items():
         if col not in df.columns:

@@ -1,11 +1,16 @@
-"""The eight rule types, each one module with both renderings (see :mod:`.base`)."""
+"""The eight rule types, each one module with all its renderings (see :mod:`.base`).
+
+A rule module owns its evaluator and Excel formula, its card description and fill-in
+rows, the validation of its input cells, and its Scheme-sheet words and parameter
+columns. A new rule type is one module plus its place in ``Rule`` and ``RULE_TYPES``.
+"""
 
 from typing import Annotated, Union
 
 from pydantic import Field
 
 from .adjust import Adjust
-from .base import ItemData, ItemRefs, Issue, RuleModel
+from .base import CardRow, ItemData, ItemRefs, Issue, RuleModel, SheetParam
 from .binary import Binary
 from .count import Count, Counter, Limit
 from .manual import Manual
@@ -25,7 +30,7 @@ RULE_TYPES: dict[str, type[RuleModel]] = {
 }
 
 __all__ = [
-    "Adjust", "Band", "Binary", "Count", "Counter", "ItemData", "ItemRefs", "Issue",
-    "Limit", "Manual", "Ratio", "Rubric", "Rule", "RULE_TYPES", "RuleModel", "Step",
+    "Adjust", "Band", "Binary", "CardRow", "Count", "Counter", "ItemData", "ItemRefs", "Issue",
+    "Limit", "Manual", "Ratio", "Rubric", "Rule", "RULE_TYPES", "RuleModel", "SheetParam", "Step",
     "Steps", "Tiers", "level_key",
 ]

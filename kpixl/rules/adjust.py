@@ -14,7 +14,9 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel, issue
+from . import entry
+from .base import MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .words import num
 
 
 class Adjust(RuleModel):
@@ -22,6 +24,8 @@ class Adjust(RuleModel):
 
     blank_ok: ClassVar[bool] = True
     signed: ClassVar[bool] = True
+    words: ClassVar[tuple[str, ...]] = ("加减分", "加扣分")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {"min": MIN, "max": MAX}
 
     type: Literal["adjust"] = "adjust"
     min: float = -100
@@ -37,6 +41,23 @@ class Adjust(RuleModel):
         v = np.nan_to_num(data.value.astype(float), nan=0.0)
         return issue((v < self.min) | (v > self.max), "value", "points_out_of_range",
                      f"points must be between {xlmath.num(self.min)} and {xlmath.num(self.max)}")
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("加/扣分"), CardRow("事由", "reason", per_rater=False, after_na=True)]
+
+    def describe(self, points: float) -> str:
+        return f"加/扣分 {num(self.min)}~{num(self.max)}分, 须写明事由"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field == "reason":
+            return entry.entry_rule({"validate": "length", "criteria": "between", "minimum": 0, "maximum": 255},
+                                    "加扣分原因", f"{name}：有加分或扣分时必须写明原因。", "原因最多255个字。")
+        if field is not None:
+            return super().validation(field, points, name, who)
+        lo, hi = self.min, self.max
+        return entry.entry_rule(entry.decimal(lo, hi), "加扣分",
+                                f"{name}{who}：输入加分（正数）或扣分（负数），{entry.span(lo, hi)}，并填写原因。",
+                                f"{name}{who}：加扣分必须是 {entry.span(lo, hi)}。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return [("max", "range_backwards", f"min {self.min} is above max {self.max}")] if self.min > self.max else []

@@ -1,4 +1,4 @@
-"""What every rule module provides: the contract of "one rule, two renderings".
+"""What every rule module provides: the contract of "one rule, all its renderings".
 
 A rule is a pydantic model (its parameters, exactly as written in a scheme) with:
 
@@ -8,7 +8,17 @@ A rule is a pydantic model (its parameters, exactly as written in a scheme) with
 * ``check(data) -> list[Issue]`` — input problems only this rule can see (a level
   that does not exist, a score outside the band its achievement selects).
 
-Both renderings share every number and every decision point: where the formula
+and what a card and the Scheme sheet show of it, so that a new rule type is one module:
+
+* ``describe(points) -> str`` — the rule in Chinese on a card (完成率×20分, 封顶120%);
+* ``card_rows() -> list[CardRow]`` — its fill-in rows on a card (实际完成, 档内评分…);
+* ``validation(field, points, name, who) -> dict | None`` — the data validation of one
+  of its input cells, as XlsxWriter options (a plain dict: no Excel library here);
+* ``words``, ``sheet_params``, ``percent_params()`` — its name in the Scheme sheet's
+  规则 column, its parameters as sheet columns with their notations, and which of
+  them show as percentages.
+
+The evaluator and the formula share every number and every decision point: where the formula
 writes ``ROUND(x, 9)`` the evaluator calls :func:`kpixl.xlmath.round9`; where it
 writes ``ROUNDDOWN`` the evaluator floors. The engine-agreement tests hold them to it
 through LibreOffice.
@@ -23,12 +33,56 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import xlmath
+from . import entry
 
 #: The achievement used when a lower-is-better actual is 0 (no errors, no complaints):
 #: far beyond any cap or band, so every rule gives its best result.
 BEST_X = 1e9
 
 InputKind = Literal["number", "level", "yesno", "counters"]
+
+
+@dataclass(frozen=True)
+class SheetParam:
+    """A rule parameter as a column of the Scheme sheet's item table.
+
+    Attributes:
+        words: Chinese headers; the first is what the writer puts in the sheet.
+        notation: How the cell is read and written, a notation of
+            :mod:`kpixl.scheme.notation`: ``number``, ``choice`` (its words in
+            ``CHOICES``), ``bool``, ``base``, or a compact form — ``bands``,
+            ``steps``, ``limit``, ``levels``, ``counters``.
+        width: The column's width in the sheet.
+    """
+
+    words: tuple[str, ...]
+    notation: str
+    width: int
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """A fill-in row of a card (填报项) for one of the rule's input columns.
+
+    Attributes:
+        label: The row's label on the card (实际完成, 档内评分, 迟到(次)).
+        field: The input column's field: None for the primary input (``sales``),
+            ``"score"``, a counter id, ``"reason"``.
+        per_rater: One cell per rater of a multi-rater item (else one cell for all).
+        after_na: The row comes after the item's 不适用 row.
+    """
+
+    label: str
+    field: str | None = None
+    per_rater: bool = True
+    after_na: bool = False
+
+
+# Parameters several rule types share: one column each in the sheet.
+ZERO_BELOW = SheetParam(("不计分线",), "number", 9)
+BASE = SheetParam(("基数",), "base", 8)
+MIN = SheetParam(("最低",), "number", 7)
+MAX = SheetParam(("最高",), "number", 7)
 
 
 class RuleModel(BaseModel):
@@ -44,6 +98,10 @@ class RuleModel(BaseModel):
     uses_achievement: ClassVar[bool] = False
     #: Whether the item score may be negative without an explicit item ``floor``.
     signed: ClassVar[bool] = False
+    #: The rule type in the Scheme sheet's 规则 column; the first is what the writer puts.
+    words: ClassVar[tuple[str, ...]] = ()
+    #: The rule's parameters as Scheme-sheet columns, in sheet order (every field but ``type``).
+    sheet_params: ClassVar[dict[str, SheetParam]] = {}
 
     def needs_target(self) -> bool:
         return False
@@ -72,6 +130,51 @@ class RuleModel(BaseModel):
         """
         return []
 
+    def percent_params(self) -> frozenset[str]:
+        """The parameters the Scheme sheet shows as percentages (90% rather than 0.9)."""
+        return frozenset()
+
+    # ---- renderings on a card --------------------------------------------------------
+
+    def card_rows(self) -> list[CardRow]:  # pragma: no cover - abstract
+        """The fill-in rows of the rule's inputs on a card, in card order."""
+        raise NotImplementedError
+
+    def score_rows(self) -> list[CardRow]:
+        """The 档内评分 row when a band or level is given as a range (the rater scores within it)."""
+        return [CardRow("档内评分", "score")] if self.has_ranges() else []
+
+    def describe(self, points: float) -> str:  # pragma: no cover - abstract
+        """The rule in Chinese as a card prints it (完成率×20分, 封顶120%).
+
+        Args:
+            points: The item's full marks ``P``.
+        """
+        raise NotImplementedError
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        """How a card checks one of the rule's input cells as it is typed.
+
+        Args:
+            field: The input column's field: None for the primary input (``sales``),
+                ``"score"`` for a score within a band or level range, a counter id, or
+                ``"reason"``.
+            points: The item's full marks ``P``.
+            name: The item as the prompt names it (its name, else its id).
+            who: The rater as the prompt names it (``（self）``), or "".
+
+        Returns:
+            XlsxWriter ``data_validation`` options (a plain dict), or None for no check.
+        """
+        if field == "score":
+            lo, hi = self.score_range(points)
+            return entry.score_within(lo, hi, name, who)
+        return None
+
+    def score_range(self, points: float) -> tuple[float, float]:
+        """The lowest and highest score of the rule's band or level ranges."""
+        raise NotImplementedError(f"a {type(self).__name__} rule has no score ranges")
+
 
 class Achievement(RuleModel):
     """Shared by the rules that score an achievement ``x``.
@@ -82,6 +185,13 @@ class Achievement(RuleModel):
     """
 
     uses_achievement: ClassVar[bool] = True
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "measure": SheetParam(("口径",), "choice", 9),
+        "direction": SheetParam(("方向",), "choice", 10),
+    }
+    #: Parameters that are achievements (or steps of one): percentages for ``measure: ratio``.
+    achievement_params: ClassVar[frozenset[str]] = frozenset()
+
     measure: Literal["ratio", "value"] = "ratio"
     direction: Literal["higher", "lower"] = "higher"
 
@@ -96,6 +206,27 @@ class Achievement(RuleModel):
             if self.direction == "higher":
                 return xlmath.round9(actual / target)
             return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("实际值" if self.measure == "value" else "实际完成"), *self.score_rows()]
+
+    def percent_params(self) -> frozenset[str]:
+        return self.achievement_params if self.measure == "ratio" else frozenset()
+
+    def achievement_word(self) -> str:
+        """What the achievement is called on a card: 完成率, 目标/实际 or 实际值."""
+        if self.measure == "value":
+            return "实际值"
+        return "目标/实际" if self.direction == "lower" else "完成率"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        # Any number: the engine takes a negative actual too (a growth rate of -2%, seed
+        # 烟草); the cell only refuses text, as the engine does.
+        return entry.entry_rule(entry.decimal(None, None), "实际完成值",
+                                f"{name}{who}：输入实际完成值（{entry.span(None, None)}）。",
+                                f"{name}{who}：必须是{entry.span(None, None)}。")
 
     def achievement_formula(self, refs: "ItemRefs") -> str:
         if refs.achievement:

@@ -10,7 +10,8 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel
+from . import entry
+from .base import CardRow, ItemData, ItemRefs, RuleModel
 
 #: The yes/no words a cell may hold, exactly those the formula recognises.
 YES = "是"
@@ -21,6 +22,7 @@ class Binary(RuleModel):
     """``{type: binary}``."""
 
     input_kind: ClassVar[str] = "yesno"
+    words: ClassVar[tuple[str, ...]] = ("是否",)
     type: Literal["binary"] = "binary"
 
     def evaluate(self, data: ItemData) -> np.ndarray:
@@ -29,3 +31,15 @@ class Binary(RuleModel):
     def formula(self, refs: ItemRefs) -> str:
         v = refs.primary
         return f'IF(OR({v}="{YES}",{v}=1,{v}=TRUE),{xlmath.num(refs.points)},0)'
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("是/否")]
+
+    def describe(self, points: float) -> str:
+        return f"是 {xlmath.num(points)}分, 否 0分"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        return entry.entry_rule({"validate": "list", "source": list(entry.YES_NO)}, "请选择是或否",
+                                f"{name}{who}：选“是”或“否”。", f"{name}{who}：只能选“是”或“否”。")

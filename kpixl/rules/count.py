@@ -18,7 +18,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel, issue
+from . import entry
+from .base import BASE, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .words import num
 
 
 class Counter(BaseModel):
@@ -49,6 +51,13 @@ class Count(RuleModel):
     """``{type: count, base: full, counters: [...], limit: {min: -10}}``."""
 
     input_kind: ClassVar[str] = "counters"
+    words: ClassVar[tuple[str, ...]] = ("计次", "按次")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "base": BASE,
+        "counters": SheetParam(("计次项",), "counters", 34),
+        "allow_negative": SheetParam(("可为负",), "bool", 8),
+        "limit": SheetParam(("扣分范围",), "limit", 10),
+    }
 
     type: Literal["count"] = "count"
     base: Literal["full"] | float = 0
@@ -88,6 +97,35 @@ class Count(RuleModel):
             out += issue(data.counters[c.id] < 0, c.id, "negative_count",
                          f"{c.name or c.id}: a count cannot be below 0")
         return out
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow(f"{c.name or c.id}(次)", c.id, per_rater=False) for c in self.counters]
+
+    def describe(self, points: float) -> str:
+        parts = []
+        if self.base == "full":
+            parts.append(f"基础分{num(points)}分")
+        elif self.base:
+            parts.append(f"基础分{num(self.base)}分")
+        for c in self.counters:
+            word = "加" if c.per >= 0 else "扣"
+            parts.append(f"{c.name or c.id}{word}{num(abs(c.per))}分/次")
+        lim = self.limit
+        if lim.min is not None:
+            parts.append(f"最多扣{num(-lim.min)}分" if lim.min <= 0 else f"至少{num(lim.min)}分")
+        if lim.max is not None:
+            parts.append(f"最多加{num(lim.max)}分")
+        if not self.allow_negative:
+            parts.append("扣完为止")
+        return ", ".join(parts)
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        counter = next((c for c in self.counters if c.id == field), None)
+        if counter is None:
+            return super().validation(field, points, name, who)
+        label = f"{name}·{counter.name or counter.id}"
+        return entry.entry_rule(entry.decimal(0, None), "次数", f"{label}：输入次数（不小于0）。",
+                                f"{label}：次数必须是不小于 0 的数字。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

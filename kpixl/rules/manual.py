@@ -5,16 +5,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel, issue
+from . import entry
+from .base import MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .words import num
 
 
 class Manual(RuleModel):
     """``{type: manual, min: 0, max: null}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("评分", "打分")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {"min": MIN, "max": MAX}
 
     type: Literal["manual"] = "manual"
     min: float = 0
@@ -34,6 +39,20 @@ class Manual(RuleModel):
         v = data.value.astype(float)
         return issue((v < lo) | (v > hi), "value", "score_out_of_range",
                      f"score must be between {xlmath.num(lo)} and {xlmath.num(hi)}")
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("评分")]
+
+    def describe(self, points: float) -> str:
+        lo, hi = self.bounds(points)
+        return f"评分 {num(lo)}–{num(hi)}分"
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        lo, hi = self.bounds(points)
+        return entry.entry_rule(entry.decimal(lo, hi), "评分", f"{name}{who}：输入 {entry.span(lo, hi)}。",
+                                f"{name}{who}：评分必须是 {entry.span(lo, hi)}。")
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         lo, hi = self.bounds(points)

@@ -8,17 +8,27 @@ Seeds: 实际/目标×权重, 各细项最高120%封顶 (客户经理月度KPI);
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs
+from .base import ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam, pct
+from .words import num
 
 
 class Ratio(Achievement):
     """``{type: ratio, cap: 1.2, floor: 0, zero_below: 0.5}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("比例", "按比例")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        **Achievement.sheet_params,
+        "cap": SheetParam(("封顶",), "number", 8),
+        "floor": SheetParam(("保底",), "number", 8),
+        "zero_below": ZERO_BELOW,
+    }
+    achievement_params: ClassVar[frozenset[str]] = frozenset({"cap", "floor", "zero_below"})
 
     type: Literal["ratio"] = "ratio"
     cap: float | None = Field(None, gt=0, description="highest achievement counted (1.2 = 120%封顶)")
@@ -44,6 +54,16 @@ class Ratio(Achievement):
         if self.zero_below is not None:
             score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
         return score
+
+    def describe(self, points: float) -> str:
+        parts = [f"{self.achievement_word()}×{num(points)}分"]
+        if self.cap is not None:
+            parts.append(f"封顶{pct(self.cap)}")
+        if self.floor:
+            parts.append(f"保底{pct(self.floor)}")
+        if self.zero_below is not None:
+            parts.append(f"低于{pct(self.zero_below)}不得分")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

@@ -15,7 +15,9 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from .. import xlmath
-from .base import ItemData, ItemRefs, RuleModel, issue
+from . import entry
+from .base import CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue, pct
+from .words import points_text
 
 
 def level_key(value) -> str:
@@ -46,6 +48,11 @@ class Rubric(RuleModel):
     """``{type: rubric, levels: {1: 5, 2: 10}}`` or ``{..., of: fraction, levels: {优: 1.0}}``."""
 
     input_kind: ClassVar[str] = "level"
+    words: ClassVar[tuple[str, ...]] = ("等级", "定级")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        "levels": SheetParam(("等级",), "levels", 30),
+        "of": SheetParam(("等级口径",), "choice", 9),
+    }
 
     type: Literal["rubric"] = "rubric"
     of: Literal["points", "fraction"] = "points"
@@ -69,6 +76,9 @@ class Rubric(RuleModel):
 
     def __hash__(self) -> int:
         return hash((self.type, self.of, tuple(self.levels.items())))
+
+    def percent_params(self) -> frozenset[str]:
+        return frozenset({"levels"}) if self.of == "fraction" else frozenset()
 
     def has_ranges(self) -> bool:
         return any(isinstance(p, tuple) for p in self.levels.values())
@@ -129,6 +139,29 @@ class Rubric(RuleModel):
             out += issue(here & np.isnan(score), "score", "missing_score", f"no score: {msg}")
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_level", msg)
         return out
+
+    def card_rows(self) -> list[CardRow]:
+        return [CardRow("等级"), *self.score_rows()]
+
+    def describe(self, points: float) -> str:
+        if self.of == "fraction":
+            lv = [f"{k} {(pct(v[0]) + '–' + pct(v[1])) if isinstance(v, tuple) else pct(v)}"
+                  for k, v in self.levels.items()]
+            return "按等级得分值的比例: " + "; ".join(lv)
+        return "; ".join(f"{k}{'级' if str(k).replace('.', '').isdigit() else ''} {points_text(v)}"
+                         for k, v in self.levels.items())
+
+    def validation(self, field: str | None, points: float, name: str, who: str = "") -> dict | None:
+        if field is not None:
+            return super().validation(field, points, name, who)
+        keys = [level_key(k) for k in self.levels]
+        return entry.entry_rule({"validate": "list", "source": keys}, "请选择等级",
+                                f"{name}{who}：从下拉列表选择 {'、'.join(keys)}。",
+                                f"{name}{who}：等级只能是 {'、'.join(keys)}。")
+
+    def score_range(self, points: float) -> tuple[float, float]:
+        spans = [s for s in (self.range_of(k, points) for k in self.keys()) if s is not None]
+        return min(s[0] for s in spans), max(s[1] for s in spans)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         keys = self.keys()

@@ -13,13 +13,14 @@ counts whole steps only, ``ceil`` counts a started step, ``linear`` counts fract
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs
+from .base import BASE, ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam
+from .words import fmt_for, num
 
 
 class Steps(BaseModel):
@@ -32,6 +33,20 @@ class Steps(BaseModel):
 
 class Step(Achievement):
     """``{type: step, threshold: 1.0, base: full, below: {...}, above: {...}}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("步进", "阶梯")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        **Achievement.sheet_params,
+        "threshold": SheetParam(("阈值",), "number", 8),
+        "base": BASE,
+        "below": SheetParam(("低于",), "steps", 10),
+        "above": SheetParam(("超过",), "steps", 10),
+        "stepping": SheetParam(("步进方式",), "choice", 9),
+        "max_bonus": SheetParam(("最多加",), "number", 8),
+        "max_deduction": SheetParam(("最多扣",), "number", 8),
+        "zero_below": ZERO_BELOW,
+    }
+    achievement_params: ClassVar[frozenset[str]] = frozenset({"threshold", "zero_below", "below", "above"})
 
     type: Literal["step"] = "step"
     threshold: float = 1.0
@@ -101,6 +116,22 @@ class Step(Achievement):
         if self.zero_below is not None:
             score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
         return score
+
+    def describe(self, points: float) -> str:
+        f = fmt_for(self, [self.threshold] + [s.every for s in (self.below, self.above) if s])
+        base = f"{num(points)}分" if self.base == "full" else f"{num(self.base)}分"
+        parts = [f"{self.achievement_word()}达{f(self.threshold)}得{base}"]
+        if self.below:
+            parts.append(f"每低{f(self.below.every)}扣{num(self.below.points)}分")
+        if self.above:
+            parts.append(f"每超{f(self.above.every)}加{num(self.above.points)}分")
+        if self.max_bonus is not None:
+            parts.append(f"最多加{num(self.max_bonus)}分")
+        if self.max_deduction is not None:
+            parts.append(f"最多扣{num(self.max_deduction)}分")
+        if self.zero_below is not None:
+            parts.append(f"低于{f(self.zero_below)}不得分")
+        return ", ".join(parts)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         out = []

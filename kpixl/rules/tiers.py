@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import xlmath
-from .base import Achievement, ItemData, ItemRefs, issue, pct
+from .base import Achievement, ItemData, ItemRefs, SheetParam, issue, pct
+from .words import fmt_for, points_text
 
 
 class Band(BaseModel):
@@ -60,6 +61,14 @@ class Segment:
 
 class Tiers(Achievement):
     """``{type: tiers, bands: [...], gap: error|lower|zero}``."""
+
+    words: ClassVar[tuple[str, ...]] = ("分档", "档位")
+    sheet_params: ClassVar[dict[str, SheetParam]] = {
+        **Achievement.sheet_params,
+        "bands": SheetParam(("档位",), "bands", 34),
+        "gap": SheetParam(("缺口",), "choice", 8),
+    }
+    achievement_params: ClassVar[frozenset[str]] = frozenset({"bands"})
 
     type: Literal["tiers"] = "tiers"
     bands: tuple[Band, ...] = Field(min_length=1)
@@ -131,13 +140,13 @@ class Tiers(Achievement):
         for i in ranged:
             lo, hi = self.bands[i].points
             here = (sel == i) & ~np.isnan(data.x)
-            msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.describe(i)})"
+            msg = f"enter a score from {xlmath.num(lo)} to {xlmath.num(hi)} (achievement {self.band_label(i)})"
             out += issue(here & np.isnan(score), "score", "missing_score", "no score: " + msg)
             out += issue(here & ((score < lo) | (score > hi)), "score", "score_outside_band",
                          "score must be " + msg.removeprefix("enter a score "))
         return out
 
-    def describe(self, i: int) -> str:
+    def band_label(self, i: int) -> str:
         """A band as people write it: ``≥90%``, ``60%–69%``, ``≤3%``."""
         b = self.bands[i]
         show = pct if self.measure == "ratio" else xlmath.num
@@ -148,6 +157,30 @@ class Tiers(Achievement):
         if b.max is not None:
             return f"≤{show(b.max)}"
         return "any"
+
+    def describe(self, points: float) -> str:
+        f = fmt_for(self, [v for b in self.bands for v in (b.min, b.max)])
+        bands = []
+        for b in self.bands:
+            if b.min is not None and b.max is not None:
+                cond = f"{f(b.min)}–{f(b.max)}"
+            elif b.min is not None:
+                cond = f"≥{f(b.min)}"
+            elif b.max is not None:
+                cond = f"≤{f(b.max)}"
+            else:
+                cond = "其他"
+            bands.append(f"{cond} {points_text(b.points)}")
+        parts = [f"{self.achievement_word()}: " + "; ".join(bands)]
+        if self.gap == "lower":
+            parts.append("档位之间按低一档")
+        elif self.gap == "zero":
+            parts.append("档位之间0分")
+        return ", ".join(parts)
+
+    def score_range(self, points: float) -> tuple[float, float]:
+        spans = [b.points for b in self.bands if isinstance(b.points, tuple)]
+        return min(s[0] for s in spans), max(s[1] for s in spans)
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
         return _compile(self)[1]
@@ -180,7 +213,7 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
     for i in range(len(bands)):
         if i not in used:
             problems.append((f"bands[{i}]", "band_never_used",
-                             f"band {rule.describe(i)} is never selected: bands listed before it already hold every achievement it covers"))
+                             f"band {rule.band_label(i)} is never selected: bands listed before it already hold every achievement it covers"))
 
     if rule.gap == "error":
         for k, h in enumerate(held):

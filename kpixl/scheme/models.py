@@ -423,6 +423,41 @@ class Scheme(Model):
                 return i
         raise KeyError(item_id)
 
+    def roster_columns(self) -> dict[str, str]:
+        """The roster columns the scheme reads, each with what needs it.
+
+        Targets given as ``{column: …}``, the ``na_group`` of ``na: average`` items, the
+        forced distribution's ``group_by`` and ``tie_break``, the bonus base, level
+        factor and commission amount — each column once, in that order.
+
+        Returns:
+            ``{column: needed by}``, e.g. ``{"销量目标": "new_sales.target"}``.
+        """
+        cols: dict[str, str] = {}
+
+        def add(col: object, why: str) -> None:
+            if isinstance(col, str) and col and col not in cols:
+                cols[col] = why
+
+        for _, item in self.items():
+            add(getattr(item.target, "column", None), f"{item.id}.target")
+            # Only na: average reads the group (scheme.check reports a na_group without it).
+            if item.na == "average":
+                add(item.na_group, f"{item.id}.na_group")
+        ratings = self.ratings
+        if ratings is not None and ratings.distribution is not None:
+            add(ratings.distribution.group_by, "ratings.distribution.group_by")
+            for c in ratings.distribution.tie_break:
+                add(c, "ratings.distribution.tie_break")
+        b = self.bonus
+        if b is not None:
+            add(getattr(b.base, "column", None), "bonus.base")
+            if b.level_factor is not None:
+                add(b.level_factor.column, "bonus.level_factor")
+            if b.commission is not None:
+                add(getattr(b.commission.amount, "column", None), "bonus.commission.amount")
+        return cols
+
     def raters_of(self, item: Item) -> dict[str, float] | None:
         """The rater weights that apply to an item, or None for a single input.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ...rules import RULE_TYPES
 from ...xlsx.palette import FONT  # noqa: F401  (the sheet writer's font, named with the words)
 
 SHEET_NAMES = ("Scheme", "考核方案")
@@ -33,8 +34,9 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "description": (("方案说明", "说明"), "text"),
 }
 
-# column → (Chinese headers, kind, owner, width). Owner: section, item or rule.
-COLUMNS: dict[str, tuple[tuple[str, ...], str, str, int]] = {
+# column → (Chinese headers, kind, owner, width). Owner: section, item or rule. The rule
+# columns come from the rule types (``sheet_params``), between the item's head and tail.
+ITEM_HEAD: dict[str, tuple[tuple[str, ...], str, str, int]] = {
     "section": (("板块",), "ident", "section", 10),
     "section_name": (("板块名称",), "text", "section", 14),
     "section_weight": (("板块权重",), "number", "section", 9),
@@ -45,27 +47,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], str, str, int]] = {
     "points": (("分值",), "number", "item", 7),
     "rule": (("规则", "规则类型"), "rule", "item", 9),
     "target": (("目标", "目标值"), "target", "item", 12),
-    "measure": (("口径",), "choice", "rule", 9),
-    "direction": (("方向",), "choice", "rule", 10),
-    "cap": (("封顶",), "number", "rule", 8),
-    "floor": (("保底",), "number", "rule", 8),
-    "zero_below": (("不计分线",), "number", "rule", 9),
-    "bands": (("档位",), "bands", "rule", 34),
-    "gap": (("缺口",), "choice", "rule", 8),
-    "threshold": (("阈值",), "number", "rule", 8),
-    "base": (("基数",), "base", "rule", 8),
-    "below": (("低于",), "steps", "rule", 10),
-    "above": (("超过",), "steps", "rule", 10),
-    "stepping": (("步进方式",), "choice", "rule", 9),
-    "max_bonus": (("最多加",), "number", "rule", 8),
-    "max_deduction": (("最多扣",), "number", "rule", 8),
-    "counters": (("计次项",), "counters", "rule", 34),
-    "allow_negative": (("可为负",), "bool", "rule", 8),
-    "limit": (("扣分范围",), "limit", "rule", 10),
-    "levels": (("等级",), "levels", "rule", 30),
-    "of": (("等级口径",), "choice", "rule", 9),
-    "min": (("最低",), "number", "rule", 7),
-    "max": (("最高",), "number", "rule", 7),
+}
+ITEM_TAIL: dict[str, tuple[tuple[str, ...], str, str, int]] = {
     "na": (("不适用",), "choice", "item", 9),
     "na_group": (("平均分组",), "text", "item", 12),
     "rater": (("考核人",), "text", "item", 10),
@@ -76,16 +59,27 @@ COLUMNS: dict[str, tuple[tuple[str, ...], str, str, int]] = {
     "source": (("数据来源",), "text", "item", 12),
     "description": (("评分标准", "考核内容"), "text", "item", 40),
 }
+
+
+def _rule_columns() -> dict[str, tuple[tuple[str, ...], str, str, int]]:
+    """Every rule type's parameter columns, in registration order, each once."""
+    cols: dict[str, tuple[tuple[str, ...], str, str, int]] = {}
+    for kind, model in RULE_TYPES.items():
+        if set(model.sheet_params) != set(model.model_fields) - {"type"}:
+            raise TypeError(f"{kind}: sheet_params must name exactly the rule's parameters")
+        for f, param in model.sheet_params.items():
+            col = (param.words, param.notation, "rule", param.width)
+            if cols.setdefault(f, col) != col:  # one column serves every rule with the parameter
+                raise TypeError(f"{kind}.{f}: the column differs from another rule type's {f}")
+    return cols
+
+
+COLUMNS = {**ITEM_HEAD, **_rule_columns(), **ITEM_TAIL}
 REQUIRED = ("section", "item", "points", "rule")
 SECTION_FIELDS = {"section_name": "name", "section_weight": "weight", "section_cap": "cap", "section_floor": "floor"}
 ITEM_FIELDS = {"item": "id", "item_floor": "floor"}  # the rest keep their names
 
-RULE_WORDS: dict[str, tuple[str, ...]] = {
-    "ratio": ("比例", "按比例"), "tiers": ("分档", "档位"), "step": ("步进", "阶梯"),
-    "count": ("计次", "按次"), "rubric": ("等级", "定级"), "manual": ("评分", "打分"),
-    "binary": ("是否",), "adjust": ("加减分", "加扣分"),
-}
-PERCENT_PARAMS = {"cap", "floor", "zero_below", "threshold"}  # achievements, shown as % for measure: ratio
+RULE_WORDS: dict[str, tuple[str, ...]] = {t: model.words for t, model in RULE_TYPES.items()}
 
 
 def norm(text: Any) -> str:

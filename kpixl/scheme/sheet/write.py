@@ -17,7 +17,7 @@ from ...xlsx.palette import HEAD, SECTION, fill
 from ...errors import InputError, Problem
 from ..models import Scheme
 from .. import notation as nt
-from .vocab import COLUMNS, FONT, KEYS, PERCENT_PARAMS, RULE_WORDS, SECTION_FIELDS, SHEET_NAMES
+from .vocab import COLUMNS, FONT, KEYS, RULE_WORDS, SECTION_FIELDS, SHEET_NAMES
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -189,21 +189,21 @@ def _item_rows(s: Scheme) -> list[tuple[dict[str, Any], dict[str, str]]]:
             data = item.model_dump(mode="python", exclude_defaults=True, exclude={"rule"})
             for attr, v in data.items():
                 f = {"id": "item", "floor": "item_floor"}.get(attr, attr)
-                row[f] = _cell(f, v, item.rule)
+                row[f] = _cell(f, v)
             row["points"] = item.points
             row["rule"] = RULE_WORDS[item.rule.type][0]
-            pct = getattr(item.rule, "measure", None) == "ratio"
+            percent = item.rule.percent_params()  # the rule knows which of its numbers are achievements
             for p, v in item.rule.model_dump(mode="python", exclude_defaults=True).items():
                 if p == "type":
                     continue
-                row[p] = _cell(p, v, item.rule)
-                if pct and p in PERCENT_PARAMS:
+                row[p] = _cell(p, v, p in percent)
+                if p in percent and COLUMNS[p][1] == "number":
                     formats[p] = _percent_format(v)
             rows.append((row, formats))
     return rows
 
 
-def _cell(field: str, value: Any, rule: Any) -> Any:
+def _cell(field: str, value: Any, percent: bool = False) -> Any:
     kind = COLUMNS[field][1]
     if kind == "choice":
         return nt.format_choice(field, value)
@@ -215,9 +215,7 @@ def _cell(field: str, value: Any, rule: Any) -> Any:
         return nt.format_target(nt.plain(value))
     if kind in ("text", "ident", "number"):
         return value
-    pct = (field in ("bands", "below", "above") and getattr(rule, "measure", None) == "ratio") or (
-        field == "levels" and getattr(rule, "of", None) == "fraction")
-    options = {"percent": True} if pct else {}
+    options = {"percent": True} if percent else {}
     return nt.format_structured(kind, value, **options)
 
 
