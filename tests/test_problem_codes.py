@@ -43,7 +43,7 @@ PASSED_ON = {
     "kpixl/engine/score.py Problem(code)",  # add
     "kpixl/engine/score.py add(code)",  # cells; bonus_problems' RowProblem codes
     "kpixl/engine/score.py cells(issue.code)",  # a rule's Issue
-    "kpixl/master/collect.py Problem(p.code)",  # an engine problem re-placed as a warning
+    "kpixl/master/collect/check.py Problem(p.code)",  # an engine problem re-placed as a warning
     "kpixl/rules/base.py Issue(code)",  # issue()
     "kpixl/scheme/sheet/read.py Problem(code)",  # add
     "kpixl/scheme/sheet/read.py add(code)",  # parse: code = ... (scanned)
