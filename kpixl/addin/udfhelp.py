@@ -33,6 +33,7 @@ from dataclasses import dataclass
 __all__ = [
     "HELP_MODULE",
     "MAX_HELP",
+    "MAX_LINE",
     "REGISTER",
     "FunctionHelp",
     "function_help",
