@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 import subprocess
 import sys
 import types
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -433,26 +435,95 @@ def _excel_shaped(v):
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
 
+EXAMPLES = ROOT / "workbooks/udf_examples.xlsx"
+
+
 def test_example_workbook_shows_every_function_with_the_engines_value(xl):
-    path = ROOT / "workbooks/udf_examples.xlsx"
-    wb = openpyxl.load_workbook(path)
+    wb = openpyxl.load_workbook(EXAMPLES)
+    cached = openpyxl.load_workbook(EXAMPLES, data_only=True)["函数示例"]
     ws = wb["函数示例"]
     seen, checked = set(), 0
     for r in range(1, ws.max_row + 1):
-        cell = ws.cell(r, 4).value
+        cell = ws.cell(r, 5).value
         text = getattr(cell, "text", cell)
-        if not (isinstance(text, str) and text.startswith("=KPI_")):
+        if not (isinstance(text, str) and text.startswith("=[1]!KPI_")):
             continue
-        name, _, inner = text[1:].partition("(")
+        # As Excel stores an add-in call, and beside it as a person types it.
+        assert ws.cell(r, 4).value == "=" + text[len("=[1]!"):] and ws.cell(r, 4).data_type == "s", r
+        name, _, inner = text[len("=[1]!"):].partition("(")
         args = [_range_values(wb, a, ws) if a else MISSING for a in inner.rstrip(")").split(",")]
         got = xl(name, *args)
         if isinstance(got, list):
             stored = [ws.cell(r + i, 3).value for i in range(len(got))]
             want = [x[0] if len(x) == 1 else " | ".join("" if v is None else str(v) for v in x) for x in got]
             assert stored == want, (r, text)
+            shown = [[cached.cell(r + i, 5 + j).value for j in range(len(x))] for i, x in enumerate(got)]
+            assert shown == got, (r, text)  # the array's cached values are the engine's
         else:
             assert ws.cell(r, 3).value == got, (r, text)
+            assert cached.cell(r, 5).value == got, (r, text)  # the formula's cached value
         assert not (isinstance(got, str) and got.startswith(name + ":")), got  # no example shows an error
         seen.add(name)
         checked += 1
     assert seen == set(NAMES) and checked >= len(NAMES)
+
+
+def test_example_workbook_links_the_calls_to_the_installed_addin():
+    from xml.etree import ElementTree as ET
+
+    from kpixl.addin.links import STARTUP_LINK
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    pkg = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+    with zipfile.ZipFile(EXAMPLES) as z:
+        workbook = ET.fromstring(z.read("xl/workbook.xml"))
+        refs = [e.get(rel_ns + "id") for e in workbook.iter(main + "externalReference")]
+        rels = {r.get("Id"): r for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(pkg + "Relationship")}
+        assert len(refs) == 1 and rels[refs[0]].get("Target").lstrip("/") == "xl/externalLinks/externalLink1.xml"
+        link = ET.fromstring(z.read("xl/externalLinks/externalLink1.xml"))
+        book = link.find(main + "externalBook")
+        target = ET.fromstring(z.read("xl/externalLinks/_rels/externalLink1.xml.rels")).find(pkg + "Relationship")
+        types = z.read("[Content_Types].xml").decode()
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert (target.get("Id"), target.get("Type"), target.get("Target"), target.get("TargetMode")) == (
+        book.get(rel_ns + "id"), STARTUP_LINK, "kpixl.xlam", "External")
+    assert [s.get("val") for s in book.iter(main + "sheetName")] == ["kpixl.conf"]  # the add-in's sheet
+    assert sorted(d.get("name") for d in book.iter(main + "definedName")) == sorted(NAMES)
+    assert "spreadsheetml.externalLink+xml" in types
+    calls = re.findall(r"<f[^>]*>([^<]*)</f>", sheet)
+    assert calls and all(c.startswith("[1]!KPI_") for c in calls)  # never a bare KPI_ name
+
+
+def test_libreoffice_opens_the_example_workbook(tmp_path):
+    from kpixl.libreoffice import convert, find_soffice, recalculate
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    # Recalculated (the project's gateway forces it): LibreOffice cannot call the add-in,
+    # so the calls become errors — but the file opens and everything else survives.
+    out = recalculate([EXAMPLES], tmp_path / "re")[0]
+    ws = openpyxl.load_workbook(out, data_only=True)["函数示例"]
+    assert ws["D7"].value == "=KPI_RATIO(H7,I7,J7,K7)" and ws["C7"].value == 19
+    assert isinstance(ws["E7"].value, str) and ws["E7"].value.startswith("#")
+    ods = convert([EXAMPLES], tmp_path / "ods", "ods")[0]
+    assert ods.stat().st_size > 0
+    # Not recalculated (LibreOffice's "never recalculate" for OOXML, set explicitly in a
+    # private profile): each call shows its cached value, the engine's result. LibreOffice
+    # computes array formulas (KPI_CHECK, KPI_DISTRIBUTE) on load anyway: #NAME? there.
+    profile = tmp_path / "profile" / "user"
+    profile.mkdir(parents=True)
+    (profile / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><oor:items xmlns:oor="http://openoffice.org/2001/registry">'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">'
+        "<value>1</value></prop></item></oor:items>", "utf-8")
+    subprocess.run([find_soffice(), f"-env:UserInstallation={profile.parent.as_uri()}", "--headless", "--norestore",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path / "csv"),
+                    str(EXAMPLES)], capture_output=True, timeout=180, check=False)
+    import csv
+
+    rows = list(csv.reader((tmp_path / "csv" / "udf_examples.csv").open(encoding="utf-8")))
+    assert rows[6][2:5] == ["19", "=KPI_RATIO(H7,I7,J7,K7)", "19"]
+    shown = {r[3]: (r[2], r[4]) for r in rows if len(r) > 4 and r[3].startswith("=KPI_")}
+    single = {k: v for k, v in shown.items() if not k.startswith(("=KPI_CHECK", "=KPI_DISTRIBUTE"))}
+    assert len(shown) == 18 and all(engine == cell for engine, cell in single.values()), shown

@@ -16,7 +16,9 @@ does (``scripts/build-addin``; a test compares it with a fresh build):
   ``xlwings_custom_addin.bas`` — the module ``xlwings quickstart --addin`` ships — with
   ``PROJECT_NAME = "kpixl"``), ``KpixlRibbon`` (the callback) and ``xlwings_udfs`` (the
   wrappers xlwings' own generator writes for ``kpixl.udfs``; pre-built, so users never
-  need "Trust access to the VBA project" to import functions).
+  need "Trust access to the VBA project" to import functions) and ``KpixlHelp``
+  (:mod:`kpixl.addin.udfhelp`: the Insert Function help xlwings' import would set with
+  ``Application.MacroOptions``, set by ``ThisWorkbook``'s ``Workbook_Open`` on every load).
 * one hidden sheet ``kpixl.conf`` holding ``UDF Modules = kpixl.udfs``.
 
 Configuration (decision). xlwings' custom-add-in module looks a key up in, first match
@@ -47,7 +49,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import xlwings
 
-from kpixl.addin._xlwings_udfs import VBA_MODULE_NAME, vba_wrapper_source
+from kpixl.addin._xlwings_udfs import VBA_MODULE_NAME, udf_functions, udf_module, vba_wrapper_source
+from kpixl.addin.udfhelp import HELP_MODULE, help_vba, helps_of, workbook_open_vba
 from kpixl.addin.vbaproject import WORKBOOK_BASE, WORKSHEET_BASE, Module, build_vba_project
 
 __all__ = [
@@ -148,15 +151,18 @@ def addin_modules(buttons: Sequence | None = None, udf_modules: Sequence[str] = 
         udf_modules: Python modules whose ``@xw.func`` functions get VBA wrappers.
 
     Returns:
-        ``ThisWorkbook``, ``Sheet1``, ``xlwings``, ``KpixlRibbon``, ``xlwings_udfs``.
+        ``ThisWorkbook`` (whose ``Workbook_Open`` sets the UDF help), ``Sheet1``,
+        ``xlwings``, ``KpixlRibbon``, ``xlwings_udfs``, ``KpixlHelp``.
     """
     del buttons
+    functions = [f for name in udf_modules for f in udf_functions(udf_module(name))]
     return [
-        Module("ThisWorkbook", "document", base=WORKBOOK_BASE),
+        Module("ThisWorkbook", "document", workbook_open_vba(), base=WORKBOOK_BASE),
         Module("Sheet1", "document", base=WORKSHEET_BASE),
         xlwings_module(),
         Module("KpixlRibbon", "standard", _RIBBON_VBA),
         Module(VBA_MODULE_NAME, "standard", vba_wrapper_source(list(udf_modules), ADDIN_NAME)),
+        Module(HELP_MODULE, "standard", help_vba(helps_of(functions))),
     ]
 
 
