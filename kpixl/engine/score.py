@@ -8,6 +8,7 @@ the card (:mod:`.card`), the ratings (:mod:`kpixl.rating`) and the bonus
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ class _Reader:
 
     def __init__(self, scheme: Scheme, table: Table, roster: Table | None):
         self.scheme = scheme
+        table = item_names_as_ids(table, scheme)
         self.table = table
         self.df = table.df
         self.n = len(self.df)
@@ -141,8 +143,9 @@ class _Reader:
             return vals, where
         if name in self.df.columns:
             return self.df[name].reset_index(drop=True), lambda r: self.table.where(r, name)
+        have = list(self.roster.df.columns) if self.roster is not None else list(self.df.columns)
         self.add(self.roster.name if self.roster is not None else self.table.name, "missing_column",
-                 f"no column {name!r} (needed by {needed_by})")
+                 f"no column {name!r} (needed by {needed_by})" + did_you_mean(name, have))
         return None
 
     def check_columns(self) -> None:
@@ -156,7 +159,8 @@ class _Reader:
             raters = self.scheme.raters_of(item) or {}
             if fld not in allowed:
                 self.add(self.table.where(-1, col), "unknown_column",
-                         f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})",
+                         f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})"
+                         + did_you_mean(fld, [a for a in allowed if a]),
                          item=item_id, column=col)
             elif rater is not None and rater not in raters:
                 self.add(self.table.where(-1, col), "unknown_rater",
@@ -207,8 +211,8 @@ class _Reader:
             return np.zeros(self.n), np.ones(self.n, dtype=bool)
         if col not in self.df.columns:
             if required and not rule.blank_ok and not na.all():
-                self.add(self.table.name, "missing_column", f"no column {col!r}: the input of {item.name or item.id}",
-                         item=item.id, column=col)
+                self.add(self.table.name, "missing_column", f"no column {col!r}: the input of {item.name or item.id}"
+                         + did_you_mean(col, self.stray_columns()), item=item.id, column=col)
             empty = np.full(self.n, np.nan) if rule.input_kind != "level" else np.full(self.n, None, dtype=object)
             return empty, np.zeros(self.n, dtype=bool)
         series = self.df[col]
@@ -370,6 +374,11 @@ class _Reader:
                      vals.iloc[r] if bad[r] else None, employee=self.ids[r], column=spec.column)
         return out
 
+    def stray_columns(self) -> list[str]:
+        """The table's columns that name no item (a misspelt item id hides among them)."""
+        items = {i.id for _, i in self.scheme.items()}
+        return [str(c) for c in self.df.columns if parse_column(str(c))[0] not in items and c != ID]
+
     def unlooked(self, column: str) -> np.ndarray:
         """Rows whose value of a roster column cannot be looked up (reported as not in the roster)."""
         if self.roster is not None and column in self.roster.df.columns:
@@ -445,3 +454,38 @@ def compute(prepared: Prepared, overrides: Overrides | None = None, *, detail: b
     for fid, vals in flags.items():
         out[f"flag.{fid}"] = vals
     return pd.DataFrame(out)
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """`` — did you mean 'x'?`` for the closest candidate, or nothing when none is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def item_names_as_ids(table: Table, scheme: Scheme) -> Table:
+    """Accept an item's Chinese name as its column header (``全新AA+BB销量达成`` for ``new_sales``).
+
+    Only where it is unambiguous: the name belongs to one item, and the table has no
+    column under that item's id. ``名称.target`` and ``名称@rater`` follow the same rule.
+    Cells keep their places under the header as typed.
+    """
+    names: dict[str, list[str]] = {}
+    for _, item in scheme.items():
+        if item.name:
+            names.setdefault(item.name.strip(), []).append(item.id)
+    columns = [str(c) for c in table.df.columns]
+    taken = {parse_column(c)[0] for c in columns}
+    renamed: dict[str, str] = {}
+    for c in columns:
+        head, fld, rater = parse_column(c.strip())
+        ids = names.get(head.strip())
+        if ids is None or len(ids) != 1 or ids[0] in taken:
+            continue
+        new = ids[0] + (f".{fld}" if fld else "") + (f"@{rater}" if rater else "")
+        if new not in columns and new not in renamed.values():
+            renamed[c] = new
+    if not renamed:
+        return table
+    typed = {new: old for old, new in renamed.items()}
+    return Table(table.df.rename(columns=renamed), table.name,
+                 lambda r, c, cell=table.cell: cell(r, typed.get(c, c)), table.problems)
