@@ -533,6 +533,8 @@ def item_case(draw, book: Book, iid: str, rtype: str, *, scheme_raters: dict | N
         if choice == "own" or (choice == "scheme" and rtype not in ("manual", "rubric")):
             names = draw(st.sampled_from([("self", "mgr"), ("self", "hr", "mgr"), ("hr", "mgr")]))
             shares = draw(percents(len(names), step=10))
+            if names[0] == "self" and draw(st.integers(0, 3)) == 0:  # 自评 recorded, not counted
+                shares = [D(0), *draw(percents(len(names) - 1, step=10))] if len(names) > 2 else [D(0), D(1)]
             raters = {r: num(w) for r, w in zip(names, shares)}
             item["raters"] = raters
         elif choice == "scheme" and scheme_raters:
@@ -725,14 +727,16 @@ def ranked_case(draw) -> Case:
     rnd = draw(st.integers(0, 3))
     if draw(st.integers(0, 3)):
         pool = [*edges, *[e - D("0.005") for e in edges], *[e + D("0.005") for e in edges]]
-        totals = [draw(st.one_of(st.sampled_from(pool), st.integers(0, 11000).map(lambda v: D(v) / 100)))
+        low = draw(st.sampled_from([0, 0, -5000]))  # a negative total: the bonus floor decides
+        totals = [draw(st.one_of(st.sampled_from(pool), st.integers(low, 11000).map(lambda v: D(v) / 100)))
                   for _ in range(book.n)]
         for _ in range(draw(st.integers(0, 3))):  # ties on purpose
             a, b = draw(st.integers(0, book.n - 1)), draw(st.integers(0, book.n - 1))
             totals[b] = totals[a]
         book.inputs["score"] = [num(t) for t in totals]
         sections = [{"id": "main", "name": "总评", "items": [
-            {"id": "score", "name": "综合评分", "points": 100, "rule": {"type": "manual", "max": 120}}]}]
+            {"id": "score", "name": "综合评分", "points": 100, "rule": {"type": "manual", "min": -50, "max": 120},
+             "floor": -50}]}]
         label = "ranked: chosen totals"
     else:
         types = draw(st.lists(st.sampled_from(RULE_TYPES), min_size=1, max_size=3))
@@ -804,7 +808,8 @@ def bonus_policy(draw, book: Book, names, edges: list[Decimal]) -> dict:
     if draw(st.integers(0, 2)) == 0:
         rate = num(draw(dsample(["0.01", "0.005", "0.03"])))
         if draw(st.booleans()):
-            book.roster["销售额"] = [num(draw(dsample(["100000", "55555.5", "0", "123456.78"]))) for _ in range(book.n)]
+            book.roster["销售额"] = [num(draw(dsample(["100000", "55555.5", "0", "123456.78", "-250000"])))
+                                    for _ in range(book.n)]
             bonus["commission"] = {"rate": rate, "amount": {"column": "销售额"}}
         else:
             bonus["commission"] = {"rate": rate, "amount": 20000}
@@ -814,4 +819,7 @@ def bonus_policy(draw, book: Book, names, edges: list[Decimal]) -> dict:
     elif budget == "loose":
         bonus["budget"] = num(sum(bases) * 10)
     bonus["round"] = draw(st.integers(0, 2))
+    floor = draw(st.sampled_from([None, None, "-1000", "100"]))  # default 0; below it, a 保底
+    if floor is not None:
+        bonus["floor"] = num(D(floor))
     return bonus

@@ -179,7 +179,9 @@ class _Reader:
         present: dict[str | None, np.ndarray] = {}
         for r in (list(raters) if raters else [None]):
             col = item.id if r is None else f"{item.id}@{r}"
-            value, here = self.primary(item, col, na, required=not (raters and mode == "reweight"))
+            # A rater of weight 0 is recorded when given, never required.
+            optional = bool(raters) and (mode == "reweight" or raters[r] == 0)
+            value, here = self.primary(item, col, na, required=not optional)
             score_col = f"{item.id}.score" + (f"@{r}" if r else "")
             entered = self.number_column(score_col, item, na) if score_col in self.df.columns else None
             counters = {}
@@ -193,7 +195,7 @@ class _Reader:
             data[r], present[r] = d, here
             self.rule_issues(item, d, col, score_col, na)
         if raters and mode == "reweight":
-            anyone = np.any(np.vstack([present[r] for r in raters]), axis=0)
+            anyone = np.any(np.vstack([present[r] for r in raters if raters[r] > 0]), axis=0)
             missing = ~anyone & ~na
             self.cells(np.flatnonzero(missing), f"{item.id}@{next(iter(raters))}", "no_rater",
                        f"no rater scored {item.name or item.id} (raters: {', '.join(raters)})", item=item.id)
