@@ -548,6 +548,10 @@ def item_case(draw, book: Book, iid: str, rtype: str, *, scheme_raters: dict | N
     if raters and draw(st.integers(0, 2)) == 0:
         mode = draw(st.sampled_from(["error", "reweight"]))
         item["missing_rater"] = mode
+    if raters and mode == "reweight" and 0 in raters.values():
+        # A weight-0 rater never scores for the others: who is "present" is decided by the
+        # counted raters, and the inputs drawn below assume every rater counts.
+        mode = item["missing_rater"] = "error"
 
     # not applicable
     na = [False] * book.n
