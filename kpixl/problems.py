@@ -78,6 +78,9 @@ CODES: dict[str, Code] = {
     "missing_column": _c("input", "Missing column", "no column {column} (needed by {needed_by})",
                          "A column the scheme needs (an item's input, a target, a bonus base…) is in neither the "
                          "inputs nor the roster; add it."),
+    "no_rows": _c("input", "No rows", "the table has a header but no rows: add one row per person to score",
+                  "An inputs table holds its header only; add one row per person (kpixl score refuses to score "
+                  "nobody)."),
     "unknown_column": _c("input", "Unknown input column",
                          "column {column}: item {item} has no input {field} (allowed: {allowed})",
                          "An inputs column names an item's input that does not exist; rename it to one of the "
