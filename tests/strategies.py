@@ -297,6 +297,9 @@ def count_rule(draw, points: Decimal) -> dict:
         lim["max"] = num(draw(dsample(["10", "5", "0", "15"])))
     if lim:
         rule["limit"] = lim
+        # The counts drawn go beyond the limit: they count as the limit (beyond: error
+        # would refuse them; tests/test_fidelity.py holds that case).
+        rule["beyond"] = "cap"
     return rule
 
 
@@ -342,9 +345,10 @@ def manual_rule(draw, points: Decimal) -> dict:
 
 @st.composite
 def adjust_rule(draw, points: Decimal) -> dict:
-    kind = draw(st.sampled_from(["default", "small", "bonus_only", "asym"]))
+    kind = draw(st.sampled_from(["default", "small", "bonus_only", "asym", "capped"]))
     return {"default": {"type": "adjust"}, "small": {"type": "adjust", "min": -10, "max": 10},
-            "bonus_only": {"type": "adjust", "min": 0, "max": 10}, "asym": {"type": "adjust", "min": -5, "max": 20}}[kind]
+            "bonus_only": {"type": "adjust", "min": 0, "max": 10}, "asym": {"type": "adjust", "min": -5, "max": 20},
+            "capped": {"type": "adjust", "min": -30, "max": 5, "beyond": "cap"}}[kind]
 
 
 RULES = {"ratio": ratio_rule, "tiers": tiers_rule, "step": step_rule, "count": count_rule,
@@ -511,6 +515,8 @@ def _primary(draw, rule: dict, points: Decimal, edges: list[Decimal], target: De
         lo, hi = D(str(rule.get("min", -100))), D(str(rule.get("max", 100)))
         if blank_ok and draw(st.integers(0, 3)) == 0:
             return None, None
+        if rule.get("beyond") == "cap":  # 扣分上限: −35 typed against −30 counts as −30
+            lo, hi = lo - 10, hi + 10
         return num(between(draw, lo, hi, places=draw(st.sampled_from([0, 1, 3])))), None
     raise AssertionError(t)
 

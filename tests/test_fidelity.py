@@ -25,10 +25,11 @@ def scheme(items: list[dict], **extra) -> kpixl.Scheme:
                              "sections": [{"id": "main", "name": "考核", "items": items}], **extra})
 
 
-def recalculated(s: kpixl.Scheme, inputs: pd.DataFrame, tmp_path: Path) -> pd.DataFrame:
+def recalculated(s: kpixl.Scheme, inputs: pd.DataFrame, tmp_path: Path, roster: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """The scored workbook's results as LibreOffice recalculates them (row 1 keys, people from row 3)."""
     path = tmp_path / "scored.xlsx"
-    write_workbook(prepare(s, inputs), path)
+    write_workbook(prepare(s, inputs, roster), path)
     out = libreoffice.recalculate([path], tmp_path / "calc")[0]
     ws = openpyxl.load_workbook(out, data_only=True)["Results"]
     rows = list(ws.iter_rows(values_only=True))
@@ -85,3 +86,75 @@ def test_weights_must_still_sum_to_one_and_not_be_negative():
     with pytest.raises(kpixl.InputError) as e:
         scheme([item])
     assert {p.code for p in e.value.problems} == {"weight_range"}
+
+
+# ---- exact proportional scores -----------------------------------------------------------------
+
+
+DEDUCT = Path(__file__).resolve().parents[1] / "examples" / "schemes" / "cm_month_deduct.yaml"
+
+
+@pytest.mark.engine
+def test_a_ratio_multiplies_the_exact_achievement(tmp_path):
+    # 客户经理月份考核评分表: 销售量 target 635,283, actual 386,530, 80 points:
+    #   80 × 386,530 / 635,283 = 48.674999963… (rounding the achievement to 9 places first,
+    #   0.608437500, gave 48.675 and a total of 68.68);
+    #   重点品牌 20/20 → 20; total 68.674999963… → ROUND(…, 2) = 68.67, as =A/T*80 + 20 gives.
+    s = kpixl.load_scheme(DEDUCT)
+    roster = pd.DataFrame({"employee_id": ["D01"], "销售量任务": [635283], "重点品牌销量任务": [20]})
+    inputs = pd.DataFrame({"employee_id": ["D01"], "sales_volume": [386530], "key_brand": [20]})
+    got = kpixl.score(s, inputs, roster)
+    assert abs(got["sales_volume"].iloc[0] - 80 * 386530 / 635283) < 1e-12
+    assert got["total"].iloc[0] == 68.67
+    assert recalculated(s, inputs, tmp_path, roster)["total"].iloc[0] == 68.67
+
+
+@pytest.mark.engine
+def test_linear_steps_are_proportional_whole_steps_compare_the_decimal(tmp_path):
+    # 准确率 threshold 95%, 少1个百分点扣0.5分 (linear): actual 0.9349999999 of 1 →
+    #   1.5000000010 steps → 10 − 0.75000000005 = 9.24999999995 → ROUND(…, 2) = 9.25;
+    # whole steps (floor) on the decimal value: 0.935 → 1.5 steps → 1 → 9.5.
+    linear = {"id": "acc", "name": "准确率", "points": 10, "target": 1,
+              "rule": {"type": "step", "threshold": 0.95, "stepping": "linear", "below": {"every": 0.01, "points": 0.5}}}
+    floor = {**linear, "id": "acc2", "rule": {**linear["rule"], "stepping": "floor"}}
+    s = scheme([linear, floor])
+    inputs = pd.DataFrame({"employee_id": ["E1"], "acc": [0.9349999999], "acc2": [0.9349999999]})
+    got = kpixl.score(s, inputs)
+    assert abs(got["acc"].iloc[0] - (10 - 0.5 * (0.95 - 0.9349999999) / 0.01)) < 1e-9
+    assert got["acc2"].iloc[0] == 9.5
+    calc = recalculated(s, inputs, tmp_path)
+    assert abs(calc["score:acc"].iloc[0] - got["acc"].iloc[0]) < 1e-9 and calc["score:acc2"].iloc[0] == 9.5
+
+
+# ---- beyond: cap | error ---------------------------------------------------------------------
+
+
+@pytest.mark.engine
+def test_a_deduction_beyond_its_limit_stops_there_when_the_seed_says_so(tmp_path):
+    # 一、周期走访客户 扣分上限30: seven missed visits at 5 each, typed as −35 → counts as −30.
+    #   销售量 100/100 × 80 = 80, 重点品牌 20/20 × 20 = 20 → 100 − 30 = 70.
+    s = kpixl.load_scheme(DEDUCT)
+    roster = pd.DataFrame({"employee_id": ["D01"], "销售量任务": [100], "重点品牌销量任务": [20]})
+    inputs = pd.DataFrame({"employee_id": ["D01"], "sales_volume": [100], "key_brand": [20],
+                           "visits": [-35], "visits.reason": ["漏访客户7户"]})
+    got = kpixl.score(s, inputs, roster)
+    assert got["visits"].iloc[0] == -30 and got["total"].iloc[0] == 70
+    notes = got.attrs["notes"]
+    assert [(n.code, n.column, n.value) for n in notes] == [("capped", "visits", -35)]
+    assert "扣分超过上限30, 按上限计" in notes[0].message
+    assert recalculated(s, inputs, tmp_path, roster)["total"].iloc[0] == 70
+
+
+def test_beyond_is_an_error_by_default_so_a_typo_is_caught():
+    # 迟到扣1分/次, 扣分上限5 — 70 typed for 7: Σ = −70 is beyond −5: refused, with the cell.
+    item = {"id": "late", "name": "迟到", "points": 5, "rule": {
+        "type": "count", "base": "full", "allow_negative": True, "limit": {"min": -5},
+        "counters": [{"id": "n", "name": "迟到次数", "per": -1}]}}
+    inputs = pd.DataFrame({"employee_id": ["E1", "E2"], "late.n": [70, 3]})
+    with pytest.raises(kpixl.InputError) as e:
+        kpixl.score(scheme([item]), inputs)
+    assert [(p.code, p.where, p.employee) for p in e.value.problems] == [("beyond_limit", "inputs[0].late.n", "E1")]
+    # The same line with beyond: cap counts −5 (5 − 5 = 0) and says so; E2: 5 − 3 = 2.
+    capped = {**item, "rule": {**item["rule"], "beyond": "cap"}}
+    got = kpixl.score(scheme([capped]), inputs)
+    assert got["late"].tolist() == [0, 2] and [n.code for n in got.attrs["notes"]] == ["capped"]

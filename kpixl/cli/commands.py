@@ -71,6 +71,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     if prepared.problems:
         raise InputError(list(prepared.problems), "inputs")
     results = compute(prepared)
+    if prepared.notes:  # counted as their limits (beyond: cap): said, not refused
+        print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     if out is not None:
         if out.suffix.lower() == ".csv":
             from ..xlsx.atomic import replace_atomically

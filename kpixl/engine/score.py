@@ -49,7 +49,9 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     Returns:
         One row per person: ``employee_id``, each item's score under its id, each
         section's contribution under its id, ``total``, ``rating``, ``bonus`` (and a
-        ``flag.<id>`` column per rank flag).
+        ``flag.<id>`` column per rank flag). ``results.attrs["notes"]`` lists what was
+        counted differently from what was typed (an entry beyond its limit counted as the
+        limit, ``beyond: cap``), each with its cell.
 
     Raises:
         InputError: Every problem in the inputs or roster, each with its place.
@@ -57,7 +59,9 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     prepared = prepare(scheme, inputs, roster)
     if prepared.problems:  # never compute from unreadable inputs: report every problem instead
         raise InputError(list(prepared.problems), "inputs")
-    return compute(prepared)
+    results = compute(prepared)
+    results.attrs["notes"] = list(prepared.notes)  # what was capped, each at its cell
+    return results
 
 
 def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Scored:
@@ -97,6 +101,8 @@ class _Reader:
         self.df = table.df
         self.n = len(self.df)
         self.problems: list[Problem] = list(table.problems)
+        #: What a rule did without refusing (an entry capped at its limit): warnings.
+        self.notes: list[Problem] = []
         self.ids = self.df[ID].to_numpy(dtype=object)
         self.roster = roster
         self.roster_rows: np.ndarray | None = None
@@ -115,11 +121,12 @@ class _Reader:
 
     # ---- problems ----------------------------------------------------------------------
 
-    def add(self, where: str, code: str, message: str, value: Any = None, **ctx: Any) -> None:
-        self.problems.append(Problem(where, code, message, value, **ctx))
+    def add(self, where: str, code: str, message: str, value: Any = None, *, into: list | None = None,
+            **ctx: Any) -> None:
+        (self.problems if into is None else into).append(Problem(where, code, message, value, **ctx))
 
     def cells(self, rows: np.ndarray, column: str, code: str, message, item: str | None = None,
-              values: Any = None) -> None:
+              values: Any = None, into: list | None = None) -> None:
         col = self.df[column] if column in self.df.columns else None
         for k, r in enumerate(rows):
             r = int(r)
@@ -127,7 +134,8 @@ class _Reader:
             if isinstance(v, float) and np.isnan(v):
                 v = None
             msg = message[k] if isinstance(message, list) else message
-            self.add(self.table.where(r, column), code, msg, v, employee=self.ids[r], item=item, column=column)
+            self.add(self.table.where(r, column), code, msg, v, into=into, employee=self.ids[r], item=item,
+                     column=column)
 
     # ---- columns -------------------------------------------------------------------------
 
@@ -192,6 +200,7 @@ class _Reader:
             d = ItemData(points=item.points, value=value, target=target, counters=counters, score=entered)
             if rule.uses_achievement:
                 d.x = rule.achievement(value.astype(float), target)
+                d.exact = rule.achievement(value.astype(float), target, exact=True)
             data[r], present[r] = d, here
             self.rule_issues(item, d, col, score_col, na)
         if raters and mode == "reweight":
@@ -301,13 +310,14 @@ class _Reader:
         return t
 
     def rule_issues(self, item: Item, d: ItemData, col: str, score_col: str, na: np.ndarray) -> None:
-        for issue in item.rule.check(d):
+        found = [(i, None) for i in item.rule.check(d)] + [(i, self.notes) for i in item.rule.notes(d)]
+        for issue, into in found:
             keep = ~na[issue.rows]
             rows = issue.rows[keep]
             msgs = [m for m, k in zip(issue.messages, keep) if k]
             column = {"value": col, "score": score_col, "target": f"{item.id}.target"}.get(issue.field, f"{item.id}.{issue.field}")
-            values = None  # show the cell as typed, not as read
-            self.cells(rows, column, issue.code, msgs, item=item.id, values=values)
+            # the cell is shown as typed, not as read
+            self.cells(rows, column, issue.code, msgs, item=item.id, into=into)
 
     def reasons(self, item: Item, value: np.ndarray, na: np.ndarray) -> None:
         col = f"{item.id}.reason"
@@ -359,7 +369,7 @@ class _Reader:
                 if where not in seen:  # a cell already reported (not a number) is not reported twice
                     self.add(where, code, message, employee=self.ids[row], column=column)
         return Prepared(s, self.table, self.roster, self.ids, items, group, order, bonus,
-                        tuple(self.problems), self.roster_rows)
+                        tuple(self.problems), self.roster_rows, tuple(self.notes))
 
     def person_values(self, spec: float | Column, needed_by: str) -> np.ndarray:
         if not isinstance(spec, Column):
