@@ -84,6 +84,10 @@ CODES: dict[str, Code] = {
     "beyond_limit": _c("input", "Beyond the limit", "扣分合计{sum}超过上限{limit}: deductions below the limit {min}",
                        "A count line's Σ per × count is beyond its limit (扣分上限); check the counts, or give the "
                        "rule beyond: cap if the seed means the deduction stops at its limit."),
+    "na_average_empty": _c("warning", "Nobody to average", "{item}: {group} is not applicable, so there is no "
+                           "average to give; the item scores 0 there",
+                           "Everyone in a group is N/A on an na: average item: the stated policy scores it 0 for "
+                           "that group; check the N/A marks or the group column (na_group)."),
     "capped": _c("warning", "Counted as its limit", "扣分超过上限{limit}, 按上限计 ({min})",
                  "An entry beyond its limit was counted as the limit (beyond: cap, 扣分上限/扣完为止); nothing to "
                  "fix unless the entry itself is wrong."),

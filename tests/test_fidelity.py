@@ -158,3 +158,55 @@ def test_beyond_is_an_error_by_default_so_a_typo_is_caught():
     capped = {**item, "rule": {**item["rule"], "beyond": "cap"}}
     got = kpixl.score(scheme([capped]), inputs)
     assert got["late"].tolist() == [0, 2] and [n.code for n in got.attrs["notes"]] == ["capped"]
+
+
+# ---- N/A → average: one story on every sheet ---------------------------------------------------
+
+TOBACCO = Path(__file__).resolve().parents[1] / "workbooks" / "tobacco.xlsx"
+TOBACCO_EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "schemes" / "tobacco"
+
+
+def test_the_card_shows_an_averaged_item_as_waiting_and_its_totals_as_provisional(tmp_path):
+    from kpixl.card.generate import generate_workbook
+
+    out = tmp_path / "t.xlsx"
+    generate_workbook(TOBACCO, str(TOBACCO_EXAMPLE) + ".roster.csv", "2026-11", out,
+                      inputs=str(TOBACCO_EXAMPLE) + ".inputs.csv")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["马骏-T01"]  # 千条零售户 marked 不适用 in the example inputs
+    shown = {(str(r.sqref), rule.dxf.numFmt.formatCode if rule.dxf and rule.dxf.numFmt else None, rule.formula[0])
+             for r in ws.conditional_formatting for rule in r.rules}
+    waiting = [s for s in shown if s[1] == '"待汇总"']
+    provisional = [s for s in shown if s[1] and "暂计" in s[1]]
+    # The three averaged items (千条零售户, 弱势群体, 空白村) each show 待汇总 while their own
+    # 不适用 cell says yes; their section and the total show 暂计 while any of them does —
+    # never a final-looking 0.
+    assert len(waiting) == 3 and all(cond.startswith("OR(G") and cond.count("=") == 3 for _, _, cond in waiting)
+    assert len(provisional) >= 2 and len({cond for _, _, cond in provisional}) == 1
+    assert all(cond in provisional[0][2] for _, _, cond in waiting)
+    note = next(c.comment.text for row in ws.iter_rows() for c in row if c.comment and "待汇总" in c.comment.text)
+    assert "汇总时按同组有此项人员的平均分计" in note
+
+
+def test_nobody_to_average_is_said_and_scores_zero():
+    # 千条户 with na: average by 组: A has 王 (8) and 李 (N/A → 8); B has only 赵, N/A →
+    # no one to average: 0, with a note at 赵's N/A cell.
+    item = {"id": "qt", "name": "千条户", "points": 10, "rule": {"type": "manual"}, "na": "average", "na_group": "组"}
+    roster = pd.DataFrame({"employee_id": ["1", "2", "3"], "组": ["A", "A", "B"]})
+    inputs = pd.DataFrame({"employee_id": ["1", "2", "3"], "qt": [8, None, None], "qt.na": [None, "是", "是"]})
+    got = kpixl.score(scheme([item]), inputs, roster)
+    assert got["qt"].tolist() == [8, 8, 0]
+    assert [(n.code, n.employee, n.column) for n in got.attrs["notes"]] == [("na_average_empty", "3", "qt.na")]
+
+
+def test_collect_does_not_call_an_averaged_figure_a_difference():
+    from kpixl.master.collect.check import averaged_later
+
+    item = {"id": "qt", "name": "千条户", "points": 10, "rule": {"type": "manual"}, "na": "average"}
+    other = {"id": "b", "name": "b", "points": 5, "rule": {"type": "binary"}}
+    s = scheme([item, other])
+    prepared = prepare(s, pd.DataFrame({"employee_id": ["1", "2"], "qt": [8, None], "qt.na": [None, "是"],
+                                        "b": ["是", "否"]}))
+    # Person 2's card shows 待汇总 (0) and a provisional total: the master's group average
+    # differs from it by design, so qt, its section and the total are not compared; b is.
+    assert averaged_later(s, prepared) == [set(), {"qt", "main", "total"}]

@@ -212,6 +212,8 @@ class _Reader:
         if item.na == "average" and item.na_group:
             got = self.person_column(item.na_group, f"{item.id}.na_group")
             group = got[0].astype(str).to_numpy() if got else None
+        if item.na == "average":
+            self.nobody_to_average(item, na, group)
         if rule.type == "adjust":  # points from any rater need the reason
             self.reasons(item, np.vstack([np.abs(np.nan_to_num(d.value.astype(float))) for d in data.values()]).max(axis=0), na)
         return card.ItemInputs(data, present, na, group)
@@ -308,6 +310,23 @@ class _Reader:
                      f"the target of {item.name or item.id} must be above 0", t[r], employee=self.ids[r], item=item.id,
                      column=source[r])
         return t
+
+    def nobody_to_average(self, item: Item, na: np.ndarray, group: np.ndarray | None) -> None:
+        """A note for each group in which everyone is N/A on an ``na: average`` item.
+
+        The stated policy: with no one to average, the item scores 0 for that group, in
+        both renderings — said once per group at its first person's N/A cell, never silent.
+        """
+        labels = np.char.lower(group.astype(str)) if group is not None else np.zeros(self.n, dtype=int)
+        for g in dict.fromkeys(labels[na].tolist()):
+            members = labels == g
+            if na[members].all():
+                r = int(np.flatnonzero(members)[0])
+                where = f"the group {group[r]!r}" if group is not None else "everyone"
+                self.add(self.table.where(r, f"{item.id}.na"), "na_average_empty",
+                         f"{item.name or item.id}: {where} is not applicable, so there is no average to give; "
+                         "the item scores 0 there", into=self.notes, employee=self.ids[r], item=item.id,
+                         column=f"{item.id}.na")
 
     def rule_issues(self, item: Item, d: ItemData, col: str, score_col: str, na: np.ndarray) -> None:
         found = [(i, None) for i in item.rule.check(d)] + [(i, self.notes) for i in item.rule.notes(d)]
