@@ -288,11 +288,15 @@ def bonus_amounts(bonus: Bonus, total: Any, scale: float, base: Any = None, rati
         perf = perf * rating_factors(bonus.rating_factor, rating, len(t))
     if bonus.level_factor is not None:
         perf = perf * level_factors(bonus.level_factor, level)
+    # Never below the floor (0): a total of −100 pays nothing, not −3,000; floored before
+    # the budget, so a negative amount never makes room in the budget for others.
+    perf = np.maximum(perf, bonus.floor)
     pay = perf * budget_factor(bonus.budget, perf) if bonus.budget is not None else perf
     if bonus.commission is not None:
         c = bonus.commission
         pay = pay + c.rate * _per_person(c.amount, commission_amount, len(t))
-    return perf, np.asarray(xlmath.round_decimal(pay, bonus.round), dtype=float)
+    paid = np.maximum(np.asarray(xlmath.round_decimal(pay, bonus.round), dtype=float), bonus.floor)
+    return perf, paid
 
 
 def _product(terms: Sequence[str]) -> str:
@@ -316,7 +320,7 @@ def perf_formula(bonus: Bonus, total_ref: str, base_ref: str | None, scale: floa
         level_table: Look the level factors up in these (levels, factors) ranges.
 
     Returns:
-        E.g. ``F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1)``.
+        E.g. ``MAX(0,F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1))`` (never below ``bonus.floor``).
     """
     if base_ref is None:
         if isinstance(bonus.base, Column):
@@ -331,7 +335,7 @@ def perf_formula(bonus: Bonus, total_ref: str, base_ref: str | None, scale: floa
         if level_ref is None:
             raise ValueError(f"level_factor needs the cell of {bonus.level_factor.column}")
         terms.append(level_factor_formula(bonus.level_factor, level_ref, level_table))
-    return _product(terms)
+    return f"MAX({xlmath.num(bonus.floor)},{_product(terms)})"
 
 
 def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: str | None = None,
@@ -347,7 +351,7 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
             cell means no budget, as ``budget: null`` does.
 
     Returns:
-        E.g. ``ROUND(ROUND(J5*MIN(1,50000/MAX(50000,SUM($J$5:$J$40)))+0.01*K5,9),2)``
+        E.g. ``MAX(0,ROUND(ROUND(J5*MIN(1,50000/MAX(50000,SUM($J$5:$J$40)))+0.01*K5,9),2))``
         (:func:`kpixl.xlmath.round_formula`: rounded on the decimal value).
     """
     pay = perf_ref
@@ -364,4 +368,4 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
                 raise ValueError(f"the commission amount is the column {c.amount.column}: give its cell")
             commission_ref = xlmath.num(c.amount)
         pay = f"{pay}+{xlmath.num(c.rate)}*{xlmath.wrap(commission_ref)}"
-    return xlmath.round_formula(pay, bonus.round)
+    return f"MAX({xlmath.num(bonus.floor)},{xlmath.round_formula(pay, bonus.round)})"

@@ -78,6 +78,19 @@ CODES: dict[str, Code] = {
     "missing_column": _c("input", "Missing column", "no column {column} (needed by {needed_by})",
                          "A column the scheme needs (an item's input, a target, a bonus base…) is in neither the "
                          "inputs nor the roster; add it."),
+    "no_rows": _c("input", "No rows", "the table has a header but no rows: add one row per person to score",
+                  "An inputs table holds its header only; add one row per person (kpixl score refuses to score "
+                  "nobody)."),
+    "beyond_limit": _c("input", "Beyond the limit", "扣分合计{sum}超过上限{limit}: deductions below the limit {min}",
+                       "A count line's Σ per × count is beyond its limit (扣分上限); check the counts, or give the "
+                       "rule beyond: cap if the seed means the deduction stops at its limit."),
+    "na_average_empty": _c("warning", "Nobody to average", "{item}: {group} is not applicable, so there is no "
+                           "average to give; the item scores 0 there",
+                           "Everyone in a group is N/A on an na: average item: the stated policy scores it 0 for "
+                           "that group; check the N/A marks or the group column (na_group)."),
+    "capped": _c("warning", "Counted as its limit", "扣分超过上限{limit}, 按上限计 ({min})",
+                 "An entry beyond its limit was counted as the limit (beyond: cap, 扣分上限/扣完为止); nothing to "
+                 "fix unless the entry itself is wrong."),
     "unknown_column": _c("input", "Unknown input column",
                          "column {column}: item {item} has no input {field} (allowed: {allowed})",
                          "An inputs column names an item's input that does not exist; rename it to one of the "

@@ -21,9 +21,9 @@ import traceback
 from dataclasses import dataclass
 
 from .host import TITLE, FileHost, Host, XlwingsHost
-from .registry import BUTTONS, Button, button, resolve
+from .registry import BUTTONS, Button, Said, button, resolve
 
-__all__ = ["BUTTONS", "Button", "FileHost", "Host", "Outcome", "XlwingsHost", "button", "dispatch"]
+__all__ = ["BUTTONS", "Button", "FileHost", "Host", "Outcome", "Said", "XlwingsHost", "button", "dispatch"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ def dispatch(tag: str, host: Host | None = None) -> Outcome:
         host.status(f"kpixl: {b.label} / {b.label_en} …")
         text = resolve(b.func)(host)
         ok = True
+        if isinstance(text, Said):  # ran to its end, and reported problems (or not)
+            text, ok = text.text, text.ok
     except InputError as e:
         text = format_problems(e)
     except KpixlError as e:

@@ -27,22 +27,25 @@ from pathlib import Path
 from typing import Iterator
 
 from .host import Host, progress_to
+from .registry import Said
 
 __all__ = ["collect", "distribute", "generate", "help", "rate", "report", "validate"]
 
-PERIOD_PROMPT = "考核期间 / period (2026-11, 2026Q4, 2026H1, 2026)"
+PERIOD_PROMPT = "考核期间 / period (2026-11, 2026Q4, 2026H1, 2026; 默认上月 / default: last month)"
 #: Inside Excel, Python runs as xlwings' COM server; worker processes started from it
 #: are untested on Windows, and one process writes the very same files (only slower).
 WORKERS_IN_EXCEL = 1
 
 
-def this_month(today: _dt.date | None = None) -> str:
-    """The default period: this month, ``2026-11``."""
-    return f"{(today or _dt.date.today()):%Y-%m}"
+def last_month(today: _dt.date | None = None) -> str:
+    """The default period: last month (``2026-11`` in December), the one HR appraises."""
+    first = (today or _dt.date.today()).replace(day=1)
+    return f"{first - _dt.timedelta(days=1):%Y-%m}"
 
 
 def _ask_period(host: Host) -> str | None:
-    period = host.ask("period", PERIOD_PROMPT, this_month())
+    """Ask for the period, offering last month; the answer is stated in the button's message."""
+    period = host.ask("period", PERIOD_PROMPT, last_month())
     return None if period is None or not period.strip() else period.strip()
 
 
@@ -58,8 +61,11 @@ def _master_closed(host: Host) -> Iterator[str]:
         host.reopen()
 
 
-def _report(result, what: str) -> str:
-    """A master command's outcome as its command prints it: problems, warnings, then the summary."""
+def _report(result, what: str) -> Said:
+    """A master command's outcome as its command prints it: problems, warnings, then the summary.
+
+    Not ``ok`` when the command reported problems (``kpixl collect`` exits 2 then too).
+    """
     from kpixl.cli.output import format_problems
     from kpixl.errors import InputError
 
@@ -67,22 +73,26 @@ def _report(result, what: str) -> str:
     for found, label in ((getattr(result, "problems", None), what), (getattr(result, "warnings", None), f"{what} (warnings)")):
         if found:
             parts.append(format_problems(InputError(found, label)))
-    return "\n".join(parts + [result.summary()])
+    return Said("\n".join(parts + [result.summary()]), ok=not getattr(result, "problems", None))
 
 
 def generate(host: Host) -> str | None:
     """*Generate* (生成考核表): one scorecard sheet per roster row and a summary — ``kpixl generate``.
 
-    Asks for the period; writes ``<workbook>-<period>.xlsx`` beside the workbook, as the
-    command does without ``--out``.
+    Asks for the period (last month by default) and the file to write (default
+    ``<workbook>-<period>.xlsx`` beside the workbook, as the command does without ``--out``).
     """
     from kpixl.card.generate import generate_workbook
 
     period = _ask_period(host)
     if period is None:
         return None
+    here = Path(host.path)
+    out = host.ask("out", f"输出文件 / file to write (period {period})", str(here.with_name(f"{here.stem}-{period}.xlsx")))
+    if out is None or not out.strip():
+        return None
     host.save()
-    g = generate_workbook(host.path, None, period, None, progress=progress_to(host, "生成 / generating sheets"))
+    g = generate_workbook(host.path, None, period, out.strip(), progress=progress_to(host, "生成 / generating sheets"))
     return (f"已生成 / wrote {g.path}: {len(g.sheets)} person sheets and {g.summary}, "
             f"period {g.period} ({g.seconds:.1f} s)")
 

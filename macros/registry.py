@@ -72,6 +72,19 @@ BUTTONS: tuple[Button, ...] = (
 _BY_ID = {b.id: b for b in BUTTONS}
 
 
+@dataclass(frozen=True)
+class Said:
+    """What a button shows when its work ran but found problems (the press is not ``ok``).
+
+    A button returns plain text when all went well, ``None`` on a cancel, and ``Said``
+    when the message reports problems (a collect with quarantined sheets): ``kpixl macro``
+    then exits 2, as the command does.
+    """
+
+    text: str
+    ok: bool
+
+
 def button(tag: str) -> Button:
     """The button with this ribbon ``tag``.
 

@@ -297,6 +297,9 @@ def count_rule(draw, points: Decimal) -> dict:
         lim["max"] = num(draw(dsample(["10", "5", "0", "15"])))
     if lim:
         rule["limit"] = lim
+        # The counts drawn go beyond the limit: they count as the limit (beyond: error
+        # would refuse them; tests/test_fidelity.py holds that case).
+        rule["beyond"] = "cap"
     return rule
 
 
@@ -342,9 +345,10 @@ def manual_rule(draw, points: Decimal) -> dict:
 
 @st.composite
 def adjust_rule(draw, points: Decimal) -> dict:
-    kind = draw(st.sampled_from(["default", "small", "bonus_only", "asym"]))
+    kind = draw(st.sampled_from(["default", "small", "bonus_only", "asym", "capped"]))
     return {"default": {"type": "adjust"}, "small": {"type": "adjust", "min": -10, "max": 10},
-            "bonus_only": {"type": "adjust", "min": 0, "max": 10}, "asym": {"type": "adjust", "min": -5, "max": 20}}[kind]
+            "bonus_only": {"type": "adjust", "min": 0, "max": 10}, "asym": {"type": "adjust", "min": -5, "max": 20},
+            "capped": {"type": "adjust", "min": -30, "max": 5, "beyond": "cap"}}[kind]
 
 
 RULES = {"ratio": ratio_rule, "tiers": tiers_rule, "step": step_rule, "count": count_rule,
@@ -511,6 +515,8 @@ def _primary(draw, rule: dict, points: Decimal, edges: list[Decimal], target: De
         lo, hi = D(str(rule.get("min", -100))), D(str(rule.get("max", 100)))
         if blank_ok and draw(st.integers(0, 3)) == 0:
             return None, None
+        if rule.get("beyond") == "cap":  # 扣分上限: −35 typed against −30 counts as −30
+            lo, hi = lo - 10, hi + 10
         return num(between(draw, lo, hi, places=draw(st.sampled_from([0, 1, 3])))), None
     raise AssertionError(t)
 
@@ -533,6 +539,8 @@ def item_case(draw, book: Book, iid: str, rtype: str, *, scheme_raters: dict | N
         if choice == "own" or (choice == "scheme" and rtype not in ("manual", "rubric")):
             names = draw(st.sampled_from([("self", "mgr"), ("self", "hr", "mgr"), ("hr", "mgr")]))
             shares = draw(percents(len(names), step=10))
+            if names[0] == "self" and draw(st.integers(0, 3)) == 0:  # 自评 recorded, not counted
+                shares = [D(0), *draw(percents(len(names) - 1, step=10))] if len(names) > 2 else [D(0), D(1)]
             raters = {r: num(w) for r, w in zip(names, shares)}
             item["raters"] = raters
         elif choice == "scheme" and scheme_raters:
@@ -546,6 +554,10 @@ def item_case(draw, book: Book, iid: str, rtype: str, *, scheme_raters: dict | N
     if raters and draw(st.integers(0, 2)) == 0:
         mode = draw(st.sampled_from(["error", "reweight"]))
         item["missing_rater"] = mode
+    if raters and mode == "reweight" and 0 in raters.values():
+        # A weight-0 rater never scores for the others: who is "present" is decided by the
+        # counted raters, and the inputs drawn below assume every rater counts.
+        mode = item["missing_rater"] = "error"
 
     # not applicable
     na = [False] * book.n
@@ -725,14 +737,16 @@ def ranked_case(draw) -> Case:
     rnd = draw(st.integers(0, 3))
     if draw(st.integers(0, 3)):
         pool = [*edges, *[e - D("0.005") for e in edges], *[e + D("0.005") for e in edges]]
-        totals = [draw(st.one_of(st.sampled_from(pool), st.integers(0, 11000).map(lambda v: D(v) / 100)))
+        low = draw(st.sampled_from([0, 0, -5000]))  # a negative total: the bonus floor decides
+        totals = [draw(st.one_of(st.sampled_from(pool), st.integers(low, 11000).map(lambda v: D(v) / 100)))
                   for _ in range(book.n)]
         for _ in range(draw(st.integers(0, 3))):  # ties on purpose
             a, b = draw(st.integers(0, book.n - 1)), draw(st.integers(0, book.n - 1))
             totals[b] = totals[a]
         book.inputs["score"] = [num(t) for t in totals]
         sections = [{"id": "main", "name": "总评", "items": [
-            {"id": "score", "name": "综合评分", "points": 100, "rule": {"type": "manual", "max": 120}}]}]
+            {"id": "score", "name": "综合评分", "points": 100, "rule": {"type": "manual", "min": -50, "max": 120},
+             "floor": -50}]}]
         label = "ranked: chosen totals"
     else:
         types = draw(st.lists(st.sampled_from(RULE_TYPES), min_size=1, max_size=3))
@@ -804,7 +818,8 @@ def bonus_policy(draw, book: Book, names, edges: list[Decimal]) -> dict:
     if draw(st.integers(0, 2)) == 0:
         rate = num(draw(dsample(["0.01", "0.005", "0.03"])))
         if draw(st.booleans()):
-            book.roster["销售额"] = [num(draw(dsample(["100000", "55555.5", "0", "123456.78"]))) for _ in range(book.n)]
+            book.roster["销售额"] = [num(draw(dsample(["100000", "55555.5", "0", "123456.78", "-250000"])))
+                                    for _ in range(book.n)]
             bonus["commission"] = {"rate": rate, "amount": {"column": "销售额"}}
         else:
             bonus["commission"] = {"rate": rate, "amount": 20000}
@@ -814,4 +829,7 @@ def bonus_policy(draw, book: Book, names, edges: list[Decimal]) -> dict:
     elif budget == "loose":
         bonus["budget"] = num(sum(bases) * 10)
     bonus["round"] = draw(st.integers(0, 2))
+    floor = draw(st.sampled_from([None, None, "-1000", "100"]))  # default 0; below it, a 保底
+    if floor is not None:
+        bonus["floor"] = num(D(floor))
     return bonus

@@ -16,7 +16,7 @@ import pytest
 
 from kpixl import FileProblem
 from kpixl.addin import install as inst
-from kpixl.cli.main import main as kpixl_main
+from kpixl.cli import main as kpixl_main
 
 PY = r"C:\Users\hr\kpixl\.venv\Scripts\python.exe"
 NO_CONDA: dict[str, str] = {}

@@ -215,7 +215,7 @@ def worked_cases() -> list[Case]:
         # 是否执行 5分; 加扣分 with a reason.
         _case("rubric/count/binary/adjust", [{"id": "s", "items": [
             _item("q", 20, FRACTION),
-            _item("d", 10, {"type": "count", "base": "full", "limit": {"min": -10}, "counters": [
+            _item("d", 10, {"type": "count", "base": "full", "limit": {"min": -10}, "beyond": "cap", "counters": [
                 {"id": "late", "per": -1}, {"id": "absent", "per": -5}]}),
             _item("b", 5, {"type": "binary"}),
             _item("a", 0, {"type": "adjust", "min": -10, "max": 10})]}],

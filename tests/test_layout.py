@@ -71,7 +71,7 @@ def test_a_crowded_folder_is_found(tree: Path):
 def test_the_core_runs_without_xlwings():
     """xlwings is the optional ``excel`` extra: nothing but udfs/, macros/ and the add-in build needs it."""
     code = ("import sys; sys.modules['xlwings'] = None\n"  # any import of xlwings now fails
-            "import kpixl, kpixl.cli.main, kpixl.card.generate, kpixl.card.distribute, kpixl.master.collect, "
+            "import kpixl, kpixl.cli.commands, kpixl.card.generate, kpixl.card.distribute, kpixl.master.collect, "
             "kpixl.master.rate, kpixl.master.report, kpixl.results.verify, kpixl.addin.install, kpixl.demo\n"
             "print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -8,6 +8,7 @@ the code Excel runs through :class:`XlwingsHost`; only the host differs.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shutil
@@ -18,9 +19,9 @@ import pytest
 
 import kpixl.macros as macros
 from kpixl import FileProblem
-from kpixl.cli.main import main as kpixl_main
+from kpixl.cli import main as kpixl_main
 from kpixl.macros import BUTTONS, FileHost, button, dispatch
-from kpixl.macros.buttons import this_month
+from kpixl.macros.buttons import last_month
 from kpixl.macros.host import Host, XlwingsHost, fit_message
 from kpixl.macros.registry import resolve
 
@@ -174,11 +175,14 @@ def test_generate_leaves_the_same_workbook_as_kpixl_generate(tmp_path, cli):
     assert "生成 / generating sheets: 6/6" in host.statuses and host.statuses[-1] is None
 
 
-def test_generate_asks_for_this_month_by_default(tmp_path):
+def test_generate_asks_for_last_month_by_default_and_says_so(tmp_path):
     host = FileHost(copy_template(tmp_path))
-    dispatch("generate", host)
-    assert (tmp_path / f"kam_monthly-{this_month()}.xlsx").is_file()
-    assert re.fullmatch(r"\d{4}-\d{2}", this_month())
+    outcome = dispatch("generate", host)
+    assert (tmp_path / f"kam_monthly-{last_month()}.xlsx").is_file()
+    assert f"period {last_month()}" in outcome.text
+    # HR appraises the month that ended: December's default is November, January's December.
+    assert last_month(datetime.date(2026, 12, 6)) == "2026-11"
+    assert last_month(datetime.date(2027, 1, 1)) == "2026-12"
 
 
 def test_a_bad_period_is_a_problem_table(tmp_path, cli):
@@ -339,6 +343,10 @@ def test_collect_rate_report_on_real_workbooks_say_what_the_commands_say(tmp_pat
     outcome = dispatch("collect", FileHost(fresh_button, {"returned": blank}))
     rc, _, err = cli("collect", fresh_cli, *blank, "--quiet")
     assert rc == 2 and outcome.text == err.strip() and "no input for" in outcome.text
+    assert not outcome.ok  # problems found: the press is not ok, and `kpixl macro collect` exits 2
+    answers = [arg for p in blank for arg in ("--answer", f"returned={p}")]
+    rc, out, _ = cli("macro", "collect", copy_template(tmp_path / "m3"), *answers)
+    assert rc == 2 and "no input for" in out
 
 
 # ---- Help, messages, the debug command --------------------------------------------------------

@@ -205,8 +205,8 @@ def test_seed_customer_service_curve():
     totals = [59.5, 60, 75, 89.99, 90, 105]
     perf, bonus = B.bonus_amounts(CS_BONUS, totals, 100, [2000] * 6)
     assert bonus.tolist() == [0, 1200, 1500, 1799.8, 2000, 2000]
-    assert B.perf_formula(CS_BONUS, "H5", "F5", 100) == "F5*IF(H5<60,0,IF(H5<90,H5/100,1))"
-    assert B.bonus_formula(CS_BONUS, "J5", "$J$5:$J$40") == "ROUND(ROUND(J5,9),2)"
+    assert B.perf_formula(CS_BONUS, "H5", "F5", 100) == "MAX(0,F5*IF(H5<60,0,IF(H5<90,H5/100,1)))"
+    assert B.bonus_formula(CS_BONUS, "J5", "$J$5:$J$40") == "MAX(0,ROUND(ROUND(J5,9),2))"
 
 
 def test_seed_plain_rule():
@@ -214,7 +214,7 @@ def test_seed_plain_rule():
     #   87.5/100 × 3000 = 2625;  103/100 × 3000 = 3090;  91.23/100 × 2500 = 2280.75
     _, bonus = B.bonus_amounts(PLAIN_BONUS, [87.5, 103, 91.23], 100, [3000, 3000, 2500])
     assert bonus.tolist() == [2625, 3090, 2280.75]
-    assert B.perf_formula(PLAIN_BONUS, "H5", "F5", 100) == "F5*(H5/100)"
+    assert B.perf_formula(PLAIN_BONUS, "H5", "F5", 100) == "MAX(0,F5*(H5/100))"
 
 
 def test_budget_scales_down_never_up():
@@ -227,7 +227,7 @@ def test_budget_scales_down_never_up():
     _, kept = B.bonus_amounts(CS_BONUS.model_copy(update={"budget": 12000}), totals, 100, bases)
     assert kept.tolist() == bases
     assert B.bonus_formula(CS_BONUS.model_copy(update={"budget": 9000}), "J5", "$J$5:$J$8") == (
-        "ROUND(ROUND(J5*MIN(1,9000/MAX(9000,SUM($J$5:$J$8))),9),2)")
+        "MAX(0,ROUND(ROUND(J5*MIN(1,9000/MAX(9000,SUM($J$5:$J$8))),9),2))")
 
 
 LEVEL_BONUS = Bonus(base=Column(column="月度绩效奖金"), curve=CS_CURVE,
@@ -244,8 +244,8 @@ def test_seed_rating_and_level_factors():
                                ["良好", "合格", "优秀"], ["A1", "B1", "b1"])
     assert bonus.tolist() == [1600, 2080, 2496]
     assert B.perf_formula(LEVEL_BONUS, "H5", "F5", 100, "I5", "E5") == (
-        'F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1)'
-        '*INDEX({1,1.3},MATCH(E5&"",{"A1","B1"},0))')
+        'MAX(0,F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1)'
+        '*INDEX({1,1.3},MATCH(E5&"",{"A1","B1"},0)))')
 
 
 def test_unknown_level_and_bad_base_are_problems_not_defaults():
@@ -272,7 +272,7 @@ def test_seed_commission():
     b2 = b.model_copy(update={"commission": Commission(rate=0.005, amount=Column(column="销售额"))})
     _, bonus = B.bonus_amounts(b2, [100], 100, [1000], commission_amount=[333])
     assert bonus.tolist() == [1001.67] and round(1000 + 0.005 * 333, 2) == 1001.66
-    assert B.bonus_formula(b, "J5", "$J$5:$J$9", "K5") == "ROUND(ROUND(J5+0.01*K5,9),2)"
+    assert B.bonus_formula(b, "J5", "$J$5:$J$9", "K5") == "MAX(0,ROUND(ROUND(J5+0.01*K5,9),2))"
 
 
 # ---- writing blocks of formulas --------------------------------------------------------------

@@ -246,7 +246,7 @@ def test_rule_functions_equal_the_engine(xl):
         (("KPI_STEP", 70.0, 100.0, 20.0, 0.05, 3.0),  # 6 steps → 20 − 18 = 2; the engine floors at 0 anyway
          {"points": 20, "target": 100, "rule": {"type": "step", "below": {"every": 0.05, "points": 3}}}, {"x": 70}),
         (("KPI_COUNT", row(2.0, 1.0), row(-1.0, -5.0), 10.0, -6.0),
-         {"points": 10, "rule": {"type": "count", "base": "full", "limit": {"min": -6}, "counters": [
+         {"points": 10, "rule": {"type": "count", "base": "full", "limit": {"min": -6}, "beyond": "cap", "counters": [
              {"id": "late", "per": -1}, {"id": "absent", "per": -5}]}}, {"x.late": 2, "x.absent": 1}),
         (("KPI_RUBRIC", "良", "优:1; 良:0.8~0.9; 差:0~0.5", 30.0, 25.5, "比例"),
          {"points": 30, "rule": {"type": "rubric", "of": "fraction", "levels": {"优": 1, "良": [0.8, 0.9], "差": [0, 0.5]}}},

@@ -373,6 +373,7 @@ def item_data(item: Item, value: Any, target: float | None = None, counters: dic
                  score=None if score is None else np.array([score], dtype=float))
     if rule.uses_achievement:
         d.x = rule.achievement(arr.astype(float), d.target)
+        d.exact = rule.achievement(arr.astype(float), d.target, exact=True)
     return d
 
 

@@ -192,7 +192,8 @@ def KPI_COUNT(counts, per, base=None, limit_min=None, limit_max=None, negative=N
     found = {c: (0.0 if ex.blank(n[i]) else ex.number(n[i], f"counts ({k + 1})")) for k, (c, i) in enumerate(zip(ids, keep))}
     b = 0.0 if ex.blank(base) else ex.number(base, "base")
     limit = {k: ex.number(v, f"limit_{k}") for k, v in (("min", limit_min), ("max", limit_max)) if not ex.blank(v)}
-    rule = {"type": "count", "base": b, "limit": limit, "allow_negative": ex.flag(negative, "negative"),
+    # A worksheet function computes, it does not refuse: beyond the limit counts as the limit.
+    rule = {"type": "count", "base": b, "limit": limit, "allow_negative": ex.flag(negative, "negative"), "beyond": "cap",
             "counters": counters}
     names = {"rule.counters": "per", "rule.limit": "limit_min", "rule.limit.min": "limit_min",
              "rule.limit.max": "limit_max", "rule.base": "base"}

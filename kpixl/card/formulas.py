@@ -28,7 +28,12 @@ from ..scheme.models import Column, Scheme
 from .template import Card
 
 DISTRIBUTED = "见汇总表（强制分布）"
-NA_AVERAGE_NOTE = "不适用时按同组有此项人员的平均分计，在汇总表计算；本表按0分显示。"
+NA_AVERAGE_NOTE = ("不适用：汇总时按同组有此项人员的平均分计（由人力资源汇总时计算）；本表显示“待汇总”，"
+                   "小计、总分与奖金为暂计。")
+#: What an N/A item scored by the group average shows on the card (its value stays 0,
+#: so sums still work); the note on the cell says it in full.
+NA_AVERAGE_SHOWN = "待汇总"
+PROVISIONAL = " 暂计"
 BUDGET_NOTE = "预算调整前的金额；按奖金预算调整后的金额见汇总表。"
 
 
@@ -199,6 +204,29 @@ class CardFormulas:
             out["rating"] = DISTRIBUTED if s.ratings is not None and s.ratings.distribution is not None else ""
         if "bonus" in self.outs:
             out["bonus"] = DISTRIBUTED if s.bonus is not None else ""
+        return out
+
+    def provisional(self) -> list[tuple[str, str, str]]:
+        """Cells whose figure is not final while an ``na: average`` item is marked N/A.
+
+        Returns:
+            ``(cell, condition, number format)`` for conditional formats: the item's score
+            cell shows 汇总时按平均分计 (its value stays 0, so sums still work), and the
+            section, total and bonus cells show their figure with （暂计）.
+        """
+        flagged = [(item, self.inputs[f"{item.id}.na"].ref) for _, item in self.scheme.items()
+                   if item.na == "average" and f"{item.id}.na" in self.inputs and item.id in self.scores]
+        if not flagged:
+            return []
+        out = [(self.scores[item.id].ref, card_mod.yes(na), f'"{NA_AVERAGE_SHOWN}"') for item, na in flagged]
+        anyone = "OR(" + ",".join(card_mod.yes(na) for _, na in flagged) + ")"
+        ids = {item.id for item, _ in flagged}
+        later = [self.scores[sec.id].ref for sec in self.scheme.sections
+                 if sec.id in self.scores and any(i.id in ids for i in sec.items)]
+        later += [self.outs[k].ref for k in ("total",) if k in self.outs]
+        out += [(ref, anyone, f'0.00"{PROVISIONAL}"') for ref in later]
+        if "bonus" in self.outs:
+            out.append((self.outs["bonus"].ref, anyone, f'#,##0.00"{PROVISIONAL}"'))
         return out
 
     def notes(self) -> dict[str, str]:

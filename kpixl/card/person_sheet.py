@@ -116,6 +116,8 @@ class PersonSheetWriter:
         self.wb, self.plan, self.card, self.formats = workbook, plan, plan.card, formats
         self.texts = plan.texts()
         self.notes = [(*_cell_index(ref), note) for ref, note in plan.notes().items()]
+        self.provisional = [(*_cell_index(ref), cond, fmt) for ref, cond, fmt in plan.provisional()]
+        self._shown: dict[str, Any] = {}  # number format → its XlsxWriter format, made once
         self.head = self.card.header_rows()
         self.compiled = compiled if compiled is not None and compiled.plan is plan else None
         self._fmts: list | None = None
@@ -193,6 +195,11 @@ class PersonSheetWriter:
             ws.data_validation(r1, c1, r2, c2, rule)
         for r, c, note in self.notes:
             ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 1.2})
+        for r, c, cond, num_format in self.provisional:  # not a final-looking 0: 汇总时按平均分计, （暂计）
+            shown = self._shown.get(num_format)
+            if shown is None:
+                shown = self._shown[num_format] = self.wb.add_format({"num_format": num_format})
+            ws.conditional_format(r, c, r, c, {"type": "formula", "criteria": "=" + cond, "format": shown})
         formulas, fields, inputs = p.formulas, p.fields, p.inputs
         # constant_memory: a row holding no cell (a blank spacer with a height) is written
         # only when it is made the current row; XlsxWriter's cell writers do that themselves.

@@ -57,7 +57,10 @@ def layout_summary(prepared: Prepared, plan: CardFormulas, sheets: list[str]) ->
         grp = None
         if item.na_group:
             grp = lay.add(Col(f"{item.id}.na_group", label + "·分组", _values(prepared.items[item.id].group, n)))
-        lay.add(Col(f"score:{item.id}", label + "·得分", fmt="0.00", formula=lambda row, raw=raw, na=na, grp=grp:
+        # This workbook holds one manager's people: the group average here is theirs only;
+        # the master averages over everyone collected in the group. The header says so.
+        lay.add(Col(f"score:{item.id}", label + "·得分(不适用者暂按本表同组均分, 以人力汇总为准)", fmt="0.00",
+                    formula=lambda row, raw=raw, na=na, grp=grp:
                     card_mod.na_average_formula(raw.ref(row), na.ref(row), lay.range(raw.key), lay.range(na.key),
                                                 grp.ref(row) if grp else None, lay.range(grp.key) if grp else None)))
 

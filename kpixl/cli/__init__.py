@@ -1,5 +1,5 @@
 """The ``kpixl`` command."""
 
-from .main import main
+from .commands import main
 
 __all__ = ["main"]

@@ -1,5 +1,5 @@
 """``python -m kpixl.cli``."""
 
-from .main import main
+from .commands import main
 
 raise SystemExit(main())

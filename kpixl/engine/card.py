@@ -66,6 +66,13 @@ class ItemInputs:
     group: np.ndarray | None = None
 
 
+def counted_raters(scheme: Scheme, item: Item) -> dict[str, float] | None:
+    """The raters whose scores count: a rater of weight 0 (the seeds' 自评 column) is
+    recorded and shown on the card, but takes no part in the item's score."""
+    raters = scheme.raters_of(item)
+    return {r: w for r, w in raters.items() if w > 0} if raters else raters
+
+
 def item_score(scheme: Scheme, item: Item, inputs: ItemInputs) -> tuple[np.ndarray, np.ndarray]:
     """Score one item for everyone.
 
@@ -74,7 +81,7 @@ def item_score(scheme: Scheme, item: Item, inputs: ItemInputs) -> tuple[np.ndarr
         item is excluded from the section's full marks (``na: exclude``).
     """
     rule = item.rule
-    raters = scheme.raters_of(item)
+    raters = counted_raters(scheme, item)
     if not raters:
         s = rule.evaluate(inputs.data[None])
     elif (item.missing_rater or scheme.missing_rater) == "reweight":
@@ -138,7 +145,7 @@ def item_formula(scheme: Scheme, item: Item, cells: ItemCells) -> str:
     final one over the column of raw scores.
     """
     rule = item.rule
-    raters = scheme.raters_of(item)
+    raters = counted_raters(scheme, item)
     if not raters:
         s = rule.formula(cells.refs[None])
     elif (item.missing_rater or scheme.missing_rater) == "reweight":

@@ -99,6 +99,9 @@ def read_table(source: Any, name: str = "inputs", sheet: str | None = None) -> T
             return _read_sheet(path, sheet, name)
     except FileNotFoundError:
         raise FileProblem(path, "reading the table", "no such file") from None
+    except pd.errors.EmptyDataError:
+        raise FileProblem(path, "reading the table", "the file is empty: it needs a header row "
+                                                     f"({ID}, then one column per input) and one row per person") from None
     except UnicodeDecodeError:
         raise FileProblem(path, "reading the table", "the file is not UTF-8 text; in Excel save it as "
                                                      "\"CSV UTF-8 (逗号分隔)\" and try again") from None

@@ -67,6 +67,8 @@ class Prepared:
         order: Each person's tie order for ranking (None when nothing is ranked).
         bonus: The bonus inputs (None when the scheme has no bonus).
         problems: Every problem found while reading, each with its place.
+        notes: What a rule did to an input without refusing it (an entry counted as its
+            limit, ``beyond: cap``), each with its cell: warnings, not problems.
     """
 
     scheme: Scheme
@@ -79,6 +81,7 @@ class Prepared:
     bonus: BonusInputs | None
     problems: tuple[Problem, ...]
     roster_rows: np.ndarray | None = field(default=None, repr=False)
+    notes: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", MappingProxyType(dict(self.items)))

@@ -8,6 +8,7 @@ the card (:mod:`.card`), the ratings (:mod:`kpixl.rating`) and the bonus
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,9 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     Returns:
         One row per person: ``employee_id``, each item's score under its id, each
         section's contribution under its id, ``total``, ``rating``, ``bonus`` (and a
-        ``flag.<id>`` column per rank flag).
+        ``flag.<id>`` column per rank flag). ``results.attrs["notes"]`` lists what was
+        counted differently from what was typed (an entry beyond its limit counted as the
+        limit, ``beyond: cap``), each with its cell.
 
     Raises:
         InputError: Every problem in the inputs or roster, each with its place.
@@ -56,7 +59,9 @@ def score(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> pd.Da
     prepared = prepare(scheme, inputs, roster)
     if prepared.problems:  # never compute from unreadable inputs: report every problem instead
         raise InputError(list(prepared.problems), "inputs")
-    return compute(prepared)
+    results = compute(prepared)
+    results.attrs["notes"] = list(prepared.notes)  # what was capped, each at its cell
+    return results
 
 
 def evaluate(scheme: Scheme | str | Path, inputs: Any, roster: Any = None) -> Scored:
@@ -91,10 +96,13 @@ class _Reader:
 
     def __init__(self, scheme: Scheme, table: Table, roster: Table | None):
         self.scheme = scheme
+        table = item_names_as_ids(table, scheme)
         self.table = table
         self.df = table.df
         self.n = len(self.df)
         self.problems: list[Problem] = list(table.problems)
+        #: What a rule did without refusing (an entry capped at its limit): warnings.
+        self.notes: list[Problem] = []
         self.ids = self.df[ID].to_numpy(dtype=object)
         self.roster = roster
         self.roster_rows: np.ndarray | None = None
@@ -113,11 +121,12 @@ class _Reader:
 
     # ---- problems ----------------------------------------------------------------------
 
-    def add(self, where: str, code: str, message: str, value: Any = None, **ctx: Any) -> None:
-        self.problems.append(Problem(where, code, message, value, **ctx))
+    def add(self, where: str, code: str, message: str, value: Any = None, *, into: list | None = None,
+            **ctx: Any) -> None:
+        (self.problems if into is None else into).append(Problem(where, code, message, value, **ctx))
 
     def cells(self, rows: np.ndarray, column: str, code: str, message, item: str | None = None,
-              values: Any = None) -> None:
+              values: Any = None, into: list | None = None) -> None:
         col = self.df[column] if column in self.df.columns else None
         for k, r in enumerate(rows):
             r = int(r)
@@ -125,7 +134,8 @@ class _Reader:
             if isinstance(v, float) and np.isnan(v):
                 v = None
             msg = message[k] if isinstance(message, list) else message
-            self.add(self.table.where(r, column), code, msg, v, employee=self.ids[r], item=item, column=column)
+            self.add(self.table.where(r, column), code, msg, v, into=into, employee=self.ids[r], item=item,
+                     column=column)
 
     # ---- columns -------------------------------------------------------------------------
 
@@ -141,8 +151,9 @@ class _Reader:
             return vals, where
         if name in self.df.columns:
             return self.df[name].reset_index(drop=True), lambda r: self.table.where(r, name)
+        have = list(self.roster.df.columns) if self.roster is not None else list(self.df.columns)
         self.add(self.roster.name if self.roster is not None else self.table.name, "missing_column",
-                 f"no column {name!r} (needed by {needed_by})")
+                 f"no column {name!r} (needed by {needed_by})" + did_you_mean(name, have))
         return None
 
     def check_columns(self) -> None:
@@ -156,7 +167,8 @@ class _Reader:
             raters = self.scheme.raters_of(item) or {}
             if fld not in allowed:
                 self.add(self.table.where(-1, col), "unknown_column",
-                         f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})",
+                         f"column {col!r}: item {item_id} has no input {fld!r} (allowed: {', '.join(sorted(a for a in allowed if a))})"
+                         + did_you_mean(fld, [a for a in allowed if a]),
                          item=item_id, column=col)
             elif rater is not None and rater not in raters:
                 self.add(self.table.where(-1, col), "unknown_rater",
@@ -175,7 +187,9 @@ class _Reader:
         present: dict[str | None, np.ndarray] = {}
         for r in (list(raters) if raters else [None]):
             col = item.id if r is None else f"{item.id}@{r}"
-            value, here = self.primary(item, col, na, required=not (raters and mode == "reweight"))
+            # A rater of weight 0 is recorded when given, never required.
+            optional = bool(raters) and (mode == "reweight" or raters[r] == 0)
+            value, here = self.primary(item, col, na, required=not optional)
             score_col = f"{item.id}.score" + (f"@{r}" if r else "")
             entered = self.number_column(score_col, item, na) if score_col in self.df.columns else None
             counters = {}
@@ -186,10 +200,11 @@ class _Reader:
             d = ItemData(points=item.points, value=value, target=target, counters=counters, score=entered)
             if rule.uses_achievement:
                 d.x = rule.achievement(value.astype(float), target)
+                d.exact = rule.achievement(value.astype(float), target, exact=True)
             data[r], present[r] = d, here
             self.rule_issues(item, d, col, score_col, na)
         if raters and mode == "reweight":
-            anyone = np.any(np.vstack([present[r] for r in raters]), axis=0)
+            anyone = np.any(np.vstack([present[r] for r in raters if raters[r] > 0]), axis=0)
             missing = ~anyone & ~na
             self.cells(np.flatnonzero(missing), f"{item.id}@{next(iter(raters))}", "no_rater",
                        f"no rater scored {item.name or item.id} (raters: {', '.join(raters)})", item=item.id)
@@ -197,6 +212,8 @@ class _Reader:
         if item.na == "average" and item.na_group:
             got = self.person_column(item.na_group, f"{item.id}.na_group")
             group = got[0].astype(str).to_numpy() if got else None
+        if item.na == "average":
+            self.nobody_to_average(item, na, group)
         if rule.type == "adjust":  # points from any rater need the reason
             self.reasons(item, np.vstack([np.abs(np.nan_to_num(d.value.astype(float))) for d in data.values()]).max(axis=0), na)
         return card.ItemInputs(data, present, na, group)
@@ -207,8 +224,8 @@ class _Reader:
             return np.zeros(self.n), np.ones(self.n, dtype=bool)
         if col not in self.df.columns:
             if required and not rule.blank_ok and not na.all():
-                self.add(self.table.name, "missing_column", f"no column {col!r}: the input of {item.name or item.id}",
-                         item=item.id, column=col)
+                self.add(self.table.name, "missing_column", f"no column {col!r}: the input of {item.name or item.id}"
+                         + did_you_mean(col, self.stray_columns()), item=item.id, column=col)
             empty = np.full(self.n, np.nan) if rule.input_kind != "level" else np.full(self.n, None, dtype=object)
             return empty, np.zeros(self.n, dtype=bool)
         series = self.df[col]
@@ -294,14 +311,32 @@ class _Reader:
                      column=source[r])
         return t
 
+    def nobody_to_average(self, item: Item, na: np.ndarray, group: np.ndarray | None) -> None:
+        """A note for each group in which everyone is N/A on an ``na: average`` item.
+
+        The stated policy: with no one to average, the item scores 0 for that group, in
+        both renderings — said once per group at its first person's N/A cell, never silent.
+        """
+        labels = np.char.lower(group.astype(str)) if group is not None else np.zeros(self.n, dtype=int)
+        for g in dict.fromkeys(labels[na].tolist()):
+            members = labels == g
+            if na[members].all():
+                r = int(np.flatnonzero(members)[0])
+                where = f"the group {group[r]!r}" if group is not None else "everyone"
+                self.add(self.table.where(r, f"{item.id}.na"), "na_average_empty",
+                         f"{item.name or item.id}: {where} is not applicable, so there is no average to give; "
+                         "the item scores 0 there", into=self.notes, employee=self.ids[r], item=item.id,
+                         column=f"{item.id}.na")
+
     def rule_issues(self, item: Item, d: ItemData, col: str, score_col: str, na: np.ndarray) -> None:
-        for issue in item.rule.check(d):
+        found = [(i, None) for i in item.rule.check(d)] + [(i, self.notes) for i in item.rule.notes(d)]
+        for issue, into in found:
             keep = ~na[issue.rows]
             rows = issue.rows[keep]
             msgs = [m for m, k in zip(issue.messages, keep) if k]
             column = {"value": col, "score": score_col, "target": f"{item.id}.target"}.get(issue.field, f"{item.id}.{issue.field}")
-            values = None  # show the cell as typed, not as read
-            self.cells(rows, column, issue.code, msgs, item=item.id, values=values)
+            # the cell is shown as typed, not as read
+            self.cells(rows, column, issue.code, msgs, item=item.id, into=into)
 
     def reasons(self, item: Item, value: np.ndarray, na: np.ndarray) -> None:
         col = f"{item.id}.reason"
@@ -353,7 +388,7 @@ class _Reader:
                 if where not in seen:  # a cell already reported (not a number) is not reported twice
                     self.add(where, code, message, employee=self.ids[row], column=column)
         return Prepared(s, self.table, self.roster, self.ids, items, group, order, bonus,
-                        tuple(self.problems), self.roster_rows)
+                        tuple(self.problems), self.roster_rows, tuple(self.notes))
 
     def person_values(self, spec: float | Column, needed_by: str) -> np.ndarray:
         if not isinstance(spec, Column):
@@ -369,6 +404,11 @@ class _Reader:
                      else f"{spec.column} is blank: enter a number (needed by {needed_by})",
                      vals.iloc[r] if bad[r] else None, employee=self.ids[r], column=spec.column)
         return out
+
+    def stray_columns(self) -> list[str]:
+        """The table's columns that name no item (a misspelt item id hides among them)."""
+        items = {i.id for _, i in self.scheme.items()}
+        return [str(c) for c in self.df.columns if parse_column(str(c))[0] not in items and c != ID]
 
     def unlooked(self, column: str) -> np.ndarray:
         """Rows whose value of a roster column cannot be looked up (reported as not in the roster)."""
@@ -445,3 +485,38 @@ def compute(prepared: Prepared, overrides: Overrides | None = None, *, detail: b
     for fid, vals in flags.items():
         out[f"flag.{fid}"] = vals
     return pd.DataFrame(out)
+
+
+def did_you_mean(name: str, candidates: list[str]) -> str:
+    """`` — did you mean 'x'?`` for the closest candidate, or nothing when none is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def item_names_as_ids(table: Table, scheme: Scheme) -> Table:
+    """Accept an item's Chinese name as its column header (``全新AA+BB销量达成`` for ``new_sales``).
+
+    Only where it is unambiguous: the name belongs to one item, and the table has no
+    column under that item's id. ``名称.target`` and ``名称@rater`` follow the same rule.
+    Cells keep their places under the header as typed.
+    """
+    names: dict[str, list[str]] = {}
+    for _, item in scheme.items():
+        if item.name:
+            names.setdefault(item.name.strip(), []).append(item.id)
+    columns = [str(c) for c in table.df.columns]
+    taken = {parse_column(c)[0] for c in columns}
+    renamed: dict[str, str] = {}
+    for c in columns:
+        head, fld, rater = parse_column(c.strip())
+        ids = names.get(head.strip())
+        if ids is None or len(ids) != 1 or ids[0] in taken:
+            continue
+        new = ids[0] + (f".{fld}" if fld else "") + (f"@{rater}" if rater else "")
+        if new not in columns and new not in renamed.values():
+            renamed[c] = new
+    if not renamed:
+        return table
+    typed = {new: old for old, new in renamed.items()}
+    return Table(table.df.rename(columns=renamed), table.name,
+                 lambda r, c, cell=table.cell: cell(r, typed.get(c, c)), table.problems)

@@ -83,6 +83,7 @@ ZERO_BELOW = SheetParam(("不计分线",), "number", 9)
 BASE = SheetParam(("基数",), "base", 8)
 MIN = SheetParam(("最低",), "number", 7)
 MAX = SheetParam(("最高",), "number", 7)
+BEYOND = SheetParam(("超限处理",), "choice", 9)
 
 
 class RuleModel(BaseModel):
@@ -121,6 +122,13 @@ class RuleModel(BaseModel):
         raise NotImplementedError
 
     def check(self, data: "ItemData") -> list["Issue"]:
+        return []
+
+    def notes(self, data: "ItemData") -> list["Issue"]:
+        """What the rule did to an input without refusing it (an entry capped at its limit).
+
+        Reported with the cell as warnings; scoring goes on.
+        """
         return []
 
     def scheme_problems(self, points: float) -> list[tuple[str, str, str]]:
@@ -198,14 +206,19 @@ class Achievement(RuleModel):
     def needs_target(self) -> bool:
         return self.measure == "ratio"
 
-    def achievement(self, actual: np.ndarray, target: np.ndarray | None) -> np.ndarray:
-        """``x`` as its decimal value (rounded to 9 places)."""
+    def achievement(self, actual: np.ndarray, target: np.ndarray | None, exact: bool = False) -> np.ndarray:
+        """``x`` as its decimal value (rounded to 9 places), or as computed when ``exact``.
+
+        Comparisons (steps, bands, thresholds) read the decimal value, so 15 % below
+        target in 5 % steps is 3 steps; a proportional score multiplies the exact one.
+        """
+        keep = (lambda v: v) if exact else xlmath.round9
         if self.measure == "value":
-            return xlmath.round9(actual)
+            return keep(actual)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.direction == "higher":
-                return xlmath.round9(actual / target)
-            return np.where(actual == 0, BEST_X, xlmath.round9(target / np.where(actual == 0, 1, actual)))
+                return keep(actual / target)
+            return np.where(actual == 0, BEST_X, keep(target / np.where(actual == 0, 1, actual)))
 
     def card_rows(self) -> list[CardRow]:
         return [CardRow("实际值" if self.measure == "value" else "实际完成"), *self.score_rows()]
@@ -228,14 +241,16 @@ class Achievement(RuleModel):
                                 f"{name}{who}：输入实际完成值（{entry.span(None, None)}）。",
                                 f"{name}{who}：必须是{entry.span(None, None)}。")
 
-    def achievement_formula(self, refs: "ItemRefs") -> str:
-        if refs.achievement:
+    def achievement_formula(self, refs: "ItemRefs", exact: bool = False) -> str:
+        """The formula twin of :meth:`achievement`: ``ROUND(actual/target,9)``, or the exact ratio."""
+        if refs.achievement and not exact:
             return refs.achievement
+        keep = (lambda v: v) if exact else (lambda v: f"ROUND({v},9)")
         if self.measure == "value":
-            return f"ROUND({refs.primary},9)"
+            return refs.primary if exact else keep(refs.primary)
         if self.direction == "higher":
-            return f"ROUND({refs.primary}/{refs.target},9)"
-        return f"IF({refs.primary}=0,{xlmath.num(BEST_X)},ROUND({refs.target}/{refs.primary},9))"
+            return keep(f"{refs.primary}/{refs.target}")
+        return f"IF({refs.primary}=0,{xlmath.num(BEST_X)},{keep(f'{refs.target}/{refs.primary}')})"
 
 
 @dataclass
@@ -249,7 +264,10 @@ class ItemData:
         target: Per-person targets (NaN when absent), or None when the rule needs none.
         counters: ``count`` rules: each counter's counts (blank → 0).
         score: A rater-entered score within a band or level range (NaN when blank).
-        x: The achievement as its decimal value, for rules that use one.
+        x: The achievement as its decimal value (rounded to 9 places), for rules that use
+            one: what steps, bands and thresholds compare.
+        exact: The achievement as computed (not rounded): what a proportional score
+            multiplies (80 × 386,530 / 635,283 = 48.674999963…, not 48.675).
     """
 
     points: float
@@ -258,6 +276,7 @@ class ItemData:
     counters: dict[str, np.ndarray] = field(default_factory=dict)
     score: np.ndarray | None = None
     x: np.ndarray | None = None
+    exact: np.ndarray | None = None
 
     @property
     def n(self) -> int:

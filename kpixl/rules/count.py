@@ -8,6 +8,9 @@ Seeds: 迟到/早退扣1分/次, 旷工扣5分/次, 扣完为止 (考勤管理);
 
 ``base`` is 0 (default), ``full`` (= P) or a number. The score never goes below 0
 unless ``allow_negative`` (a deduction item in an unweighted section needs it).
+
+Σ per·count beyond ``limit`` is an input problem (a typo in a count is caught), unless
+``beyond: cap``: then it counts as the limit (扣分上限, 最多加), with a note at the cells.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
 from . import entry
-from .base import BASE, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
+from .base import BASE, BEYOND, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
 
 
@@ -57,6 +60,7 @@ class Count(RuleModel):
         "counters": SheetParam(("计次项",), "counters", 34),
         "allow_negative": SheetParam(("可为负",), "bool", 8),
         "limit": SheetParam(("扣分范围",), "limit", 10),
+        "beyond": BEYOND,
     }
 
     type: Literal["count"] = "count"
@@ -64,6 +68,7 @@ class Count(RuleModel):
     allow_negative: bool = False
     limit: Limit = Limit()
     counters: tuple[Counter, ...] = Field(min_length=1)
+    beyond: Literal["cap", "error"] = "error"
 
     def is_signed(self) -> bool:
         return self.allow_negative
@@ -91,12 +96,47 @@ class Count(RuleModel):
         score = xlmath.plus(xlmath.num(self._base(refs.points)), total)
         return score if self.allow_negative else f"MAX({score},0)"
 
+    def _sum(self, data: ItemData) -> np.ndarray:
+        total = np.zeros(data.n)
+        for c in self.counters:
+            total = total + c.per * data.counters[c.id]
+        return total
+
+    def _beyond(self, data: ItemData) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of the people whose Σ per·count is below ``limit.min`` / above ``limit.max``."""
+        total = xlmath.round9(self._sum(data))  # 7 × −5 against −30: compared on the decimal value
+        low = total < self.limit.min if self.limit.min is not None else np.zeros(data.n, dtype=bool)
+        high = total > self.limit.max if self.limit.max is not None else np.zeros(data.n, dtype=bool)
+        return low, high
+
+    def _beyond_issues(self, data: ItemData, code: str, capped: bool) -> list:
+        low, high = self._beyond(data)
+        total = self._sum(data)
+        field = self.counters[0].id  # the first count's cell stands for the line
+        lim = self.limit
+
+        def say(r: int) -> str:
+            if low[r]:
+                head = f"扣分合计{xlmath.num(total[r])}超过上限{xlmath.num(abs(lim.min))}"
+                return head + (f", 按上限计 ({xlmath.num(lim.min)})" if capped else
+                               f": deductions below the limit {xlmath.num(lim.min)} (beyond: cap counts them as the limit)")
+            head = f"加分合计{xlmath.num(total[r])}超过上限{xlmath.num(lim.max)}"
+            return head + (f", 按上限计 ({xlmath.num(lim.max)})" if capped else
+                           f": additions above the limit {xlmath.num(lim.max)} (beyond: cap counts them as the limit)")
+
+        return issue(low | high, field, code, say)
+
     def check(self, data: ItemData) -> list:
         out = []
         for c in self.counters:
             out += issue(data.counters[c.id] < 0, c.id, "negative_count",
                          f"{c.name or c.id}: a count cannot be below 0")
+        if self.beyond == "error":
+            out += self._beyond_issues(data, "beyond_limit", capped=False)
         return out
+
+    def notes(self, data: ItemData) -> list:
+        return self._beyond_issues(data, "capped", capped=True) if self.beyond == "cap" else []
 
     def card_rows(self) -> list[CardRow]:
         return [CardRow(f"{c.name or c.id}(次)", c.id, per_rater=False) for c in self.counters]

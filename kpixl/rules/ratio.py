@@ -4,6 +4,10 @@ Seeds: 实际/目标×权重, 各细项最高120%封顶 (客户经理月度KPI);
 (大客户经理); 按完成比例考核 (烟草营销部).
 
     score = P × min(max(x, floor), cap), and 0 when x < zero_below
+
+The score multiplies the exact achievement (80 × 386,530 / 635,283 = 48.674999963…,
+so a total of 68.67 as finance's own ``=A/T*80`` gives); only ``zero_below`` compares
+the achievement rounded to 9 places.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class Ratio(Achievement):
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         x = data.x
-        kept = np.maximum(x, self.floor)
+        exact = data.exact if data.exact is not None else x
+        kept = np.maximum(exact, self.floor)
         if self.cap is not None:
             kept = np.minimum(kept, self.cap)
         score = data.points * kept
@@ -47,7 +52,7 @@ class Ratio(Achievement):
 
     def formula(self, refs: ItemRefs) -> str:
         x = self.achievement_formula(refs)
-        kept = f"MAX({x},{xlmath.num(self.floor)})"
+        kept = f"MAX({self.achievement_formula(refs, exact=True)},{xlmath.num(self.floor)})"
         if self.cap is not None:
             kept = f"MIN({kept},{xlmath.num(self.cap)})"
         score = xlmath.times(refs.points, kept)

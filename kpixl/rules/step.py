@@ -66,15 +66,17 @@ class Step(Achievement):
         return -1 if (self.measure == "value" and self.direction == "lower") else 1
 
     def _count(self, distance: np.ndarray, every: float) -> np.ndarray:
+        if self.stepping == "linear":  # proportional: fractional steps of the exact distance
+            return np.maximum(distance, 0) / every
         steps = xlmath.round9(np.maximum(distance, 0) / every)
         if self.stepping == "floor":
             return np.floor(steps)
-        if self.stepping == "ceil":
-            return np.ceil(steps)
-        return steps
+        return np.ceil(steps)
 
     def evaluate(self, data: ItemData) -> np.ndarray:
-        x = data.x
+        # Whole steps are counted on the decimal achievement (15% below in 5% steps is 3);
+        # linear steps are proportional, so they take the exact one.
+        x = data.exact if self.stepping == "linear" and data.exact is not None else data.x
         s = self._worse_sign()
         change = np.zeros_like(x, dtype=float)
         if self.below:
@@ -87,11 +89,11 @@ class Step(Achievement):
             change = np.minimum(change, self.max_bonus)
         score = self._base(data.points) + change
         if self.zero_below is not None:
-            score = np.where(x < self.zero_below, 0.0, score)
+            score = np.where(data.x < self.zero_below, 0.0, score)
         return np.where(np.isnan(x), np.nan, score)
 
     def formula(self, refs: ItemRefs) -> str:
-        x = self.achievement_formula(refs)
+        x = self.achievement_formula(refs, exact=self.stepping == "linear")
         thr = xlmath.num(self.threshold)
         worse, better = (f"{thr}-{xlmath.wrap(x)}", f"{x}-{thr}")
         if self._worse_sign() < 0:
@@ -99,8 +101,9 @@ class Step(Achievement):
         fn = {"floor": "ROUNDDOWN", "ceil": "ROUNDUP", "linear": None}[self.stepping]
 
         def count(distance: str, every: float) -> str:
-            steps = f"ROUND(MAX({distance},0)/{xlmath.num(every)},9)"
-            return f"{fn}({steps},0)" if fn else steps
+            if fn is None:  # linear
+                return f"MAX({distance},0)/{xlmath.num(every)}"
+            return f"{fn}(ROUND(MAX({distance},0)/{xlmath.num(every)},9),0)"
 
         terms = []
         if self.below:
@@ -114,7 +117,7 @@ class Step(Achievement):
             change = f"MIN({change},{xlmath.num(self.max_bonus)})"
         score = xlmath.plus(xlmath.num(self._base(refs.points)), change)
         if self.zero_below is not None:
-            score = f"IF({x}<{xlmath.num(self.zero_below)},0,{score})"
+            score = f"IF({self.achievement_formula(refs)}<{xlmath.num(self.zero_below)},0,{score})"
         return score
 
     def describe(self, points: float) -> str:

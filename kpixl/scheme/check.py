@@ -22,8 +22,11 @@ def _pct(x: float) -> str:
 
 def _weights(path: str, weights: dict[str, float], what: str) -> Iterator[Found]:
     for k, w in weights.items():
-        if not 0 < w <= 1:
-            yield f"{path}.{k}", "weight_range", f"{what} weight must be above 0 and at most 1, not {w}"
+        # 0 is allowed for raters: recorded and shown, not counted (the seeds' 自评 column).
+        low_ok = w >= 0 if what == "rater" else w > 0
+        if not (low_ok and w <= 1):
+            least = "at least 0" if what == "rater" else "above 0"
+            yield f"{path}.{k}", "weight_range", f"{what} weight must be {least} and at most 1, not {w}"
     total = sum(weights.values())
     if abs(total - 1) > _TOL:
         yield path, "weights_sum", f"{what} weights sum to {_pct(total)}, not 100%"

@@ -221,6 +221,9 @@ class Bonus(Model):
     commission: Commission | None = None
     budget: float | None = Field(None, gt=0)
     round: int = Field(2, ge=0, le=9)
+    #: The lowest bonus paid (and performance pay counted against a budget): 0 unless the
+    #: scheme says otherwise. Money taken from pay belongs to pay's penalty lines.
+    floor: float = Field(0, allow_inf_nan=False)
 
 
 class Component(Model):

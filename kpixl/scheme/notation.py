@@ -39,6 +39,7 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "stepping": {"floor": ("整步", "满一步计"), "ceil": ("进一", "不足一步按一步"), "linear": ("线性", "按比例")},
     "of": {"points": ("分值",), "fraction": ("比例", "分值比例")},
     "aggregate": {"mean": ("平均",), "last": ("最后", "期末"), "sum": ("合计", "求和")},
+    "beyond": {"error": ("报错",), "cap": ("按上限计", "封顶", "扣完为止")},
 }
 
 _TRUE = {"true", "yes", "y", "1", "是", "对", "允许"}

@@ -97,13 +97,17 @@ def validate(records: Records, expected: Expected, sheets: list[Returned]) -> li
             r.problems.append(p)
         else:  # the master's roster lacks something (a bonus base…): HR's to fix, not the manager's
             master_warnings.append(Problem(p.where, p.code, p.message, p.value, p.employee, p.item, p.column))
+    for p in prepared.notes:  # counted as a limit, nobody to average: said, not refused
+        r = by_place.get(p.where.split("!")[0])
+        (r.warnings if r is not None else master_warnings).append(p)
     results = compute(prepared)
     shown_keys = [*expected.plan.scores, *(["total"] if "total" in expected.plan.outs else [])]
+    waiting = averaged_later(records.scheme, prepared)
     for k, r in enumerate(clean):
         if r.problems or id(r) in had_problems or not saved_by_a_program(r):
             continue
         for key in shown_keys:
-            if key not in results.columns:
+            if key not in results.columns or key in waiting[k]:
                 continue
             cell = (expected.plan.scores.get(key) or expected.plan.outs.get(key)).ref
             got = r.sheet.cells.get(cell)
@@ -125,3 +129,18 @@ def saved_by_a_program(r: Returned) -> bool:
     except ValueError:
         return True
     return not (r.book.modified or "").startswith(generated)
+
+
+def averaged_later(scheme, prepared) -> list[set[str]]:
+    """Per person, the figures a card cannot show finally: an ``na: average`` item marked
+    N/A (the card shows 待汇总, its value 0), its section and the total (暂计). The
+    master's figure is the group average, so a difference there is not a problem."""
+    out: list[set[str]] = [set() for _ in range(prepared.n)]
+    for sec in scheme.sections:
+        for item in sec.items:
+            if item.na != "average":
+                continue
+            na = prepared.items[item.id].na
+            for k in np.flatnonzero(na) if na is not None else ():
+                out[int(k)] |= {item.id, sec.id, "total"}
+    return out

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import FileProblem, InputError, KpixlError
+from ..errors import FileProblem, InputError, KpixlError, Problem
 from .output import EXIT_INTERNAL, EXIT_PROBLEMS, print_problems, progress, table
 
 # ---- commands ---------------------------------------------------------------------------
@@ -65,14 +65,21 @@ def cmd_score(args: argparse.Namespace) -> int:
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise FileProblem(out, "choosing the output", "--out must end in .xlsx (live formulas) or .csv")
     prepared = prepare(args.scheme, args.inputs, args.roster)
+    if prepared.n == 0 and not prepared.problems:  # a header and no one under it
+        raise InputError([Problem(prepared.inputs.name, "no_rows", "the table has a header but no rows: "
+                                  "add one row per person to score")], "inputs")
     if prepared.problems:
         raise InputError(list(prepared.problems), "inputs")
     results = compute(prepared)
+    if prepared.notes:  # counted as their limits (beyond: cap): said, not refused
+        print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     if out is not None:
         if out.suffix.lower() == ".csv":
             from ..xlsx.atomic import replace_atomically
 
-            replace_atomically(out, lambda tmp: results.to_csv(tmp, index=False, encoding="utf-8-sig"), "writing the results")
+            # 15 significant digits: what a cell shows (48, not 48.00000000000001).
+            replace_atomically(out, lambda tmp: results.to_csv(tmp, index=False, encoding="utf-8-sig", float_format="%.15g"),
+                               "writing the results")
         else:
             from ..results.scored import write_workbook
 

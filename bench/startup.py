@@ -1,0 +1,61 @@
+"""Start-up cost of the command and of a ribbon button (goal: under 0.2 s warm).
+
+    .venv/bin/python bench/startup.py [--repeat 7]
+
+Each figure is the median wall time of a fresh process (warm: the files are in the page
+cache after the first, untimed run):
+
+* ``kpixl --help`` and ``kpixl check <demo scheme>``: the command's own start-up;
+* ``python -c pass``: the interpreter alone (the floor under both);
+* a ribbon button's own overhead: importing ``kpixl.macros`` and dispatching the *Help*
+  button on a file host, which is everything a button pays before its real work.
+
+The figures are printed, not asserted: machine load moves them by ±30 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KPIXL = Path(sys.executable).with_name("kpixl")
+SCHEME = ROOT / "kpixl" / "data" / "demo_scheme.yaml"
+BUTTON = ("import kpixl.macros as m\n"
+          "m.dispatch('help', m.FileHost('x.xlsx'))\n")
+GOAL = 0.2
+
+
+def timed(cmd: list[str], repeat: int) -> float:
+    subprocess.run(cmd, capture_output=True, check=True)  # warm the page cache
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        runs.append(time.perf_counter() - t)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    rows = [
+        ("python -c pass (the floor)", [sys.executable, "-c", "pass"], None),
+        ("kpixl --help", [str(KPIXL), "--help"], GOAL),
+        ("kpixl check demo_scheme.yaml", [str(KPIXL), "check", str(SCHEME)], GOAL),
+        ("ribbon button overhead (Help)", [sys.executable, "-c", BUTTON], GOAL),
+    ]
+    print(f"{'what':36} {'median':>8}  goal")
+    for label, cmd, goal in rows:
+        s = timed(cmd, args.repeat)
+        verdict = "" if goal is None else (f"< {goal:.1f} s  " + ("met" if s < goal else "NOT met"))
+        print(f"{label:36} {s:7.3f}s  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
