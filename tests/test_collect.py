@@ -64,7 +64,11 @@ def test_collect_rate_report_end_to_end(world, tmp_path):
     got = collect(master, [world["returned"][0].parent])
     assert got.ok, got.problems
     assert len(got.added) == 40 and not got.missing and got.written
-    assert not got.warnings, got.warnings  # LibreOffice's cached values equal the engine's
+    # LibreOffice's cached values equal the engine's (no shown_differs); the only warnings are
+    # the notes of 新客户 最多10分 (beyond: cap), one per person with more than 2 new clients.
+    capped = {w.employee for w in got.warnings if w.code == "capped"}
+    assert all(w.code == "capped" for w in got.warnings), got.warnings
+    assert capped == set(world["inputs"].loc[world["inputs"]["new_clients.new"] > 2, "employee_id"])
 
     rated = rate(master, verify=True)
     assert rated.ok, rated.summary()
@@ -104,7 +108,9 @@ def test_collect_rate_report_end_to_end(world, tmp_path):
     for title in ("Results", "Issues", "Log", "考核历史", "_collected", RATED, PARAMS):
         assert title in wb.sheetnames
     assert wb["_collected"].sheet_state == "hidden"
-    assert wb["Issues"].max_row == 1  # nothing to report
+    # Nothing to fix: the Issues sheet holds only the 最多10分 notes (severity warning, applied).
+    issues = list(wb["Issues"].iter_rows(min_row=2, values_only=True))
+    assert len(issues) == len(capped) and {(r[4], r[7], r[8]) for r in issues} == {("capped", "warning", "applied")}
     assert backup_path(master).exists()
 
 

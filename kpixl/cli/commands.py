@@ -71,8 +71,6 @@ def cmd_score(args: argparse.Namespace) -> int:
     if prepared.problems:
         raise InputError(list(prepared.problems), "inputs")
     results = compute(prepared)
-    if prepared.notes:  # counted as their limits (beyond: cap): said, not refused
-        print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     if out is not None:
         if out.suffix.lower() == ".csv":
             from ..xlsx.atomic import replace_atomically
@@ -89,6 +87,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(results.to_json(orient="records", force_ascii=False, indent=1))
     else:
         print(results.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if prepared.notes:  # counted as their limits (beyond: cap): said after the results, not refused
+        print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     return 0
 
 
