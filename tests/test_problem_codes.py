@@ -45,6 +45,7 @@ PASSED_ON = {
     "kpixl/engine/score.py cells(issue.code)",  # a rule's Issue
     "kpixl/master/collect/check.py Problem(p.code)",  # an engine problem re-placed as a warning
     "kpixl/rules/base.py Issue(code)",  # issue()
+    "kpixl/rules/count.py issue(code)",  # _beyond_issues: beyond_limit (error) or capped (note)
     "kpixl/scheme/sheet/read.py Problem(code)",  # add
     "kpixl/scheme/sheet/read.py add(code)",  # parse: code = ... (scanned)
     "kpixl/scheme/validate.py Problem(code)",  # findings and pydantic_problems
