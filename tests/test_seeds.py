@@ -413,13 +413,19 @@ def test_cm_month_deduct_cap_and_reason_are_enforced(tmp_path):
     _, inp, _ = files("cm_month_deduct")
     text = inp.read_text(encoding="utf-8")
     bad = tmp_path / "deduct.csv"
-    # −31 is beyond 周期走访's 上限 of 30; a deduction without 扣分事由 is refused too.
-    bad.write_text(text.replace("-30,走访周期多次未执行", "-31,走访周期多次未执行")
-                   .replace("-3,订货执行跟进不及时", "-3,"), encoding="utf-8")
+    # A deduction without 扣分事由 is refused; 附加项 (no 上限 printed: ±100) refuses 120, a typo.
+    bad.write_text(text.replace("-3,订货执行跟进不及时", "-3,").replace(",2,协助稽查有功", ",120,协助稽查有功"),
+                   encoding="utf-8")
     with pytest.raises(InputError) as err:
         scored("cm_month_deduct", bad)
     assert sorted(err.value.keys()) == [("deduct.csv:2 (orders.reason)", "missing_reason"),
-                                        ("deduct.csv:4 (visits)", "points_out_of_range")]
+                                        ("deduct.csv:4 (additional)", "points_out_of_range")]
+    # −31 is beyond 周期走访's 扣分上限 of 30: the seed means the deduction stops there, so it
+    # counts as −30 (beyond: cap), with a note at the cell — D03 scores as with −30.
+    capped = tmp_path / "capped.csv"
+    capped.write_text(text.replace("-30,走访周期多次未执行", "-31,走访周期多次未执行"), encoding="utf-8")
+    got = scored("cm_month_deduct", capped)
+    assert got.loc["D03", "visits"] == -30 and got.loc["D03", "total"] == scored("cm_month_deduct").loc["D03", "total"]
 
 
 # ---- i. 客户服务经理 德勤能绩 ----------------------------------------------------------------
