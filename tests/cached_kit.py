@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 
 from kpixl.libreoffice import find_soffice, recalculate
 
@@ -120,11 +121,70 @@ def cached_differences(paths: list[Path], tmp: Path) -> dict[str, list[tuple]]:
     for path, rc, op in zip(paths, recalced, opened):
         cells = formula_cells(path)
         want = openpyxl_values(rc, cells)
-        out["cells"].append((path.name, len(want)))
+        out["cells"].append((f"{path.parent.name}/{path.name}", len(want)))
         readers = {"openpyxl": openpyxl_values(path, cells), "libreoffice": openpyxl_values(op, cells)}
         cal = calamine_values(path, cells)
         if cal is not None:
             readers["calamine"] = cal
         for name, got in readers.items():
-            out.setdefault(name, []).extend((path.name, *d) for d in differences(got, want, name == "calamine"))
+            out.setdefault(name, []).extend((f"{path.parent.name}/{path.name}", *d) for d in differences(got, want, name == "calamine"))
     return out
+
+
+# ---- a scheme that uses everything, with blank inputs -------------------------------------
+
+ITEMS_A = [
+    {"id": "r", "name": "销量", "points": 40, "rule": {"type": "ratio", "cap": 1.2}, "target": {"column": "目标"},
+     "na": "average", "na_group": "部门"},
+    {"id": "t", "name": "回款", "points": 30, "rule": {"type": "tiers", "gap": "lower", "bands": [
+        {"min": 0.9, "points": [25, 30]}, {"min": 0, "points": 10}]}, "target": 100, "na": "exclude"},
+    {"id": "m", "name": "满意度", "points": 20, "rule": {"type": "manual"}, "raters": {"self": 0.3, "manager": 0.7},
+     "missing_rater": "reweight"},
+    {"id": "v", "name": "样品", "points": 10, "rule": {"type": "rubric", "levels": {"A": 10, "B": [4, 6]}}, "na": "full"}]
+ITEMS_B = [
+    {"id": "c", "name": "纪律", "points": 10, "rule": {"type": "count", "base": "full", "counters": [
+        {"id": "late", "name": "迟到", "per": -1}, {"id": "gift", "per": 2}]}},
+    {"id": "j", "name": "加扣分", "points": 0, "rule": {"type": "adjust"}},
+    {"id": "y", "name": "执行", "points": 5, "rule": {"type": "binary"}},
+    {"id": "s", "name": "降本", "points": 10, "rule": {"type": "step", "threshold": 1.0, "below": {"every": 0.05, "points": 2}}, "target": {"column": "目标2"}}]
+
+def hard_scheme(kind: str):
+    """A scheme using every rule, N/A kind and rater rule; ``bands`` (with level factor, commission,
+    budget) or ``dist`` (forced distribution by group, rank flags, budget)."""
+    d = {"id": f"hard-{kind}", "name": f"压力测试{kind}",
+         "sections": [{"id": "a", "name": "业绩", "weight": 0.7, "items": ITEMS_A},
+                      {"id": "b", "name": "行为", "weight": 0.3, "items": ITEMS_B}]}
+    if kind == "bands":
+        d["ratings"] = {"bands": [{"name": "优秀", "min": 90}, {"name": "合格", "min": 50}, {"name": "差"}]}
+        d["bonus"] = {"base": {"column": "奖金"}, "curve": [{"below": 60, "factor": 0}, {"factor": "score"}],
+                      "rating_factor": {"优秀": 1.2}, "level_factor": {"column": "职级", "factors": {"A": 1, "B": 1.3}},
+                      "commission": {"rate": 0.01, "amount": {"column": "销售额"}}, "budget": 3000, "round": 2}
+    else:
+        d["ratings"] = {"distribution": {"group_by": "部门", "quotas": [{"name": "A", "share": 0.2}, {"name": "B", "share": 0.5}, {"name": "C", "share": 0.3}]},
+                        "flags": [{"id": "top", "name": "晋升", "top": 0.2}, {"id": "low", "name": "培训", "bottom": 0.25}]}
+        d["bonus"] = {"base": 1000, "curve": [{"factor": "score"}], "rating_factor": {"A": 1.5, "C": 0.5}, "budget": 5000}
+    from kpixl.scheme.validate import scheme_from_dict
+
+    return scheme_from_dict(d)
+
+def hard_roster(n: int = 9) -> pd.DataFrame:
+    """The people of :func:`hard_scheme`, in three groups."""
+    rows = []
+    for i in range(n):
+        rows.append({"employee_id": f"H{i+1:02d}", "姓名": f"人{i+1}", "部门": "东西南"[i % 3], "岗位": "经理", "经理": "甲乙"[i % 2],
+                     "目标": 100 + 10 * i, "目标2": 50, "奖金": 1000 + 100 * i, "职级": "AB"[i % 2], "销售额": 5000 * i})
+    return pd.DataFrame(rows)
+
+def hard_inputs(people: pd.DataFrame, partial: bool) -> pd.DataFrame:
+    """Inputs for :func:`hard_roster`; ``partial`` leaves some blank, as a half-filled card is."""
+    rows = []
+    for i, p in enumerate(people["employee_id"]):
+        r = {"employee_id": p, "r": 80 + 7 * i, "r.na": "是" if i % 4 == 1 else "否", "t": 85 + 3 * i, "t.score": 27 if 85 + 3 * i >= 90 else None,
+             "t.na": "是" if i == 5 else None, "m@self": 15 + i % 5, "m@manager": 12 + i % 7, "v": "AB"[i % 2], "v.score": 5 if i % 2 else None,
+             "v.na": "是" if i == 7 else None, "c.late": i % 3, "c.gift": i % 2, "j": (i % 3) - 1, "j.reason": "原因", "y": "是" if i % 3 else "否", "s": 40 + i}
+        if partial:
+            if i % 3 == 0: r.update({"r": None, "m@self": None, "v": None, "v.score": None})
+            if i % 3 == 1: r.update({"m@self": None, "m@manager": None, "t": None, "t.score": None, "y": None})
+            if i == 2: r.update({"c.late": None, "s": None, "j": None, "j.reason": None})
+        rows.append(r)
+    return pd.DataFrame(rows)

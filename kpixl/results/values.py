@@ -25,6 +25,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .. import bonus as bonus_mod
+from .. import rating as rating_mod
 from ..engine.card import ItemInputs
 from ..engine.prepared import BonusInputs, Overrides, Prepared
 from ..engine.score import compute
@@ -113,6 +115,8 @@ def _keyed(s: Scheme, computed: pd.DataFrame, prepared: Prepared) -> pd.DataFram
     """Engine columns renamed to the sheet's keys, with each ``na: average`` item's raw score."""
     ids = {sec.id for sec in s.sections} | {i.id for _, i in s.items()}
     out = computed.rename(columns={c: f"score:{c}" for c in computed.columns if c in ids})
+    if "rating" in out.columns:  # no band for a total that is an error: the error
+        out["rating"] = np.where(np.isnan(out["total"].to_numpy(dtype=float)), np.nan, out["rating"].to_numpy(dtype=object))
     for _, item in s.items():
         na = prepared.items[item.id].na
         if na is not None:
@@ -120,13 +124,56 @@ def _keyed(s: Scheme, computed: pd.DataFrame, prepared: Prepared) -> pd.DataFram
     return out
 
 
-def _compute(prepared: Prepared, overrides: Overrides | None, original: Prepared) -> pd.DataFrame:
+def _compute(prepared: Prepared, overrides: Overrides | None) -> pd.DataFrame:
     try:
         return compute(prepared, overrides, detail=True)
     except (InputError, ValueError):
-        # An input no formula can pay from (a level without a factor): leave those rows
-        # unpaid, as the engine does for inputs with problems.
-        return compute(dataclasses.replace(prepared, problems=original.problems or (None,)), overrides, detail=True)
+        return _compute_by_row(prepared, overrides or Overrides())
+
+
+def _compute_by_row(prepared: Prepared, overrides: Overrides) -> pd.DataFrame:
+    """The figures when some total or bonus input is unusable, as the formulas give them.
+
+    A total the formulas cannot give is an error (no rater has scored an item whose
+    missing raters are reweighted). It stays in its own row through the bands and the
+    pay, but runs into everyone's rank (each rank compares a total with all the others)
+    and everyone's budget share (the budget divides by the sum of all pay).
+    """
+    s, n = prepared.scheme, prepared.n
+    got = compute(dataclasses.replace(prepared, scheme=s.model_copy(update={"ratings": None, "bonus": None})),
+                  detail=True).drop(columns=["rating", "bonus"])
+    total = got["total"].to_numpy(dtype=float)
+    ok = ~np.isnan(total)
+    nothing = np.full(n, np.nan)
+    rating = np.full(n, np.nan, dtype=object)
+    if s.ratings is not None:
+        if s.ratings.bands:
+            rating = np.where(ok, rating_mod.rate_bands(s.ratings.bands, total), np.nan)
+        if s.ratings.distribution is not None or s.ratings.flags:
+            got["rank"] = nothing
+        for f in s.ratings.flags:
+            got[f"flag.{f.id}"] = nothing
+    got["rating"] = rating
+    policy = overrides.bonus or s.bonus
+    if policy is None or prepared.bonus is None:
+        got["bonus"] = nothing
+        return got
+    b = prepared.bonus
+    base = b.base if overrides.base is None else np.asarray(overrides.base, dtype=float)
+    usable = ok & (np.array([isinstance(r, str) for r in rating]) if policy.rating_factor else True)
+    for p in bonus_mod.bonus_problems(policy, base=base, level=b.level, commission_amount=b.amount, total=total):
+        usable[slice(None) if p.row < 0 else p.row] = False
+    perf, pay = nothing.copy(), nothing.copy()
+    if usable.any():
+        def pick(a):
+            return None if a is None else np.asarray(a, dtype=object)[usable]
+
+        perf[usable], pay[usable] = bonus_mod.bonus_amounts(
+            policy.model_copy(update={"budget": None}), total[usable], s.scale, pick(base),
+            rating=pick(rating) if s.ratings is not None else None, level=pick(b.level), commission_amount=pick(b.amount))
+    got["bonus.perf"] = perf
+    got["bonus"] = nothing if policy.budget is not None else pay
+    return got
 
 
 def sheet_values(prepared: Prepared, overrides: Overrides | None = None,
@@ -139,7 +186,7 @@ def sheet_values(prepared: Prepared, overrides: Overrides | None = None,
         na_cells: The items whose N/A flag the sheet has a cell for (None: all).
     """
     view = excel_view(prepared, na_cells)
-    return _keyed(prepared.scheme, _compute(view, overrides, prepared), view)
+    return _keyed(prepared.scheme, _compute(view, overrides), view)
 
 
 def card_scheme(s: Scheme) -> Scheme:
@@ -166,7 +213,7 @@ def card_values(prepared: Prepared, na_cells: set[str] | None = None) -> pd.Data
     """The figures of each person's card, one row per person, keyed like :func:`sheet_values`."""
     s = card_scheme(prepared.scheme)
     view = excel_view(prepared, na_cells, scheme=s)
-    return _keyed(s, _compute(view, None, view), view)
+    return _keyed(s, _compute(view, None), view)
 
 
 #: What a formula shows where the engine has no number: from blank inputs only a
