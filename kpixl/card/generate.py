@@ -299,7 +299,6 @@ class Generator:
             # The engine's figures, cached with each formula so that a file shows them on opening.
             na_cells = {i.id for _, i in scheme.items() if f"{i.id}.na" in plan.inputs}
             on_card = card_values(prepared, na_cells)
-            on_card = {c: on_card[c].to_numpy(dtype=object) for c in on_card.columns}
             on_summary = sheet_values(prepared, na_cells=na_cells)
             for k, (eid, name) in enumerate(zip(ids, names)):
                 fields = records[k]

@@ -61,7 +61,7 @@ def _figure(values, fn) -> Any:
 
 def _summary(ws, prepared: Prepared, lay: Layout, values) -> None:
     s = prepared.scheme
-    total = values["total"].to_numpy(dtype=float)
+    total = np.asarray(values["total"], dtype=float)
     cached = [prepared.n, _figure(total, lambda t: xlmath.round_decimal(np.mean(t), 2)),
               _figure(total, np.max), _figure(total, np.min)]
     if "bonus" in lay.cols:

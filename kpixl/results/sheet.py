@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,7 +32,7 @@ from ..engine.inputs import ID
 from ..rules import ItemRefs
 from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
-from .values import column_values, sheet_values
+from .values import Figures, column_values, sheet_values
 
 FIRST = 3  # first person row
 _INPUT_FILL = fill(INPUT_TEMPLATE)
@@ -260,7 +259,7 @@ def bonus_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
 
 
 def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True,
-                  values: pd.DataFrame | None = None) -> Layout:
+                  values: Figures | None = None) -> Layout:
     """Write the live results sheet for a gathered engine context into ``ws``.
 
     Every formula's result is the engine's (:func:`.values.sheet_values`), kept for
@@ -280,7 +279,7 @@ def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True,
     return lay
 
 
-def cached_cells(lay: Layout, n: int, values: pd.DataFrame) -> dict[str, Any]:
+def cached_cells(lay: Layout, n: int, values: Figures) -> dict[str, Any]:
     """``{cell ref: value}`` of the formula cells whose key ``values`` has a column for."""
     out: dict[str, Any] = {}
     keyed = column_values(values, {k: k for k, c in lay.cols.items() if c.formula is not None})
@@ -291,7 +290,7 @@ def cached_cells(lay: Layout, n: int, values: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def write_layout(lay: Layout, n: int, ws: Worksheet, values: pd.DataFrame | None = None) -> None:
+def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None) -> None:
     """Write a planned sheet: row 1 keys, row 2 labels, ``n`` people from row 3 (values or formulas).
 
     Shared by ``Results`` and the master's ``等级与奖金`` sheet.

@@ -111,16 +111,20 @@ def excel_view(prepared: Prepared, na_cells: set[str] | None = None, scheme: Sch
                                bonus=bonus, problems=())
 
 
-def _keyed(s: Scheme, computed: pd.DataFrame, prepared: Prepared) -> pd.DataFrame:
-    """Engine columns renamed to the sheet's keys, with each ``na: average`` item's raw score."""
+#: The figures of a sheet: column key → one value per person.
+Figures = dict[str, np.ndarray]
+
+
+def _keyed(s: Scheme, computed: pd.DataFrame, prepared: Prepared) -> Figures:
+    """Engine columns under the sheet's keys, with each N/A item's raw score (0 when N/A)."""
     ids = {sec.id for sec in s.sections} | {i.id for _, i in s.items()}
-    out = computed.rename(columns={c: f"score:{c}" for c in computed.columns if c in ids})
-    if "rating" in out.columns:  # no band for a total that is an error: the error
-        out["rating"] = np.where(np.isnan(out["total"].to_numpy(dtype=float)), np.nan, out["rating"].to_numpy(dtype=object))
+    out = {f"score:{c}" if c in ids else c: computed[c].to_numpy() for c in computed.columns}
+    if "rating" in out:  # no band for a total that is an error: the error
+        out["rating"] = np.where(np.isnan(out["total"].astype(float)), np.nan, out["rating"].astype(object))
     for _, item in s.items():
         na = prepared.items[item.id].na
         if na is not None:
-            out[f"score:{item.id}.raw"] = np.where(na, 0.0, out[f"score:{item.id}"].to_numpy(dtype=float))
+            out[f"score:{item.id}.raw"] = np.where(na, 0.0, out[f"score:{item.id}"].astype(float))
     return out
 
 
@@ -177,7 +181,7 @@ def _compute_by_row(prepared: Prepared, overrides: Overrides) -> pd.DataFrame:
 
 
 def sheet_values(prepared: Prepared, overrides: Overrides | None = None,
-                 na_cells: set[str] | None = None) -> pd.DataFrame:
+                 na_cells: set[str] | None = None) -> Figures:
     """The figures of the results sheet, the 汇总 and the rated sheet, one row per person.
 
     Args:
@@ -209,7 +213,7 @@ def card_scheme(s: Scheme) -> Scheme:
     return s.model_copy(update={"sections": sections, "ratings": ratings, "bonus": bonus})
 
 
-def card_values(prepared: Prepared, na_cells: set[str] | None = None) -> pd.DataFrame:
+def card_values(prepared: Prepared, na_cells: set[str] | None = None) -> Figures:
     """The figures of each person's card, one row per person, keyed like :func:`sheet_values`."""
     s = card_scheme(prepared.scheme)
     view = excel_view(prepared, na_cells, scheme=s)
@@ -234,6 +238,6 @@ def cell_value(v: Any) -> Any:
     return str(v)
 
 
-def column_values(values: pd.DataFrame, keys: Mapping[str, str]) -> dict[str, list]:
+def column_values(values: Mapping[str, Any], keys: Mapping[str, str]) -> dict[str, list]:
     """``{sheet key: [value per person]}`` for the keys ``values`` has (``keys``: sheet key → column)."""
-    return {key: [cell_value(v) for v in values[col]] for key, col in keys.items() if col in values.columns}
+    return {key: [cell_value(v) for v in values[col]] for key, col in keys.items() if col in values}
