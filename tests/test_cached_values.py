@@ -65,6 +65,29 @@ def test_a_kept_result_only_while_its_formula_is_the_same():
     assert got == '<c r="A1"><f>B1*2</f><v>8</v></c><c r="A2"><f>B2*3</f><v /></c>'
 
 
+def test_results_are_read_back_cell_by_cell(tmp_path):
+    """Results another program cached, shared formulas included, each read for its own cell."""
+    from kpixl.xlsx.cached import kept_results
+
+    xml = ('<worksheet><sheetData><row r="1"><c r="A1" t="str"><f t="shared" ref="A1:A2" si="0">B1&amp;"x"</f><v>yx</v></c>'
+           '<c r="B1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="str"><f t="shared" si="0"/><v>zx</v></c>'
+           '<c r="C2" s="1"><f aca="false">1/0</f><v>#DIV/0!</v></c><c r="D2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>'
+           '</sheetData></worksheet>')
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    path = tmp_path / "k.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    got = kept_results(path)["S"]
+    assert got == {"A1": Kept('B1&amp;"x"', "str", "yx"), "C2": Kept("1/0", None, "#DIV/0!"),
+                   "D2": Kept("1/0", "e", "#DIV/0!")}
+
+
 def test_only_the_named_sheets_change_and_excel_still_recalculates(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -113,6 +136,12 @@ def test_same_inputs_same_bytes_with_cached_results(tmp_path):
     assert a.path.read_bytes() == b.path.read_bytes()
 
 
+def _recalculates_on_load(path: Path) -> bool:
+    """Whether Excel recalculates the workbook when it opens it (``fullCalcOnLoad``)."""
+    with zipfile.ZipFile(path) as z:
+        return 'fullCalcOnLoad="1"' in z.read("xl/workbook.xml").decode()
+
+
 def _assert_no_difference(paths: list[Path], tmp: Path) -> None:
     found = cached_differences(paths, tmp)
     cells = dict(found.pop("cells"))
@@ -147,6 +176,7 @@ def _generate_all(out: Path) -> list[Path]:
 def test_generated_cards_and_summaries_open_with_the_recalculated_figures(tmp_path):
     paths = _generate_all(tmp_path / "gen")
     assert len(paths) >= 2 * len(TEMPLATES) + 5
+    assert all(map(_recalculates_on_load, paths))
     _assert_no_difference(paths, tmp_path)
 
 
@@ -161,6 +191,7 @@ def test_scored_workbooks_open_with_the_recalculated_figures(tmp_path):
         path = tmp_path / f"{kind}-scored.xlsx"
         write_workbook(prepare(hard_scheme(kind), hard_inputs(people, False), people), path)
         paths.append(path)
+    assert all(map(_recalculates_on_load, paths))
     _assert_no_difference(paths, tmp_path)
 
 
@@ -181,4 +212,5 @@ def test_distributed_returned_and_master_open_with_the_recalculated_figures(tmp_
     rated = formula_cells(master)
     assert RATED in rated and "Results" in rated
     assert all(v is not None for v in openpyxl_values(master, rated).values())
+    assert all(map(_recalculates_on_load, [sent[0], d / "collected.xlsx", d / "rated.xlsx", master]))
     _assert_no_difference([sent[0], returned[0], d / "collected.xlsx", d / "rated.xlsx", master], tmp_path)

@@ -29,11 +29,11 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # A formula cell as openpyxl writes it: attributes with r=, the <f>, an empty or old <v>.
-_CELL = re.compile(r'<c((?: [^>]*?)?) r="([A-Z]+[0-9]+)"([^>]*?)>(<f(?: [^>]*)?(?:/>|>.*?</f>))(?:<v ?/>|<v>[^<]*</v>)?</c>',
-                   re.S)
+# (A formula's text has its "<" escaped, so [^<]* never runs into the next cell.)
+_CELL = re.compile(r'<c((?: [^>]*?)?) r="([A-Z]+[0-9]+)"([^>]*?)>(<f(?: [^>]*?)?(?:/>|>[^<]*</f>))(?:<v ?/>|<v>[^<]*</v>)?</c>')
 _TYPE = re.compile(r' t="[^"]*"')
 # A formula cell with a cached result, as any program writes it.
-_RESULT = re.compile(r'<c((?: [^>]*?)?) r="([A-Z]+[0-9]+)"([^>]*?)><f(?: [^>]*)?>(.*?)</f><v>([^<]*)</v></c>', re.S)
+_RESULT = re.compile(r'<c((?: [^>]*?)?) r="([A-Z]+[0-9]+)"([^>]*?)><f(?: [^>]*?)?>([^<]*)</f><v>([^<]*)</v></c>')
 _TYPE_OF = re.compile(r' t="([^"]*)"')
 
 
