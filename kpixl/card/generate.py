@@ -34,7 +34,8 @@ from ..engine.score import prepare
 from ..errors import FileProblem, InputError, Problem
 from .formulas import CardFormulas
 from .template import PLACEHOLDER, Template, read_template
-from .person_sheet import Formats, Person, PersonSheetWriter
+from .person_sheet import Formats, Person, PersonSheetWriter, card_results
+from ..results.values import card_values, sheet_values
 from .summary_sheet import SUMMARY, layout_summary, write_summary
 from .naming import SheetNamer, period_label, period_start
 from ..xlsx.atomic import replace_atomically
@@ -295,6 +296,10 @@ class Generator:
                     given[key] = (kind, d[next(iter(d))].target)
                 elif key in prepared.inputs.df.columns:
                     given[key] = (kind, prepared.inputs.df[key].to_numpy(dtype=object))
+            # The engine's figures, cached with each formula so that a file shows them on opening.
+            na_cells = {i.id for _, i in scheme.items() if f"{i.id}.na" in plan.inputs}
+            on_card = card_values(prepared, na_cells)
+            on_summary = sheet_values(prepared, na_cells=na_cells)
             for k, (eid, name) in enumerate(zip(ids, names)):
                 fields = records[k]
                 fields.update({c: v[k] for c, v in extras.items()})
@@ -305,14 +310,18 @@ class Generator:
                 if lits not in checksums:
                     checksums[lits] = formula_checksum(formulas)
                 stamp = Stamp(scheme.id, scheme.version, eid, period, checksums[lits])
-                person = Person(name, eid, fields, prefills, formulas, stamp.text())
+                person = Person(name, eid, fields, prefills, formulas, stamp.text(), card_results(plan, on_card, k))
                 done(writer.write(person))
                 result.sheets.append(GeneratedSheet(name, eid, person.stamp, stamp.checksum))
                 if progress is not None:
                     progress(k + 1, len(rows))
             self.compiled = writer.compiled
             lay = layout_summary(prepared, plan, names)
-            result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}")
+            for item_id in na_cells:  # the summary shows each card's N/A cell as it is filled
+                kind, v = given.get(f"{item_id}.na", ("na", [None] * len(rows)))
+                on_summary[f"{item_id}.na"] = [_prefill(v[k], kind) for k in range(len(rows))]
+            result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}",
+                                                    on_summary)
             _stamp_sheet(wb, result.sheets, scheme, period)
 
         replace_atomically(out, write, "writing the scorecards")

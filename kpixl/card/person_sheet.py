@@ -7,11 +7,12 @@ and stays locked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import INPUT, xlsxwriter_color
+from ..results.values import cell_value as cached_value
 from ..engine.inputs import parse_column
 from .formulas import CardFormulas
 from .template import PLACEHOLDER, Card
@@ -54,6 +55,19 @@ def _cell_index(ref: str) -> tuple[int, int]:
     return xl_cell_to_rowcol(ref)
 
 
+def card_results(plan: CardFormulas, values, k: int) -> dict[str, Any]:
+    """Cell → the result of person ``k``'s card formula, from :func:`kpixl.results.values.card_values`."""
+    out = {}
+    for placed in (plan.scores, plan.outs):
+        for key, cell in placed.items():
+            col = key if key in ("total", "rating", "bonus") and placed is plan.outs else f"score:{key}"
+            if col in values:
+                v = cached_value(values[col][k])
+                if v is not None:
+                    out[cell.ref] = v
+    return out
+
+
 class Formats:
     """XlsxWriter formats of the card's styles, made once per workbook."""
 
@@ -82,6 +96,7 @@ class Person:
     inputs: dict[str, Any]  # input column → prefilled value (targets included)
     formulas: dict[str, str]  # cell → formula with "="
     stamp: str
+    values: dict[str, Any] = field(default_factory=dict)  # cell → the formula's result, cached with it
 
 
 @dataclass
@@ -195,12 +210,12 @@ class PersonSheetWriter:
             ws.data_validation(r1, c1, r2, c2, rule)
         for r, c, note in self.notes:
             ws.write_comment(r, c, note, {"x_scale": 2, "y_scale": 1.2})
-        for r, c, cond, num_format in self.provisional:  # not a final-looking 0: 汇总时按平均分计, （暂计）
+        for r, c, cond, num_format in self.provisional:  # not a final-looking 0: 待汇总, 暂计
             shown = self._shown.get(num_format)
             if shown is None:
                 shown = self._shown[num_format] = self.wb.add_format({"num_format": num_format})
             ws.conditional_format(r, c, r, c, {"type": "formula", "criteria": "=" + cond, "format": shown})
-        formulas, fields, inputs = p.formulas, p.fields, p.inputs
+        formulas, fields, inputs, results = p.formulas, p.fields, p.inputs, p.values
         # constant_memory: a row holding no cell (a blank spacer with a height) is written
         # only when it is made the current row; XlsxWriter's cell writers do that themselves.
         start_row = getattr(ws, "_write_single_row", None) if getattr(ws, "constant_memory", False) else None
@@ -219,7 +234,11 @@ class PersonSheetWriter:
                     ref, kind, key, raw, value, blank = value
                     formula = formulas.get(ref)
                     if formula is not None:
-                        write_formula(row, col, formula, fmt)
+                        result = results.get(ref)
+                        if result is None:
+                            write_formula(row, col, formula, fmt)
+                        else:
+                            write_formula(row, col, formula, fmt, result)
                         continue
                     if kind == "text":
                         value = PLACEHOLDER.sub(field, raw)

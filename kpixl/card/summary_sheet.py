@@ -22,7 +22,7 @@ from ..engine.inputs import ID
 from ..scheme.models import Scheme
 from .formulas import CardFormulas
 from .naming import quote_sheet
-from ..results.sheet import FIRST, Col, Layout, bonus_columns, rating_columns
+from ..results.sheet import FIRST, Col, Layout, bonus_columns, cached_cells, rating_columns
 
 SUMMARY = "汇总"
 PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
@@ -93,8 +93,18 @@ def layout_summary(prepared: Prepared, plan: CardFormulas, sheets: list[str]) ->
     return lay
 
 
-def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, str]:
-    """Write the summary sheet; returns its formulas (cell → formula) for tests and readers."""
+def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None) -> dict[str, str]:
+    """Write the summary sheet; returns its formulas (cell → formula) for tests and readers.
+
+    Args:
+        workbook: The XlsxWriter workbook.
+        ws: Its empty 汇总 worksheet.
+        lay: :func:`layout_summary`'s plan.
+        n: The number of people.
+        title: The print header.
+        values: The engine's figures keyed like the columns
+            (:func:`kpixl.results.values.sheet_values`): each formula's cached result.
+    """
     from openpyxl.utils import get_column_letter
 
     key_fmt = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 8, "font_color": "#808080"})
@@ -116,14 +126,20 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str) -> dict[str, st
     for j, col in enumerate(cols):
         ws.write_string(1, j, col.label, head)
     letters = [get_column_letter(j + 1) for j in range(len(cols))]
+    results = cached_cells(lay, n, values) if values is not None else {}
     for k in range(n):
         row = FIRST + k
         for j, col in enumerate(cols):
             fmt = fmts[col.fmt]
             if col.formula is not None:
                 f = "=" + col.formula(row)
-                formulas[f"{letters[j]}{row}"] = f
-                ws.write_formula(row - 1, j, f, fmt)
+                ref = f"{letters[j]}{row}"
+                formulas[ref] = f
+                result = results.get(ref)
+                if result is None:
+                    ws.write_formula(row - 1, j, f, fmt)
+                else:
+                    ws.write_formula(row - 1, j, f, fmt, result)
             elif col.key == "sheet":
                 ws.write_url(row - 1, j, f"internal:{quote_sheet(col.values[k])}!A1", link, string=col.values[k])
             else:

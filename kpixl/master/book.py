@@ -34,6 +34,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically
+from ..xlsx.cached import save_workbook
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
@@ -122,7 +123,9 @@ class Master:
         path = self.path
 
         def write(tmp: str) -> None:
-            self.wb.save(tmp)
+            # Each rewritten sheet's formulas cache the engine's results (kept by its
+            # writer), in the temporary file, so a crash never leaves a half-cached master.
+            save_workbook(self.wb, tmp, previous=path)
             if path.exists():
                 bak = backup_path(path)
                 part = bak.with_name(f".{bak.name}.part")

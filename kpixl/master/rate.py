@@ -34,6 +34,7 @@ from ..engine.prepared import Overrides, Prepared
 from ..engine.score import compute
 from ..errors import FileProblem, Problem
 from ..results.sheet import FIRST, Col, Layout, layout_results, rating_columns, write_layout
+from ..results.values import sheet_values
 from ..xlsx.cells import cell_value
 from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
@@ -103,7 +104,7 @@ def rate(master: str | Path, *, verify: bool = False) -> Rated:
             base = kept_bases(m.wb, list(prepared.ids), prepared.bonus.base, out.kept)
             overrides = Overrides(bonus=params.policy(s.bonus), base=base)
         lay = _layout(prepared, res_lay, params, overrides)
-        write_layout(lay, prepared.n, m.sheet(RATED))
+        write_layout(lay, prepared.n, m.sheet(RATED), sheet_values(prepared, overrides))
         out.results = rated_figures(s, compute(prepared, overrides, detail=True))
         redraw(m)
         m.save(STEP)

@@ -8,15 +8,21 @@ half a workbook where the old one was.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from .. import xlmath
 from ..xlsx.atomic import replace_atomically
+from ..xlsx.cached import remember, save_workbook
 from ..xlsx.palette import HEAD, fill
 from ..engine.prepared import Prepared
 from .sheet import FONT, Layout, write_results
+from .values import cell_value, sheet_values
 from ..scheme.sheet.book import write_scheme_sheet
 
 RESULTS = "Results"
@@ -37,8 +43,9 @@ def write_workbook(prepared: Prepared, path: str | Path) -> Layout:
     wb = Workbook()
     ws = wb.active
     ws.title = RESULTS
-    lay = write_results(prepared, ws)
-    _summary(wb.create_sheet(SUMMARY, 0), prepared, lay)
+    values = sheet_values(prepared)
+    lay = write_results(prepared, ws, values=values)
+    _summary(wb.create_sheet(SUMMARY, 0), prepared, lay, values)
     write_scheme_sheet(prepared.scheme, wb)
     if prepared.roster is not None:
         _table_sheet(wb, "Roster", prepared.roster.df)
@@ -46,8 +53,20 @@ def write_workbook(prepared: Prepared, path: str | Path) -> Layout:
     return lay
 
 
-def _summary(ws, prepared: Prepared, lay: Layout) -> None:
+def _figure(values, fn) -> Any:
+    """A summary figure over a column of results; None where a result is missing (an error)."""
+    v = np.asarray(values, dtype=float)
+    return None if not len(v) or np.isnan(v).any() else cell_value(fn(v))
+
+
+def _summary(ws, prepared: Prepared, lay: Layout, values) -> None:
     s = prepared.scheme
+    total = np.asarray(values["total"], dtype=float)
+    cached = [prepared.n, _figure(total, lambda t: xlmath.round_decimal(np.mean(t), 2)),
+              _figure(total, np.max), _figure(total, np.min)]
+    if "bonus" in lay.cols:
+        cached.append(_figure(values["bonus"], np.sum))
+    kept = {}
     bold = Font(name=FONT, bold=True, size=11)
     body = Font(name=FONT, size=10)
     ws["A1"] = s.name
@@ -61,8 +80,9 @@ def _summary(ws, prepared: Prepared, lay: Layout) -> None:
     if "bonus" in lay.cols:
         rows.append(("绩效奖金合计", f"=SUM({lay.range('bonus')})", "#,##0.00"))
     r = 4
-    for label, formula, fmt in rows:
+    for (label, formula, fmt), value in zip(rows, cached):
         ws.cell(r, 1, label).font = bold
+        kept[f"B{r}"] = value
         c = ws.cell(r, 2, _qualify(formula, lay))
         c.number_format = fmt
         c.font = body
@@ -72,10 +92,13 @@ def _summary(ws, prepared: Prepared, lay: Layout) -> None:
         ws.cell(r, 1, "考核等级").font = bold
         ws.cell(r, 2, "人数").font = bold
         names = [b.name for b in s.ratings.bands] if s.ratings.bands else [q.name for q in s.ratings.distribution.quotas]
+        ratings = [str(v).casefold() for v in values["rating"] if v is not None]
         for name in names:
             r += 1
             ws.cell(r, 1, name).font = body
             ws.cell(r, 2, f'=COUNTIF({RESULTS}!{lay.range("rating")},"{name}")').font = body
+            kept[f"B{r}"] = ratings.count(name.casefold())  # COUNTIF compares text without case
+    remember(ws, kept)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 16
 
@@ -108,4 +131,4 @@ def _table_sheet(wb: Workbook, title: str, df) -> None:
 
 def save_atomically(wb: Workbook, path: Path) -> None:
     """Save to a temporary file in the same folder, then replace ``path`` in one step."""
-    replace_atomically(path, wb.save, "saving the workbook")
+    replace_atomically(path, lambda tmp: save_workbook(wb, tmp), "saving the workbook")

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..xlsx.cached import remember
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT_TEMPLATE, RESULT, fill
 from .. import bonus as bonus_mod
@@ -31,6 +32,7 @@ from ..engine.inputs import ID
 from ..rules import ItemRefs
 from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
+from .values import Figures, column_values, sheet_values
 
 FIRST = 3  # first person row
 _INPUT_FILL = fill(INPUT_TEMPLATE)
@@ -256,27 +258,52 @@ def bonus_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 
 
-def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True) -> Layout:
+def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True,
+                  values: Figures | None = None) -> Layout:
     """Write the live results sheet for a gathered engine context into ``ws``.
+
+    Every formula's result is the engine's (:func:`.values.sheet_values`), kept for
+    :func:`kpixl.xlsx.cached.save_workbook` to cache beside it.
 
     Args:
         prepared: What :func:`kpixl.engine.score.prepare` returned.
         ws: An empty openpyxl worksheet.
         outputs: Include the rating and bonus columns.
+        values: :func:`.values.sheet_values` of ``prepared``, if the caller has it already.
 
     Returns:
         The :class:`Layout` (column key → letter), for readers and tests.
     """
     lay = layout_results(prepared, outputs)
-    write_layout(lay, prepared.n, ws)
+    write_layout(lay, prepared.n, ws, sheet_values(prepared) if values is None else values)
     return lay
 
 
-def write_layout(lay: Layout, n: int, ws: Worksheet) -> None:
+def cached_cells(lay: Layout, n: int, values: Figures) -> dict[str, Any]:
+    """``{cell ref: value}`` of the formula cells whose key ``values`` has a column for."""
+    out: dict[str, Any] = {}
+    keyed = column_values(values, {k: k for k, c in lay.cols.items() if c.formula is not None})
+    for key, vals in keyed.items():
+        col = lay.cols[key]
+        for k in range(n):
+            out[col.ref(lay.first + k)] = vals[k]
+    return out
+
+
+def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None) -> None:
     """Write a planned sheet: row 1 keys, row 2 labels, ``n`` people from row 3 (values or formulas).
 
     Shared by ``Results`` and the master's ``等级与奖金`` sheet.
+
+    Args:
+        lay: The planned columns.
+        n: The number of people.
+        ws: An empty openpyxl worksheet.
+        values: The engine's figures keyed like the columns (:mod:`.values`): each
+            formula's result, remembered for :func:`kpixl.xlsx.cached.save_workbook`.
     """
+    if values is not None:
+        remember(ws, cached_cells(lay, n, values))
     head = Font(name=FONT, bold=True, size=10)
     body = Font(name=FONT, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
