@@ -64,10 +64,11 @@ def _excel_data(rule, d: ItemData) -> ItemData:
     value = d.value
     if rule.input_kind in ("number", "yesno"):
         value = _zero_nan(value)
-    x = d.x
+    x, exact = d.x, d.exact
     if rule.uses_achievement:
         x = rule.achievement(value, d.target)
-    return dataclasses.replace(d, value=value, x=x, score=_zero_nan(d.score),
+        exact = rule.achievement(value, d.target, exact=True)
+    return dataclasses.replace(d, value=value, x=x, exact=exact, score=_zero_nan(d.score),
                                counters={k: _zero_nan(v) for k, v in d.counters.items()})
 
 
