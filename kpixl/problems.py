@@ -344,20 +344,28 @@ CODES: dict[str, Code] = {
                           "band {band} is never selected: bands listed before it already hold every achievement it covers",
                           "A tiers band is hidden by the bands before it; remove or reorder it."),
     "band_gap": _c("scheme", "Gap between bands", "no band holds achievements between {low} and {high}",
-                   "Some achievements fall in no tiers band; add a band, or set gap: lower or gap: zero."),
+                   "Some achievements fall in no tiers band (a single point too: above 0.9 beside below 0.9 "
+                   "leaves exactly 90%, said 'at exactly 90%'); add a band, or set gap: lower or gap: zero."),
+    "strict_and_inclusive": _c("scheme", "Strict and inclusive on one side",
+                               "a band gives both {inclusive} (inclusive) and {strict} (strict) on one side; keep one",
+                               "A tiers band, qualification threshold or condition bounds one side twice (min and "
+                               "above, max and below, at_least and above, at_most and below); keep the one the "
+                               "rule means."),
     "duplicate_level": _c("scheme", "Level listed twice", "level {level} is listed twice",
                           "A rubric level or ladder level is listed twice; rename or remove one."),
     "fraction_range": _c("scheme", "Fraction out of range", "with of: fraction a level is a share of P such as 0.8, not {value}",
                          "A rubric level with of: fraction is not a share between 0 and 1; write it as one."),
-    "empty_condition": _c("scheme", "Empty condition", "a condition needs a test: total_below, total_at_least, rating_in, …",
+    "empty_condition": _c("scheme", "Empty condition", "a condition needs a test: total_below, total_at_most, total_above, total_at_least, rating_in, …",
                           "A history or level condition tests nothing; give it a test."),
     "item_unused": _c("scheme", "item not used",
-                      "item is only used with achievement_below/_at_least or score_below/_at_least",
+                      "item is only used with achievement_… or score_… tests (_below, _at_most, _above, _at_least)",
                       "A condition names an item but tests no achievement or score; add the test or remove item."),
     "unknown_item": _c("scheme", "Unknown item", "no item {item} in the scheme; items are {items}",
                        "A condition names an item the scheme does not have; use one of its items."),
     "never_true": _c("scheme", "Condition never true", "{low} {a} and {high} {b} can never both hold",
-                     "A condition's at_least is not below its below, so it never holds; correct the bounds."),
+                     "A condition's lower bound (at_least/above) is not below its upper bound (below/at_most), or a "
+                     "qualification threshold's above/min is not below its below/max, so it never holds; correct the "
+                     "bounds."),
     "consecutive_or_cumulative": _c("scheme", "Consecutive or cumulative",
                                     "a rule needs either consecutive: N (with when) or cumulative: N, not both or neither",
                                     "A history rule gives neither or both of consecutive and cumulative; give one."),
@@ -378,8 +386,8 @@ CODES: dict[str, Code] = {
                          "A promote or demote rule moves more steps than the ladder has; lower steps."),
     "qualify_lowest": _c("scheme", "Qualification for the lowest level", "{level} is the lowest level: nobody is promoted to it",
                          "A qualification is given for the ladder's lowest level; remove it."),
-    "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min, max or both",
-                          "A level qualification threshold gives neither min nor max; give one or both."),
+    "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min or above, max or below, or both",
+                          "A level qualification threshold gives no bound; give min/above, max/below or both."),
     # ---- card templates (kpixl.card.formulas, kpixl.card.generate) -----------------------
     "missing_input_cell": _c("scheme", "Card lacks an input cell", "no in:{column} placeholder cell: the input of {item}",
                              "The card template has no cell for an input the scheme needs; add the placeholder."),

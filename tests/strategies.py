@@ -170,7 +170,7 @@ def _band_points(draw, points: Decimal, share: Decimal, ranged: bool):
 
 @st.composite
 def tiers_rule(draw, points: Decimal) -> dict:
-    """Band layouts as the seeds write them (see DESIGN §3.2)."""
+    """Band layouts as the seeds write them (see DESIGN §3.2), some ends strict (``above``/``below``)."""
     layout = draw(st.sampled_from(["ratio", "ratio_gaps", "value_lower", "value_higher", "ratio_lower", "single"]))
     rule: dict = {"type": "tiers"}
     shares = ["1", "0.8", "0.6", "0.5", "0.4", "0.2", "0"]
@@ -225,6 +225,16 @@ def tiers_rule(draw, points: Decimal) -> dict:
         elif last == "min":
             bands.append({"min": num(D(maxes[-1]) + draw(dsample(["0", "0.01"]))), "points": 0})
         rule["measure"] = "value"
+    # Strict ends where the seeds write them (高于90%, 低于2%): some min become above, some
+    # max become below. The edges stay where they were, so inputs still land on them.
+    for band in bands:
+        for incl, strict in (("min", "above"), ("max", "below")):
+            if incl in band and draw(st.integers(0, 2)) == 0:
+                band[strict] = band.pop(incl)
+        lo = band.get("min", band.get("above"))
+        hi = band.get("max", band.get("below"))
+        if lo is not None and hi is not None and D(str(lo)) >= D(str(hi)):  # min == max: one point
+            band.update({"min": band.pop("above", lo), "max": band.pop("below", hi)})  # keep it inclusive
     rule["bands"] = bands
     gap = draw(st.sampled_from(["error", "lower", "zero"]))
     if gap != "error" or draw(st.booleans()):
@@ -371,7 +381,7 @@ def edges_of(rule: dict) -> list[Decimal]:
     if t == "ratio":
         out |= {D(str(rule[k])) for k in ("cap", "floor", "zero_below") if k in rule}
     elif t == "tiers":
-        out |= {D(str(b[k])) for b in rule["bands"] for k in ("min", "max") if k in b}
+        out |= {D(str(b[k])) for b in rule["bands"] for k in ("min", "max", "above", "below") if k in b}
     elif t == "step":
         thr = D(str(rule.get("threshold", 1)))
         out.add(thr)

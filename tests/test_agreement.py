@@ -290,3 +290,32 @@ def test_worked_decision_points():
     assert ranks[32] == "优秀" and ranks[33] == "良好"
     assert dist["flag.top"].sum() == 26 and dist["flag.last"].sum() == 14  # ROUND(13.5) = 14
     assert dist["bonus"].iloc[-1] == 440
+
+
+def test_strict_bands_agree_worked():
+    """Strict band ends (``above``/``below``) select the same band in both renderings.
+
+    Achievements are compared as ROUND(x, 9), in Python and in the formula alike.
+    """
+    gt = {"type": "tiers", "bands": [{"above": 0.9, "points": 20}, {"min": 0.85, "points": 10}, {"points": 0}]}
+    seed = {"type": "tiers", "measure": "value", "bands": [{"below": 0.02, "points": 5}, {"points": 0}]}
+    point = {"type": "tiers", "measure": "value", "gap": "zero",
+             "bands": [{"above": 0.9, "points": 20}, {"below": 0.9, "points": 10}]}
+    lower = {"type": "tiers", "gap": "lower", "bands": [{"above": 0.9, "points": 20}, {"max": 0.85, "points": 5}]}
+    (got,) = agree([_case("strict", [{"id": "s", "items": [
+        _item("gt", 20, gt, target=100), _item("seed", 5, seed), _item("point", 20, point),
+        _item("lower", 20, lower, target=100)]}],
+        {"gt": [90, 90.0001, 90.00000001, 85, 84.99],
+         "seed": [0.02, 0.0199, 0.0200000001, 0.019999999999, 0],
+         "point": [0.9, 0.91, 0.89, 0.9000000001, 1],
+         "lower": [90, 87, 90.01, 85, 84]})])
+    # >90% 20分, ≥85% 10分, else 0 (target 100): 90 → x = 0.9, not above → 10; 90.0001 → 0.900001 → 20;
+    #   90.00000001 → 0.9000000001, ROUND(…,9) = 0.9 → not above → 10; 85 → 10; 84.99 → 0.
+    assert got["gt"].tolist() == [10, 20, 10, 10, 0]
+    # 投诉率低于2% 5分: 2% exactly → 0; 1.99% → 5; 0.0200000001 → ROUND 0.02 → 0;
+    #   0.019999999999 → ROUND 0.02 → 0 (not below); 0 → 5.
+    assert got["seed"].tolist() == [0, 5, 0, 0, 5]
+    # >0.9 20分, <0.9 10分, gap zero: exactly 0.9 is the gap → 0; 0.9000000001 reads as 0.9 → 0.
+    assert got["point"].tolist() == [0, 20, 10, 0, 20]
+    # >90% 20分, ≤85% 5分, gap lower: (85%, 90%] takes the band below → 90 → 5, 87 → 5; 90.01 → 20.
+    assert got["lower"].tolist() == [5, 5, 20, 5, 5]

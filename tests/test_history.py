@@ -541,3 +541,100 @@ def test_example_history_hand_worked():
     assert got.loc["K01", "reason"] == "2026年度优秀，但年度销售额 2,942,500 未达 B1 门槛 3,000,000，暂不晋升"
     # The example scheme survives the Scheme sheet.
     assert read_scheme_sheet(_through_sheet(scheme)) == scheme
+
+
+# ---- strict and inclusive thresholds (投诉率低于2%) ------------------------------------------
+
+
+def test_qualification_below_is_strict_seed_complaint_rate():
+    # 投诉率低于2%方可晋升 → {below: 0.02}: a person at exactly 2% is NOT promoted, at 1.99% is.
+    # A1 → A2 (one year 优秀); A2 asks 投诉率 < 2% and 客户满意度 > 90% (高于90%).
+    lv = copy.deepcopy(LEVELS)
+    lv["qualify"] = {"A2": {"投诉率": {"below": 0.02}, "客户满意度": {"above": 0.9}}}
+    got = propose([
+        ("S1", "2026", "优秀", 0, 0.95, 0.02),          # 2% is not below 2% → stays
+        ("S2", "2026", "优秀", 0, 0.95, 0.0199),        # 1.99% < 2% → A2
+        ("S3", "2026", "优秀", 0, 0.9, 0.01),           # 90% is not above 90% → stays
+        ("S4", "2026", "优秀", 0, 0.9000000001, 0.01),  # read to 9 places: 0.9 → still not above
+        ("S5", "2026", "优秀", 0, 0.900000001, 0.01),   # 0.900000001 > 0.9 → A2
+        ("S6", "2026", "优秀", 0, 0.95, None),          # no data
+    ], {f"S{k}": "A1" for k in range(1, 7)}, levels=Levels.model_validate(lv))
+    assert got["S1"] == ("A1", "keep", "2026年度优秀，但投诉率 2% 未低于 A2 上限 2%，暂不晋升")
+    assert got["S2"] == ("A2", "promote", "2026年度优秀 → 建议晋升 A1→A2")
+    assert got["S3"] == ("A1", "keep", "2026年度优秀，但客户满意度 90% 未高于 A2 门槛 90%，暂不晋升")
+    assert got["S4"][:2] == ("A1", "keep")
+    assert got["S5"][:2] == ("A2", "promote")
+    assert got["S6"] == ("A1", "keep", "2026年度优秀，但投诉率 无数据(晋升 A2 需 <2%)，暂不晋升")
+
+
+def test_inclusive_qualification_max_still_promotes_at_the_edge():
+    # {max: 0.02} (不高于2%) is the inclusive partner: exactly 2% qualifies, 2.01% does not.
+    lv = copy.deepcopy(LEVELS)
+    lv["qualify"] = {"A2": {"投诉率": {"max": 0.02}}}
+    got = propose([("I1", "2026", "优秀", 0, 0, 0.02), ("I2", "2026", "优秀", 0, 0, 0.0201)],
+                  {"I1": "A1", "I2": "A1"}, levels=Levels.model_validate(lv))
+    assert got["I1"][:2] == ("A2", "promote")
+    assert got["I2"] == ("A1", "keep", "2026年度优秀，但投诉率 2.01% 超过 A2 上限 2%，暂不晋升")
+
+
+def test_condition_strict_and_inclusive_partners():
+    # One month each, consecutive: 1. Totals 59, 60, 61 and achievements 99%, 100%, 101%.
+    rules = History.model_validate({"rules": [
+        {"id": "below60", "when": {"total_below": 60}, "consecutive": 1},          # 59
+        {"id": "at_most60", "when": {"total_at_most": 60}, "consecutive": 1},      # 59, 60
+        {"id": "above60", "when": {"total_above": 60}, "consecutive": 1},          # 61
+        {"id": "at_least60", "when": {"total_at_least": 60}, "consecutive": 1},    # 60, 61
+        {"id": "ach_above", "when": {"item": "sales", "achievement_above": 1.0}, "consecutive": 1},     # 101%
+        {"id": "ach_at_most", "when": {"item": "sales", "achievement_at_most": 1.0}, "consecutive": 1},  # 99%, 100%
+        {"id": "score_above", "when": {"item": "sales", "score_above": 20}, "consecutive": 1},           # 21
+        {"id": "score_at_most", "when": {"item": "sales", "score_at_most": 20}, "consecutive": 1},       # 19, 20
+        # 60 < total ≤ 61 and achievement at least 100%: only the third person.
+        {"id": "both", "when": {"total_above": 60, "total_at_most": 61, "item": "sales",
+                                "achievement_at_least": 1.0}, "consecutive": 1},
+    ]})
+    rows = [{"employee_id": e, "period": "2026-11", "total": t, "achievement:sales": a, "score:sales": s}
+            for e, t, a, s in [("E1", 59, 0.99, 19), ("E2", 60, 0.7 + 0.2 + 0.1, 20), ("E3", 61, 1.01, 21)]]
+    got = period_rules(rules, pd.DataFrame(rows), "2026-11").set_index("employee_id")
+    fired = {r: [e for e in got.index if got.loc[e, f"history.{r}"]] for r in
+             ("below60", "at_most60", "above60", "at_least60", "ach_above", "ach_at_most", "score_above",
+              "score_at_most", "both")}
+    assert fired == {"below60": ["E1"], "at_most60": ["E1", "E2"], "above60": ["E3"], "at_least60": ["E2", "E3"],
+                     # 0.7 + 0.2 + 0.1 = 0.9999999999999999 reads as 100%: at most 100%, not above it.
+                     "ach_above": ["E3"], "ach_at_most": ["E1", "E2"],
+                     "score_above": ["E3"], "score_at_most": ["E1", "E2"], "both": ["E3"]}
+    assert got.loc["E3", "history.reasons"].startswith("above60: 连续1个月(2026-11 总分61)")
+
+
+def test_strict_threshold_scheme_problems():
+    d = copy.deepcopy(SCHEME)
+    d["history"]["rules"] = [
+        {"id": "twice", "when": {"total_at_least": 60, "total_above": 50}, "consecutive": 1},
+        {"id": "never", "when": {"total_above": 60, "total_at_most": 60}, "consecutive": 1},
+        {"id": "never2", "when": {"item": "sales", "achievement_at_least": 1, "achievement_below": 1},
+         "consecutive": 1},
+        {"id": "point", "when": {"total_at_least": 60, "total_at_most": 60}, "consecutive": 1},  # exactly 60: fine
+        {"id": "item_only_strict", "when": {"item": "sales", "score_above": 3}, "consecutive": 1},  # fine
+    ]
+    d["levels"]["qualify"] = {"A2": {"x": {"min": 0.9, "above": 0.9}, "y": {"above": 0.02, "below": 0.02},
+                                     "z": {"below": 0.02}, "w": {"min": 0.02, "max": 0.02}}}
+    with pytest.raises(InputError) as e:
+        scheme_from_dict(d)
+    assert sorted(e.value.keys()) == sorted([
+        ("history.rules[0].when.total_above", "strict_and_inclusive"),
+        ("history.rules[1].when.total_above", "never_true"),
+        ("history.rules[2].when.achievement_at_least", "never_true"),
+        ("levels.qualify.A2.x.above", "strict_and_inclusive"),
+        ("levels.qualify.A2.y.above", "never_true"),
+    ])
+
+
+def test_strict_thresholds_round_trip_yaml_and_sheet():
+    d = copy.deepcopy(SCHEME)
+    d["history"]["rules"].append({"id": "top", "when": {"total_above": 95, "item": "sales",
+                                                        "achievement_at_most": 1.2}, "consecutive": 2})
+    d["levels"]["qualify"]["C1"]["投诉率"] = {"below": 0.02}
+    d["levels"]["qualify"]["B1"]["客户满意度"] = {"above": 0.9}
+    scheme = scheme_from_dict(d)
+    assert scheme_from_dict(yaml.safe_load(dump_yaml(scheme))) == scheme
+    assert scheme_to_dict(scheme)["levels"]["qualify"]["C1"]["投诉率"] == {"below": 0.02}
+    assert read_scheme_sheet(_through_sheet(scheme)) == scheme

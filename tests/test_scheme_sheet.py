@@ -793,7 +793,7 @@ def test_parse_compact_notations(kind, text, expected):
 
 
 @pytest.mark.parametrize("kind, text", [
-    ("bands", "≥90%"), ("bands", ">0.9:20"), ("bands", "0.9:20"), ("bands", "≥x:1"), ("levels", "优"),
+    ("bands", "≥90%"), ("bands", ">0.9&>0.8:20"), ("bands", "0.9:20"), ("bands", "≥x:1"), ("levels", "优"),
     ("counters", "(迟到):-1"), ("steps", "5%"), ("limit", "10"), ("raters", "self:0.3, self:0.7"),
     ("ratings", "优秀>90; 合格"), ("rollup", "m"), ("bands", "{min: [}"), ("bands", "{a: 1"),
 ])

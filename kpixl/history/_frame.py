@@ -18,7 +18,7 @@ from .. import xlmath
 from ..engine.inputs import ID, ID_ALIASES, Table, is_blank, number_note, numbers
 from ..errors import Problem
 from ..periods import PeriodKey, parse_period
-from ..scheme.models import Condition
+from ..scheme.models import CONDITION_MEASURES, Condition
 
 PERIOD = "period"
 
@@ -103,16 +103,16 @@ class Frame:
 
     def need(self, c: Condition, why: str) -> None:
         """Check the columns a condition reads are there (problems otherwise)."""
-        if c.total_below is not None or c.total_at_least is not None:
+        if c.bounds("total"):
             self.require("total", why)
         if c.rating_in is not None:
             self.require("rating", why)
-        if c.achievement_below is not None or c.achievement_at_least is not None:
+        if c.bounds("achievement"):
             a = f"achievement:{c.item}"
             if not self.has(a) and not (self.has(c.item) and self.has(f"{c.item}.target")):
                 missing = c.item if not self.has(c.item) else f"{c.item}.target"
                 self.require(a, f"{why} (or columns {c.item} and {c.item}.target; {missing} is missing too)")
-        if c.score_below is not None or c.score_at_least is not None:
+        if c.bounds("score"):
             self.require(f"score:{c.item}", why)
 
     def achievement(self, item: str) -> np.ndarray:
@@ -136,40 +136,53 @@ class Frame:
         return self._numbers[key]
 
     def holds(self, c: Condition) -> np.ndarray:
-        """Per row: does the condition hold? (False where a value it tests is blank.)"""
+        """Per row: does the condition hold? (False where a value it tests is blank.)
+
+        Every threshold given must hold, strict (``_below``/``_above``) or inclusive
+        (``_at_most``/``_at_least``), on the value rounded to 9 places.
+        """
         ok = np.ones(len(self.df), dtype=bool)
-        pairs = []
-        if c.total_below is not None or c.total_at_least is not None:
-            pairs.append((self.number("total"), c.total_below, c.total_at_least))
-        if c.achievement_below is not None or c.achievement_at_least is not None:
-            pairs.append((self.achievement(c.item), c.achievement_below, c.achievement_at_least))
-        if c.score_below is not None or c.score_at_least is not None:
-            pairs.append((self.number(f"score:{c.item}"), c.score_below, c.score_at_least))
-        for vals, below, at_least in pairs:
+        for measure in CONDITION_MEASURES:
+            bounds = c.bounds(measure)
+            if not bounds:
+                continue
+            vals = self._measure(c, measure)
             v = np.where(np.isnan(vals), np.nan, xlmath.round9(np.nan_to_num(vals)))
             known = ~np.isnan(v)
             ok &= known
-            if below is not None:
-                ok &= np.where(known, v < below, False)
-            if at_least is not None:
-                ok &= np.where(known, v >= at_least, False)
+            for _, op, t in bounds:
+                ok &= np.where(known, COMPARE[op](np.nan_to_num(v), t), False)
         if c.rating_in is not None:
             wanted = set(c.rating_in)
             ok &= np.array([r in wanted for r in self.texts("rating")], dtype=bool)
         return ok
 
+    def _measure(self, c: Condition, measure: str) -> np.ndarray:
+        if measure == "total":
+            return self.number("total")
+        if measure == "achievement":
+            return self.achievement(c.item)
+        return self.number(f"score:{c.item}")
+
     def evidence(self, c: Condition, r: int) -> str:
         """What row ``r`` shows for the condition: ``82%``, ``总分58``, ``不合格``."""
         parts = []
-        if c.achievement_below is not None or c.achievement_at_least is not None:
+        if c.bounds("achievement"):
             parts.append(fmt_percent(self.achievement(c.item)[r]))
-        if c.score_below is not None or c.score_at_least is not None:
+        if c.bounds("score"):
             parts.append(f"{c.item}得分{fmt_number(self.number(f'score:{c.item}')[r])}")
-        if c.total_below is not None or c.total_at_least is not None:
+        if c.bounds("total"):
             parts.append(f"总分{fmt_number(self.number('total')[r])}")
         if c.rating_in is not None:
             parts.append(self.texts("rating")[r] or "")
         return " ".join(parts)
+
+
+# The threshold operators of conditions and qualification thresholds (Condition.bounds,
+# Threshold.bounds), as NumPy comparisons.
+COMPARE: dict[str, Callable[[Any, float], Any]] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+}
 
 
 def read_frame(rows: pd.DataFrame | Table, name: str) -> Frame:

@@ -12,9 +12,15 @@ from ..engine.inputs import ID, Table, read_table
 from ..errors import InputError, Problem
 from ..periods import parse_period
 from ..scheme.models import LevelRule, Levels
-from ._frame import Frame, fmt_number, fmt_percent, read_frame, text
+from ._frame import COMPARE, Frame, fmt_number, fmt_percent, read_frame, text
 
 MOVES = ("promote", "demote", "keep", "review")
+
+# How a reason says a qualification bound (min ≥, above >, max ≤, below <) is not met:
+# 投诉率 2% 未低于 A1 上限 2% for below: 0.02 (低于2%才可晋升).
+_SIGN = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+_UNMET = {">=": "未达", ">": "未高于", "<=": "超过", "<": "未低于"}
+_WHAT = {">=": "门槛", ">": "门槛", "<=": "上限", "<": "上限"}
 
 
 def level_proposals(levels: Levels, annual: pd.DataFrame | Table, roster: pd.DataFrame | Table | Any,
@@ -125,18 +131,17 @@ class _Mover:
         out = []
         for measure, t in self.lv.qualify.get(level, {}).items():
             v = self.values[measure][r]
-            pct = all(b is None or 0 < abs(b) < 1 for b in (t.min, t.max))
+            bounds = t.bounds()
+            pct = all(0 < abs(b) < 1 for _, _, b in bounds)
             show = fmt_percent if pct else fmt_number
             if np.isnan(v):
-                need = " ".join(s for s in (t.min is not None and f"≥{show(t.min)}",
-                                            t.max is not None and f"≤{show(t.max)}") if s)
+                need = " ".join(f"{_SIGN[op]}{show(b)}" for _, op, b in bounds)
                 out.append(f"{measure} 无数据(晋升 {level} 需 {need})")
                 continue
             v = float(xlmath.round9(v))
-            if t.min is not None and v < t.min:
-                out.append(f"{measure} {show(v)} 未达 {level} 门槛 {show(t.min)}")
-            if t.max is not None and v > t.max:
-                out.append(f"{measure} {show(v)} 超过 {level} 上限 {show(t.max)}")
+            for _, op, b in bounds:
+                if not COMPARE[op](v, b):
+                    out.append(f"{measure} {show(v)} {_UNMET[op]} {level} {_WHAT[op]} {show(b)}")
         return out
 
     def propose(self, eid: str, level: str) -> list:

@@ -4,11 +4,14 @@ Seeds: 完成率≥90% 20分, ≥85% 10分, <80% 0分 (客服部经理); 超出�
 80%以上3分 / 以下2分; 完成率60–69% 6–8分 (the rater enters a score in the range);
 差错率 ≤3% 5分 (``measure: value``, bands with ``max``).
 
-A band holds x when ``min ≤ x ≤ max`` (both inclusive, either may be absent); the
-first band listed (best first) that holds x gives its points. Both renderings work
-from one compiled form: the real line cut into segments, each with the band that
-answers there — NumPy selects over the segments, the formula nests ``IF`` over the
-same segment ends.
+A band holds x when ``min ≤ x ≤ max`` (both inclusive, either may be absent), with
+the strict forms ``above`` (x > a) and ``below`` (x < b) in their place where the
+seed is strict (投诉率低于2% → ``below: 0.02``); the first band listed (best first)
+that holds x gives its points. Both renderings work from one compiled form: the real
+line cut into segments, each with the band that answers there and each end open or
+closed exactly — NumPy selects over the segments, the formula nests ``IF`` over the
+same segment ends (``x<=0.9`` where the segment ends at 0.9 included, ``x<0.9``
+where it stops short of it).
 """
 
 from __future__ import annotations
@@ -26,24 +29,57 @@ from .words import fmt_for, points_text
 
 
 class Band(BaseModel):
-    """``{min: 0.9, points: 20}``, ``{min: 0.6, max: 0.69, points: [6, 8]}``."""
+    """``{min: 0.9, points: 20}``, ``{above: 0.9, points: 20}``, ``{min: 0.6, max: 0.69, points: [6, 8]}``.
+
+    ``min``/``max`` are inclusive, ``above``/``below`` strict. Giving both forms on one
+    side (``min`` and ``above``) is reported by :meth:`Tiers.scheme_problems`, with its
+    code, rather than refused here: both then simply hold.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     min: float | None = None
     max: float | None = None
+    above: float | None = None
+    below: float | None = None
     points: float | tuple[float, float]
 
     @model_validator(mode="after")
     def _ordered(self) -> "Band":
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
+        for lo, hi in (("min", "max"), ("min", "below"), ("above", "max"), ("above", "below")):
+            a, b = getattr(self, lo), getattr(self, hi)
+            # min == max is a single point; a strict end on either side makes it empty.
+            if a is not None and b is not None and (a > b or (a == b and (lo, hi) != ("min", "max"))):
+                raise ValueError(f"{lo} {a} and {hi} {b} leave no achievement in the band")
         if isinstance(self.points, tuple) and self.points[0] > self.points[1]:
             raise ValueError(f"points range {list(self.points)} runs backwards")
         return self
 
     def holds(self, x: float) -> bool:
-        return (self.min is None or self.min <= x) and (self.max is None or x <= self.max)
+        """Whether the achievement ``x`` lies in the band (every end given must hold)."""
+        return ((self.min is None or self.min <= x) and (self.max is None or x <= self.max)
+                and (self.above is None or x > self.above) and (self.below is None or x < self.below))
+
+    def edges(self) -> list[float]:
+        """Every end given, in no particular order."""
+        return [e for e in (self.min, self.max, self.above, self.below) if e is not None]
+
+    def ends(self, show, ge: str = "≥", gt: str = ">", le: str = "≤", lt: str = "<",
+             both: str = "{lo}–{hi}", joint: str = "{lo} {hi}") -> str | None:
+        """The band's condition as text, or None when it has no end (it holds everywhere).
+
+        Both ends inclusive keep the range form people write (``60%–69%``); a strict
+        end is always spelled out with its sign (``>60%``, ``<70%``).
+        """
+        lo = f"{ge}{show(self.min)}" if self.min is not None else (
+            f"{gt}{show(self.above)}" if self.above is not None else None)
+        hi = f"{le}{show(self.max)}" if self.max is not None else (
+            f"{lt}{show(self.below)}" if self.below is not None else None)
+        if self.min is not None and self.max is not None and self.above is None and self.below is None:
+            return both.format(lo=show(self.min), hi=show(self.max))
+        if lo and hi:
+            return joint.format(lo=lo, hi=hi)
+        return lo or hi
 
 
 @dataclass(frozen=True)
@@ -147,29 +183,15 @@ class Tiers(Achievement):
         return out
 
     def band_label(self, i: int) -> str:
-        """A band as people write it: ``≥90%``, ``60%–69%``, ``≤3%``."""
-        b = self.bands[i]
+        """A band as people write it: ``≥90%``, ``>90%``, ``60%–69%``, ``≤3%``, ``>60% and <70%``."""
         show = pct if self.measure == "ratio" else xlmath.num
-        if b.min is not None and b.max is not None:
-            return f"{show(b.min)}–{show(b.max)}"
-        if b.min is not None:
-            return f"≥{show(b.min)}"
-        if b.max is not None:
-            return f"≤{show(b.max)}"
-        return "any"
+        return self.bands[i].ends(show, joint="{lo} and {hi}") or "any"
 
     def describe(self, points: float) -> str:
-        f = fmt_for(self, [v for b in self.bands for v in (b.min, b.max)])
+        f = fmt_for(self, [v for b in self.bands for v in b.edges()])
         bands = []
         for b in self.bands:
-            if b.min is not None and b.max is not None:
-                cond = f"{f(b.min)}–{f(b.max)}"
-            elif b.min is not None:
-                cond = f"≥{f(b.min)}"
-            elif b.max is not None:
-                cond = f"≤{f(b.max)}"
-            else:
-                cond = "其他"
+            cond = b.ends(f, gt="高于", lt="低于", joint="{lo}且{hi}") or "其他"
             bands.append(f"{cond} {points_text(b.points)}")
         parts = [f"{self.achievement_word()}: " + "; ".join(bands)]
         if self.gap == "lower":
@@ -188,11 +210,16 @@ class Tiers(Achievement):
 
 @lru_cache(maxsize=256)
 def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
-    """Cut the line at every band edge and find which band answers in each piece."""
+    """Cut the line at every band edge and find which band answers in each piece.
+
+    Each edge e gives two pieces — the open interval just below it and the point e
+    itself — so a strict end (``above: 0.9``) and an inclusive one (``min: 0.9``) fall
+    on different sides of e, and a gap of the single point 0.9 is found like any other.
+    """
     bands = rule.bands
-    edges = sorted({e for b in bands for e in (b.min, b.max) if e is not None})
-    # Pieces in ascending order: (lo, hi, closed_hi, representative); a point piece has lo == hi.
-    pieces: list[tuple[float, bool, float]] = []  # (hi, closed, representative)
+    edges = sorted({e for b in bands for e in b.edges()})
+    # Pieces in ascending order: (hi, closed, representative); a point piece is (e, True, e).
+    pieces: list[tuple[float, bool, float]] = []
     prev = None
     for e in edges:
         rep = e - 1 if prev is None else (prev + e) / 2
@@ -203,6 +230,11 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
     held = [next((i for i, b in enumerate(bands) if b.holds(rep)), None) for _, _, rep in pieces]
 
     problems: list[tuple[str, str, str]] = []
+    for i, b in enumerate(bands):
+        for incl, strict in (("min", "above"), ("max", "below")):
+            if getattr(b, incl) is not None and getattr(b, strict) is not None:
+                problems.append((f"bands[{i}]", "strict_and_inclusive",
+                                 f"a band gives both {incl} (inclusive) and {strict} (strict) on one side; keep one"))
     # Best first: descending when the best band sits right of the worst (higher is better).
     present = [i for i in range(len(bands)) if i in held]
     descending = len(present) < 2 or held.index(present[0]) > held.index(present[-1])
@@ -220,12 +252,12 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
             interior = lo_used < k < hi_used
             below_zero_domain = rule.measure == "ratio" and pieces[k][0] > 0 and not interior
             if h is None and (interior or below_zero_domain):
-                lo = pieces[k - 1][0] if k else -np.inf
-                show = pct if rule.measure == "ratio" else xlmath.num
-                lo_s = "-∞" if lo == -np.inf else show(max(lo, 0) if rule.measure == "ratio" else lo)
-                hi_s = "+∞" if pieces[k][0] == np.inf else show(pieces[k][0])
+                end = k
+                while end + 1 < len(held) and held[end + 1] is None:
+                    end += 1
                 problems.append(("bands", "band_gap",
-                                 f"no band holds achievements between {lo_s} and {hi_s}; add a band or set gap: lower or gap: zero"))
+                                 f"no band holds achievements {_gap_text(rule, pieces, k, end)}; "
+                                 "add a band or set gap: lower or gap: zero"))
                 break
     elif rule.gap == "lower":
         step = -1 if descending else 1
@@ -246,3 +278,25 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
             segs.append(Segment(hi, closed, band))
     segs[-1] = Segment(None, False, segs[-1].band)
     return segs, problems
+
+
+def _gap_text(rule: Tiers, pieces: list[tuple[float, bool, float]], first: int, last: int) -> str:
+    """The pieces ``first``…``last`` as words: ``between 80% and 85%``, ``at exactly 90%``.
+
+    The gap starts just above the previous piece's end when that piece is a point
+    (closed), else at the point itself; it ends at the last piece's end, included when
+    that piece is a point.
+    """
+    show = pct if rule.measure == "ratio" else xlmath.num
+    lo = pieces[first - 1][0] if first else -np.inf
+    lo_in = first > 0 and not pieces[first - 1][1]
+    hi, hi_in = pieces[last][0], pieces[last][1]
+    if lo_in and hi_in and lo == hi:
+        return f"at exactly {show(lo)}"
+    if rule.measure == "ratio" and -np.inf < lo < 0:  # achievements below 0 are not asked about
+        lo = 0.0
+    lo_s = "-∞" if lo == -np.inf else show(lo)
+    hi_s = "+∞" if hi == np.inf else show(hi)
+    text = f"between {lo_s} and {hi_s}"
+    incl = [s for s, on in ((lo_s, lo_in), (hi_s, hi_in)) if on]
+    return text + (f" ({' and '.join(incl)} included)" if incl else "")

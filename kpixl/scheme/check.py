@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter as Tally
 from typing import Iterator
 
-from .models import Condition, History, Levels, Scheme
+from .models import CONDITION_MEASURES, Condition, History, Levels, Scheme
 
 Found = tuple[str, str, str]
 _TOL = 1e-9
@@ -149,23 +149,47 @@ def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:
         yield f"{p}.raters", "raters_on_count", "a count item takes counters, not rater scores"
 
 
+_LOWER = (">", ">=")  # operators that bound a value from below
+
+
+def _never(lo: tuple[str, str, float], hi: tuple[str, str, float]) -> bool:
+    """Whether a lower and an upper bound leave no value (equal ends meet only when both inclusive)."""
+    (_, lo_op, a), (_, hi_op, b) = lo, hi
+    return a > b or (a == b and (lo_op, hi_op) != (">=", "<="))
+
+
+def _bounds_problems(p: str, bounds: list[tuple[str, str, float]]) -> Iterator[Found]:
+    """Two bounds on one side (``min`` and ``above``), and bounds that never both hold."""
+    lows = [b for b in bounds if b[1] in _LOWER]
+    highs = [b for b in bounds if b[1] not in _LOWER]
+    for side in (lows, highs):
+        if len(side) > 1:  # one inclusive and one strict: reported at the strict one
+            (a, _, _), (b, _, _) = sorted(side[:2], key=lambda bound: bound[1] in ("<", ">"))
+            yield (f"{p}.{b}", "strict_and_inclusive",
+                   f"{a} (inclusive) and {b} (strict) both bound the value from "
+                   f"{'below' if side is lows else 'above'}; keep one")
+    for lo in lows:
+        for hi in highs:
+            if _never(lo, hi):
+                yield f"{p}.{lo[0]}", "never_true", f"{lo[0]} {lo[2]:g} and {hi[0]} {hi[2]:g} can never both hold"
+
+
 def _check_condition(p: str, c: Condition, items: list[str], ratings: list[str]) -> Iterator[Found]:
     tests = c.tests()
     if not tests:
-        yield p, "empty_condition", ("a condition needs a test: total_below, total_at_least, rating_in, or item with "
-                                     "achievement_below, achievement_at_least, score_below or score_at_least")
+        yield p, "empty_condition", ("a condition needs a test: total_below, total_at_most, total_above, total_at_least, "
+                                     "rating_in, or item with achievement_… or score_… (_below, _at_most, _above, "
+                                     "_at_least)")
     on_item = [t for t in tests if t.startswith(("achievement_", "score_"))]
     if on_item and c.item is None:
         yield f"{p}.item", "missing", f"{on_item[0]} needs item: the id of the item it looks at"
     if c.item is not None and not on_item:
-        yield f"{p}.item", "item_unused", "item is only used with achievement_below/_at_least or score_below/_at_least"
+        yield f"{p}.item", "item_unused", ("item is only used with achievement_… or score_… tests "
+                                           "(_below, _at_most, _above, _at_least)")
     if c.item is not None and c.item not in items:
         yield f"{p}.item", "unknown_item", f"no item {c.item!r} in the scheme; items are {', '.join(items)}"
-    for lo, hi in (("total_at_least", "total_below"), ("achievement_at_least", "achievement_below"),
-                   ("score_at_least", "score_below")):
-        a, b = getattr(c, lo), getattr(c, hi)
-        if a is not None and b is not None and a >= b:
-            yield f"{p}.{lo}", "never_true", f"{lo} {a:g} and {hi} {b:g} can never both hold"
+    for measure in CONDITION_MEASURES:
+        yield from _bounds_problems(p, c.bounds(measure))
     for k, r in enumerate(c.rating_in or []):
         if ratings and r not in ratings:
             yield f"{p}.rating_in[{k}]", "unknown_rating", f"no rating named {r!r}; ratings are {'、'.join(ratings)}"
@@ -229,7 +253,9 @@ def _check_levels(lv: Levels, items: list[str], ratings: list[str]) -> Iterator[
         elif level == lv.ladder[0]:
             yield p, "qualify_lowest", f"{level} is the lowest level: nobody is promoted to it"
         for measure, t in thresholds.items():
-            if t.min is None and t.max is None:
-                yield f"{p}.{measure}", "empty_threshold", "a threshold needs min, max or both"
+            if not t.bounds():
+                yield f"{p}.{measure}", "empty_threshold", "a threshold needs min or above, max or below, or both"
             elif t.min is not None and t.max is not None and t.min > t.max:
                 yield f"{p}.{measure}.min", "cap_below_floor", f"min {t.min:g} is above max {t.max:g}"
+            else:  # min > max keeps its older code above; every other pair is checked here
+                yield from _bounds_problems(f"{p}.{measure}", t.bounds())

@@ -252,14 +252,24 @@ class Condition(Model):
     ``achievement:<item>``, or else computed as ``<item>`` / ``<item>.target``; its score
     from ``score:<item>``. A value that is blank in a row makes the condition false there.
 
+    Each of total, achievement and score has four thresholds, as the seeds write them:
+    ``_below`` (低于, <) and ``_at_most`` (不高于, ≤) from above, ``_above`` (高于, >) and
+    ``_at_least`` (不低于, ≥) from below. Values are compared rounded to 9 places.
+
     Attributes:
         total_below: The total is below this.
+        total_at_most: The total is at most this.
+        total_above: The total is above this.
         total_at_least: The total is at least this.
         rating_in: The rating is one of these.
         item: The item the achievement/score tests look at.
         achievement_below: The item's achievement (actual/target) is below this (1.0 = 100%).
+        achievement_at_most: The item's achievement is at most this.
+        achievement_above: The item's achievement is above this.
         achievement_at_least: The item's achievement is at least this.
         score_below: The item's score is below this.
+        score_at_most: The item's score is at most this.
+        score_above: The item's score is above this.
         score_at_least: The item's score is at least this.
     """
 
@@ -271,6 +281,14 @@ class Condition(Model):
     achievement_at_least: float | None = None
     score_below: float | None = None
     score_at_least: float | None = None
+    # The partners of the two forms above (added later; listed after them so that the
+    # fields' order, which the Scheme sheet's YAML flow follows, is unchanged).
+    total_at_most: float | None = None
+    total_above: float | None = None
+    achievement_at_most: float | None = None
+    achievement_above: float | None = None
+    score_at_most: float | None = None
+    score_above: float | None = None
 
     @field_validator("rating_in", mode="before")
     @classmethod
@@ -280,6 +298,22 @@ class Condition(Model):
     def tests(self) -> list[str]:
         """The names of the tests given (``total_below``, ``rating_in``…)."""
         return [k for k in type(self).model_fields if k != "item" and getattr(self, k) is not None]
+
+    def bounds(self, measure: str) -> list[tuple[str, str, float]]:
+        """The thresholds given on ``total``, ``achievement`` or ``score``.
+
+        Returns:
+            ``(field, operator, value)`` for each, the operator one of ``<``, ``<=``,
+            ``>``, ``>=`` (``[("total_below", "<", 60.0)]``).
+        """
+        return [(f"{measure}_{k}", op, v) for k, op in _BOUNDS
+                if (v := getattr(self, f"{measure}_{k}")) is not None]
+
+
+# How each threshold suffix compares: the value ``op`` the threshold.
+_BOUNDS = (("below", "<"), ("at_most", "<="), ("above", ">"), ("at_least", ">="))
+# What a condition's thresholds look at (``total_below``, ``achievement_above``…).
+CONDITION_MEASURES = ("total", "achievement", "score")
 
 
 class HistoryRule(Model):
@@ -334,10 +368,21 @@ class History(Model):
 
 
 class Threshold(Model):
-    """A qualification threshold: ``{min: 5000000}``, ``{max: 0.01}`` (both inclusive)."""
+    """A qualification threshold: ``{min: 5000000}``, ``{max: 0.01}``, ``{below: 0.02}``.
+
+    ``min``/``max`` are inclusive, ``above``/``below`` strict (投诉率低于2% →
+    ``below: 0.02``: exactly 2% does not qualify).
+    """
 
     min: float | None = None
     max: float | None = None
+    above: float | None = None
+    below: float | None = None
+
+    def bounds(self) -> list[tuple[str, str, float]]:
+        """``(field, operator, value)`` for each bound given (``[("below", "<", 0.02)]``)."""
+        return [(k, op, v) for k, op in (("min", ">="), ("above", ">"), ("max", "<="), ("below", "<"))
+                if (v := getattr(self, k)) is not None]
 
 
 class LevelRule(Model):

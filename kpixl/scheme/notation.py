@@ -185,18 +185,29 @@ def _fmt_range(value: Any, num: Callable[[Any], str]) -> str:
     return num(value)
 
 
-# ---- tiers bands: ≥0.9:20; ≥0.85:10; 0~0.8:0 -------------------------------------
+# ---- tiers bands: >0.9:20; ≥0.85:10; <0.6:0; 0~0.8:0 -------------------------------
+# ≥/≤ are the inclusive ends (min/max), >/< the strict ones (above/below): 投诉率低于2%
+# is <2%. A range low~high includes both ends; a band with a strict end and another end
+# is written with both signs, joined by & (>60%&≤70%).
 
 _ANY = {"", "其他", "其余", "其它", "else", "any", "*"}
-_GE = re.compile(r"(?:≥|>=|⩾|＞＝)\s*(.+)")
-_LE = re.compile(r"(?:≤|<=|⩽|＜＝)\s*(.+)")
+_GE = r"(?:≥|>=|⩾|＞＝|＞=|>＝)"
+_LE = r"(?:≤|<=|⩽|＜＝|＜=|<＝)"
+_ENDS = [(re.compile(_GE + r"\s*(.+)"), "min"), (re.compile(_LE + r"\s*(.+)"), "max"),
+         (re.compile(r"[>＞]\s*(.+)"), "above"), (re.compile(r"[<＜]\s*(.+)"), "below")]
+_JOINT = re.compile(r"\s*[&＆]\s*")
+_SIGN = {"min": "≥", "max": "≤", "above": ">", "below": "<"}
 
 
 def parse_bands(text: str) -> list[dict]:
-    """``≥90%:20; ≥85%:10; 0~80%:0``, ``60%~69%:6~8``, ``≤0.03:5; 其他:0``."""
+    """``>90%:20; ≥85%:10; 0~80%:0``, ``60%~69%:6~8``, ``≤0.03:5; 其他:0``, ``>60%&≤70%:5``.
+
+    ``≥``/``≤`` (also ``>=``, ``⩾``, ``＞＝``…) give the inclusive ``min``/``max``,
+    ``>``/``<`` (also ``＞``/``＜``) the strict ``above``/``below``.
+    """
     out = []
     for part in _parts(text):
-        cond, pts = _pair(part, "condition:points, e.g. ≥90%:20 or 0~80%:0")
+        cond, pts = _pair(part, "condition:points, e.g. ≥90%:20, >90%:20 or 0~80%:0")
         band = _band_condition(cond)
         band["points"] = _range(pts, "points")
         out.append(band)
@@ -206,12 +217,16 @@ def parse_bands(text: str) -> list[dict]:
 def _band_condition(cond: str) -> dict:
     if cond.casefold() in _ANY:
         return {}
-    if m := _GE.fullmatch(cond):
-        return {"min": _number_in(m.group(1), "band edge")}
-    if m := _LE.fullmatch(cond):
-        return {"max": _number_in(m.group(1), "band edge")}
-    if cond[:1] in "<>＜＞":
-        raise NotationError(f"{cond!r}: bands include their edges; write ≥ or ≤")
+    if _JOINT.search(cond):
+        band: dict = {}
+        for bit in _JOINT.split(cond):
+            end = _band_end(bit)
+            if end is None or end[0] in band:
+                raise NotationError(f"{cond!r}: join one low and one high end with &, e.g. >60%&≤70%")
+            band[end[0]] = end[1]
+        return band
+    if end := _band_end(cond):
+        return {end[0]: end[1]}
     bits = _RANGE.split(cond)
     if len(bits) == 2:
         band = {}
@@ -220,20 +235,26 @@ def _band_condition(cond: str) -> dict:
         if bits[1]:
             band["max"] = _number_in(bits[1], "band edge")
         return band
-    raise NotationError(f"{cond!r}: a band is ≥low, ≤high, low~high or 其他")
+    raise NotationError(f"{cond!r}: a band is ≥low, >low, ≤high, <high, low~high or 其他")
+
+
+def _band_end(text: str) -> tuple[str, float | int] | None:
+    """``≥0.9`` → (min, 0.9), ``>0.9`` → (above, 0.9); None when it has no sign."""
+    for pattern, key in _ENDS:
+        if m := pattern.fullmatch(text.strip()):
+            return key, _number_in(m.group(1), "band edge")
+    return None
 
 
 def format_bands(bands: list[dict], percent: bool = False) -> str:
     num = format_percent if percent else format_number
     out = []
     for b in bands:
-        lo, hi = b.get("min"), b.get("max")
-        if lo is not None and hi is not None:
-            cond = f"{num(lo)}~{num(hi)}"
-        elif lo is not None:
-            cond = f"≥{num(lo)}"
-        elif hi is not None:
-            cond = f"≤{num(hi)}"
+        ends = [k for k in ("min", "above", "max", "below") if b.get(k) is not None]
+        if ends == ["min", "max"]:
+            cond = f"{num(b['min'])}~{num(b['max'])}"
+        elif ends:
+            cond = "&".join(f"{_SIGN[k]}{num(b[k])}" for k in ends)
         else:
             cond = "其他"
         out.append(f"{cond}:{_fmt_range(b['points'], format_number)}")
