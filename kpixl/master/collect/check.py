@@ -28,7 +28,7 @@ class Expected:
         checker: Checks one returned sheet against all of this.
     """
 
-    def __init__(self, records: Records):
+    def __init__(self, records: Records, secret: bytes | None = None):
         self.plan = CardFormulas(records.scheme, records.master.template.card)
         base = prepare(records.scheme, pd.DataFrame({ID: records.ids}), records.roster)
         self.formulas, self.targets = {}, {}
@@ -45,7 +45,7 @@ class Expected:
                          "scheme.version": records.scheme.version}
         for eid, rec in zip(records.ids, records.roster.df.rename(columns=str).to_dict("records")):
             fields[eid] = {**{k: cell_value(v) for k, v in rec.items()}, **{a: eid for a in ID_ALIASES}, **scheme_fields}
-        self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields)
+        self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields, key=secret)
 
 
 def duplicates(sheets: list[Returned]) -> list[Returned]:
