@@ -227,8 +227,10 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             bad[i] = True
         else:
             try:
-                x = float(v) if isinstance(v, (int, float, np.integer, np.floating)) \
-                    else float(str(v).strip().replace("\u00a0", ""))
+                text = None if isinstance(v, (int, float, np.integer, np.floating)) else str(v).strip().replace("\u00a0", "")
+                # Python reads full-width digits (１２) as 12, but a spreadsheet keeps them as text
+                # (its formulas then count 0): the card and the engine must read the same number.
+                x = float(v) if text is None else (float(text) if text.isascii() else math.nan)
             except (ValueError, OverflowError):
                 x = math.nan
             if math.isfinite(x) and abs(x) <= LARGEST:
@@ -261,6 +263,8 @@ def number_note(value: Any, subject: str = "") -> str:
     if abs(plain) > LARGEST:
         return f"{head} between -1e15 and 1e15, the card's range (got {plain:.6g})"
     shown = f"{plain:.15g}"
+    if not text.isascii():
+        return f"{head}: type {shown} in ordinary (half-width) digits; a spreadsheet reads {text} as text"
     if text.endswith("%"):
         return f"{head}: type it without the % sign (a cell formatted as % holds {text} as {plain / 100:.15g})"
     return f"{head}: type {shown}, without thousands separators"

@@ -46,6 +46,7 @@ class Returned:
     problems: list[Problem] = field(default_factory=list)  # errors: the sheet is not applied
     warnings: list[Problem] = field(default_factory=list)  # applied, but worth a look
     sha: str = ""  # SHA-256 of the file
+    copies: list["Returned"] = field(default_factory=list)  # identical copies in other files (one is applied)
 
     @property
     def employee(self) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
 __all__ = ["append_row", "as_text", "defuse", "defuse_columns"]
 
 
@@ -22,11 +24,26 @@ def as_text(cell) -> None:
         cell.data_type = "s"
 
 
+def _cell_text(v: Any) -> Any:
+    """Text a cell can hold: control characters (a file name may have them) shown as ``\\x07``."""
+    if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", v)
+    return v
+
+
+def _text_cell(ws, v: Any) -> Any:
+    """A value for ``ws.append``: a text that openpyxl would take for a formula as a text cell."""
+    v = _cell_text(v)
+    if isinstance(v, str) and v.startswith("="):
+        cell = Cell(ws, value=v)
+        cell.data_type = "s"
+        return cell
+    return v
+
+
 def append_row(ws, values: Iterable[Any]) -> None:
     """``ws.append(values)`` with every text kept as text, even one starting with ``=``."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        as_text(cell)
+    ws.append([_text_cell(ws, v) for v in values])
 
 
 def defuse(ws) -> int:

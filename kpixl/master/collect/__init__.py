@@ -36,7 +36,7 @@ from ..book import ISSUES, LOG, backup_path, check_closed, locked, open_master
 from ..records import Records
 from ..report import redraw
 from .apply import apply
-from .check import Expected, duplicates, validate
+from .check import Expected, duplicates, spread, validate
 from .outcome import CollectReport
 from .quick import flagged, recorded, unchanged
 from .read import QUARANTINE, STEP, file_labels, file_shas, no_manifest, read_returned, returned_files, sent_plan, shown
@@ -94,10 +94,11 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         skip = recorded(records.store.of_period(records.period)) if records.period else {}
         seen = flagged(old_issues)
         skip = {sha: ids for sha, ids in skip.items() if not any(shas[f] == sha and labels[f] in seen for f in files)}
-        sheets = read_returned(records, expected, files, report, progress, sent, shas, skip)
+        sheets = read_returned(records, expected, files, report, progress, sent, shas, skip, now)
         report.period = records.period
         sheets = duplicates(sheets)
         master_warnings = validate(records, expected, sheets)
+        sheets = spread(sheets)
         log = apply(records, sheets, report, user, now)
         report.warnings += master_warnings
         collected = {e for p, e in records.store.records if p == records.period}

@@ -38,6 +38,15 @@ def trusted_saved(saved: Any, collected_at: Any) -> datetime | None:
     return t
 
 
+def future_saved(place: str, saved: Any, now: datetime) -> Problem | None:
+    """The warning of a file that claims to be saved in the future (beyond :data:`SKEW`), else None."""
+    stamp = now.isoformat(timespec="seconds")
+    if parse_time(saved) is None or trusted_saved(saved, stamp) is not None:
+        return None
+    return Problem(place, "future_saved", f"the file says it was saved {saved}, after now ({stamp}); its date is "
+                                          "not trusted: it is ordered by when it is collected", saved)
+
+
 def apply(records: Records, sheets: list[Returned], report: CollectReport, user: str, now: datetime) -> list[list[Any]]:
     """Put every clean sheet into the store; return the log rows.
 
@@ -53,12 +62,7 @@ def apply(records: Records, sheets: list[Returned], report: CollectReport, user:
             continue
         key = (records.period, r.employee)
         saved = r.book.modified or datetime.fromtimestamp(r.book.path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
-        when = trusted_saved(saved, stamp)
-        if when is None and parse_time(saved) is not None:
-            report.warnings.append(Problem(r.place(), "future_saved",
-                                           f"the file says it was saved {saved}, after now ({stamp}); its date is "
-                                           "not trusted: it is ordered by when it is collected", saved,
-                                           employee=r.employee))
+        when = trusted_saved(saved, stamp)  # a future date was said once per file when it was read
         meta = {"_file": r.book.name, "_sha256": r.sha, "_sheet": r.sheet.name, "_saved": saved,
                 "_collected_at": stamp, "_by": user}
         old = records.store.records.get(key)

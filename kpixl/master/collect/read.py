@@ -6,6 +6,7 @@ import hashlib
 import re
 import stat
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -14,6 +15,7 @@ from ...errors import FileProblem, Problem
 from ...xlsx.reader import read_book
 from ..records import Records
 from ..returned import Returned, listed_name, place, stamped_sheets
+from .apply import future_saved
 from .check import Expected
 from .outcome import CollectReport
 
@@ -52,14 +54,19 @@ def returned_files(returned: Iterable[str | Path], skip: Iterable[Path] = ()) ->
 def file_labels(files: list[Path]) -> dict[Path, str]:
     """How each file is named in places and Issues: its name, or as much of its folder path as
     tells it apart from another file of the same name (``华东/2026-11-王经理.xlsx``)."""
+    # Only real folder names: never a root, a drive or "..", so a label is a safe relative path.
+    parts = {f: [p for p in f.parts if p not in ("", ".", "..") and not p.endswith(("/", "\\"))] for f in files}
     depth = {f: 1 for f in files}
     while True:
-        label = {f: "/".join(f.parts[-depth[f]:]) for f in files}
+        label = {f: "/".join(parts[f][-depth[f]:]) for f in files}
         seen: dict[str, list[Path]] = {}
         for f, text in label.items():
             seen.setdefault(text.casefold(), []).append(f)
-        clash = [f for group in seen.values() if len(group) > 1 for f in group if depth[f] < len(f.parts)]
+        clash = [f for group in seen.values() if len(group) > 1 for f in group if depth[f] < len(parts[f])]
         if not clash:
+            for group in seen.values():  # the same path twice over (``x.xlsx`` and ``../x.xlsx``): numbered
+                for k, f in enumerate(group[1:], start=2):
+                    label[f] = f"{label[f]}~{k}"
             return label
         for f in clash:
             depth[f] += 1
@@ -124,8 +131,8 @@ def sent_file(book_name: str, employees: list[str], plan: dict[str, tuple[str, s
 
 def read_returned(records: Records, expected: Expected, files: list[Path], report: CollectReport,
                   progress: Callable[[int, int], None] | None, sent: dict[str, Any] | None = None,
-                  shas: dict[Path, str | None] | None = None, skip: dict[str, list[str]] | None = None
-                  ) -> list[Returned]:
+                  shas: dict[Path, str | None] | None = None, skip: dict[str, list[str]] | None = None,
+                  now: datetime | None = None) -> list[Returned]:
     """Read every file; return the identified and checked person sheets of this scheme.
 
     Sets ``records.period`` from the sheets when the master has none yet. With the master's
@@ -161,6 +168,9 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             report.quarantined.append((label, ""))
         else:
             sha = sha or sha256(f)
+            future = future_saved(place(book), book.modified, now or datetime.now(timezone.utc))
+            if future is not None:
+                report.warnings.append(future)
             sheets, problems = stamped_sheets(book)
             report.problems += problems
             if not sheets and not problems:

@@ -151,7 +151,7 @@ def quarantine(master: Path, report: CollectReport, files: dict[Path, str]) -> N
         try:
             if not stat.S_ISREG(f.lstat().st_mode):
                 continue
-            target = folder.joinpath(*label.split("/"))
+            target = folder.joinpath(*[p for p in label.split("/") if p not in ("", ".", "..")])
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(f, target, follow_symlinks=False)
         except OSError:
