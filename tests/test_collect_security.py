@@ -359,11 +359,13 @@ def test_inputs_beyond_the_cards_range_and_dates_in_number_cells_are_placed_prob
 
 
 def test_score_refuses_a_number_beyond_the_cards_range(sent):
-    values = sent["values"].copy()
+    values = sent["values"].copy().astype(object)
     values.loc[0, "sales"] = 2e304
+    values.loc[1, "sales"] = datetime(2026, 11, 30)  # a date read from an inputs workbook
     with pytest.raises(kpixl.InputError) as e:
         kpixl.score(e2e_scheme(), values, roster=roster(8))
     assert any(p.code == "not_a_number" and "1e15" in p.message for p in e.value.problems)
+    assert any(p.code == "not_a_number" and "not a date" in p.message for p in e.value.problems)
 
 
 # ---- 6. links, pipes, names, modes, full disks, leftovers, missing paths ------------------------

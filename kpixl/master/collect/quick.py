@@ -43,9 +43,13 @@ def flagged(rows: Iterable[Iterable[Any]]) -> set[str]:
 def _table(sheet) -> list[list[Any]]:
     """A sheet read by :func:`read_book` as rows of values (row 1 first)."""
     rows: dict[int, dict[int, Any]] = {}
+    columns: dict[str, int] = {}  # "AB" → 28, worked out once per column (thousands of cells)
     for ref, cell in sheet.cells.items():
-        r, c = split_ref(ref)
-        rows.setdefault(r, {})[c] = cell.value
+        letters = ref.rstrip("0123456789")
+        c = columns.get(letters)
+        if c is None:
+            c = columns[letters] = split_ref(ref)[1]
+        rows.setdefault(int(ref[len(letters):]), {})[c] = cell.value
     if not rows:
         return []
     width = max(max(cols) for cols in rows.values())
