@@ -29,7 +29,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
 from . import xmlstream
-from .xmlstream import Budget, MAX_CELLS, MAX_SMALL_PART, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, parse_part, read_small, \
+from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, parse_part, read_small, \
     small_part
 
 __all__ = ["Book", "Cell", "Sheet", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]

@@ -115,9 +115,8 @@ def sent_plan(sent: dict[str, Any] | None, period: str) -> dict[str, tuple[str, 
 
 def no_manifest(master: Path, period: str) -> Problem:
     """The one warning of a master that does not know what it sent for the period."""
-    return Problem(master.name, "no_manifest", f"this master has no record of what was distributed for {period} "
-                                               "(sent by an older kpixl, or from another copy of the master): sheets "
-                                               "are checked by their stamps alone, not against who was sent which file")
+    return Problem(master.name, "no_manifest", f"no record of what was distributed for {period} (sent by an older "
+                                               "kpixl, or from a copy of this master): stamps alone are checked")
 
 
 def sent_file(book_name: str, employees: list[str], plan: dict[str, tuple[str, str]]) -> str | None:
