@@ -50,8 +50,11 @@ def world(tmp_path_factory):
 
 
 def fresh_master(world, tmp_path) -> Path:
+    """A copy of the master as distributed, with its key and its record of what was sent beside it."""
     path = tmp_path / "master.xlsx"
     shutil.copy2(world["pristine"], path)
+    for suffix in (".kpixl-key", ".kpixl-sent.json"):
+        shutil.copy2(world["dir"] / f"master.xlsx{suffix}", tmp_path / f"master.xlsx{suffix}")
     return path
 
 

@@ -3,11 +3,14 @@
 Every mutation is made in the XML of a file LibreOffice saved (a manager's real file):
 bad inputs (九十, 95%, 1,000, a level that does not exist, a formula, an error value),
 a formula typed over or changed, a locked label or target changed, a sheet deleted,
-stamps of another scheme, version, period or employee, one person in two files, files
-that are not workbooks, truncated, encrypted, huge or carrying macros, damaged XML, and
-random edits of random cells. After every collect of bad files: no exception escaped,
-every mutated file has a problem placed in it (``[file]…``), and the collected records
-(the ``_collected`` sheet's XML) are byte-identical to before. Seeded: a failure names
+stamps of another scheme, version, period or employee, a stamp re-pointed to another
+manager's employee, formula text injected into a cell, a sheet that unpacks to more cells
+than any scorecard, a file dated in the future, one person in two files, files that are
+not workbooks, truncated, encrypted, huge or carrying macros, damaged XML, and random
+edits of random cells. After every collect of bad files: no exception escaped,
+every mutated file has a problem placed in it (``[file]…``), the collected records
+(the ``_collected`` sheet's XML) are byte-identical to before, and no formula in the
+master holds injected text. Seeded: a failure names
 its batch and is reproducible.
 """
 
@@ -103,7 +106,8 @@ def mutate(rnd: random.Random, src: Path, out: Path, cells: dict[str, str]) -> t
     kind = rnd.choice(["input_text", "input_range", "input_formula", "input_error", "formula_value",
                        "formula_changed", "label", "target", "deleted", "other_scheme", "other_version",
                        "other_period", "unknown_employee", "typed_outside", "not_a_workbook", "truncated",
-                       "encrypted", "macros", "bad_xml", "huge", "random_cells"])
+                       "encrypted", "macros", "bad_xml", "huge", "random_cells", "injection", "repointed",
+                       "oversized", "future"])
     if kind == "not_a_workbook":
         out.write_bytes(rnd.randbytes(rnd.randint(0, 4000)))
         return out, kind
@@ -175,6 +179,19 @@ def mutate(rnd: random.Random, src: Path, out: Path, cells: dict[str, str]) -> t
     elif kind == "bad_xml":
         t = book.text(part)
         book.set(part, t[: rnd.randint(50, len(t) - 50)])
+    elif kind == "injection":
+        book.cell(part, cells["sales"], _inline(cells["sales"], '=HYPERLINK("http://evil.example/","EVIL")'))
+    elif kind == "repointed":
+        other = rnd.choice([f"E{2001 + k}" for k in range(8) if f"E{2001 + k}" not in book.sheets])
+        _stamp(book, eid, lambda p: p.__setitem__(3, other))
+    elif kind == "oversized":
+        t = book.text(part)
+        rows = "".join(f'<row r="{200 + k}">' + "".join(f'<c r="{c}{200 + k}"><v>1</v></c>' for c in "ABCDEFGHIJ")
+                       + "</row>" for k in range(12_000))
+        book.set(part, t.replace("</sheetData>", rows + "</sheetData>"))
+    elif kind == "future":
+        book.set("docProps/core.xml", re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", r"\g<1>2099-01-01T00:00:00Z\g<2>",
+                                             book.text("docProps/core.xml")))
     elif kind == "random_cells":
         t = book.text(part)
         refs = re.findall(r'<c r="([A-Z]+\d+)"', t)
@@ -213,6 +230,9 @@ def test_a_thousand_bad_returns_never_crash_never_touch_saved_records(base, tmp_
                 assert f"[{path.name}]" in placed, (batch, kind, path.name, report.problems)
         for p in report.problems + report.warnings:
             assert p.where and p.message and "\n" not in p.message, (batch, p)
+        with zipfile.ZipFile(master) as z:  # injected text is never a live formula in the master
+            assert not any(re.search(rb"<f>[^<]*EVIL", z.read(n)) for n in z.namelist()
+                           if n.startswith("xl/worksheets/")), batch
         applied = set(report.added + report.replaced)
         if applied:
             # Only a random edit can be a valid new value; every other mutation is refused.
@@ -224,4 +244,4 @@ def test_a_thousand_bad_returns_never_crash_never_touch_saved_records(base, tmp_
         else:
             assert part_of_sheet(master, "_collected") == store, f"batch {batch}: records changed"
     assert sum(kinds.values()) == BATCHES * PER_BATCH
-    assert len(kinds) >= 20, kinds  # every kind of mutation was tried
+    assert len(kinds) >= 24, kinds  # every kind of mutation was tried

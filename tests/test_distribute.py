@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -162,6 +163,13 @@ def test_errors_survive_the_trip_between_processes():
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbooks" / "kam_monthly.xlsx"
 
 
+def master_copy(folder: Path) -> Path:
+    """The template copied as HR's master (distribute keeps its key beside the master, not in the repository)."""
+    path = folder / TEMPLATE.name
+    shutil.copy2(TEMPLATE, path)
+    return path
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -193,9 +201,12 @@ def roster_groups() -> dict[str, list[str]]:
 def runs(tmp_path_factory):
     """The template's roster distributed twice: in this process, and with two workers."""
     base = tmp_path_factory.mktemp("dist")
+    # A copy, as HR's master: distribute keeps the master's key and record of what was sent beside it.
+    template = base / TEMPLATE.name
+    shutil.copy2(TEMPLATE, template)
     seen = []
-    one = distribute(TEMPLATE, None, "2026-11", base / "one", workers=1, progress=lambda d, t: seen.append((d, t)))
-    two = distribute(TEMPLATE, None, "2026-11", base / "two", workers=2)
+    one = distribute(template, None, "2026-11", base / "one", workers=1, progress=lambda d, t: seen.append((d, t)))
+    two = distribute(template, None, "2026-11", base / "two", workers=2)
     return one, two, seen
 
 
@@ -245,7 +256,7 @@ def test_two_workers_write_the_same_bytes_and_a_rerun_is_deterministic(runs, tmp
     assert [(e.manager, e.file, e.employee_ids, e.sha256) for e in one.entries] == \
            [(e.manager, e.file, e.employee_ids, e.sha256) for e in two.entries]
     time.sleep(1.1)  # a clock in the file (created/modified) would now differ
-    again = distribute(TEMPLATE, None, "2026-11", one.outdir, workers=2)
+    again = distribute(one.outdir.parent / TEMPLATE.name, None, "2026-11", one.outdir, workers=2)
     assert [e.sha256 for e in again.entries] == [e.sha256 for e in one.entries]
 
     def strip(doc):
@@ -280,7 +291,7 @@ def test_a_roster_file_with_awkward_manager_names(tmp_path):
     t["经理"] = ["A/B", "A/B", "a:b", "a:b", "周建国", "周建国"]
     path = tmp_path / "r.xlsx"
     t.to_excel(path, index=False, sheet_name="Roster")
-    m = distribute(TEMPLATE, path, "2026-11", tmp_path / "out", workers=2)
+    m = distribute(master_copy(tmp_path), path, "2026-11", tmp_path / "out", workers=2)
     assert [e.file for e in m.entries] == ["2026-11-A_B.xlsx", "2026-11-a_b~2.xlsx", "2026-11-周建国.xlsx"]
     assert [e.people for e in m.entries] == [2, 2, 2]
     assert all((tmp_path / "out" / e.file).exists() for e in m.entries)
@@ -300,7 +311,7 @@ def kpixl_cli(*args) -> subprocess.CompletedProcess:
 
 def test_cli_distribute_prints_the_manifest_and_progress(tmp_path, roster_groups):
     out = tmp_path / "out"
-    proc = kpixl_cli("distribute", TEMPLATE, "--period", "2026-11", "--out", out, "--workers", "2")
+    proc = kpixl_cli("distribute", master_copy(tmp_path), "--period", "2026-11", "--out", out, "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ["manager", "file", "people", "sha256"]

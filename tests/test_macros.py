@@ -202,6 +202,9 @@ def test_distribute_leaves_the_same_files_and_manifest_as_kpixl_distribute(tmp_p
     by_cli = copy_template(tmp_path / "cli")
     host = FileHost(by_button, {"period": "2026-11"})  # the folder: the default
     outcome = dispatch("distribute", host)
+    # Stamps carry a keyed MAC: the same master (the same key) gives the same bytes.
+    key = by_button.with_name(by_button.name + ".kpixl-key")
+    by_cli.with_name(by_cli.name + ".kpixl-key").write_bytes(key.read_bytes())
     rc, _, err = cli("distribute", by_cli, "--period", "2026-11", "--out", by_cli.parent / "2026-11")
     assert outcome.ok and rc == 0, (outcome, err)
 

@@ -43,6 +43,7 @@ from ..engine.inputs import ID, Table, read_table
 from ..errors import FileProblem, InputError, Problem
 from .naming import period_label
 from .roster import MANAGER, check_roster
+from .stamp import master_key
 
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_JSON = "manifest.json"
@@ -163,16 +164,16 @@ def group_by_manager(t: Table, manager_column: str = MANAGER) -> dict[str, list[
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(template: Any, roster: Any, period: str) -> None:
+def _init_worker(template: Any, roster: Any, period: str, key: bytes | None = None) -> None:
     """Once per process: the template as read, and the roster read once (same places as the parent's)."""
-    _start(template, roster_table(template, roster), period)
+    _start(template, roster_table(template, roster), period, key)
 
 
-def _start(template: Any, roster: Table, period: str) -> None:
+def _start(template: Any, roster: Table, period: str, key: bytes | None = None) -> None:
     """This process's generator: what every file shares (card, formulas, roster index) is worked out once."""
     from .generate import Generator
 
-    _WORKER.update(generator=Generator(template, roster), period=period)
+    _WORKER.update(generator=Generator(template, roster, key), period=period)
 
 
 def _write_one(out: str, employees: list[str]) -> str:
@@ -237,6 +238,9 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
     except OSError as e:
         raise FileProblem(out, "creating the output folder", str(e)) from None
 
+    # The master's secret: every stamp carries a keyed MAC, so a stamp re-pointed to
+    # someone else's employee is told from a sent one (created by the first distribute).
+    key = master_key(tpl.path, create=True)
     total = len(managers)
     digests: dict[str, str] = {}
     # Largest teams first, so that the last file to finish is a small one.
@@ -245,7 +249,7 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
     if progress:
         progress(0, total)
     if workers <= 1 or total == 1:
-        _start(tpl, t, period)
+        _start(tpl, t, period, key)
         try:
             for k in order:
                 digests[managers[k]] = _write_one(str(out / names[k]), groups[managers[k]])
@@ -256,7 +260,7 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
             _WORKER.clear()
     else:
         with ProcessPoolExecutor(max_workers=min(workers, total), initializer=_init_worker,
-                                 initargs=(tpl, t.df if isinstance(roster, pd.DataFrame) else roster, period)) as pool:
+                                 initargs=(tpl, t.df if isinstance(roster, pd.DataFrame) else roster, period, key)) as pool:
             futures = {pool.submit(_write_one, str(out / names[k]), groups[managers[k]]): managers[k] for k in order}
             pending = set(futures)
             while pending:
@@ -276,6 +280,7 @@ def distribute(template: str | Path, roster: Any, period: str, outdir: str | Pat
                         datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
                         [Sent(m, n, len(groups[m]), tuple(groups[m]), digests[m]) for m, n in zip(managers, names)])
     write_manifest(manifest, template=template, roster=roster)
+    register_sent(tpl.path, manifest)
     return manifest
 
 
@@ -310,6 +315,52 @@ def write_manifest(m: Manifest, template: Any = None, roster: Any = None) -> Non
 
     replace_atomically(m.csv_path, write_csv, "writing the manifest")
     replace_atomically(m.json_path, write_json, "writing the manifest")
+
+
+#: What a master has sent, beside it: ``kam.xlsx`` → ``kam.xlsx.kpixl-sent.json``.
+SENT_SUFFIX = ".kpixl-sent.json"
+
+
+def sent_path(master: str | Path) -> Path:
+    """Where a master records what it distributed (collect checks returned sheets against it)."""
+    master = Path(master)
+    return master.with_name(master.name + SENT_SUFFIX)
+
+
+def register_sent(master: str | Path, m: Manifest) -> None:
+    """Record a distribute run's manifest beside the master, by period (a later run of a period replaces it).
+
+    Collect reads it to know which manager's file may carry which employee
+    (:func:`read_sent`), wherever the manifest folder itself has gone.
+    """
+    from ..xlsx.atomic import write_bytes_atomically
+
+    path = sent_path(master)
+    doc = read_sent(master) or {"kpixl_sent": 1, "periods": {}}
+    doc["periods"][m.period] = {
+        "scheme": {"id": m.scheme_id, "version": m.scheme_version}, "generated_at": m.generated_at,
+        "outdir": str(m.outdir), "files": [{"manager": e.manager, "file": e.file, "employee_ids": list(e.employee_ids)}
+                                           for e in m.entries]}
+    write_bytes_atomically(path, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+                           "recording what was sent")
+
+
+def read_sent(master: str | Path) -> dict[str, Any] | None:
+    """What a master distributed (``{"periods": {period: {"files": [{manager, file, employee_ids}]}}}``), or None.
+
+    Raises:
+        FileProblem: The record exists but is damaged.
+    """
+    path = sent_path(master)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as e:
+        raise FileProblem(path, "reading what was sent", f"is damaged ({e}); distribute again or restore it") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("periods"), dict):
+        raise FileProblem(path, "reading what was sent", "is not a kpixl record of what was sent")
+    return doc
 
 
 def read_manifest(outdir: str | Path) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from ..results.values import card_values, sheet_values
 from .summary_sheet import SUMMARY, layout_summary, write_summary
 from .naming import SheetNamer, period_label, period_start
 from ..xlsx.atomic import replace_atomically
-from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum
+from .stamp import STAMP_COLUMNS, STAMP_SHEET, Stamp, formula_checksum, keyed_checksum, master_key
 
 __all__ = ["Generated", "GeneratedSheet", "Generator", "Template", "generate_workbook", "load_template"]
 
@@ -193,8 +193,10 @@ def generate_workbook(template: str | Path | Template, roster: Any = None, perio
         period_label(period)
     except ValueError as e:
         raise InputError([Problem("period", "bad_period", str(e), period)], "period") from None
-    return Generator(template, roster).generate(period, out, employees=employees, inputs=inputs, progress=progress,
-                                                started=started)
+    # A master that has distributed keeps a key: its sheets carry the keyed MAC, however generated.
+    key = master_key(template.path if isinstance(template, Template) else template)
+    return Generator(template, roster, key).generate(period, out, employees=employees, inputs=inputs,
+                                                     progress=progress, started=started)
 
 
 class Generator:
@@ -209,9 +211,12 @@ class Generator:
     Args:
         template: The template path, or what :func:`load_template` read.
         roster: A roster (``.csv``/``.xlsx``/DataFrame/Table); default: the template's Roster sheet.
+        key: The master's secret: stamps carry a keyed MAC (:func:`.stamp.keyed_checksum`);
+            None stamps the plain formula checksum.
     """
 
-    def __init__(self, template: str | Path | Template, roster: Any = None):
+    def __init__(self, template: str | Path | Template, roster: Any = None, key: bytes | None = None):
+        self.key = key
         self.tpl = template if isinstance(template, Template) else read_template(template)
         self.roster = _roster(self.tpl, roster)
         self._index: _RosterIndex | None = None
@@ -307,9 +312,13 @@ class Generator:
                 prefills = {key: cell_value(v[k]) if kind == "target" else _prefill(v[k], kind) for key, (kind, v) in given.items()}
                 lits = plan.person_literals(prepared, k)
                 formulas = plan.formulas(lits)
-                if lits not in checksums:
-                    checksums[lits] = formula_checksum(formulas)
-                stamp = Stamp(scheme.id, scheme.version, eid, period, checksums[lits])
+                if self.key is not None:
+                    checksum = keyed_checksum(self.key, scheme.id, scheme.version, eid, period, formulas)
+                else:
+                    if lits not in checksums:
+                        checksums[lits] = formula_checksum(formulas)
+                    checksum = checksums[lits]
+                stamp = Stamp(scheme.id, scheme.version, eid, period, checksum)
                 person = Person(name, eid, fields, prefills, formulas, stamp.text(), card_results(plan, on_card, k))
                 done(writer.write(person))
                 result.sheets.append(GeneratedSheet(name, eid, person.stamp, stamp.checksum))

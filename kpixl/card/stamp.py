@@ -7,17 +7,32 @@ digits of SHA-256 over the sheet's formulas: one ``<cell>=<formula>`` line per f
 cell (``H12==ROUND(…)``: the formula text as stored, with its leading ``=``), sorted by
 row then column, joined by ``\\n``, UTF-8. Collection recomputes it from the formulas it
 reads (:func:`formula_checksum`) and trusts the stamp, never a sheet's name or place.
+
+A checksum anyone can recompute proves nothing about who made the sheet: a manager could
+re-point a sheet's stamp to another manager's employee. So a master that distributes
+keeps a secret beside itself (``<master>.kpixl-key``, never in a distributed file), and
+its sheets carry a keyed MAC instead (:func:`keyed_checksum`): the first 16 hex digits of
+HMAC-SHA256 over the stamp's identity (``<scheme id>|<version>|<employee id>|<period>``)
+and the same formula lines. Same key, same sheet: the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import re
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
+from ..errors import FileProblem
+from ..xlsx.atomic import write_bytes_atomically
 from ..xlsx.cells import cell_order
 
-__all__ = ["STAMP_NAME", "STAMP_SHEET", "STAMP_VERSION", "Stamp", "formula_checksum"]
+__all__ = ["KEY_SUFFIX", "STAMP_NAME", "STAMP_SHEET", "STAMP_VERSION", "Stamp", "formula_checksum", "key_path",
+           "keyed_checksum", "master_key", "normal_formula"]
 
 STAMP_NAME = "kpixl.stamp"
 STAMP_SHEET = "_kpixl"
@@ -32,8 +47,90 @@ def formula_checksum(formulas: Mapping[str, str]) -> str:
     Args:
         formulas: Cell (``H12``) → formula text with its leading ``=``.
     """
-    lines = "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=cell_order))
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(_lines(formulas).encode("utf-8")).hexdigest()[:16]
+
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _normal_code(code: str) -> str:
+    code = re.sub(r"\s+", "", code).upper().replace("_XLFN.", "")
+    return code.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")
+
+
+def normal_formula(text: str) -> str:
+    """A formula as compared: no ``=``, no ``_xlfn.``, no spaces and upper case outside strings.
+
+    Excel, WPS and LibreOffice may respace or recase a formula when they save it, and
+    LibreOffice writes the constant ``TRUE`` as the function ``TRUE()``.
+    """
+    text = text.strip().lstrip("=")
+    out, last = [], 0
+    for m in _STRING.finditer(text):
+        out.append(_normal_code(text[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_normal_code(text[last:]))
+    return "".join(out)
+
+
+#: The master's secret sits beside it: ``kam.xlsx`` → ``kam.xlsx.kpixl-key``.
+KEY_SUFFIX = ".kpixl-key"
+
+
+def _lines(formulas: Mapping[str, str]) -> str:
+    return "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=cell_order))
+
+
+def keyed_checksum(key: bytes, scheme_id: str, version: int, employee_id: str, period: str,
+                   formulas: Mapping[str, str]) -> str:
+    """The keyed MAC a master stamps on a sheet: HMAC-SHA256 over its identity and formula lines (16 hex digits).
+
+    Args:
+        key: The master's secret (:func:`master_key`).
+        scheme_id, version, employee_id, period: What the stamp says.
+        formulas: Cell (``H12``) → formula text with its leading ``=``.
+    """
+    # Over the formulas as compared (normal_formula): a program respacing them on save keeps the MAC.
+    text = f"{scheme_id}|{version}|{employee_id}|{period}\n" + _lines({c: normal_formula(f) for c, f in formulas.items()})
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def key_path(master: str | Path) -> Path:
+    """Where a master's secret is kept: beside it, ``<master>.kpixl-key``."""
+    master = Path(master)
+    return master.with_name(master.name + KEY_SUFFIX)
+
+
+def master_key(master: str | Path, create: bool = False) -> bytes | None:
+    """The master's secret (32 random bytes, hex in the file); None when it has none and ``create`` is false.
+
+    Created (readable by its owner only) by the first distribute from the master; it must
+    never be sent with the workbooks.
+
+    Raises:
+        FileProblem: The key file is unreadable or damaged, or cannot be written.
+    """
+    path = key_path(master)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        key = secrets.token_bytes(32)
+        write_bytes_atomically(path, key.hex().encode("ascii") + b"\n", "writing the master's key")
+        os.chmod(path, 0o600)
+        return key
+    except (OSError, UnicodeDecodeError) as e:
+        raise FileProblem(path, "reading the master's key", f"cannot be read ({e})") from None
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise FileProblem(path, "reading the master's key", "is damaged; restore it from a backup (without it, "
+                                                            "the files sent cannot be told from forgeries)")
+    return key
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ a sheet, ``inputs.csv:7 (new_sales)`` for a CSV file.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,17 +202,23 @@ def is_blank(col: pd.Series) -> np.ndarray:
                      for v in col], dtype=bool)
 
 
+#: The largest number an input may hold: the card's data validation allows ±1e15 ("any number"),
+#: and a value beyond it (1e308 typed into the XML) would overflow every sum.
+LARGEST = 1e15
+
+
 def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Read a column as numbers.
 
     Returns:
         ``(values, bad)``: floats with NaN where blank or unreadable, and a mask of the
         cells that hold something that is not a number (text such as 九十 or 95%,
-        a TRUE/FALSE, an infinity or a text "nan").
+        a TRUE/FALSE, a date, an infinity or a text "nan") or a number beyond ±:data:`LARGEST`.
     """
     if col.dtype.kind in "fiu":
         out = col.to_numpy(dtype=float)
-        bad = np.isinf(out)
+        with np.errstate(invalid="ignore"):
+            bad = np.isinf(out) | (np.abs(out) > LARGEST)
         return np.where(bad, np.nan, out), bad
     blank = is_blank(col)
     out = np.full(len(col), np.nan)
@@ -223,11 +230,13 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             bad[i] = True
         else:
             try:
-                x = float(v) if isinstance(v, (int, float, np.integer, np.floating)) \
-                    else float(str(v).strip().replace("\u00a0", ""))
+                text = None if isinstance(v, (int, float, np.integer, np.floating)) else str(v).strip().replace("\u00a0", "")
+                # Python reads full-width digits (１２) as 12, but a spreadsheet keeps them as text
+                # (its formulas then count 0): the card and the engine must read the same number.
+                x = float(v) if text is None else (float(text) if text.isascii() else math.nan)
             except (ValueError, OverflowError):
                 x = math.nan
-            if math.isfinite(x):
+            if math.isfinite(x) and abs(x) <= LARGEST:
                 out[i] = x
             else:
                 bad[i] = True
@@ -245,6 +254,8 @@ def number_note(value: Any, subject: str = "") -> str:
     text = str(value).strip()
     if isinstance(value, (bool, np.bool_)) or text.upper() in ("TRUE", "FALSE"):
         return f"{head}, not TRUE/FALSE"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"{head}, not a date: type the number itself"
     core = text.rstrip("%").replace(",", "").replace("，", "").strip()
     try:
         plain = float(core)
@@ -252,7 +263,11 @@ def number_note(value: Any, subject: str = "") -> str:
         plain = math.nan
     if not math.isfinite(plain):
         return f"{head}: type it in digits (95, 1000, 0.95)"
+    if abs(plain) > LARGEST:
+        return f"{head} between -1e15 and 1e15, the card's range (got {plain:.6g})"
     shown = f"{plain:.15g}"
+    if not text.isascii():
+        return f"{head}: type {shown} in ordinary (half-width) digits; a spreadsheet reads {text} as text"
     if text.endswith("%"):
         return f"{head}: type it without the % sign (a cell formatted as % holds {text} as {plain / 100:.15g})"
     return f"{head}: type {shown}, without thousands separators"

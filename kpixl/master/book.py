@@ -33,14 +33,18 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
-from ..xlsx.atomic import replace_atomically
+from ..xlsx.atomic import replace_atomically, temp_files
 from ..xlsx.cached import save_workbook
+from ..xlsx.text import defuse
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
 #: The sheets kpixl writes into a master (everything else is HR's and kept as is).
 RESULTS, ISSUES, LOG, HISTORY, STORE, LEVELS = "Results", "Issues", "Log", "考核历史", "_collected", "职级建议"
 OWNED = (RESULTS, ISSUES, LOG, HISTORY, STORE, LEVELS)
+#: kpixl's sheets that hold no formula of kpixl's own: any formula found there on saving came
+#: from outside (a returned value, a file name) and is written as text (formula injection).
+DATA_ONLY = (ISSUES, LOG, HISTORY, STORE, LEVELS)
 #: Workbook-scoped defined name holding the period the master is collecting.
 PERIOD_NAME = "kpixl.period"
 LOCK_WAIT = 120.0  # seconds a second run waits for the first before giving up
@@ -64,6 +68,15 @@ def check_closed(path: Path, step: str) -> None:
                                           "close it and try again (if it is not open, delete that file)")
 
 
+def clean_stale(path: Path) -> None:
+    """Remove what a killed run left beside the master (its temporary files), under the lock."""
+    bak = backup_path(path)
+    for f in [*temp_files(path), *temp_files(bak), bak.with_name(f".{bak.name}.part")]:
+        with contextlib.suppress(OSError):
+            if f.is_file() and not f.is_symlink():
+                f.unlink()
+
+
 @contextlib.contextmanager
 def locked(path: Path, step: str, timeout: float = LOCK_WAIT) -> Iterator[None]:
     """Hold the master's lock file for one run (waits up to ``timeout`` seconds for another run)."""
@@ -78,6 +91,7 @@ def locked(path: Path, step: str, timeout: float = LOCK_WAIT) -> Iterator[None]:
     except OSError as e:
         raise FileProblem(path, step, f"cannot create the lock file beside the master ({e.strerror or e})") from None
     try:
+        clean_stale(path)
         yield
     finally:
         lock.release()
@@ -121,6 +135,9 @@ class Master:
     def save(self, step: str = "saving the master") -> None:
         """Keep the previous version as ``.bak.xlsx`` and replace the master atomically."""
         path = self.path
+        for title in DATA_ONLY:
+            if title in self.wb.sheetnames:
+                defuse(self.wb[title])
 
         def write(tmp: str) -> None:
             # Each rewritten sheet's formulas cache the engine's results (kept by its

@@ -14,7 +14,6 @@ Input values are only read here; the engine validates them (:mod:`kpixl.master.c
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +25,13 @@ from ..card.template import PLACEHOLDER
 from ..card.naming import period_label
 from .store import plain
 from ..xlsx.reader import Book, Sheet
-from ..card.stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum
+from ..xlsx.xmlstream import MAX_TEXT
+from ..card.validation import validation_for
+from ..card.stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum, keyed_checksum, normal_formula
 
 WARNING = "warning"
+#: Problems that already explain why a sheet's stamp no longer matches its formulas.
+_FORMULA_CODES = frozenset({"formula_overwritten", "formula_changed", "formula_added", "input_formula"})
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Returned:
     problems: list[Problem] = field(default_factory=list)  # errors: the sheet is not applied
     warnings: list[Problem] = field(default_factory=list)  # applied, but worth a look
     sha: str = ""  # SHA-256 of the file
+    copies: list["Returned"] = field(default_factory=list)  # identical copies in other files (one is applied)
 
     @property
     def employee(self) -> str:
@@ -53,36 +57,12 @@ class Returned:
 
 
 def place(book: Book, sheet: str | None = None, ref: str | None = None) -> str:
-    where = f"[{book.path.name}]"
+    where = f"[{book.name}]"
     if sheet is not None:
         where += sheet
         if ref:
             where += f"!{ref}"
     return where
-
-
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-
-
-def _normal_code(code: str) -> str:
-    code = re.sub(r"\s+", "", code).upper().replace("_XLFN.", "")
-    return code.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")
-
-
-def normal_formula(text: str) -> str:
-    """A formula as compared: no ``=``, no ``_xlfn.``, no spaces and upper case outside strings.
-
-    Excel, WPS and LibreOffice may respace or recase a formula when they save it, and
-    LibreOffice writes the constant ``TRUE`` as the function ``TRUE()``.
-    """
-    text = text.strip().lstrip("=")
-    out, last = [], 0
-    for m in _STRING.finditer(text):
-        out.append(_normal_code(text[last:m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_normal_code(text[last:]))
-    return "".join(out)
 
 
 def _listed(book: Book) -> list[tuple[Any, Any]]:
@@ -154,10 +134,20 @@ def _same(expected: Any, got: Any) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
+def _is_number(plan: CardFormulas, key: str) -> bool:
+    """The card validates this input as a number (a decimal range)."""
+    try:
+        rule = validation_for(plan.scheme, key)
+    except (KeyError, StopIteration, ValueError):
+        return False
+    return rule is not None and rule.get("validate") == "decimal"
+
+
 class SheetChecker:
     """Checks person sheets against the master's card (built once per collect)."""
 
-    def __init__(self, plan: CardFormulas, expected_formulas, expected_targets, fields=None):
+    def __init__(self, plan: CardFormulas, expected_formulas, expected_targets, fields=None,
+                 key: bytes | None = None, signed: bool = False):
         """
         Args:
             plan: The master's card wired to its scheme.
@@ -165,7 +155,11 @@ class SheetChecker:
             expected_targets: ``employee id -> {target column: value}`` from the master's roster.
             fields: ``employee id -> {placeholder: value}`` (roster columns, scheme fields),
                 to check the printed texts such as 被考核人：王伟 (the period is added per sheet).
+            key: The master's secret, when it has one: stamps are verified as keyed MACs.
+            signed: Every sheet must carry a keyed MAC (the master distributed this period
+                with its key); without one, a recomputed plain checksum is accepted as before.
         """
+        self.key, self.signed = key, signed
         self.plan = plan
         self.expected_formulas = expected_formulas
         self.expected_targets = expected_targets
@@ -177,14 +171,22 @@ class SheetChecker:
         self.fixed = {c.ref: c.value for c in card.cells
                       if c.kind == "value" and not (isinstance(c.value, str) and c.value.startswith("="))}
         self.known = {c.ref for c in card.cells}
+        # Inputs the card validates as numbers: a date typed there is a problem (Excel stores 46356).
+        self.numeric = {key for key in self.inputs if _is_number(plan, key)}
         self._sums: dict[str, str] = {}
 
-    def _checksum(self, eid: str) -> str:
-        """The checksum the master would stamp on this person's sheet now (cached)."""
-        got = self._sums.get(eid)
+    def _checksum(self, stamp: Stamp, keyed: bool) -> str:
+        """The checksum (or keyed MAC) the master would stamp on this person's sheet now (cached)."""
+        eid = stamp.employee_id
+        got = self._sums.get((eid, keyed))
         if got is None:
-            got = self._sums[eid] = formula_checksum(self.expected_formulas[eid])
+            got = self._sums[(eid, keyed)] = self._sum(stamp, self.expected_formulas[eid], keyed)
         return got
+
+    def _sum(self, stamp: Stamp, formulas: dict[str, str], keyed: bool) -> str:
+        if keyed and self.key is not None:
+            return keyed_checksum(self.key, stamp.scheme_id, stamp.version, stamp.employee_id, stamp.period, formulas)
+        return formula_checksum(formulas)
 
     def check(self, book: Book, sheet: Sheet, stamp: Stamp) -> Returned:
         r = Returned(book, sheet, stamp)
@@ -194,8 +196,11 @@ class SheetChecker:
             return r  # an unknown employee: reported by the caller
         cells = sheet.cells
         actual = {ref: "=" + c.formula for ref, c in cells.items() if c.formula is not None}
-        untouched = formula_checksum(actual) == stamp.checksum
-        if untouched and self._checksum(eid) == stamp.checksum:
+        # A keyed MAC proves the sheet (its identity and formulas) is one this master sent;
+        # a plain checksum only that the formulas are the ones it was stamped with.
+        keyed = self.key is not None and self._sum(stamp, actual, True) == stamp.checksum
+        untouched = keyed or (not self.signed and formula_checksum(actual) == stamp.checksum)
+        if untouched and self._checksum(stamp, keyed) == stamp.checksum:
             expected = {}  # the very formulas generated, and the master would generate them again
         for ref, formula in expected.items():
             got = cells.get(ref)
@@ -213,7 +218,7 @@ class SheetChecker:
                 r.problems.append(Problem(r.place(ref), "formula_changed",
                                           f"the formula in {ref} was changed (expected {formula})",
                                           "=" + got.formula, employee=eid))
-        if untouched and self._checksum(eid) != stamp.checksum:
+        if untouched and self._checksum(stamp, keyed) != stamp.checksum:
             r.warnings.append(Problem(r.place(), "stale_sheet",
                                       "this sheet was generated before the master's card or roster targets changed; "
                                       "kpixl scores it with the master's current formulas and targets",
@@ -239,6 +244,11 @@ class SheetChecker:
                 r.problems.append(Problem(r.place(ref), "locked_changed",
                                           f"something was typed into {ref}, outside the card's input cells",
                                           c.value, employee=eid))
+        if self.signed and not keyed and not any(p.code in _FORMULA_CODES for p in r.problems):
+            r.problems.append(Problem(r.place(), "stamp_forged",
+                                      "the sheet's kpixl stamp is not one this master made (its employee, period or "
+                                      "checksum was edited); it is not collected — send the sheet as it was sent",
+                                      stamp.text(), employee=eid))
         for ref in self.fixed:
             if ref not in cells and self.fixed[ref] not in (None, ""):
                 r.problems.append(Problem(r.place(ref), "locked_changed",
@@ -262,6 +272,15 @@ class SheetChecker:
             elif c.error:
                 r.problems.append(Problem(r.place(ref), "error_value", f"the cell shows an error ({c.value}); "
                                           "type a value", c.value, employee=eid, column=key))
+            elif c.date and key in self.numeric:
+                r.problems.append(Problem(r.place(ref), "date_in_number",
+                                          f"a date was typed where {key} needs a number; type the number itself",
+                                          c.value, employee=eid, column=key))
+            elif isinstance(c.value, str) and len(c.value) > MAX_TEXT:
+                r.problems.append(Problem(r.place(ref), "text_too_long",
+                                          f"the text in {ref} is over {MAX_TEXT:,} characters, more than a cell "
+                                          "holds; shorten it", f"{len(c.value):,}+ characters",
+                                          employee=eid, column=key))
             elif c.formula is None:
                 r.values[key] = plain(c.value)
         return r

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..xlsx.text import append_row
 from .book import STORE
 
 PERIOD, EMPLOYEE = "period", "employee_id"
@@ -77,10 +78,10 @@ class Store:
     def write(self, master) -> None:
         ws = master.sheet(STORE)
         header = [PERIOD, EMPLOYEE, *self.columns, *META]
-        ws.append(header)
+        append_row(ws, header)
         for key in sorted(self.records):
             rec = self.records[key]
-            ws.append([rec.get(h) for h in header])
+            append_row(ws, [rec.get(h) for h in header])
         ws.sheet_state = "hidden"  # hidden, not very hidden: an auditor can unhide it
         ws.protection.sheet = True
 

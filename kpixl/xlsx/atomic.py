@@ -6,6 +6,7 @@ permission bits (a 0664 master stays 0664), and a read-only or locked file is re
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -42,12 +43,12 @@ def replace_atomically(path: str | Path, write: Callable[[str], None], step: str
     try:
         if make_folder:
             path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=path.suffix, dir=path.parent)
         os.close(fd)
         write(tmp)
         _flush(tmp)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        # mkstemp makes 0600; the file keeps its own bits, a new file gets the usual ones (umask).
+        os.chmod(tmp, mode if mode is not None else _default_mode())
         os.replace(tmp, path)
         tmp = None
         _flush_folder(path.parent)
@@ -56,10 +57,33 @@ def replace_atomically(path: str | Path, write: Callable[[str], None], step: str
     except (FileExistsError, NotADirectoryError):
         raise FileProblem(path, step, "a file stands where its folder should be; choose another folder") from None
     except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise FileProblem(path, step, "the disk is full; free some space and try again "
+                                          "(the file was left as it was)") from None
         raise FileProblem(path, step, e.strerror or str(e)) from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _prefix(path: Path) -> str:
+    return f".{path.stem}-"
+
+
+def temp_files(path: str | Path) -> list[Path]:
+    """The temporary files :func:`replace_atomically` leaves beside ``path`` when a run is killed."""
+    path = Path(path)
+    try:
+        return [f for f in path.parent.glob(f"{_prefix(path)}*{path.suffix}")
+                if len(f.name) == len(_prefix(path)) + 8 + len(path.suffix)]  # mkstemp adds 8 characters
+    except OSError:
+        return []
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomically(path: str | Path, data: bytes, step: str, **kw: str) -> None:

@@ -2,27 +2,35 @@
 
 Collection must read both what a manager typed and what the sheet's formulas are, for
 a thousand sheets in a few seconds. openpyxl would need two full loads (formulas, then
-values) at ~10 ms a sheet each (ENGINES.md); parsing the parts we need with
-``xml.etree`` takes ~1 ms a sheet and gives both at once.
+values) at ~10 ms a sheet each (ENGINES.md); streaming the parts we need through
+expat takes ~1 ms a sheet and gives both at once.
 
-Nothing in a returned file is ever run: macros are refused before any sheet is read,
-external entities are never resolved by ``xml.etree``, and expat (2.4.1 and later)
-refuses entity-expansion bombs. Size limits refuse a file before it is unpacked.
+Nothing in a returned file is ever run: macros are refused before any sheet is read, a
+``<!DOCTYPE`` (external entities, entity bombs) is refused outright, and every part is
+read in bounded memory and time (:mod:`kpixl.xlsx.xmlstream`): bytes are counted as they
+are unpacked (a zip header's sizes may lie), cells and texts are capped, and a file has
+a deadline.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+import zlib
 from xml.etree import ElementTree as ET
 
 from openpyxl.formula.translate import Translator
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
+from . import xmlstream
+from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, parse_part, read_small, \
+    small_part
 
 __all__ = ["Book", "Cell", "Sheet", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
 
@@ -38,12 +46,13 @@ _NS = {
 }
 _M = "{%s}" % _NS["m"]
 _R_ID = "{%s}id" % _NS["r"]
-_F, _V, _IS = _M + "f", _M + "v", _M + "is"
+_F, _V, _IS, _T, _SI, _C, _ROW = (_M + t for t in ("f", "v", "is", "t", "si", "c", "row"))
+_PROTECTION = _M + "sheetProtection"
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _STEP = "reading the workbook"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One cell as saved: its formula (without ``=``) if any, and its (cached) value.
 
@@ -52,11 +61,13 @@ class Cell:
             text (``#VALUE!``) with ``error`` set.
         formula: The formula text without the leading ``=``, or None.
         error: The value is an error (``#DIV/0!``).
+        date: A number shown as a date or time (the cell's number format).
     """
 
     value: Any = None
     formula: str | None = None
     error: bool = False
+    date: bool = False
 
 
 @dataclass
@@ -76,12 +87,17 @@ class Book:
     """What :func:`read_book` found in a file."""
 
     path: Path
+    #: How places name the file (``[王经理.xlsx]``; a folder-relative path when two files share a name).
+    name: str = ""
     sheets: list[Sheet] = field(default_factory=list)
     #: (name, local sheet index or None, text) of every defined name.
     names: list[tuple[str, int | None, str]] = field(default_factory=list)
     modified: str | None = None  # docProps/core.xml dcterms:modified (ISO text)
     modified_by: str | None = None  # docProps/core.xml cp:lastModifiedBy
     application: str | None = None  # docProps/app.xml Application
+
+    def __post_init__(self):
+        self.name = self.name or self.path.name
 
     def sheet(self, name: str) -> Sheet | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -98,7 +114,16 @@ def sniff(path: Path) -> None:
         FileProblem: Missing, too large, encrypted, an old .xls, or not a workbook.
     """
     try:
-        size = path.stat().st_size
+        st = path.lstat()
+        # Before opening anything: a FIFO would block the run (holding the master's lock) and a
+        # link may point anywhere (/etc/passwd); a returned file is a plain file.
+        if stat.S_ISLNK(st.st_mode):
+            raise _refuse(path, "is a symbolic link, not a returned file; collect the file itself")
+        if stat.S_ISDIR(st.st_mode):
+            raise _refuse(path, "is a folder, not a workbook")
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(path, "is not a regular file (a pipe or a device); collect the workbook itself")
+        size = st.st_size
         with path.open("rb") as f:
             head = f.read(8)
     except FileNotFoundError:
@@ -122,37 +147,47 @@ def sniff(path: Path) -> None:
         raise _refuse(path, "is not an Excel workbook (.xlsx)")
 
 
-def read_book(path: str | Path, only: str | None = None) -> Book:
-    """Read every worksheet's cells (formulas and cached values) and the defined names.
+def read_book(path: str | Path, only: str | None = None, name: str | None = None,
+              sheets: set[str] | None = None, max_cells: int = MAX_CELLS) -> Book:
+    """Read every worksheet's cells (formulas and cached values) and the defined names, in bounded memory.
 
     Args:
         path: The file.
         only: A sheet-scoped defined name (``kpixl.stamp``): parse only the sheets that
             carry it, and a sheet named ``_kpixl`` (every sheet when none carries it).
+        name: How places name the file (default: its file name).
+        sheets: Parse only the sheets of these names (the master's own sheets).
+        max_cells: Cells kept per sheet before the file is refused.
 
     Raises:
-        FileProblem: The file is not a readable .xlsx: missing, too large, encrypted, an
-            old .xls, damaged, or holding macros (a returned file must not carry code).
+        FileProblem: The file is not a readable .xlsx: missing, not a plain file, too large,
+            encrypted, an old .xls, damaged, over a limit of :mod:`kpixl.xlsx.xmlstream`
+            (bytes, cells, time), or holding macros (a returned file must not carry code).
     """
     path = Path(path)
     sniff(path)
+    budget = Budget(path, MAX_UNPACKED_BYTES, xmlstream.TIMEOUT_SECONDS)
     try:
         with zipfile.ZipFile(path) as z:
-            return _read_zip(path, z, only.lower() if only else None)
+            return _read_zip(path, z, budget, only.lower() if only else None, sheets, name, max_cells)
     except zipfile.BadZipFile as e:
         raise _refuse(path, f"is damaged (not a valid zip package: {e})") from None
     except ET.ParseError as e:
         raise _refuse(path, f"is damaged (malformed XML: {e})") from None
-    except (KeyError, ValueError, EOFError, OSError, NotImplementedError, RuntimeError, zipfile.LargeZipFile) as e:
+    except (KeyError, ValueError, EOFError, OSError, NotImplementedError, RuntimeError, zipfile.LargeZipFile,
+            zlib.error, MemoryError, RecursionError) as e:
         raise _refuse(path, f"is damaged ({type(e).__name__}: {e})") from None
 
 
-def _read_zip(path: Path, z: zipfile.ZipFile, only: str | None = None) -> Book:
+def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None = None,
+              wanted_names: set[str] | None = None, label: str | None = None, max_cells: int = MAX_CELLS) -> Book:
     infos = z.infolist()
+    # The headers' sizes are a first, cheap refusal; the real count is made as bytes arrive.
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise _refuse(path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refused unread")
     names = {i.filename for i in infos}
-    types = z.read("[Content_Types].xml").decode("utf-8", "replace") if "[Content_Types].xml" in names else ""
+    types = read_small(z, "[Content_Types].xml", budget).decode("utf-8", "replace") \
+        if "[Content_Types].xml" in names else ""
     if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroEnabled" in types or "vbaProject" in types:
         raise _refuse(path, "contains macros (VBA); kpixl never opens such files — save it as .xlsx "
                             "(Excel 工作簿, not 启用宏的工作簿) and send it again")
@@ -160,46 +195,51 @@ def _read_zip(path: Path, z: zipfile.ZipFile, only: str | None = None) -> Book:
         raise _refuse(path, "is an .xlsb (binary) workbook; save it as .xlsx and send it again")
     if "xl/workbook.xml" not in names:
         raise _refuse(path, "is not an Excel workbook (no xl/workbook.xml; an .ods or another zip file?)")
-    book = Book(path)
-    wb = ET.fromstring(z.read("xl/workbook.xml"))
-    rels = _rels(z, "xl/_rels/workbook.xml.rels", "xl")
-    strings = _shared_strings(z, rels, names)
+    book = Book(path, label or "")
+    wb = small_part(z, "xl/workbook.xml", budget)
+    rels = _rels(z, "xl/_rels/workbook.xml.rels", "xl", names, budget)
     for d in wb.iter(_M + "definedName"):
         local = d.get("localSheetId")
-        book.names.append((d.get("name", ""), int(local) if local is not None and local.isdigit() else None, d.text or ""))
+        book.names.append((d.get("name", ""), int(local) if local is not None and local.isdigit() else None,
+                           d.text or ""))
     # Only the sheets that can be person sheets are parsed (the stamped ones and the stamp
     # list); when a program dropped the sheet-scoped names, every sheet is.
-    stamped = {local for name, local, _ in book.names if name.lower() == only and local is not None} if only else set()
+    stamped = {local for n, local, _ in book.names if n.lower() == only and local is not None} if only else set()
+    todo = []
     for k, s in enumerate(wb.iter(_M + "sheet")):
         target = rels.get(s.get(_R_ID, ""))
         sheet = Sheet(s.get("name", ""), k, s.get("state", "visible"), part=target or "")
         book.sheets.append(sheet)
-        wanted = not stamped or k in stamped or sheet.name == "_kpixl"
+        if wanted_names is not None:
+            wanted = sheet.name in wanted_names
+        else:
+            wanted = not stamped or k in stamped or sheet.name == "_kpixl"
         if wanted and target and target in names:
-            _read_sheet(z.read(target), sheet, strings)
+            todo.append((sheet, target))
+    if todo:
+        strings = _shared_strings(z, rels, names, budget)
+        dates = _date_styles(z, rels, names, budget)
+        for sheet, target in todo:
+            _read_sheet(z, target, sheet, strings, dates, budget, max_cells)
     if "docProps/core.xml" in names:
-        core = ET.fromstring(z.read("docProps/core.xml"))
-        for el in core:
+        for el in small_part(z, "docProps/core.xml", budget):
             tag = el.tag.rsplit("}", 1)[-1]
             if tag == "modified":
-                book.modified = (el.text or "").strip() or None
+                book.modified = (el.text or "").strip()[:64] or None
             elif tag == "lastModifiedBy":
-                book.modified_by = (el.text or "").strip() or None
+                book.modified_by = (el.text or "").strip()[:256] or None
     if "docProps/app.xml" in names:
-        app = ET.fromstring(z.read("docProps/app.xml"))
-        for el in app:
+        for el in small_part(z, "docProps/app.xml", budget):
             if el.tag.rsplit("}", 1)[-1] == "Application":
-                book.application = (el.text or "").strip() or None
+                book.application = (el.text or "").strip()[:256] or None
     return book
 
 
-def _rels(z: zipfile.ZipFile, part: str, base: str) -> dict[str, str]:
-    try:
-        root = ET.fromstring(z.read(part))
-    except KeyError:
+def _rels(z: zipfile.ZipFile, part: str, base: str, names: set[str], budget: Budget) -> dict[str, str]:
+    if part not in names:
         return {}
     out = {}
-    for r in root:
+    for r in small_part(z, part, budget):
         target = r.get("Target", "")
         if r.get("TargetMode") == "External":
             continue
@@ -209,74 +249,121 @@ def _rels(z: zipfile.ZipFile, part: str, base: str) -> dict[str, str]:
 
 
 def _text(el) -> str:
-    """The text of a string item: its ``<t>``, or its rich-text runs' ``<t>`` joined.
+    """The text of a string item: its ``<t>``, or its rich-text runs' ``<t>`` joined, cut at
+    :data:`MAX_TEXT` + 1 characters (Excel's limit, plus one to tell a longer text).
 
     Phonetic runs (``<rPh>``, furigana) are not part of the text.
     """
-    t = el.find(_M + "t")
+    t = el.find(_T)
     if t is not None:
-        return t.text or ""
-    return "".join(r.findtext(_M + "t") or "" for r in el.findall(_M + "r"))
+        text = t.text or ""
+    else:
+        text = "".join(r.findtext(_T) or "" for r in el.findall(_M + "r"))
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1]
 
 
-def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str]) -> list[str]:
+def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], budget: Budget) -> list[str]:
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), "xl/sharedStrings.xml")
     if part not in names:
         return []
-    root = ET.fromstring(z.read(part))
-    return [_text(si) for si in root.iter(_M + "si")]
+    strings: list[str] = []
+    total = 0
+    for el in parse_part(z, part, budget, (_SI,), clear=(_SI,)):
+        text = _text(el)
+        strings.append(text)
+        total += len(text)
+        if len(strings) > MAX_STRINGS or total > MAX_STRING_CHARS:
+            raise budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
+                                f"{MAX_STRING_CHARS:,} characters); refused")
+    return strings
 
 
-def _read_sheet(xml: bytes, sheet: Sheet, strings: list[str]) -> None:
-    root = ET.fromstring(xml)
-    sheet.protected = root.find(_M + "sheetProtection") is not None and \
-        root.find(_M + "sheetProtection").get("sheet", "0") in ("1", "true")
+#: Built-in number formats that show dates in a Chinese Excel (27–36, 50–58) besides openpyxl's.
+_CJK_DATES = set(range(27, 37)) | set(range(50, 59))
+
+
+def _date_styles(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], budget: Budget) -> set[int]:
+    """The cell style indices (``s="3"``) whose number format shows a date or time."""
+    part = next((p for p in rels.values() if p.endswith("styles.xml")), "xl/styles.xml")
+    if part not in names:
+        return set()
+    root = small_part(z, part, budget)
+    formats = dict(BUILTIN_FORMATS)
+    for f in root.iter(_M + "numFmt"):
+        if f.get("numFmtId", "").isdigit():
+            formats[int(f.get("numFmtId"))] = f.get("formatCode", "")
+    out = set()
+    xfs = root.find(_M + "cellXfs")
+    for k, xf in enumerate(xfs if xfs is not None else []):
+        v = xf.get("numFmtId", "0")
+        fmt = int(v) if v.isdigit() else 0
+        if fmt in _CJK_DATES or (fmt in formats and is_date_format(formats[fmt])):
+            out.add(k)
+    return out
+
+
+def _read_sheet(z: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str], dates: set[int],
+                budget: Budget, max_cells: int = MAX_CELLS) -> None:
     shared: dict[str, tuple[str, str]] = {}  # si → (anchor cell, formula)
     cells = sheet.cells
-    for c in root.iter(_M + "c"):
-        ref = c.get("r")
-        if not ref:
-            continue  # a cell without its reference (allowed, never written by Excel/LibreOffice/WPS)
-        kind = c.get("t", "n")
-        cell = Cell()
-        f = v = is_ = None
-        for child in c:  # one pass over <f>, <v>, <is>
-            tag = child.tag
-            if tag == _F:
-                f = child
-            elif tag == _V:
-                v = child
-            elif tag == _IS:
-                is_ = child
-        if f is not None:
-            text = f.text
-            if f.get("t") == "shared":
-                si = f.get("si", "")
-                if text:
-                    shared[si] = (ref, text)
-                elif si in shared:
-                    anchor, master = shared[si]
-                    text = Translator("=" + master, origin=anchor).translate_formula(ref)[1:]
-            cell.formula = text or ""
-        raw = v.text if v is not None else None
-        if kind == "s":
-            cell.value = strings[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(strings) else None
-        elif kind == "inlineStr":
-            cell.value = _text(is_) if is_ is not None else None
-        elif kind == "str":
-            cell.value = raw if raw is not None else None
-        elif kind == "b":
-            cell.value = raw in ("1", "true")
-        elif kind == "e":
-            cell.value, cell.error = raw, True
-        elif raw is not None and raw != "":
-            try:
-                cell.value = float(raw)
-            except ValueError:
-                cell.value = raw
-        if cell.value is None and cell.formula is None:
+    for el in parse_part(z, part, budget, (_C, _PROTECTION), clear=(_ROW,)):
+        if el.tag == _PROTECTION:
+            sheet.protected = el.get("sheet", "0") in ("1", "true")
             continue
-        cells[ref] = cell
+        _cell(el, cells, shared, strings, dates)
+        if len(cells) > max_cells:
+            raise budget.refuse(f"its sheet {sheet.name} has over {max_cells:,} cells; a scorecard has a "
+                                "few hundred — refused")
+
+
+def _cell(c, cells: dict[str, Cell], shared: dict[str, tuple[str, str]], strings: list[str],
+          dates: set[int]) -> None:
+    ref = c.get("r")
+    if not ref:
+        return  # a cell without its reference (allowed, never written by Excel/LibreOffice/WPS)
+    kind = c.get("t", "n")
+    cell = Cell()
+    f = v = is_ = None
+    for child in c:  # one pass over <f>, <v>, <is>
+        tag = child.tag
+        if tag == _F:
+            f = child
+        elif tag == _V:
+            v = child
+        elif tag == _IS:
+            is_ = child
+    if f is not None:
+        text = f.text
+        if f.get("t") == "shared":
+            si = f.get("si", "")
+            if text:
+                shared[si] = (ref, text)
+            elif si in shared:
+                anchor, master = shared[si]
+                text = Translator("=" + master, origin=anchor).translate_formula(ref)[1:]
+        cell.formula = (text or "")[:MAX_TEXT + 1]
+    raw = v.text if v is not None else None
+    if kind == "s":
+        cell.value = strings[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(strings) else None
+    elif kind == "inlineStr":
+        cell.value = _text(is_) if is_ is not None else None
+    elif kind == "str":
+        cell.value = raw[:MAX_TEXT + 1] if raw is not None else None
+    elif kind == "b":
+        cell.value = raw in ("1", "true")
+    elif kind == "e":
+        cell.value, cell.error = raw[:64] if raw is not None else raw, True
+    elif raw is not None and raw != "":
+        try:
+            cell.value = float(raw)
+        except ValueError:
+            cell.value = raw[:MAX_TEXT + 1]
+        s = c.get("s")
+        if s is not None and isinstance(cell.value, float) and s.isdigit() and int(s) in dates:
+            cell.date = True
+    if cell.value is None and cell.formula is None:
+        return
+    cells[ref] = cell
 
 
 def split_ref(ref: str) -> tuple[int, int]:

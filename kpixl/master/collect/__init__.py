@@ -29,14 +29,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ...card.distribute import read_sent, sent_path
+from ...card.stamp import key_path, master_key
 from ...errors import FileProblem
-from ..book import ISSUES, LOG, RESULTS, backup_path, locked, open_master
+from ..book import ISSUES, LOG, backup_path, check_closed, locked, open_master
 from ..records import Records
 from ..report import redraw
 from .apply import apply
-from .check import Expected, duplicates, validate
+from .check import Expected, duplicates, spread, validate
 from .outcome import CollectReport
-from .read import QUARANTINE, STEP, read_returned, returned_files
+from .quick import flagged, recorded, unchanged
+from .read import QUARANTINE, STEP, file_labels, file_shas, no_manifest, read_returned, returned_files, sent_plan, shown
 from .write import ISSUE_COLUMNS, LOG_COLUMNS, issue_rows, quarantine, read_rows, write_history, write_results, write_rows
 
 __all__ = ["QUARANTINE", "CollectReport", "collect", "returned_files"]
@@ -66,27 +69,46 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
     user = user or login()
     with locked(path, STEP):
-        m = open_master(path, STEP)
-        records = Records(m, period or m.period, STEP)
-        expected = Expected(records)
-        before = {k: dict(v) for k, v in records.store.records.items()}
-        files = returned_files(returned, skip=[path, backup_path(path)])
+        files = returned_files(returned, skip=[path, backup_path(path), key_path(path), sent_path(path)])
         if not files:
             raise FileProblem(path, STEP, "no returned files were given (or the folder is empty)")
+        labels = {f: shown(label) for f, label in file_labels(files).items()}
+        shas = file_shas(files)
+        sent = read_sent(path) if path.exists() else None
+        if path.exists() and all(shas.values()):
+            check_closed(path, STEP)
+            quick = unchanged(path, files, labels, shas, period)
+            if quick is not None:  # every file already collected as it is: nothing to load or write
+                if sent_plan(sent, quick.period) is None:
+                    quick.warnings.append(no_manifest(path, quick.period))
+                if progress is not None:
+                    progress(len(files), len(files))
+                return quick
+        m = open_master(path, STEP)
+        records = Records(m, period or m.period, STEP)
+        expected = Expected(records, master_key(path))
+        before = {k: dict(v) for k, v in records.store.records.items()}
         report = CollectReport(path, "")
         report.files = len(files)
-        sheets = read_returned(records, expected, files, report, progress)
+        _, old_issues = read_rows(m.wb, ISSUES)
+        skip = recorded(records.store.of_period(records.period)) if records.period else {}
+        seen = flagged(old_issues)
+        skip = {sha: ids for sha, ids in skip.items() if not any(shas[f] == sha and labels[f] in seen for f in files)}
+        sheets = read_returned(records, expected, files, report, progress, sent, shas, skip, now)
         report.period = records.period
         sheets = duplicates(sheets)
         master_warnings = validate(records, expected, sheets)
+        sheets = spread(sheets)
         log = apply(records, sheets, report, user, now)
         report.warnings += master_warnings
         collected = {e for p, e in records.store.records if p == records.period}
         report.missing = [e for e in records.ids if e not in collected]
         stamp = now.isoformat(timespec="seconds")
-        issues, issues_changed = issue_rows(report, files, m.wb, stamp)
-        store_changed = records.store.records != before or m.period != records.period
-        if store_changed or issues_changed or RESULTS not in m.wb.sheetnames:
+        issues, _ = issue_rows(report, list(labels.values()), m.wb, stamp)
+        # Nothing collected, nothing written: a batch of refused files leaves the master (and its
+        # backup) as they were; the problems are printed and the files quarantined.
+        store_changed = records.store.records != before
+        if store_changed:
             m.period = records.period
             records.store.write(m)
             for p in write_results(records):
@@ -99,7 +121,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
             redraw(m)
             m.save(STEP)
             report.written = True
-        quarantine(path, report, files)
+        quarantine(path, report, labels)
         return report
 
 

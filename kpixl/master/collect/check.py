@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ class Expected:
         checker: Checks one returned sheet against all of this.
     """
 
-    def __init__(self, records: Records):
+    def __init__(self, records: Records, secret: bytes | None = None):
         self.plan = CardFormulas(records.scheme, records.master.template.card)
         base = prepare(records.scheme, pd.DataFrame({ID: records.ids}), records.roster)
         self.formulas, self.targets = {}, {}
@@ -45,7 +46,7 @@ class Expected:
                          "scheme.version": records.scheme.version}
         for eid, rec in zip(records.ids, records.roster.df.rename(columns=str).to_dict("records")):
             fields[eid] = {**{k: cell_value(v) for k, v in rec.items()}, **{a: eid for a in ID_ALIASES}, **scheme_fields}
-        self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields)
+        self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields, key=secret)
 
 
 def duplicates(sheets: list[Returned]) -> list[Returned]:
@@ -60,6 +61,7 @@ def duplicates(sheets: list[Returned]) -> list[Returned]:
         if len(clean) <= 1 or all(x.values == clean[0].values for x in clean):
             for x in clean[1:]:  # identical copies: one is applied, every copy's warnings are kept
                 clean[0].warnings += x.warnings
+                clean[0].copies.append(x)
             keep += clean[:1]
             continue
         others = ", ".join(x.place() for x in clean)
@@ -69,6 +71,19 @@ def duplicates(sheets: list[Returned]) -> list[Returned]:
                                       "collect the right one alone", employee=eid))
             keep.append(x)
     return keep
+
+
+def spread(sheets: list[Returned]) -> list[Returned]:
+    """Identical copies share their kept sheet's problems, each at its own place (so each is refused)."""
+    out = list(sheets)
+    for r in sheets:
+        if not r.problems:
+            continue
+        for c in r.copies:
+            c.problems = [replace(p, where=c.place() + p.where[len(r.place()):]) if p.where.startswith(r.place())
+                          else p for p in r.problems]
+            out.append(c)
+    return out
 
 
 def validate(records: Records, expected: Expected, sheets: list[Returned]) -> list[Problem]:

@@ -37,8 +37,8 @@ class CollectReport:
         lines = [f"{self.master.name}, {period_label(self.period)}: {self.files} file(s), {self.sheets} person sheet(s) read",
                  f"  new {len(self.added)}, replaced {len(self.replaced)}, unchanged {len(self.unchanged)}, "
                  f"older than collected {len(self.older)}, quarantined {len(self.quarantined)}"]
-        if self.problems:
-            lines.append(f"  {len(self.problems)} problem(s) — see the Issues sheet")
+        if self.problems:  # Issues is written with the master: when something was collected
+            lines.append(f"  {len(self.problems)} problem(s) — " + ("see the Issues sheet" if self.written else "see above"))
         if self.warnings:
             lines.append(f"  {len(self.warnings)} warning(s)")
         lines.append(f"  still missing: {len(self.missing)} of the roster" if self.missing else "  everyone is collected")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import stat
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -10,11 +11,13 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 
 from ...card.naming import period_label
+from ...engine.inputs import ID
 from ...engine.score import prepare
 from ...errors import InputError, Problem
 from ...history import level_proposals
 from ...results.sheet import write_results as write_results_sheet
 from ...xlsx.palette import FONT, HEAD, fill
+from ...xlsx.text import append_row, defuse_columns
 from ..book import HISTORY, ISSUES, LEVELS, RESULTS, Master
 from ..records import Records
 from ..returned import WARNING
@@ -36,6 +39,9 @@ def write_results(records: Records) -> list[Problem]:
     prepared = prepare(records.scheme, frame, records.roster)
     write_results_sheet(prepared, ws, outputs=False)
     ws.title = RESULTS
+    # Inputs are values typed by managers (a reason may read "=HYPERLINK(…)"): text, never formulas.
+    data = {ID, *records.store.columns, *frame.columns}
+    defuse_columns(ws, [c.column for c in ws[1] if c.value in data], first_row=3)
     return prepared.problems
 
 
@@ -47,10 +53,10 @@ def write_history(records: Records) -> list[Problem]:
     rows = full.drop(columns=[c for c in records.store.columns if c in full.columns])
     ws = records.master.sheet(HISTORY)
     header = [str(c) for c in rows.columns]
-    ws.append(header)
+    append_row(ws, header)
     columns = [rows[c].to_numpy(dtype=object) for c in rows.columns]
     for k in range(len(rows)):
-        ws.append([v if isinstance(v, str) else plain(v) for v in (col[k] for col in columns)])
+        append_row(ws, [v if isinstance(v, str) else plain(v) for v in (col[k] for col in columns)])
     style_table(ws, len(header))
     return problems
 
@@ -67,9 +73,9 @@ def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
         return e.problems
     ws = records.master.sheet(LEVELS)
     header = ["employee_id", "current", "proposed", "move", "reason"]
-    ws.append(["工号", "现职级", "建议职级", "建议", f"理由（{years[-1]}年度；仅为建议，由人力资源决定）"])
+    append_row(ws, ["工号", "现职级", "建议职级", "建议", f"理由（{years[-1]}年度；仅为建议，由人力资源决定）"])
     for rec in props[header].to_dict("records"):
-        ws.append([rec[h] for h in header])
+        append_row(ws, [rec[h] for h in header])
     style_table(ws, len(header))
     ws.column_dimensions["E"].width = 70
     return []
@@ -94,10 +100,10 @@ def read_rows(wb, title: str) -> tuple[list[str], list[list[Any]]]:
     return ([str(h) for h in rows[0]] if rows else []), rows[1:]
 
 
-def issue_rows(report: CollectReport, files: list[Path], wb, now: str) -> tuple[list[list[Any]], bool]:
-    """The Issues sheet: this run's rows for its files, earlier rows for other files kept."""
+def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str) -> tuple[list[list[Any]], bool]:
+    """The Issues sheet: this run's rows for its files (as places name them), earlier rows for other files kept."""
     header, old = read_rows(wb, ISSUES)
-    this = {f.name for f in files}
+    this = set(files)
     kept = [r for r in old if header == list(ISSUE_COLUMNS) and r and r[0] not in this]
     quarantined = {(f, s) for f, s in report.quarantined}
     first_seen = {tuple(r[:8]): r[9] for r in old if header == list(ISSUE_COLUMNS) and len(r) >= 10}
@@ -122,22 +128,31 @@ def issue_rows(report: CollectReport, files: list[Path], wb, now: str) -> tuple[
 def write_rows(master: Master, title: str, header: Iterable[str], rows: list[list[Any]]) -> None:
     ws = master.sheet(title)
     header = list(header)
-    ws.append(header)
+    append_row(ws, header)
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)
     style_table(ws, len(header))
 
 
-def quarantine(master: Path, report: CollectReport, files: list[Path]) -> None:
-    """Copy each file with a refused sheet into ``quarantine/`` beside the master, for HR to send back."""
+def quarantine(master: Path, report: CollectReport, files: dict[Path, str]) -> None:
+    """Copy each file with a refused sheet into ``quarantine/`` beside the master, for HR to send back.
+
+    A copy keeps the name places give the file (``华东/王经理.xlsx`` when two files share a name),
+    so two files never overwrite each other's copy. Only plain files are copied: never a link
+    (it may point anywhere) nor a pipe or device.
+    """
     names = {f for f, _ in report.quarantined}
     if not names:
         return
     folder = master.parent / QUARANTINE
-    for f in files:
-        if f.name in names and f.exists():
-            try:
-                folder.mkdir(exist_ok=True)
-                shutil.copy2(f, folder / f.name)
-            except OSError:
-                pass  # the copy is a convenience; the Issues sheet is the record
+    for f, label in files.items():
+        if label not in names:
+            continue
+        try:
+            if not stat.S_ISREG(f.lstat().st_mode):
+                continue
+            target = folder.joinpath(*[p for p in label.split("/") if p not in ("", ".", "..")])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, target, follow_symlinks=False)
+        except OSError:
+            pass  # the copy is a convenience; the Issues sheet is the record

@@ -1,0 +1,161 @@
+"""Bounded streaming of a returned file's XML parts: what a part may cost in bytes, cells, text and time.
+
+A returned file is untrusted: a 1 MB file may unpack to hundreds of MB, and the sizes a
+zip header states may lie. Every part is therefore read through :func:`parse_part`:
+decompressed in chunks from the zip stream, each chunk counted as it arrives (the header
+sizes are never trusted) and fed to ``xml.etree``'s pull parser; the reader keeps only
+what kpixl needs and clears each row once read. A
+part or a file over its budget, a sheet with more cells than any scorecard, a text over
+Excel's cell limit (kept cut, and flagged), or a file that takes longer than its
+deadline is refused with a :class:`~kpixl.errors.FileProblem` — never memory exhaustion.
+
+A document type declaration (``<!DOCTYPE``, the carrier of XXE and entity bombs) is
+refused outright: no part of an .xlsx has one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+import zipfile
+from pathlib import Path
+from typing import Any, Iterator
+from xml.etree import ElementTree as ET
+
+from ..errors import FileProblem
+
+__all__ = ["Budget", "MAX_CELLS", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SMALL_PART", "MAX_STRINGS",
+           "MAX_STRING_CHARS", "MAX_TEXT", "TIMEOUT_SECONDS", "chunks", "parse_part", "read_small", "small_part"]
+
+#: One part may not unpack to more than this (a scorecard sheet is ~100 KB).
+MAX_PART_BYTES = 32 * 1024 * 1024
+#: Parts read whole (workbook, relationships, properties, content types).
+MAX_SMALL_PART = 4 * 1024 * 1024
+#: Cells kept per sheet; a scorecard has a few hundred.
+MAX_CELLS = 100_000
+#: ``<row>`` elements per sheet (a scorecard has under a hundred).
+MAX_ROWS = 200_000
+#: Excel's limit on the characters of one cell; a longer text is kept cut to this plus one.
+MAX_TEXT = 32_767
+#: Shared strings: how many, and how many characters in all.
+MAX_STRINGS = 500_000
+MAX_STRING_CHARS = 20_000_000
+#: Wall-clock seconds one file may take to read.
+TIMEOUT_SECONDS = 30.0
+CHUNK = 1 << 20
+
+STEP = "reading the workbook"
+
+
+class Budget:
+    """What one file may still cost: unpacked bytes and time (checked as every chunk arrives)."""
+
+    def __init__(self, path: Path, unpacked: int, seconds: float):
+        self.path, self.left = path, unpacked
+        self.limit = unpacked
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def refuse(self, reason: str) -> FileProblem:
+        return FileProblem(self.path, STEP, reason)
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise self.refuse(f"unpacks to more than {self.limit // 2**20} MB; refused unread")
+        self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise self.refuse(f"took over {self.seconds:.0f} s to read; refused (a scorecard reads in milliseconds)")
+
+
+_PROLOG = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*", re.S)
+
+
+def _check_prolog(head: bytes, name: str, budget: Budget) -> None:
+    """Refuse a part whose prolog declares a document type (XXE, entity bombs) or that is not UTF-8."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64]:
+        raise budget.refuse(f"its part {name} is not UTF-8 XML, as every workbook writes it; refused unread")
+    m = _PROLOG.match(head)
+    rest = head[m.end():]
+    if rest[:9].upper() == b"<!DOCTYPE":
+        raise budget.refuse(f"its part {name} holds a document type declaration (<!DOCTYPE>), which no workbook "
+                            "has; refused unread")
+    if not rest and len(head) >= CHUNK:
+        raise budget.refuse(f"its part {name} starts with over {CHUNK:,} bytes of comments; refused unread")
+
+
+def chunks(z: zipfile.ZipFile, name: str, budget: Budget, limit: int = MAX_PART_BYTES) -> Iterator[bytes]:
+    """A part's bytes as they are unpacked, each chunk counted against ``limit`` and the file's budget."""
+    total = 0
+    with z.open(name) as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                return
+            if total == 0:
+                _check_prolog(chunk, name, budget)
+            total += len(chunk)
+            if total > limit:
+                raise budget.refuse(f"its part {name} unpacks to more than {limit // 2**20} MB; refused")
+            budget.spend(len(chunk))
+            yield chunk
+
+
+#: A part up to this size is parsed whole (fast, and its tree is small); a larger one is streamed.
+WHOLE_PART = 4 * 1024 * 1024
+
+
+def parse_part(z: zipfile.ZipFile, name: str, budget: Budget, tags: tuple[str, ...],
+               clear: tuple[str, ...] = (), limit: int = MAX_PART_BYTES) -> Iterator[Any]:
+    """The elements of one part whose tag is in ``tags`` (complete, with their children), in bounded memory.
+
+    A part that unpacks to at most :data:`WHOLE_PART` bytes is parsed whole; a larger one
+    through ``xml.etree``'s pull parser, each element of a ``clear`` tag (``row``) emptied
+    once read, and at most :data:`MAX_ROWS` of them. Bytes are counted as they are unpacked.
+
+    Raises:
+        FileProblem: The part or the file is over its budget, or has a DOCTYPE.
+        xml.etree.ElementTree.ParseError: The XML is malformed.
+    """
+    stream = chunks(z, name, budget, limit)
+    head: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        head.append(chunk)
+        size += len(chunk)
+        if size > WHOLE_PART:
+            break
+    else:
+        root = ET.fromstring(b"".join(head))
+        for tag in tags:
+            yield from root.iter(tag)
+        return
+    parser = ET.XMLPullParser(("end",))
+    cleared = 0
+    for chunk in itertools.chain(head, stream):
+        parser.feed(chunk)
+        for _, el in parser.read_events():
+            tag = el.tag
+            if tag in tags:
+                yield el
+            if tag in clear:
+                el.clear()
+                cleared += 1
+                if cleared > MAX_ROWS:
+                    raise budget.refuse(f"its part {name} has over {MAX_ROWS:,} rows; a scorecard has a few dozen — "
+                                        "refused")
+        budget.check_time()
+    parser.close()
+
+
+def small_part(z: zipfile.ZipFile, name: str, budget: Budget) -> Any:
+    """A small part (workbook, relationships, properties) as an element tree, within :data:`MAX_SMALL_PART`."""
+    return ET.fromstring(read_small(z, name, budget))
+
+
+def read_small(z: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
+    """A small part's bytes (content types), within :data:`MAX_SMALL_PART`."""
+    return b"".join(chunks(z, name, budget, MAX_SMALL_PART))
