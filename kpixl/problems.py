@@ -88,6 +88,36 @@ CODES: dict[str, Code] = {
                            "average to give; the item scores 0 there",
                            "Everyone in a group is N/A on an na: average item: the stated policy scores it 0 for "
                            "that group; check the N/A marks or the group column (na_group)."),
+    # ---- returned files, added with the hardened collect (kpixl.master.collect) -----------
+    "bad_file_name": _c("file", "Control characters in a file name", "the file name holds control characters; "
+                        "rename the file and collect it again",
+                        "A returned file's name holds control characters; only that file is refused: rename it."),
+    "date_in_number": _c("input", "A date where a number belongs", "a date was typed where {column} needs a number; "
+                         "type the number itself",
+                         "A returned card holds a date in a number cell (a spreadsheet turned 11-26 into a date); "
+                         "type the number."),
+    "text_too_long": _c("input", "Text too long for a cell", "the text in {cell} is over 32,767 characters, more "
+                        "than a cell holds; shorten it",
+                        "A returned text (a reason) is longer than a cell can hold; it is refused rather than cut."),
+    "stamp_forged": _c("file", "Stamp not made by this master", "the sheet's kpixl stamp is not one this master "
+                       "made (its employee, period or checksum was edited); it is not collected",
+                       "A person sheet's stamp does not carry this master's keyed checksum: it was edited or "
+                       "copied from elsewhere; send the sheet as it was sent."),
+    "not_sent_here": _c("file", "Employee sent to someone else", "{employee} was sent to {manager} in {file}, not in "
+                        "the file this one answers; refused",
+                        "A sheet claims an employee that the distribution record sent to another manager's file; "
+                        "it is refused so it cannot overwrite that person's record."),
+    "not_in_manifest": _c("warning", "Employee not in what was sent", "{employee} was not in what was distributed "
+                          "for {period}; collected by its stamp",
+                          "A sheet's employee is not in the distribution record (added to the roster later?)."),
+    "no_manifest": _c("warning", "No record of what was sent", "no record of what was distributed for {period}: "
+                      "stamps alone are checked",
+                      "The master does not know what was distributed for the period (an older kpixl, or a copy "
+                      "of the master): said once; stamps alone are checked."),
+    "future_saved": _c("warning", "Saved in the future", "the file says it was saved {saved}, after now; its date "
+                       "is not trusted: it is ordered by when it is collected",
+                       "A returned file's modified date is in the future beyond the clock skew allowed; kpixl "
+                       "orders it by when it is collected instead."),
     "capped": _c("warning", "Counted as its limit", "扣分超过上限{limit}, 按上限计 ({min})",
                  "An entry beyond its limit was counted as the limit (beyond: cap, 扣分上限/扣完为止); nothing to "
                  "fix unless the entry itself is wrong."),
