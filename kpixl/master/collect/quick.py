@@ -36,8 +36,12 @@ def recorded(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def flagged(rows: Iterable[Iterable[Any]]) -> set[str]:
-    """The files (as places name them) that have a row in Issues: they are read again."""
-    return {str(r[0]) for r in rows if r and r[0]}
+    """The files (as places name them) with an error row in Issues: they are read again.
+
+    A file with warnings only (a note that an entry counted as its limit, a renamed sheet)
+    was applied as it is; reading it again would change nothing.
+    """
+    return {str(r[0]) for r in rows if r and r[0] and (len(r) < 8 or r[7] != "warning")}
 
 
 def _table(sheet) -> list[list[Any]]:
