@@ -50,8 +50,10 @@ def test_transcript(command: str, expected: str, tmp_path: Path, shared: Path):
     if args[0] in WRITES_MASTER:
         master = shared / Path(args[1]).name
         if not master.exists():
-            # The tour works on tour/<template> (a git-ignored copy): copy the template.
-            source = ROOT / args[1] if (ROOT / args[1]).exists() else ROOT / "workbooks" / master.name
+            # The tour works on git-ignored copies of a template: tour/kam_monthly.xlsx, and
+            # tour/master.xlsx (the HR master the examples are collected into) of kam_monthly.
+            template = ROOT / "workbooks" / master.name
+            source = template if template.exists() else ROOT / "workbooks" / "kam_monthly.xlsx"
             shutil.copy2(source, master)
         args[1] = str(master)
     # Paths in the README are relative to the repository root; outputs land in tmp_path.
