@@ -86,7 +86,8 @@ def assert_person(r: pd.DataFrame, who: str, items: dict[str, float], total: flo
 def test_kam_monthly():
     r = scored("kam_monthly")
     # 销售任务 30: 每低于目标5%扣3分 (whole steps), 每超过1%加2分, 低于50%不计分.
-    # 新客户 +5/次; 岗位工作 scored directly; 纪律/考勤 from 10 down, 扣完为止; 临时 ±.
+    # 新客户 +5/次; 岗位工作 scored directly; 纪律 from 10 down, no 扣完为止 (the seed writes it
+    # only under 考勤): below 0 goes into the total; 考勤 from 10 down, 扣完为止; 临时 ±.
     # Sections carry no weight: total = Σ items.  Bonus = total/100 × 月度绩效奖金.
     #
     # K01 王伟: 850,000 / 1,000,000 = 85% → (1 − 0.85)/0.05 = 3 steps → 30 − 3×3 = 21
@@ -110,10 +111,12 @@ def test_kam_monthly():
     assert_person(r, "K03", {"sales": 30 - 9 * 3, "new_clients": 0, "samples": 15, "contracts": 18,
                              "discipline": 10 - 3 - 3, "attendance": 10, "special": -3}, 47.0, bonus=940.0)
     # K04 刘敏: 490,000 / 1,000,000 = 49% < 50% → 本项不计分 → 0
-    #   纪律: 聊天5次 → 10 − 10 = 0;  考勤: 迟到2 + 未经批准1 → 10 − 2 − 2 = 6
-    #   total 0 + 0 + 10 + 12.5 + 0 + 6 = 28.5;  bonus 0.285 × 2000 = 570
+    #   纪律: 聊天6次 → 10 − 12 = −2 (工作纪律 has no 扣完为止: the −2 is taken from the total)
+    #   考勤: 迟到2 + 未经批准1 → 10 − 2 − 2 = 6
+    #   total 0 + 0 + 10 + 12.5 − 2 + 6 = 26.5;  bonus 0.265 × 2000 = 530
     assert_person(r, "K04", {"sales": 0, "new_clients": 0, "samples": 10, "contracts": 12.5, "duties": 22.5,
-                             "discipline": 0, "attendance": 10 - 2 - 2, "special": 0}, 28.5, bonus=570.0)
+                             "discipline": 10 - 6 * 2, "conduct": -2, "attendance": 10 - 2 - 2, "special": 0},
+                  26.5, bonus=530.0)
     # K05 陈静: 1,380,000 / 1,200,000 = 115% → (1.15 − 1)/0.01 = 15 steps (float: 14.99…)
     #   → 30 + 15×2 = 60 (the seed sets no cap);  新客户 1 → 5
     #   total 60 + 5 + 25 + 25 + 10 + 10 = 135 (above 100 is legitimate);  bonus 1.35 × 3500 = 4725
