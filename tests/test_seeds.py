@@ -191,6 +191,9 @@ def test_cs_monthly_bonus_curve_boundaries():
     # 主管考核 weight 0.6 over the six legible lines (10+10+10+5+5+5 = 45): 0.6 × R/45 × 100
     # 财务考核 weight 0.2 over 20 → F;  行政考核 weight 0.2 over 20 → A.
     # Bonus: <60 → 0; 60 ≤ total < 90 → base × total/100; ≥ 90 → base.
+    # Every line has 自评 (weight 0: recorded, shown, not counted) beside the 主管评 (财务部,
+    # 行政部 for their blocks, weight 1): the figures below are the 主管评 alone, whatever
+    # the 自评 column says (S01 rates herself 8 on 客户关系, the 主管 7 → 7; S05 left 自评 blank).
     def lines(a, b, c, d, e, f, fin, adm):
         return {"relations": a, "info_base": b, "complaints": c, "analysis": d, "coordination": e,
                 "responsibility": f, "finance_rules": fin, "attendance": adm}
@@ -208,6 +211,23 @@ def test_cs_monthly_bonus_curve_boundaries():
     # S05: R = 36 → 48; 14; 13.5 → 75.5 → 2500/100 × 75.5 = 1887.5
     assert_person(r, "S05", {**lines(8, 8, 8, 4, 4, 4, 14, 13.5), "supervisor": 48, "finance": 14,
                              "admin": 13.5}, 75.5, bonus=1887.5)
+
+
+def test_cs_monthly_self_rating_is_recorded_not_counted(tmp_path):
+    # 自评 is a rater of weight 0: another 自评 leaves every score as it was (S02 rates
+    # herself 10 everywhere instead of 8/7/…: total still 60); a 自评 outside the line's
+    # 分值 is refused like any score (11 on a 10-point line); a blank 自评 is never missing.
+    _, inp, _ = files("cs_monthly")
+    text = inp.read_text(encoding="utf-8")
+    other = tmp_path / "other_self.csv"
+    other.write_text(text.replace("S02,林琳,8,7,7,7,7,6,4,4,4,3,4,3,12,10,12,10",
+                                  "S02,林琳,10,7,10,7,10,6,5,4,5,3,5,3,20,10,20,10"), encoding="utf-8")
+    assert scored("cs_monthly", other).loc["S02", ["supervisor", "total", "bonus"]].tolist() == [40, 60, 1800]
+    bad = tmp_path / "bad_self.csv"
+    bad.write_text(text.replace("S01,陈晨,8,7", "S01,陈晨,11,7"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("cs_monthly", bad)
+    assert err.value.keys() == [("bad_self.csv:2 (relations@self)", "score_out_of_range")]
 
 
 # ---- d. 客户服务中心经理考核表 ---------------------------------------------------------------
