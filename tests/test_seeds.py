@@ -285,14 +285,15 @@ def test_cm_monthly_kpi():
     # Q01 业务: 12/10 = 120% → 24 (exactly the cap); 3/2 = 150% → capped 120% → 24;
     #   9/10 → 18; 7/8 = 87.5% → 17.5; 0/5 → 0;  Σ 83.5 → 0.4 × 83.5 = 33.4
     # 满意: 99/90 = 110% → 33; 81/90 = 90% → 9; 0.98/1 → 29.4; 1/1 → 30;  Σ 101.4 → 30.42
-    # 日常: 委派工作执行力 良 (80%–90%), 考核人 enters 8.5 → 0.3 × 8.5/10 × 100 = 25.5
+    # 日常: 委派工作执行力 — 自评 (weight 0) is recorded, not counted; the 上级's level scores:
+    #   Q01 自评 优, 上级 良 (80%–90%), 考核人 enters 8.5 → 0.3 × 8.5/10 × 100 = 25.5
     # total 33.4 + 30.42 + 25.5 = 89.32
     assert_person(r, "Q01", {"new_sales": 24, "aged_stock": 24, "ds_sales": 18, "finance_units": 17.5,
                              "used_cars": 0, "business": 33.4, "csat_internal": 33, "csat_external": 9,
                              "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
                              "delegated": 8.5, "daily": 25.5}, 89.32)
     # Q02: 业务 all 100% → 20 each, Σ 100 → 40;  满意: 108/90 = 120% → 36; 117/90 = 130% → capped → 12;
-    #   1 → 30; 0.95 → 28.5;  Σ 106.5 → 31.95;  日常 优 (100%) → 10 → 30
+    #   1 → 30; 0.95 → 28.5;  Σ 106.5 → 31.95;  日常 自评 良 (9), 上级 优 (100%) → 10 → 30
     #   total 40 + 31.95 + 30 = 101.95
     assert_person(r, "Q02", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
                              "used_cars": 20, "business": 40, "csat_internal": 36, "csat_external": 12,
@@ -300,12 +301,13 @@ def test_cm_monthly_kpi():
                              "delegated": 10, "daily": 30}, 101.95)
     # Q03: 业务 5/10 → 10; 1/2 → 10; 4/10 → 8; 4/8 → 10; 1/5 → 4;  Σ 42 → 16.8
     #   满意 72/90 = 80% → 24; 63/90 = 70% → 7; 0.9 → 27; 0.85 → 25.5;  Σ 83.5 → 25.05
-    #   日常 差 (0–50%), entered 3 → 9;  total 16.8 + 25.05 + 9 = 50.85
+    #   日常 自评 中, 上级 差 (0–50%), entered 3 → 9;  total 16.8 + 25.05 + 9 = 50.85
     assert_person(r, "Q03", {"new_sales": 10, "aged_stock": 10, "ds_sales": 8, "finance_units": 10,
                              "used_cars": 4, "business": 16.8, "csat_internal": 24, "csat_external": 7,
                              "file_accuracy": 27, "order_accuracy": 25.5, "satisfaction": 25.05,
                              "delegated": 3, "daily": 9}, 50.85)
-    # Q04: 业务 100% → 40; 满意 as Q01 → 30.42; 日常 可 (60%) → 6 → 18;  total 88.42
+    # Q04: 业务 100% → 40; 满意 as Q01 → 30.42; 日常 no 自评 (never required), 上级 可 (60%)
+    #   → 6 → 18;  total 88.42
     assert_person(r, "Q04", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
                              "used_cars": 20, "business": 40, "csat_internal": 33, "csat_external": 9,
                              "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
@@ -313,13 +315,21 @@ def test_cm_monthly_kpi():
 
 
 def test_cm_monthly_kpi_level_range_is_checked(tmp_path):
-    # 良 is 80%–90% of the line's 10 points: a score of 9.5 is outside it.
+    # 良 is 80%–90% of the line's 10 points: a score of 9.5 is outside it — the 上级's, and
+    # the 自评's too (recorded, so checked like any entry, though not counted).
     _, inp, _ = files("cm_monthly_kpi")
+    text = inp.read_text(encoding="utf-8")
     bad = tmp_path / "kpi.csv"
-    bad.write_text(inp.read_text(encoding="utf-8").replace("良,8.5", "良,9.5"), encoding="utf-8")
+    bad.write_text(text.replace("良,8.5", "良,9.5").replace("良,9,", "良,9.5,"), encoding="utf-8")
     with pytest.raises(InputError) as err:
         scored("cm_monthly_kpi", bad)
-    assert err.value.keys() == [("kpi.csv:2 (delegated.score)", "score_outside_level")]
+    assert sorted(err.value.keys()) == [("kpi.csv:2 (delegated.score@manager)", "score_outside_level"),
+                                        ("kpi.csv:3 (delegated.score@self)", "score_outside_level")]
+    # Another 自评 changes nothing: Q01 自评 差 (2 within 0–50%) instead of 优 → still 89.32.
+    other = tmp_path / "other.csv"
+    other.write_text(text.replace("Q01,方圆,12,3,9,7,0,99,81,0.98,1,优,,", "Q01,方圆,12,3,9,7,0,99,81,0.98,1,差,2,"),
+                     encoding="utf-8")
+    assert scored("cm_monthly_kpi", other).loc["Q01", "total"] == 89.32
 
 
 # ---- f. 烟草营销部客户经理考核评分表 ----------------------------------------------------------
