@@ -398,29 +398,42 @@ def test_tobacco():
 def test_post_model():
     r = scored("post_model")
     # Every rated line: 0.3 × (自评's reading) + 0.7 × (上级's reading); the card is out of 10.
+    # 差错件: each rater's 件数 → 1 − 0.2 × 件数, that rater's reading never below 0.
+    # 投诉: two lines, 沟通·自评 (0.3 − 0.06/0.09/0.12 per 客户/柜员/网点主任投诉) and
+    #   沟通·上级评 (0.7 − 0.14/0.21/0.28), each down to 0 = 0.3 × 自评 and 0.7 × 上级评 of the
+    #   seed's 1-point line (客户0.2, 柜员0.3, 网点主任0.4 per 次).
     # B01 期交: 自评 80,000/100,000 = 80% (含) → 3; 上级 75% → 2.5 → 0.9 + 1.75 = 2.65
     #   趸交 30,000/50,000 = 60% (含) → 0.8;  首访 70% (达成) → 1; 再访 19% → 0;
     #   三访: 自评 10% → 0.5, 上级 9% → 0 → 0.3 × 0.5 = 0.15;  契撤 0件 → 1;
-    #   差错2件 → 1 − 0.4 = 0.6;  客户投诉1 + 柜员投诉1 → 1 − 0.2 − 0.3 = 0.5;  品质 0.5 + 0.5
-    #   total 2.65 + 0.8 + 1 + 0 + 0.15 + 1 + 0.6 + 0.5 + 0.5 + 0.5 = 7.7;  授课2堂 × 20元 = 40
+    #   差错: 自评 1件 → 0.8, 上级 2件 → 0.6 → 0.24 + 0.42 = 0.66
+    #   沟通: 自评 客户投诉1 → 0.3 × (1 − 0.2) = 0.24; 上级 客户1 + 柜员1 → 0.7 × (1 − 0.5) = 0.35
+    #   品质 0.5 + 0.5
+    #   total 2.65 + 0.8 + 1 + 0 + 0.15 + 1 + 0.66 + 0.24 + 0.35 + 0.5 + 0.5 = 7.85;  授课2堂 × 20元 = 40
     assert_person(r, "B01", {"term_sales": 0.3 * 3 + 0.7 * 2.5, "single_sales": 0.8, "first_call": 1,
-                             "second_call": 0, "third_call": 0.3 * 0.5, "surrenders": 1, "ops_errors": 0.6,
-                             "communication": 0.5, "no_misleading": 0.5, "true_info": 0.5, "quality": 1},
-                  7.7, bonus=40.0)
+                             "second_call": 0, "third_call": 0.3 * 0.5, "surrenders": 1,
+                             "ops_errors": 0.3 * (1 - 0.2) + 0.7 * (1 - 0.4), "communication_self": 0.3 * 0.8,
+                             "communication_mgr": 0.7 * 0.5, "no_misleading": 0.5, "true_info": 0.5,
+                             "quality": 1}, 7.85, bonus=40.0)
     # B02 期交 10% (含) → 1; 趸交 4,950/50,000 = 9.9% → 0; 首访 75% → 1; 再访 20% → 0.5;
-    #   三访 10% → 0.5; 契撤1件 → 0.5; 差错6件 → 1 − 1.2 → 0 (never below 0);
-    #   客户投诉2 + 网点主任1 → 1 − 0.4 − 0.4 = 0.2;  误导: 自评 无 (0.5), 上级 有 (0) → 0.15;  虚假 → 0.5
-    #   total 1 + 0 + 1 + 0.5 + 0.5 + 0.5 + 0 + 0.2 + 0.15 + 0.5 = 4.35;  no 授课 → 0
+    #   三访 10% → 0.5; 契撤1件 → 0.5;
+    #   差错: 自评 3件 → 1 − 0.6 = 0.4; 上级 6件 → 1 − 1.2 → 0 (that reading stops at 0)
+    #     → 0.3 × 0.4 + 0.7 × 0 = 0.12 (flooring the weighted sum instead would give 0.12 − 0.14 → 0)
+    #   沟通: 自评 客户2 → 0.3 × (1 − 0.4) = 0.18; 上级 客户2 + 网点主任1 → 0.7 × (1 − 0.8) = 0.14
+    #   误导: 自评 无 (0.5), 上级 有 (0) → 0.15;  虚假 → 0.5
+    #   total 1 + 0 + 1 + 0.5 + 0.5 + 0.5 + 0.12 + 0.18 + 0.14 + 0.15 + 0.5 = 4.59;  no 授课 → 0
     assert_person(r, "B02", {"term_sales": 1, "single_sales": 0, "first_call": 1, "second_call": 0.5,
-                             "third_call": 0.5, "surrenders": 0.5, "ops_errors": 0, "communication": 0.2,
-                             "no_misleading": 0.3 * 0.5, "true_info": 0.5}, 4.35, bonus=0.0)
+                             "third_call": 0.5, "surrenders": 0.5, "ops_errors": 0.3 * 0.4,
+                             "communication_self": 0.3 * 0.6, "communication_mgr": 0.7 * 0.2,
+                             "no_misleading": 0.3 * 0.5, "true_info": 0.5}, 4.59, bonus=0.0)
     # B03 期交: 自评 60% → 2.5, 上级 59% → 1.5 → 0.75 + 1.05 = 1.8; 趸交 40% (含) → 0.5;
-    #   首访 69% → 0; 再访 30% → 0.5; 三访 12% → 0.5; 契撤2件 (超过1件) → 0; 差错0 → 1; 投诉0 → 1;
-    #   误导 无 → 0.5; 虚假信息 → 0;  total 1.8 + 0.5 + 0 + 0.5 + 0.5 + 0 + 1 + 1 + 0.5 + 0 = 5.8
+    #   首访 69% → 0; 再访 30% → 0.5; 三访 12% → 0.5; 契撤2件 (超过1件) → 0; 差错0 → 1;
+    #   沟通: 自评 no 投诉 → 0.3; 上级 柜员投诉4 → 0.7 − 4 × 0.21 = −0.14 → 0 (扣至0为止)
+    #   误导 无 → 0.5; 虚假信息 → 0;  total 1.8 + 0.5 + 0 + 0.5 + 0.5 + 0 + 1 + 0.3 + 0 + 0.5 + 0 = 5.1
     #   授课1堂 → 20
     assert_person(r, "B03", {"term_sales": 0.3 * 2.5 + 0.7 * 1.5, "single_sales": 0.5, "first_call": 0,
                              "second_call": 0.5, "third_call": 0.5, "surrenders": 0, "ops_errors": 1,
-                             "communication": 1, "no_misleading": 0.5, "true_info": 0}, 5.8, bonus=20.0)
+                             "communication_self": 0.3, "communication_mgr": 0, "no_misleading": 0.5,
+                             "true_info": 0}, 5.1, bonus=20.0)
 
 
 # ---- h. 客户经理月份考核评分表 --------------------------------------------------------------
