@@ -343,6 +343,9 @@ def test_tobacco():
     #   弱势群体 (T03 has none): (0.5 + 1 + 1)/3 = 0.8333     [T01, T02, T04]
     #   空白村 (T04 has none):   (0.75 + 1 + 0.25)/3 = 0.6667 [T01, T02, T03]
     key_avg, vul_avg, village_avg = (1 + 0.5 + 0.5) / 3, (0.5 + 1 + 1) / 3, (0.75 + 1 + 0.25) / 3
+    # 第三板块 (the legible lines): 品牌宽度 5 × min(宽度/要求, 1) (要求 城镇 80%, 农村 40%);
+    #   客户信息 全面完整 1.5 − 0.5/缺项, 维护准确 1.5 − 0.5/错项 (each down to 0);
+    #   采集表 2 − 1 per whole 百分点 below 100% (down to 0); V3系统运用 entered 0–1.
 
     # T01 经营: 1200/1000 → capped 15; 97% → +2 百分点 → 15 + 2 = 17; 8/10 → 4; 950/1000 → 4.75;
     #   0.06/0.05 → capped 5; 300/400 → 3.75;  Σ 49.5
@@ -350,46 +353,59 @@ def test_tobacco():
     #   千条 N/A → 0.6667; 弱势 少完1次 → 0.5; 空白村 3/4 → 0.75; 访销 98% (edge) → 4;
     #   标签少2 → 1 − 0.2 = 0.8; 指导价3品种 → 2 − 0.3 = 1.7; 办卡率 80% (edge) → 1;
     #   结算 0.9/0.9 → 1; 网上户数 60% (edge) → 0.5; 网上成功率 88% → 2 百分点 × 0.5 = −1 → 0
-    #   Σ 25.9167;  total 49.5 + 25.9167 = 75.4167 → 75.42
+    #   Σ 25.9167
+    # 第三: 宽度 72%/80% = 90% → 4.5; 缺1项 → 1; 错0 → 1.5; 采集表 99% → 1 百分点 → 1; V3 1 → Σ 9
+    #   total 49.5 + 25.9167 + 9 = 84.4167 → 84.42
     t01 = {"ledger": 9, "profit_analysis": 1, "coverage": 3, "visits": 1, "forecast_review": 1,
            "key_retailers": key_avg, "vulnerable": 0.5, "blank_villages": 0.75, "visit_success": 4,
            "price_tags": 0.8, "guide_price": 1.7, "card_rate": 1, "settlement": 1, "online_share": 0.5,
            "online_success": 0}
     assert_person(r, "T01", {"key_brand": 15, "forecast_acc": 17, "structure": 4, "volume": 4.75, "growth": 5,
                              "cultivated": 3.75, "operations": 49.5, **t01, "service": sum(t01.values()),
-                             "commendation": 0}, 75.42)
+                             "brand_width": 5 * 0.72 / 0.8, "info_complete": 1.5 - 0.5, "info_accurate": 1.5,
+                             "survey": 2 - 1, "v3": 1, "third": 9, "commendation": 0}, 84.42)
     # T02: every line exactly on target (95%, 30%, 98%, 80%, 90%, 60%, 90% edges, or above)
-    #   → 经营 50, 服务 30; 省级以上奖励1次 → +5;  total 85
+    #   → 经营 50, 服务 30; 第三: 宽度 80%/80% → 5, 1.5, 1.5, 采集表 100% → 2, V3 1 → 11
+    #   省级以上奖励1次 → +5;  total 50 + 30 + 11 + 5 = 96
     t02 = {"ledger": 10, "profit_analysis": 1, "coverage": 3, "visits": 2, "forecast_review": 1,
            "key_retailers": 1, "vulnerable": 1, "blank_villages": 1, "visit_success": 4, "price_tags": 1,
            "guide_price": 2, "card_rate": 1, "settlement": 1, "online_share": 0.5, "online_success": 0.5}
     assert_person(r, "T02", {"key_brand": 15, "forecast_acc": 15, "structure": 5, "volume": 5, "growth": 5,
-                             "cultivated": 5, "operations": 50, **t02, "service": 30, "commendation": 5}, 85.0)
+                             "cultivated": 5, "operations": 50, **t02, "service": 30, "brand_width": 5,
+                             "info_complete": 1.5, "info_accurate": 1.5, "survey": 2, "v3": 1, "third": 11,
+                             "commendation": 5}, 96.0)
     # T03 经营: 70% → 10.5; 92.5% → 2.5 百分点 short → 2 whole → 15 − 1 = 14; 50% → 2.5;
     #   80% → 4; 成长率 −0.02/0.05 = −40% → counted as 0; 50% → 2.5;  Σ 33.5
     # 服务: 台帐 10 − 1 − 12 = −3 → 可扣完 → 0; 未完成分析 → 0; 维护面 25.5% → 4.5 short → 4 → 3 − 2 = 1;
     #   中途缺岗1 → 0; 预测评估 −0.5 −0.5 → 0; 千条 少完1次 → 0.5; 弱势 N/A → 0.8333;
     #   空白村 1/4 → 0.25; 访销 95.5% → 2.5 short → 2 → 4 − 2 = 2; 标签少10 → 0; 指导价25 → 0;
     #   办卡率 78% → −1 → 0; 结算 0.81/0.9 = 90% → 0.9; 网上户数 59% → 0; 成功率 90% → 0.5
-    #   Σ 5.9833;  市级以上奖励1次 → +3;  total 33.5 + 5.9833 + 3 = 42.4833 → 42.48
+    #   Σ 5.9833
+    # 第三: 宽度 30%/40% (农村) = 75% → 3.75; 缺4项 → 1.5 − 2 → 0; 错1项 → 1;
+    #   采集表 95.5% → 4.5 short → 4 whole → 2 − 4 → 0; V3 0.5 → Σ 5.25
+    #   市级以上奖励1次 → +3;  total 33.5 + 5.9833 + 5.25 + 3 = 47.7333 → 47.73
     t03 = {"ledger": 0, "profit_analysis": 0, "coverage": 1, "visits": 0, "forecast_review": 0,
            "key_retailers": 0.5, "vulnerable": vul_avg, "blank_villages": 0.25, "visit_success": 2,
            "price_tags": 0, "guide_price": 0, "card_rate": 0, "settlement": 0.9, "online_share": 0,
            "online_success": 0.5}
     assert_person(r, "T03", {"key_brand": 10.5, "forecast_acc": 14, "structure": 2.5, "volume": 4, "growth": 0,
                              "cultivated": 2.5, "operations": 33.5, **t03, "service": sum(t03.values()),
-                             "commendation": 3}, 42.48)
+                             "brand_width": 5 * 0.3 / 0.4, "info_complete": 0, "info_accurate": 1,
+                             "survey": 0, "v3": 0.5, "third": 5.25, "commendation": 3}, 47.73)
     # T04 经营: 110% → 15; 100% → +5 百分点 → 20; 120% → 5; 100% → 5; 80% → 4; 95% → 4.75;  Σ 53.75
     # 服务: 10; 1; 维护面 29% → 1 short → 2.5; 2; 被投诉1次 → 0.5; 千条 少完1次 → 0.5; 弱势 → 1;
     #   空白村 N/A → 0.6667; 访销 97% → 3; 1; 指导价1品种 → 1.9; 1; 1; 0.5; 成功率 89% → 0
-    #   Σ 26.5667;  total 53.75 + 26.5667 = 80.3167 → 80.32
+    #   Σ 26.5667
+    # 第三: 宽度 46%/40% = 115% → capped 5; 1.5; 错3项 → 0; 采集表 100% → 2; V3 0.8 → Σ 9.3
+    #   total 53.75 + 26.5667 + 9.3 = 89.6167 → 89.62
     t04 = {"ledger": 10, "profit_analysis": 1, "coverage": 2.5, "visits": 2, "forecast_review": 0.5,
            "key_retailers": 0.5, "vulnerable": 1, "blank_villages": village_avg, "visit_success": 3,
            "price_tags": 1, "guide_price": 1.9, "card_rate": 1, "settlement": 1, "online_share": 0.5,
            "online_success": 0}
     assert_person(r, "T04", {"key_brand": 15, "forecast_acc": 20, "structure": 5, "volume": 5, "growth": 4,
                              "cultivated": 4.75, "operations": 53.75, **t04, "service": sum(t04.values()),
-                             "commendation": 0}, 80.32)
+                             "brand_width": 5, "info_complete": 1.5, "info_accurate": 1.5 - 3 * 0.5,
+                             "survey": 2, "v3": 0.8, "third": 9.3, "commendation": 0}, 89.62)
 
 
 # ---- g. 岗位标兵评分表 ---------------------------------------------------------------------
