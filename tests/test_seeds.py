@@ -86,7 +86,8 @@ def assert_person(r: pd.DataFrame, who: str, items: dict[str, float], total: flo
 def test_kam_monthly():
     r = scored("kam_monthly")
     # 销售任务 30: 每低于目标5%扣3分 (whole steps), 每超过1%加2分, 低于50%不计分.
-    # 新客户 +5/次; 岗位工作 scored directly; 纪律/考勤 from 10 down, 扣完为止; 临时 ±.
+    # 新客户 +5/次; 岗位工作 scored directly; 纪律 from 10 down, no 扣完为止 (the seed writes it
+    # only under 考勤): below 0 goes into the total; 考勤 from 10 down, 扣完为止; 临时 ±.
     # Sections carry no weight: total = Σ items.  Bonus = total/100 × 月度绩效奖金.
     #
     # K01 王伟: 850,000 / 1,000,000 = 85% → (1 − 0.85)/0.05 = 3 steps → 30 − 3×3 = 21
@@ -110,10 +111,12 @@ def test_kam_monthly():
     assert_person(r, "K03", {"sales": 30 - 9 * 3, "new_clients": 0, "samples": 15, "contracts": 18,
                              "discipline": 10 - 3 - 3, "attendance": 10, "special": -3}, 47.0, bonus=940.0)
     # K04 刘敏: 490,000 / 1,000,000 = 49% < 50% → 本项不计分 → 0
-    #   纪律: 聊天5次 → 10 − 10 = 0;  考勤: 迟到2 + 未经批准1 → 10 − 2 − 2 = 6
-    #   total 0 + 0 + 10 + 12.5 + 0 + 6 = 28.5;  bonus 0.285 × 2000 = 570
+    #   纪律: 聊天6次 → 10 − 12 = −2 (工作纪律 has no 扣完为止: the −2 is taken from the total)
+    #   考勤: 迟到2 + 未经批准1 → 10 − 2 − 2 = 6
+    #   total 0 + 0 + 10 + 12.5 − 2 + 6 = 26.5;  bonus 0.265 × 2000 = 530
     assert_person(r, "K04", {"sales": 0, "new_clients": 0, "samples": 10, "contracts": 12.5, "duties": 22.5,
-                             "discipline": 0, "attendance": 10 - 2 - 2, "special": 0}, 28.5, bonus=570.0)
+                             "discipline": 10 - 6 * 2, "conduct": -2, "attendance": 10 - 2 - 2, "special": 0},
+                  26.5, bonus=530.0)
     # K05 陈静: 1,380,000 / 1,200,000 = 115% → (1.15 − 1)/0.01 = 15 steps (float: 14.99…)
     #   → 30 + 15×2 = 60 (the seed sets no cap);  新客户 1 → 5
     #   total 60 + 5 + 25 + 25 + 10 + 10 = 135 (above 100 is legitimate);  bonus 1.35 × 3500 = 4725
@@ -126,6 +129,21 @@ def test_kam_monthly():
     assert_person(r, "K06", {"sales": 30, "new_clients": 0, "samples": 21.5, "contracts": 23.25,
                              "duties": 44.75, "discipline": 10, "attendance": 7, "special": 0},
                   91.75, bonus=3058.03)
+
+
+def test_kam_monthly_negative_total_pays_no_bonus(tmp_path):
+    # 工作纪律 and 临时重要工作 can take the total below 0; 当月绩效奖金 = 考核分数/100 × 月度
+    # 绩效奖金 would then be negative, but the card does not deduct pay through the bonus
+    # (bonus.floor 0, the default). K04 刘敏 with 临时 −40 (重大事故): 26.5 − 40 = −13.5
+    # → bonus MAX(0, −0.135 × 2000 = −270) = 0.
+    _, inp, _ = files("kam_monthly")
+    text = inp.read_text(encoding="utf-8")
+    assert "K04,刘敏,490000,0,10,12.5,6,0,0,2,0,1,0,," in text
+    worse = tmp_path / "kam.csv"
+    worse.write_text(text.replace("K04,刘敏,490000,0,10,12.5,6,0,0,2,0,1,0,,", "K04,刘敏,490000,0,10,12.5,6,0,0,2,0,1,0,-40,重大事故"),
+                     encoding="utf-8")
+    row = scored("kam_monthly", worse).loc["K04"]
+    assert (row["discipline"], row["special"], row["total"], row["bonus"]) == (-2, -40, -13.5, 0)
 
 
 # ---- b. 客服部经理绩效考核评分表 -------------------------------------------------------------
@@ -188,6 +206,9 @@ def test_cs_monthly_bonus_curve_boundaries():
     # 主管考核 weight 0.6 over the six legible lines (10+10+10+5+5+5 = 45): 0.6 × R/45 × 100
     # 财务考核 weight 0.2 over 20 → F;  行政考核 weight 0.2 over 20 → A.
     # Bonus: <60 → 0; 60 ≤ total < 90 → base × total/100; ≥ 90 → base.
+    # Every line has 自评 (weight 0: recorded, shown, not counted) beside the 主管评 (财务部,
+    # 行政部 for their blocks, weight 1): the figures below are the 主管评 alone, whatever
+    # the 自评 column says (S01 rates herself 8 on 客户关系, the 主管 7 → 7; S05 left 自评 blank).
     def lines(a, b, c, d, e, f, fin, adm):
         return {"relations": a, "info_base": b, "complaints": c, "analysis": d, "coordination": e,
                 "responsibility": f, "finance_rules": fin, "attendance": adm}
@@ -205,6 +226,23 @@ def test_cs_monthly_bonus_curve_boundaries():
     # S05: R = 36 → 48; 14; 13.5 → 75.5 → 2500/100 × 75.5 = 1887.5
     assert_person(r, "S05", {**lines(8, 8, 8, 4, 4, 4, 14, 13.5), "supervisor": 48, "finance": 14,
                              "admin": 13.5}, 75.5, bonus=1887.5)
+
+
+def test_cs_monthly_self_rating_is_recorded_not_counted(tmp_path):
+    # 自评 is a rater of weight 0: another 自评 leaves every score as it was (S02 rates
+    # herself 10 everywhere instead of 8/7/…: total still 60); a 自评 outside the line's
+    # 分值 is refused like any score (11 on a 10-point line); a blank 自评 is never missing.
+    _, inp, _ = files("cs_monthly")
+    text = inp.read_text(encoding="utf-8")
+    other = tmp_path / "other_self.csv"
+    other.write_text(text.replace("S02,林琳,8,7,7,7,7,6,4,4,4,3,4,3,12,10,12,10",
+                                  "S02,林琳,10,7,10,7,10,6,5,4,5,3,5,3,20,10,20,10"), encoding="utf-8")
+    assert scored("cs_monthly", other).loc["S02", ["supervisor", "total", "bonus"]].tolist() == [40, 60, 1800]
+    bad = tmp_path / "bad_self.csv"
+    bad.write_text(text.replace("S01,陈晨,8,7", "S01,陈晨,11,7"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("cs_monthly", bad)
+    assert err.value.keys() == [("bad_self.csv:2 (relations@self)", "score_out_of_range")]
 
 
 # ---- d. 客户服务中心经理考核表 ---------------------------------------------------------------
@@ -262,14 +300,15 @@ def test_cm_monthly_kpi():
     # Q01 业务: 12/10 = 120% → 24 (exactly the cap); 3/2 = 150% → capped 120% → 24;
     #   9/10 → 18; 7/8 = 87.5% → 17.5; 0/5 → 0;  Σ 83.5 → 0.4 × 83.5 = 33.4
     # 满意: 99/90 = 110% → 33; 81/90 = 90% → 9; 0.98/1 → 29.4; 1/1 → 30;  Σ 101.4 → 30.42
-    # 日常: 委派工作执行力 良 (80%–90%), 考核人 enters 8.5 → 0.3 × 8.5/10 × 100 = 25.5
+    # 日常: 委派工作执行力 — 自评 (weight 0) is recorded, not counted; the 上级's level scores:
+    #   Q01 自评 优, 上级 良 (80%–90%), 考核人 enters 8.5 → 0.3 × 8.5/10 × 100 = 25.5
     # total 33.4 + 30.42 + 25.5 = 89.32
     assert_person(r, "Q01", {"new_sales": 24, "aged_stock": 24, "ds_sales": 18, "finance_units": 17.5,
                              "used_cars": 0, "business": 33.4, "csat_internal": 33, "csat_external": 9,
                              "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
                              "delegated": 8.5, "daily": 25.5}, 89.32)
     # Q02: 业务 all 100% → 20 each, Σ 100 → 40;  满意: 108/90 = 120% → 36; 117/90 = 130% → capped → 12;
-    #   1 → 30; 0.95 → 28.5;  Σ 106.5 → 31.95;  日常 优 (100%) → 10 → 30
+    #   1 → 30; 0.95 → 28.5;  Σ 106.5 → 31.95;  日常 自评 良 (9), 上级 优 (100%) → 10 → 30
     #   total 40 + 31.95 + 30 = 101.95
     assert_person(r, "Q02", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
                              "used_cars": 20, "business": 40, "csat_internal": 36, "csat_external": 12,
@@ -277,12 +316,13 @@ def test_cm_monthly_kpi():
                              "delegated": 10, "daily": 30}, 101.95)
     # Q03: 业务 5/10 → 10; 1/2 → 10; 4/10 → 8; 4/8 → 10; 1/5 → 4;  Σ 42 → 16.8
     #   满意 72/90 = 80% → 24; 63/90 = 70% → 7; 0.9 → 27; 0.85 → 25.5;  Σ 83.5 → 25.05
-    #   日常 差 (0–50%), entered 3 → 9;  total 16.8 + 25.05 + 9 = 50.85
+    #   日常 自评 中, 上级 差 (0–50%), entered 3 → 9;  total 16.8 + 25.05 + 9 = 50.85
     assert_person(r, "Q03", {"new_sales": 10, "aged_stock": 10, "ds_sales": 8, "finance_units": 10,
                              "used_cars": 4, "business": 16.8, "csat_internal": 24, "csat_external": 7,
                              "file_accuracy": 27, "order_accuracy": 25.5, "satisfaction": 25.05,
                              "delegated": 3, "daily": 9}, 50.85)
-    # Q04: 业务 100% → 40; 满意 as Q01 → 30.42; 日常 可 (60%) → 6 → 18;  total 88.42
+    # Q04: 业务 100% → 40; 满意 as Q01 → 30.42; 日常 no 自评 (never required), 上级 可 (60%)
+    #   → 6 → 18;  total 88.42
     assert_person(r, "Q04", {"new_sales": 20, "aged_stock": 20, "ds_sales": 20, "finance_units": 20,
                              "used_cars": 20, "business": 40, "csat_internal": 33, "csat_external": 9,
                              "file_accuracy": 29.4, "order_accuracy": 30, "satisfaction": 30.42,
@@ -290,13 +330,21 @@ def test_cm_monthly_kpi():
 
 
 def test_cm_monthly_kpi_level_range_is_checked(tmp_path):
-    # 良 is 80%–90% of the line's 10 points: a score of 9.5 is outside it.
+    # 良 is 80%–90% of the line's 10 points: a score of 9.5 is outside it — the 上级's, and
+    # the 自评's too (recorded, so checked like any entry, though not counted).
     _, inp, _ = files("cm_monthly_kpi")
+    text = inp.read_text(encoding="utf-8")
     bad = tmp_path / "kpi.csv"
-    bad.write_text(inp.read_text(encoding="utf-8").replace("良,8.5", "良,9.5"), encoding="utf-8")
+    bad.write_text(text.replace("良,8.5", "良,9.5").replace("良,9,", "良,9.5,"), encoding="utf-8")
     with pytest.raises(InputError) as err:
         scored("cm_monthly_kpi", bad)
-    assert err.value.keys() == [("kpi.csv:2 (delegated.score)", "score_outside_level")]
+    assert sorted(err.value.keys()) == [("kpi.csv:2 (delegated.score@manager)", "score_outside_level"),
+                                        ("kpi.csv:3 (delegated.score@self)", "score_outside_level")]
+    # Another 自评 changes nothing: Q01 自评 差 (2 within 0–50%) instead of 优 → still 89.32.
+    other = tmp_path / "other.csv"
+    other.write_text(text.replace("Q01,方圆,12,3,9,7,0,99,81,0.98,1,优,,", "Q01,方圆,12,3,9,7,0,99,81,0.98,1,差,2,"),
+                     encoding="utf-8")
+    assert scored("cm_monthly_kpi", other).loc["Q01", "total"] == 89.32
 
 
 # ---- f. 烟草营销部客户经理考核评分表 ----------------------------------------------------------
@@ -310,6 +358,9 @@ def test_tobacco():
     #   弱势群体 (T03 has none): (0.5 + 1 + 1)/3 = 0.8333     [T01, T02, T04]
     #   空白村 (T04 has none):   (0.75 + 1 + 0.25)/3 = 0.6667 [T01, T02, T03]
     key_avg, vul_avg, village_avg = (1 + 0.5 + 0.5) / 3, (0.5 + 1 + 1) / 3, (0.75 + 1 + 0.25) / 3
+    # 第三板块 (the legible lines): 品牌宽度 5 × min(宽度/要求, 1) (要求 城镇 80%, 农村 40%);
+    #   客户信息 全面完整 1.5 − 0.5/缺项, 维护准确 1.5 − 0.5/错项 (each down to 0);
+    #   采集表 2 − 1 per whole 百分点 below 100% (down to 0); V3系统运用 entered 0–1.
 
     # T01 经营: 1200/1000 → capped 15; 97% → +2 百分点 → 15 + 2 = 17; 8/10 → 4; 950/1000 → 4.75;
     #   0.06/0.05 → capped 5; 300/400 → 3.75;  Σ 49.5
@@ -317,46 +368,59 @@ def test_tobacco():
     #   千条 N/A → 0.6667; 弱势 少完1次 → 0.5; 空白村 3/4 → 0.75; 访销 98% (edge) → 4;
     #   标签少2 → 1 − 0.2 = 0.8; 指导价3品种 → 2 − 0.3 = 1.7; 办卡率 80% (edge) → 1;
     #   结算 0.9/0.9 → 1; 网上户数 60% (edge) → 0.5; 网上成功率 88% → 2 百分点 × 0.5 = −1 → 0
-    #   Σ 25.9167;  total 49.5 + 25.9167 = 75.4167 → 75.42
+    #   Σ 25.9167
+    # 第三: 宽度 72%/80% = 90% → 4.5; 缺1项 → 1; 错0 → 1.5; 采集表 99% → 1 百分点 → 1; V3 1 → Σ 9
+    #   total 49.5 + 25.9167 + 9 = 84.4167 → 84.42
     t01 = {"ledger": 9, "profit_analysis": 1, "coverage": 3, "visits": 1, "forecast_review": 1,
            "key_retailers": key_avg, "vulnerable": 0.5, "blank_villages": 0.75, "visit_success": 4,
            "price_tags": 0.8, "guide_price": 1.7, "card_rate": 1, "settlement": 1, "online_share": 0.5,
            "online_success": 0}
     assert_person(r, "T01", {"key_brand": 15, "forecast_acc": 17, "structure": 4, "volume": 4.75, "growth": 5,
                              "cultivated": 3.75, "operations": 49.5, **t01, "service": sum(t01.values()),
-                             "commendation": 0}, 75.42)
+                             "brand_width": 5 * 0.72 / 0.8, "info_complete": 1.5 - 0.5, "info_accurate": 1.5,
+                             "survey": 2 - 1, "v3": 1, "third": 9, "commendation": 0}, 84.42)
     # T02: every line exactly on target (95%, 30%, 98%, 80%, 90%, 60%, 90% edges, or above)
-    #   → 经营 50, 服务 30; 省级以上奖励1次 → +5;  total 85
+    #   → 经营 50, 服务 30; 第三: 宽度 80%/80% → 5, 1.5, 1.5, 采集表 100% → 2, V3 1 → 11
+    #   省级以上奖励1次 → +5;  total 50 + 30 + 11 + 5 = 96
     t02 = {"ledger": 10, "profit_analysis": 1, "coverage": 3, "visits": 2, "forecast_review": 1,
            "key_retailers": 1, "vulnerable": 1, "blank_villages": 1, "visit_success": 4, "price_tags": 1,
            "guide_price": 2, "card_rate": 1, "settlement": 1, "online_share": 0.5, "online_success": 0.5}
     assert_person(r, "T02", {"key_brand": 15, "forecast_acc": 15, "structure": 5, "volume": 5, "growth": 5,
-                             "cultivated": 5, "operations": 50, **t02, "service": 30, "commendation": 5}, 85.0)
+                             "cultivated": 5, "operations": 50, **t02, "service": 30, "brand_width": 5,
+                             "info_complete": 1.5, "info_accurate": 1.5, "survey": 2, "v3": 1, "third": 11,
+                             "commendation": 5}, 96.0)
     # T03 经营: 70% → 10.5; 92.5% → 2.5 百分点 short → 2 whole → 15 − 1 = 14; 50% → 2.5;
     #   80% → 4; 成长率 −0.02/0.05 = −40% → counted as 0; 50% → 2.5;  Σ 33.5
     # 服务: 台帐 10 − 1 − 12 = −3 → 可扣完 → 0; 未完成分析 → 0; 维护面 25.5% → 4.5 short → 4 → 3 − 2 = 1;
     #   中途缺岗1 → 0; 预测评估 −0.5 −0.5 → 0; 千条 少完1次 → 0.5; 弱势 N/A → 0.8333;
     #   空白村 1/4 → 0.25; 访销 95.5% → 2.5 short → 2 → 4 − 2 = 2; 标签少10 → 0; 指导价25 → 0;
     #   办卡率 78% → −1 → 0; 结算 0.81/0.9 = 90% → 0.9; 网上户数 59% → 0; 成功率 90% → 0.5
-    #   Σ 5.9833;  市级以上奖励1次 → +3;  total 33.5 + 5.9833 + 3 = 42.4833 → 42.48
+    #   Σ 5.9833
+    # 第三: 宽度 30%/40% (农村) = 75% → 3.75; 缺4项 → 1.5 − 2 → 0; 错1项 → 1;
+    #   采集表 95.5% → 4.5 short → 4 whole → 2 − 4 → 0; V3 0.5 → Σ 5.25
+    #   市级以上奖励1次 → +3;  total 33.5 + 5.9833 + 5.25 + 3 = 47.7333 → 47.73
     t03 = {"ledger": 0, "profit_analysis": 0, "coverage": 1, "visits": 0, "forecast_review": 0,
            "key_retailers": 0.5, "vulnerable": vul_avg, "blank_villages": 0.25, "visit_success": 2,
            "price_tags": 0, "guide_price": 0, "card_rate": 0, "settlement": 0.9, "online_share": 0,
            "online_success": 0.5}
     assert_person(r, "T03", {"key_brand": 10.5, "forecast_acc": 14, "structure": 2.5, "volume": 4, "growth": 0,
                              "cultivated": 2.5, "operations": 33.5, **t03, "service": sum(t03.values()),
-                             "commendation": 3}, 42.48)
+                             "brand_width": 5 * 0.3 / 0.4, "info_complete": 0, "info_accurate": 1,
+                             "survey": 0, "v3": 0.5, "third": 5.25, "commendation": 3}, 47.73)
     # T04 经营: 110% → 15; 100% → +5 百分点 → 20; 120% → 5; 100% → 5; 80% → 4; 95% → 4.75;  Σ 53.75
     # 服务: 10; 1; 维护面 29% → 1 short → 2.5; 2; 被投诉1次 → 0.5; 千条 少完1次 → 0.5; 弱势 → 1;
     #   空白村 N/A → 0.6667; 访销 97% → 3; 1; 指导价1品种 → 1.9; 1; 1; 0.5; 成功率 89% → 0
-    #   Σ 26.5667;  total 53.75 + 26.5667 = 80.3167 → 80.32
+    #   Σ 26.5667
+    # 第三: 宽度 46%/40% = 115% → capped 5; 1.5; 错3项 → 0; 采集表 100% → 2; V3 0.8 → Σ 9.3
+    #   total 53.75 + 26.5667 + 9.3 = 89.6167 → 89.62
     t04 = {"ledger": 10, "profit_analysis": 1, "coverage": 2.5, "visits": 2, "forecast_review": 0.5,
            "key_retailers": 0.5, "vulnerable": 1, "blank_villages": village_avg, "visit_success": 3,
            "price_tags": 1, "guide_price": 1.9, "card_rate": 1, "settlement": 1, "online_share": 0.5,
            "online_success": 0}
     assert_person(r, "T04", {"key_brand": 15, "forecast_acc": 20, "structure": 5, "volume": 5, "growth": 4,
                              "cultivated": 4.75, "operations": 53.75, **t04, "service": sum(t04.values()),
-                             "commendation": 0}, 80.32)
+                             "brand_width": 5, "info_complete": 1.5, "info_accurate": 1.5 - 3 * 0.5,
+                             "survey": 2, "v3": 0.8, "third": 9.3, "commendation": 0}, 89.62)
 
 
 # ---- g. 岗位标兵评分表 ---------------------------------------------------------------------
@@ -365,29 +429,42 @@ def test_tobacco():
 def test_post_model():
     r = scored("post_model")
     # Every rated line: 0.3 × (自评's reading) + 0.7 × (上级's reading); the card is out of 10.
+    # 差错件: each rater's 件数 → 1 − 0.2 × 件数, that rater's reading never below 0.
+    # 投诉: two lines, 沟通·自评 (0.3 − 0.06/0.09/0.12 per 客户/柜员/网点主任投诉) and
+    #   沟通·上级评 (0.7 − 0.14/0.21/0.28), each down to 0 = 0.3 × 自评 and 0.7 × 上级评 of the
+    #   seed's 1-point line (客户0.2, 柜员0.3, 网点主任0.4 per 次).
     # B01 期交: 自评 80,000/100,000 = 80% (含) → 3; 上级 75% → 2.5 → 0.9 + 1.75 = 2.65
     #   趸交 30,000/50,000 = 60% (含) → 0.8;  首访 70% (达成) → 1; 再访 19% → 0;
     #   三访: 自评 10% → 0.5, 上级 9% → 0 → 0.3 × 0.5 = 0.15;  契撤 0件 → 1;
-    #   差错2件 → 1 − 0.4 = 0.6;  客户投诉1 + 柜员投诉1 → 1 − 0.2 − 0.3 = 0.5;  品质 0.5 + 0.5
-    #   total 2.65 + 0.8 + 1 + 0 + 0.15 + 1 + 0.6 + 0.5 + 0.5 + 0.5 = 7.7;  授课2堂 × 20元 = 40
+    #   差错: 自评 1件 → 0.8, 上级 2件 → 0.6 → 0.24 + 0.42 = 0.66
+    #   沟通: 自评 客户投诉1 → 0.3 × (1 − 0.2) = 0.24; 上级 客户1 + 柜员1 → 0.7 × (1 − 0.5) = 0.35
+    #   品质 0.5 + 0.5
+    #   total 2.65 + 0.8 + 1 + 0 + 0.15 + 1 + 0.66 + 0.24 + 0.35 + 0.5 + 0.5 = 7.85;  授课2堂 × 20元 = 40
     assert_person(r, "B01", {"term_sales": 0.3 * 3 + 0.7 * 2.5, "single_sales": 0.8, "first_call": 1,
-                             "second_call": 0, "third_call": 0.3 * 0.5, "surrenders": 1, "ops_errors": 0.6,
-                             "communication": 0.5, "no_misleading": 0.5, "true_info": 0.5, "quality": 1},
-                  7.7, bonus=40.0)
+                             "second_call": 0, "third_call": 0.3 * 0.5, "surrenders": 1,
+                             "ops_errors": 0.3 * (1 - 0.2) + 0.7 * (1 - 0.4), "communication_self": 0.3 * 0.8,
+                             "communication_mgr": 0.7 * 0.5, "no_misleading": 0.5, "true_info": 0.5,
+                             "quality": 1}, 7.85, bonus=40.0)
     # B02 期交 10% (含) → 1; 趸交 4,950/50,000 = 9.9% → 0; 首访 75% → 1; 再访 20% → 0.5;
-    #   三访 10% → 0.5; 契撤1件 → 0.5; 差错6件 → 1 − 1.2 → 0 (never below 0);
-    #   客户投诉2 + 网点主任1 → 1 − 0.4 − 0.4 = 0.2;  误导: 自评 无 (0.5), 上级 有 (0) → 0.15;  虚假 → 0.5
-    #   total 1 + 0 + 1 + 0.5 + 0.5 + 0.5 + 0 + 0.2 + 0.15 + 0.5 = 4.35;  no 授课 → 0
+    #   三访 10% → 0.5; 契撤1件 → 0.5;
+    #   差错: 自评 3件 → 1 − 0.6 = 0.4; 上级 6件 → 1 − 1.2 → 0 (that reading stops at 0)
+    #     → 0.3 × 0.4 + 0.7 × 0 = 0.12 (flooring the weighted sum instead would give 0.12 − 0.14 → 0)
+    #   沟通: 自评 客户2 → 0.3 × (1 − 0.4) = 0.18; 上级 客户2 + 网点主任1 → 0.7 × (1 − 0.8) = 0.14
+    #   误导: 自评 无 (0.5), 上级 有 (0) → 0.15;  虚假 → 0.5
+    #   total 1 + 0 + 1 + 0.5 + 0.5 + 0.5 + 0.12 + 0.18 + 0.14 + 0.15 + 0.5 = 4.59;  no 授课 → 0
     assert_person(r, "B02", {"term_sales": 1, "single_sales": 0, "first_call": 1, "second_call": 0.5,
-                             "third_call": 0.5, "surrenders": 0.5, "ops_errors": 0, "communication": 0.2,
-                             "no_misleading": 0.3 * 0.5, "true_info": 0.5}, 4.35, bonus=0.0)
+                             "third_call": 0.5, "surrenders": 0.5, "ops_errors": 0.3 * 0.4,
+                             "communication_self": 0.3 * 0.6, "communication_mgr": 0.7 * 0.2,
+                             "no_misleading": 0.3 * 0.5, "true_info": 0.5}, 4.59, bonus=0.0)
     # B03 期交: 自评 60% → 2.5, 上级 59% → 1.5 → 0.75 + 1.05 = 1.8; 趸交 40% (含) → 0.5;
-    #   首访 69% → 0; 再访 30% → 0.5; 三访 12% → 0.5; 契撤2件 (超过1件) → 0; 差错0 → 1; 投诉0 → 1;
-    #   误导 无 → 0.5; 虚假信息 → 0;  total 1.8 + 0.5 + 0 + 0.5 + 0.5 + 0 + 1 + 1 + 0.5 + 0 = 5.8
+    #   首访 69% → 0; 再访 30% → 0.5; 三访 12% → 0.5; 契撤2件 (超过1件) → 0; 差错0 → 1;
+    #   沟通: 自评 no 投诉 → 0.3; 上级 柜员投诉4 → 0.7 − 4 × 0.21 = −0.14 → 0 (扣至0为止)
+    #   误导 无 → 0.5; 虚假信息 → 0;  total 1.8 + 0.5 + 0 + 0.5 + 0.5 + 0 + 1 + 0.3 + 0 + 0.5 + 0 = 5.1
     #   授课1堂 → 20
     assert_person(r, "B03", {"term_sales": 0.3 * 2.5 + 0.7 * 1.5, "single_sales": 0.5, "first_call": 0,
                              "second_call": 0.5, "third_call": 0.5, "surrenders": 0, "ops_errors": 1,
-                             "communication": 1, "no_misleading": 0.5, "true_info": 0}, 5.8, bonus=20.0)
+                             "communication_self": 0.3, "communication_mgr": 0, "no_misleading": 0.5,
+                             "true_info": 0}, 5.1, bonus=20.0)
 
 
 # ---- h. 客户经理月份考核评分表 --------------------------------------------------------------
@@ -412,20 +489,22 @@ def test_cm_month_deduct():
 def test_cm_month_deduct_cap_and_reason_are_enforced(tmp_path):
     _, inp, _ = files("cm_month_deduct")
     text = inp.read_text(encoding="utf-8")
+    # 扣分上限 (beyond: cap): D03's seven missed visits typed as −35 count as the 上限 −30,
+    # with a note at the cell — total 58 − 30 − 8 + 2 = 22, as before.
+    over = tmp_path / "over.csv"
+    over.write_text(text.replace("-30,走访周期多次未执行", "-35,走访周期多次未执行"), encoding="utf-8")
+    r = scored("cm_month_deduct", over)
+    assert (r.loc["D03", "visits"], r.loc["D03", "total"]) == (-30, 22)
+    assert [(n.where, n.code) for n in r.attrs["notes"]] == [("over.csv:4 (visits)", "capped")]
+    # A deduction without 扣分事由 is refused.
     bad = tmp_path / "deduct.csv"
-    # A deduction without 扣分事由 is refused; 附加项 (no 上限 printed: ±100) refuses 120, a typo.
+    # 附加项 (no 上限 printed: ±100) refuses 120, a typo (beyond: error).
     bad.write_text(text.replace("-3,订货执行跟进不及时", "-3,").replace(",2,协助稽查有功", ",120,协助稽查有功"),
                    encoding="utf-8")
     with pytest.raises(InputError) as err:
         scored("cm_month_deduct", bad)
     assert sorted(err.value.keys()) == [("deduct.csv:2 (orders.reason)", "missing_reason"),
                                         ("deduct.csv:4 (additional)", "points_out_of_range")]
-    # −31 is beyond 周期走访's 扣分上限 of 30: the seed means the deduction stops there, so it
-    # counts as −30 (beyond: cap), with a note at the cell — D03 scores as with −30.
-    capped = tmp_path / "capped.csv"
-    capped.write_text(text.replace("-30,走访周期多次未执行", "-31,走访周期多次未执行"), encoding="utf-8")
-    got = scored("cm_month_deduct", capped)
-    assert got.loc["D03", "visits"] == -30 and got.loc["D03", "total"] == scored("cm_month_deduct").loc["D03", "total"]
 
 
 # ---- i. 客户服务经理 德勤能绩 ----------------------------------------------------------------
