@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..errors import FileProblem, Problem
 from ..rules import level_key
+from ..rules.entry import HUGE
 
 ID = "employee_id"
 #: Accepted spellings of the id column.
@@ -202,9 +203,9 @@ def is_blank(col: pd.Series) -> np.ndarray:
                      for v in col], dtype=bool)
 
 
-#: The largest number an input may hold: the card's data validation allows ±1e15 ("any number"),
-#: and a value beyond it (1e308 typed into the XML) would overflow every sum.
-LARGEST = 1e15
+#: The largest number an input may hold: the card's own data validation range (±1e15, "any
+#: number"); a value beyond it (1e308 typed into the XML) would overflow every sum.
+LARGEST = HUGE
 
 
 def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
