@@ -58,3 +58,24 @@ def deqin_card(eid: str, virtue: float, diligence: float, ability: float, result
     """One 德勤能绩 card: 德20 勤20 能30 绩30 and 嘉奖 (its total is the sum)."""
     return {"employee_id": eid, "virtue": virtue, "diligence": diligence, "ability": ability, "results": results,
             "award": award, "award.reason": reason if award else None}
+
+
+def card_for(eid: str, total: int, award: float | None = None) -> dict[str, Any]:
+    """A 德勤能绩 card whose four lines add up to ``total`` (an integer 0–100), plus 嘉奖 ``award``."""
+    left, parts = int(total), []
+    for cap in (30, 30, 20, 20):  # 绩, 能, 勤, 德 filled in turn
+        parts.append(min(cap, left))
+        left -= parts[-1]
+    results, ability, diligence, virtue = parts
+    return deqin_card(eid, virtue, diligence, ability, results, award, "嘉奖" if award else None)
+
+
+def deqin_roster(n: int = 40) -> pd.DataFrame:
+    """``n`` 客户服务经理 in two 人员类别 (odd rows 一线员工, even 管理人员), with a 年终奖金基数."""
+    rows = []
+    for i in range(n):
+        rows.append({"employee_id": f"Y{i + 1:02d}", "姓名": f"员工{i + 1:02d}",
+                     "人员类别": "一线员工" if i % 2 == 0 else "管理人员", "部门": "客户服务部",
+                     "入职日期": f"20{10 + i % 15:02d}-03-01", "岗位": "客户服务经理", "经理": "客户服务部主任",
+                     "年终奖金基数": 8000 if i % 2 == 0 else 10000})
+    return pd.DataFrame(rows)

@@ -45,7 +45,7 @@ from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_fig
 from .sheet import COPIED, YEAR, write_copied, write_year
 from .sources import COPY, Source, read_source
 
-__all__ = ["CHANGES", "SOURCES", "Year", "build_year"]
+__all__ = ["CHANGES", "SOURCES", "Year", "build_year", "is_year_master"]
 
 STEP = "building the year master"
 SOURCES, CHANGES, NOTES, ROSTER = "来源", "变更", "说明", "Roster"
@@ -166,6 +166,18 @@ def _previous(path: Path) -> _Previous:
         if ID in prev.roster.columns:
             prev.roster[ID] = prev.roster[ID].astype(str)
     return prev
+
+
+def is_year_master(path: str | Path) -> bool:
+    """Whether ``path`` is a year master kpixl built (it has the year's scheme name and 期间成绩)."""
+    try:
+        wb = load_workbook(path, read_only=True)
+    except Exception:  # noqa: BLE001 - not a workbook: not a year master
+        return False
+    try:
+        return COPIED in wb.sheetnames and SCHEME_NAME in wb.defined_names
+    finally:
+        wb.close()
 
 
 def _stored_path(year: Path, source: Path) -> str:

@@ -20,7 +20,7 @@ from ..engine.inputs import ID
 from ..engine.prepared import Overrides
 from ..engine.score import compute
 from ..errors import InputError, KpixlError, Problem
-from ..master.book import open_master
+from ..master.book import Master
 from ..master.params import kept_bases, read_params
 from ..master.records import Records
 from ..master.store import EMPLOYEE
@@ -70,6 +70,23 @@ class Source:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _read_master(path: Path) -> Master:
+    """A period master, read only: unlike writing, reading one that is open in Excel is fine."""
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from ..card.template import template_from_workbook
+    from ..errors import FileProblem
+
+    try:
+        wb = openpyxl.load_workbook(path)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
+        raise FileProblem(path, STEP, f"not an Excel workbook (.xlsx): {e}") from None
+    return Master(path, wb, template_from_workbook(wb, path))
+
+
 def read_source(component: str | None, path: Path) -> Source:
     """Read one period master: its scheme, roster and every collected person's figures.
 
@@ -84,7 +101,7 @@ def read_source(component: str | None, path: Path) -> Source:
     where = str(path)
     try:
         src.sha = sha256(src.path)
-        m = open_master(src.path, STEP)
+        m = _read_master(src.path)
         src.scheme = m.scheme
         records = Records(m, m.period, STEP)
     except InputError as e:

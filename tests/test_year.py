@@ -1,0 +1,270 @@
+"""The year master (kpixl year, docs/year.md): a full year of 40 people worked by hand.
+
+Seed 001 客户服务经理 德勤能绩: 周检和月检 20% (here four quarterly checks), 月考核 30%
+(twelve monthly masters), 年终考核 50% (one), the forced distribution by 人员类别 on the
+annual total, 年终仍超过100分者按优秀员工奖励 (the ``年度总分超过100分`` column), and for this
+test a bonus (年终奖金基数 × total/100, nothing below 60, 优秀 ×1.2, 较差 ×0.5).
+
+Every build here is recalculated by LibreOffice and compared with the engine (verify).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpixl.errors import InputError
+from kpixl.scheme.models import Bonus
+from kpixl.year import build_year
+from kpixl.year.build import CHANGES, SOURCES
+from kpixl.year.sheet import COPIED, YEAR
+from year_kit import SCHEMES, card_for, deqin_roster, period_master, scheme
+
+pytestmark = pytest.mark.engine
+
+MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
+QUARTERS = [f"2026Q{q}" for q in range(1, 5)]
+
+
+def deqin_with_bonus():
+    s = scheme("cs_deqinnengji")
+    bonus = Bonus(base={"column": "年终奖金基数"}, curve=[{"below": 60, "factor": 0}, {"factor": "score"}],
+                  rating_factor={"优秀": 1.2, "较差": 0.5}, round=2)
+    return s.model_copy(update={"bonus": bonus})
+
+
+def month_total(eid: str, period: str, rnd: random.Random) -> int | None:
+    """The hand-worked people's monthly 月考核 totals (None: not collected that month); others random 60–95."""
+    if eid == "Y01":
+        return 84 if period == "2026-03" else 90
+    if eid == "Y03":
+        return 100
+    if eid == "Y05":
+        return None if period in ("2026-04", "2026-05") else 80
+    if eid == "Y07":
+        return 90
+    if eid == "Y40" and period in ("2026-07", "2026-08", "2026-09"):
+        return None
+    return rnd.randint(60, 95)
+
+
+def check_total(eid: str, period: str, rnd: random.Random) -> int | None:
+    return {"Y01": {"2026Q1": 88, "2026Q2": 92, "2026Q3": 90, "2026Q4": 94}.get(period), "Y03": 100,
+            "Y05": None if period == "2026Q2" else 70, "Y07": 90}.get(eid, rnd.randint(60, 95))
+
+
+def year_end_card(eid: str, rnd: random.Random) -> dict | None:
+    return {"Y01": card_for("Y01", 96, award=6), "Y03": card_for("Y03", 100, award=10), "Y05": card_for("Y05", 90),
+            "Y07": None}.get(eid, card_for(eid, rnd.randint(60, 95)))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """17 period masters of 40 people: 4 quarterly checks, 12 monthly, 1 year-end."""
+    d = tmp_path_factory.mktemp("year")
+    s, people = deqin_with_bonus(), deqin_roster(40)
+    ids = people["employee_id"].tolist()
+    rnd = random.Random(2026)
+    tpl = d / "template.xlsx"
+    period_master(tpl, s, people, "2026-01", [card_for("Y01", 90)])
+    masters: dict[str, list] = {"checks": [], "monthly": [], "year_end": []}
+    for q in QUARTERS:
+        cards = [card_for(e, t) for e in ids if (t := check_total(e, q, rnd)) is not None]
+        masters["checks"].append(period_master(d / f"周检-{q}.xlsx", s, people, q, cards, template=tpl))
+    for m in MONTHS:
+        cards = [card_for(e, t, award=5 if (e == "Y03" and m == "2026-01") else None)
+                 for e in ids if (t := month_total(e, m, rnd)) is not None]
+        masters["monthly"].append(period_master(d / f"月考核-{m}.xlsx", s, people, m, cards, template=tpl))
+    cards = [c for e in ids if (c := year_end_card(e, rnd)) is not None]
+    masters["year_end"].append(period_master(d / "年终-2026.xlsx", s, people, "2026", cards, template=tpl))
+    out = d / "年度汇总-2026.xlsx"
+    first = build_year(out, components=masters, verify=True)
+    return {"dir": d, "scheme": s, "roster": people, "masters": masters, "out": out, "first": first,
+            "first_bytes": out.read_bytes(), "template": tpl}
+
+
+def row(year, eid: str) -> dict:
+    res = year.results().set_index("employee_id")
+    return res.loc[eid].to_dict()
+
+
+def test_a_full_year_rolls_up_rates_and_pays_as_worked_by_hand(world):
+    y = world["first"]
+    assert y.verification.ok, y.verification.summary()  # LibreOffice's recalculation equals the engine
+    assert not y.problems and y.period == "2026" and y.figures.people.n == 40
+    # Y01: checks (88+92+90+94)/4 = 91; monthly (11×90 + 84)/12 = 1074/12 = 89.5; year-end 96 + 嘉奖6 = 102.
+    # Total 0.2×91 + 0.3×89.5 + 0.5×102 = 18.2 + 26.85 + 51 = 96.05.
+    y01 = row(y, "Y01")
+    assert (y01["component:checks"], y01["component:monthly"], y01["component:year_end"]) == (91, 89.5, 102)
+    assert y01["count:monthly"] == 12 and y01["count:checks"] == 4 and y01["count:year_end"] == 1
+    assert y01["total"] == 96.05
+    # Y03: checks 100; monthly (100+5 + 11×100)/12 = 1205/12; year-end 100 + 10 = 110.
+    # 0.2×100 + 0.3×1205/12 + 0.5×110 = 20 + 30.125 + 55 = 105.125 → ROUND(…, 2) = 105.13 (half away from 0).
+    y03 = row(y, "Y03")
+    assert y03["total"] == 105.13 and y03["flag.over_scale"]  # 年终仍超过100分者按优秀员工奖励
+    assert not y01["flag.over_scale"]
+    # Everyone else's periods are 60–95, so in the 20 一线员工 (Y01, Y03, Y05 … Y39): Y03 ranks 1, Y01 ranks 2.
+    # 优秀 takes ranks ≤ ROUND(20×0.05) = 1, 良好 ≤ ROUND(20×0.25) = 5.
+    assert (y03["rank"], y03["rating"]) == (1, "优秀") and (y01["rank"], y01["rating"]) == (2, "良好")
+    # Bonus: 年终奖金基数 × total/100 × rating factor. Y03: 8000 × 1.0513 × 1.2 = 10,092.48; Y01: 8000 × 0.9605 = 7,684.
+    assert y03["bonus"] == 10092.48 and y01["bonus"] == 7684.0
+
+
+def test_missing_periods_follow_the_stated_policy_and_are_shown(world):
+    y = world["first"]
+    # Y05 has no 月考核 for 2026-04 and 2026-05 and no 周检 for 2026Q2: the periods present are averaged.
+    # monthly 10 × 80 / 10 = 80; checks 3 × 70 / 3 = 70; year-end 90 → 0.2×70 + 0.3×80 + 0.5×90 = 14 + 24 + 45 = 83.
+    y05 = row(y, "Y05")
+    assert (y05["count:monthly"], y05["component:monthly"], y05["count:checks"]) == (10, 80, 3)
+    assert y05["total"] == 83
+    # Y07 has no 年终 at all: it counts 0 — 0.2×90 + 0.3×90 + 0 = 45 — and the note says so.
+    y07 = row(y, "Y07")
+    assert y07["count:year_end"] == 0 and y07["total"] == 45
+    # 45 is the lowest 一线员工 total: rank 20 > ROUND(20×0.95) = 19 → 较差; below 60 the bonus is 0.
+    assert (y07["rank"], y07["rating"], y07["bonus"]) == (20, "较差", 0)
+    notes = dict(zip(y.figures.people.ids, y.figures.notes))
+    assert notes["Y05"] == "checks 缺 2026Q2 (按已有3期平均); monthly 缺 2026-04、2026-05 (按已有10期平均)"
+    assert notes["Y07"] == "year_end 无成绩, 按0分计"
+    assert "monthly 缺 2026-07、2026-08、2026-09" in notes["Y40"]
+    codes = {(p.code, p.employee) for p in y.warnings}
+    assert {("year_missing_periods", "Y05"), ("year_missing_component", "Y07"),
+            ("year_missing_periods", "Y40")} <= codes
+    wb = openpyxl.load_workbook(world["out"])
+    ws = wb[YEAR]
+    keys = [c.value for c in ws[1]]
+    assert ws.cell(2, keys.index("note") + 1).value == "备注(缺期按已有期数计)"
+    policy = " ".join(str(c.value) for c in wb["说明"]["A"] if c.value)
+    assert "缺期政策" in policy and "按0分计" in policy
+
+
+def test_copied_rows_are_data_with_their_provenance(world):
+    wb = openpyxl.load_workbook(world["out"])
+    ws = wb[COPIED]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)  # no formula on the copied sheet
+    # 40 × 4 checks − 1 (Y05 Q2) + 40 × 12 monthly − 2 (Y05) − 3 (Y40) + 39 year-end = 159 + 475 + 39
+    assert len(rows) == 159 + 475 + 39
+    from kpixl.year.sources import sha256
+
+    y01 = [r for r in rows if r[0] == "Y01" and r[2] == "monthly" and r[3] == "2026-03"]
+    assert len(y01) == 1
+    eid, name, comp, period, total, rating, bonus, file, sha, when = y01[0]
+    assert (total, file, when) == (84, "月考核-2026-03.xlsx", "2026-12-01 09:00:00")
+    assert sha == sha256(world["dir"] / "月考核-2026-03.xlsx")
+    # The year's formulas read each person's own rows.
+    ws = wb[YEAR]
+    keys = [c.value for c in ws[1]]
+    f = ws.cell(3, keys.index("component:monthly") + 1).value
+    assert f.startswith("=AVERAGE('期间成绩'!$E$")
+
+
+def rebuilt(world, tmp_path):
+    """A copy of the year and its masters in tmp_path (each test changes its own)."""
+    d = tmp_path / "w"
+    shutil.copytree(world["dir"], d)
+    return d, d / world["out"].name
+
+
+def test_a_late_correction_is_taken_and_finance_edits_are_kept(world, tmp_path):
+    d, out = rebuilt(world, tmp_path)
+    s, people = world["scheme"], world["roster"]
+    # Finance edits the year: 优秀 factor 1.2 → 1.5 on 奖金参数, Y03's base 8,000 → 12,000 on 年度汇总.
+    wb = openpyxl.load_workbook(out)
+    ws = wb["奖金参数"]
+    for r in range(3, 10):
+        if ws.cell(r, 4).value == "优秀":
+            ws.cell(r, 5).value = 1.5
+    ys = wb[YEAR]
+    keys = [c.value for c in ys[1]]
+    ids = [ys.cell(r, 1).value for r in range(1, ys.max_row + 1)]
+    ys.cell(ids.index("Y03") + 1, keys.index("bonus.base") + 1).value = 12000
+    wb.save(out)
+    # A late correction: Y01's June 月考核 90 → 96 (the master re-collected).
+    june = d / "月考核-2026-06.xlsx"
+    old = openpyxl.load_workbook(june, read_only=True)
+    store = [r for r in old["_collected"].iter_rows(values_only=True)]
+    old.close()
+    head = store[0]
+    cards = []
+    for r in store[1:]:
+        rec = dict(zip(head, r))
+        eid = rec["employee_id"]
+        cards.append(card_for(eid, 96) if eid == "Y01" else {k: rec[k] for k in
+                     ("employee_id", "virtue", "diligence", "ability", "results", "award", "award.reason")})
+    period_master(june, s, people, "2026-06", cards, template=d / "template.xlsx")
+    y = build_year(out, verify=True)  # no masters named: every master the year was built from is read again
+    assert y.verification.ok, y.verification.summary()
+    # Y01 monthly (10×90 + 84 + 96)/12 = 1080/12 = 90 → 0.2×91 + 0.3×90 + 0.5×102 = 18.2 + 27 + 51 = 96.2;
+    # bonus 8000 × 0.962 = 7,696.
+    y01 = row(y, "Y01")
+    assert (y01["component:monthly"], y01["total"], y01["bonus"]) == (90, 96.2, 7696.0)
+    # Y03 keeps finance's base and factor: 12,000 × 1.0513 × 1.5 = 18,923.4.
+    assert row(y, "Y03")["bonus"] == 18923.4
+    assert any("优秀" in k for k in y.kept) and any("Y03" in k for k in y.kept)
+    # The change is said: person, period, old → new, which file — on the terminal and on 变更. The
+    # period's own bonus moved with it: 8000 × 90/100 = 7,200 → 8000 × 96/100 = 7,680.
+    ch = [c for c in y.changes if c["employee_id"] == "Y01"]
+    assert [(c["period"], c["what"], c["old"], c["new"], c["file"]) for c in ch] == [
+        ("2026-06", "总分", 90, 96, "月考核-2026-06.xlsx"), ("2026-06", "绩效奖金", 7200, 7680, "月考核-2026-06.xlsx")]
+    assert "monthly 2026-06 Y01 员工01 总分: 90 → 96 (月考核-2026-06.xlsx" in y.summary()
+    assert any(p.code == "year_source_changed" for p in y.warnings)
+    log = list(openpyxl.load_workbook(out)[CHANGES].iter_rows(min_row=3, values_only=True))
+    assert any(r[1] == "Y01" and r[4] == "2026-06" and r[6] == 90 and r[7] == 96 for r in log)
+
+
+def test_a_lost_or_edited_master_never_changes_the_year_silently(world, tmp_path):
+    d, out = rebuilt(world, tmp_path)
+    before = {k: v for k, v in row(world["first"], "Y01").items()}
+    (d / "周检-2026Q4.xlsx").unlink()  # lost after the year was built
+    y = build_year(out)
+    # The year keeps what it copied: Y01's checks are still (88+92+90+94)/4 = 91 and the total 96.05.
+    assert row(y, "Y01")["component:checks"] == 91 and row(y, "Y01")["total"] == before["total"]
+    assert [p.code for p in y.warnings if p.code == "year_source_lost"] == ["year_source_lost"]
+    sources = list(openpyxl.load_workbook(out)[SOURCES].iter_rows(min_row=3, values_only=True))
+    lost = [r for r in sources if r[2] == "周检-2026Q4.xlsx"]
+    assert len(lost) == 1 and lost[0][7].startswith("缺失: 保留")
+    assert [c["what"] for c in y.changes] == ["来源缺失"]
+    # The year file itself is what changes only when kpixl year runs: an edit of a period
+    # master leaves the year's bytes as they were until the rebuild.
+    assert world["out"].read_bytes() == world["first_bytes"]
+
+
+def test_a_master_of_another_scheme_is_refused_and_nothing_is_written(world, tmp_path):
+    d, out = rebuilt(world, tmp_path)
+    other = scheme("kam_monthly")
+    ro = pd.read_csv(SCHEMES / "kam_monthly.roster.csv", dtype=str)
+    inputs = pd.read_csv(SCHEMES / "kam_monthly.inputs.csv").to_dict("records")
+    kam = period_master(d / "kam-2026-04.xlsx", other, ro, "2026-04", inputs)
+    before = out.read_bytes()
+    with pytest.raises(InputError) as e:
+        build_year(out, components={"monthly": [kam]})
+    (p,) = e.value.problems
+    assert p.code == "year_other_scheme" and p.where == str(kam) and "kam-monthly" in p.message
+    assert out.read_bytes() == before
+    # A fresh year from masters of two schemes: refused too, no file made.
+    fresh = d / "fresh.xlsx"
+    with pytest.raises(InputError):
+        build_year(fresh, components={"monthly": [world["masters"]["monthly"][0], kam]})
+    assert not fresh.exists()
+
+
+def test_a_period_given_twice_and_a_missing_component_are_placed_problems(world, tmp_path):
+    d, _ = rebuilt(world, tmp_path)
+    jan = d / "月考核-2026-01.xlsx"
+    twin = d / "copy-of-jan.xlsx"
+    shutil.copy2(jan, twin)
+    with pytest.raises(InputError) as e:
+        build_year(d / "y.xlsx", components={"monthly": [jan, twin]})
+    assert [p.code for p in e.value.problems] == ["year_same_period"]
+    with pytest.raises(InputError) as e:
+        build_year(d / "y.xlsx", [jan])  # three components: which one is it?
+    assert [p.code for p in e.value.problems] == ["year_component"]
+    assert "-c COMPONENT" in e.value.problems[0].message
+    with pytest.raises(InputError) as e:
+        build_year(d / "y.xlsx", components={"weekly": [jan]})
+    assert [p.code for p in e.value.problems] == ["year_component"]
+    assert not (d / "y.xlsx").exists()
