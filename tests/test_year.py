@@ -268,3 +268,68 @@ def test_a_period_given_twice_and_a_missing_component_are_placed_problems(world,
         build_year(d / "y.xlsx", components={"weekly": [jan]})
     assert [p.code for p in e.value.problems] == ["year_component"]
     assert not (d / "y.xlsx").exists()
+
+
+# ---- seed 003: a 12-month sheet (月份1–12, 当月绩效奖金, 得分) -----------------------------------
+
+
+def test_a_twelve_month_sheet_without_rollup_is_the_mean_of_its_months(tmp_path):
+    """大客户经理 (kam_monthly has no ``rollup``): the year is the mean of the months present, its bonus
+    the scheme's curve on that mean, and 各期绩效奖金合计 the sum of the twelve 当月绩效奖金."""
+    import kpixl
+
+    s = scheme("kam_monthly")
+    ro = pd.read_csv(SCHEMES / "kam_monthly.roster.csv", dtype=str)
+    inputs = pd.read_csv(SCHEMES / "kam_monthly.inputs.csv", dtype=object).to_dict("records")
+    month = kpixl.score(s, pd.DataFrame(inputs), roster=ro).set_index("employee_id")
+    tpl = period_master(tmp_path / "tpl.xlsx", s, ro, "2026-01", inputs[:1])
+    masters = [period_master(tmp_path / f"{m}.xlsx", s, ro, m,
+                             [r for r in inputs if not (r["employee_id"] == "K02" and m == "2026-12")], template=tpl)
+               for m in MONTHS]
+    y = build_year(tmp_path / "year.xlsx", masters, verify=True)
+    assert y.ok, (y.problems, y.verification.summary())
+    k01, k02 = row(y, "K01"), row(y, "K02")
+    t1, b1 = month["total"]["K01"], month["bonus"]["K01"]
+    # Twelve equal months: the mean is the month's total; the annual bonus is 3000 × total/100 (当月绩效奖金 =
+    # 考核分数/100 × 月度绩效奖金, on the annual total), rounded to 0.01; paid is 12 × the month's bonus.
+    assert k01["count:periods"] == 12 and k01["total"] == t1
+    assert k01["bonus"] == round(3000 * t1 / 100 + 1e-9, 2) and k01["paid"] == pytest.approx(12 * b1, abs=1e-6)
+    # K02 was not collected in December: 11 months averaged, 11 bonuses summed.
+    assert k02["count:periods"] == 11 and k02["total"] == month["total"]["K02"]
+    assert k02["paid"] == pytest.approx(11 * month["bonus"]["K02"], abs=1e-6)
+
+
+# ---- the command and the ribbon button ------------------------------------------------------------
+
+
+def test_the_command_and_the_button_say_the_same(world, tmp_path, capfd):
+    from kpixl.cli.commands import main
+    from kpixl.macros import dispatch
+    from kpixl.macros.host import FileHost
+
+    d, out = rebuilt(world, tmp_path)
+    capfd.readouterr()
+    rc = main(["year", str(out), "--quiet"])
+    _, err = capfd.readouterr()
+    assert rc == 0 and "40 people from 17 period masters" in err
+    # Pressed in the year master, the button rebuilds it (closed while rewritten, then opened again).
+    host = FileHost(out)
+    said = dispatch("year", host)
+    assert said.ok and "40 people from 17 period masters" in said.text
+    assert host.events == ["save", "close", "reopen"]
+    # Pressed in a period master: the year to write, the component and the masters are asked for.
+    jan = d / "月考核-2026-01.xlsx"
+    host = FileHost(jan, {"out": str(d / "q1.xlsx"), "component": "monthly",
+                          "masters": [str(jan), str(d / "月考核-2026-02.xlsx"), str(d / "月考核-2026-03.xlsx")]})
+    said = dispatch("year", host)
+    assert "q1.xlsx: 2026 of cs-deqinnengji, 40 people from 3 period masters" in said.text
+    rc = main(["year", str(d / "q1-cli.xlsx"), "-c", "monthly", str(jan), str(d / "月考核-2026-02.xlsx"),
+               str(d / "月考核-2026-03.xlsx"), "--period", "2026Q1", "--quiet"])
+    _, err = capfd.readouterr()
+    assert rc == 0 and "2026Q1 of cs-deqinnengji" in err
+    # Another scheme's master: exit 2, the problem with its place.
+    other = period_master(d / "kam.xlsx", scheme("kam_monthly"), pd.read_csv(SCHEMES / "kam_monthly.roster.csv",
+                          dtype=str), "2026-04", pd.read_csv(SCHEMES / "kam_monthly.inputs.csv").to_dict("records"))
+    rc = main(["year", str(out), "-c", "monthly", str(other), "--quiet"])
+    _, err = capfd.readouterr()
+    assert rc == 2 and "kam.xlsx" in err and "this master is of the scheme kam-monthly" in err

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -91,7 +90,11 @@ class Year:
         if self.changes:
             lines.append(f"  {len(self.changes)} changes since the last build (on {CHANGES}):")
             for c in self.changes[:limit]:
-                who = f"{c[ID]} {c['姓名'] or ''}".strip() if c[ID] else ""
+                if not c[ID]:  # a whole period master: added, or gone
+                    lines.append(f"    {c['component']} {c['period']} {c['what']}: {c['file']}"
+                                 f"{' ' + c['new'] if c['new'] else ''}{'; ' + c['note'] if c['note'] else ''}")
+                    continue
+                who = f"{c[ID]} {c['姓名'] or ''}".strip()
                 lines.append(f"    {c['component']} {c['period']} {who} {c['what']}: {_show(c['old'])} → "
                              f"{_show(c['new'])} ({c['file']}{'; ' + c['note'] if c['note'] else ''})")
             if len(self.changes) > limit:
@@ -108,7 +111,7 @@ def _show(v: Any) -> str:
     if v is None:
         return "(无)"
     if isinstance(v, float):
-        return f"{v:g}"
+        return f"{v:.15g}"
     return str(v)
 
 
@@ -259,6 +262,8 @@ def _build(path: Path, masters, components, period, progress) -> Year:
                                              f"({rec['component']} {rec['period']})"))
             else:
                 blocking.append(Problem(str(p), "bad_file", "no such file"))
+            if progress:
+                progress(k, len(todo))
             continue
         src = read_source(comp, p)
         blocking += [q for q in src.problems if q.kind == "file" or q.code == "year_not_collected"]
@@ -428,6 +433,8 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
         for eid in b.index.difference(a.index):
             out.append(_change(stamp, b, eid, key, "人员", "有", None, src.path.name, "来源中已无此人, 已从年度移除"))
     for rec in lost:
+        if str(rec.get("status") or "ok") != "ok":
+            continue  # already said when it went missing
         out.append({"at": stamp, ID: None, "姓名": None, "component": str(rec["component"]),
                     "period": str(rec["period"]), "what": "来源缺失", "old": None, "new": None,
                     "file": str(rec["file"]), "note": f"找不到 {rec['path']}: 保留上次复制的数据"})

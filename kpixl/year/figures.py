@@ -107,7 +107,6 @@ def year_figures(scheme: Scheme, rows: pd.DataFrame, ids: list[str], roster: pd.
     out = YearFigures(People(ids))
     n = len(ids)
     notes: list[list[str]] = [[] for _ in ids]
-    pos = {e: k for k, e in enumerate(ids)}
     rows = rows.assign(**{ID: rows[ID].astype(str)})
     total = pd.to_numeric(rows["total"], errors="coerce")
     present = rows[total.notna().to_numpy()].assign(total=total[total.notna()])
