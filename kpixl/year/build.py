@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -33,13 +34,17 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from ..engine.inputs import ID
 from ..errors import FileProblem, InputError, Problem
-from ..master.book import LEVELS, Master, check_closed, locked, write_roster_sheet
+from ..master.book import LEVELS, Master, backup_path, check_closed, locked, write_roster_sheet
 from ..master.params import PARAMS, kept_bases, read_params, write_params
 from ..periods import parse_period
 from ..scheme.models import Scheme
+from ..results.sheet import FIRST
+from ..xlsx.atomic import replace_atomically
+from ..xlsx.cached import save_workbook
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
+from .bulk import append_rows
 from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, write_copied, write_year
 from .sources import COPY, Source, read_source
@@ -360,7 +365,7 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     if params is not None:
         params = write_params(m, params)
     write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
-    write_copied(m.sheet(COPIED), rows)
+    copied = write_copied(m.sheet(COPIED), rows)
     year.sources = _source_rows(path, good, lost, now)
     _write_table(m.sheet(SOURCES), SOURCE_COLS, year.sources)
     log = prev.changes.to_dict("records") + year.changes
@@ -379,8 +384,25 @@ def _build(path: Path, masters, components, period, progress) -> Year:
         if title in wb.sheetnames:
             defuse(wb[title])
     wb.active = wb.sheetnames.index(YEAR)
-    m.save(STEP)
+    _save(m, copied)
     return year
+
+
+def _save(m: Master, copied: list[list[Any]]) -> None:
+    """Save as a master is saved (atomically, the previous version kept as ``.bak.xlsx``), with the
+    copied rows written into ``期间成绩`` in bulk."""
+    path = m.path
+
+    def write(tmp: str) -> None:
+        save_workbook(m.wb, tmp, previous=path)
+        append_rows(tmp, COPIED, FIRST, copied, len(COPY))
+        if path.exists():
+            bak = backup_path(path)
+            part = bak.with_name(f".{bak.name}.part")
+            shutil.copy2(path, part)
+            os.replace(part, bak)
+
+    replace_atomically(path, write, STEP)
 
 
 def pay_sheet(m: Master, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame) -> None:

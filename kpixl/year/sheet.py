@@ -49,15 +49,18 @@ def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], 
     return comp, person
 
 
-def write_copied(ws, rows: pd.DataFrame) -> None:
-    """Write the copied rows as data: row 1 keys, row 2 labels, rows from row 3."""
+def write_copied(ws, rows: pd.DataFrame) -> list[list[Any]]:
+    """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows' values, from row 3.
+
+    The rows themselves are appended to the saved file by :func:`kpixl.year.bulk.append_rows`
+    (values only, text as text).
+    """
     append_row(ws, list(COPY))
     append_row(ws, list(COPY.values()))
-    for rec in rows[list(COPY)].itertuples(index=False, name=None):
-        append_row(ws, [cell_value(v) for v in rec])
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
+    return [[cell_value(v) for v in rec] for rec in rows[list(COPY)].itertuples(index=False, name=None)]
 
 
 def _ref(key: str, a: int, b: int) -> str:

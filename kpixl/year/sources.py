@@ -16,15 +16,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..engine.inputs import ID
+from ..card.template import ROSTER_SHEETS
+from ..engine.inputs import ID, read_table
 from ..engine.prepared import Overrides
-from ..engine.score import compute
+from ..engine.score import compute, prepare
 from ..errors import InputError, KpixlError, Problem
-from ..master.book import Master
-from ..master.params import kept_bases, read_params
-from ..master.records import Records
-from ..master.store import EMPLOYEE
+from ..master.book import PERIOD_NAME, STORE
+from ..master.params import PARAMS, RATED, kept_bases, read_params
+from ..master.store import EMPLOYEE, Store
 from ..scheme.models import Scheme
+from ..scheme.sheet import read_scheme_values
+from ..scheme.sheet.vocab import SHEET_NAMES
+from .values import read_values
 
 __all__ = ["COPY", "Source", "read_source", "sha256"]
 
@@ -70,66 +73,94 @@ class Source:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _read_master(path: Path) -> Master:
-    """A period master, read only: unlike writing, reading one that is open in Excel is fine."""
-    import zipfile
+def _title(wb, names: tuple[str, ...]) -> str | None:
+    wanted = {n.casefold() for n in names}
+    return next((t for t in wb.sheetnames if t.strip().casefold() in wanted), None)
 
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
-    from ..card.template import template_from_workbook
-    from ..errors import FileProblem
-
-    try:
-        wb = openpyxl.load_workbook(path)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
-        raise FileProblem(path, STEP, f"not an Excel workbook (.xlsx): {e}") from None
-    return Master(path, wb, template_from_workbook(wb, path))
+def _rows(wb, title: str) -> list[tuple]:
+    return [tuple(r) for r in wb[title].iter_rows(values_only=True)]
 
 
 def read_source(component: str | None, path: Path) -> Source:
     """Read one period master: its scheme, roster and every collected person's figures.
+
+    One streaming pass over the file (cached values, :mod:`kpixl.year.values`; a
+    master open in Excel can be read): the Scheme sheet, the roster, the record store of the master's period and
+    finance's parameters (``奖金参数``, bases kept on ``等级与奖金``).
 
     Args:
         component: The roll-up component the master belongs to (None: decided later).
         path: The period master.
 
     Returns:
-        A :class:`Source`; an unreadable master has one ``file`` problem and no rows.
+        A :class:`Source`; an unreadable master has one problem and no rows.
     """
     src = Source(component, Path(path))
     where = str(path)
     try:
         src.sha = sha256(src.path)
-        m = _read_master(src.path)
-        src.scheme = m.scheme
-        records = Records(m, m.period, STEP)
-    except InputError as e:
-        src.problems += e.problems
+        wb = read_values(src.path, {*SHEET_NAMES, *ROSTER_SHEETS, STORE, PARAMS, RATED})
+    except OSError as e:
+        src.problems.append(Problem(where, "bad_file", f"cannot be read: {e.strerror or e}"))
         return src
     except KpixlError as e:
         src.problems.append(Problem(where, "bad_file", str(getattr(e, "reason", e))))
         return src
-    if records.period is None or not records.store.of_period(records.period):
+    try:
+        return _read(src, wb)
+    except InputError as e:
+        src.problems += [Problem(f"{src.path.name}: {p.where}", p.code, p.message, p.value, employee=p.employee,
+                                 item=p.item, column=p.column) for p in e.problems]
+        src.scheme = None
+        return src
+    except KpixlError as e:
+        src.problems.append(Problem(where, "bad_file", str(getattr(e, "reason", e))))
+        src.scheme = None
+        return src
+    finally:
+        wb.close()
+
+
+def _read(src: Source, wb) -> Source:
+    where = str(src.path)
+    scheme_sheet, roster_sheet = _title(wb, SHEET_NAMES), _title(wb, ROSTER_SHEETS)
+    if scheme_sheet is None or roster_sheet is None:
+        src.problems.append(Problem(where, "bad_file", "not a kpixl master: it needs a Scheme and a Roster sheet"))
+        return src
+    s = read_scheme_values(_rows(wb, scheme_sheet), src.path.name, scheme_sheet)
+    src.scheme = s
+    period = wb.name(PERIOD_NAME)
+    store = Store.read(wb)
+    recs = store.of_period(period) if period else []
+    if not recs:
         src.problems.append(Problem(where, "year_not_collected", "nothing has been collected into this master"))
         return src
-    src.period = records.period
-    src.roster = records.roster.df.copy()
-    s = m.scheme
-    prepared = records.prepared()
+    rows = _rows(wb, roster_sheet)
+    head = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else []
+    keep = [i for i, h in enumerate(head) if h]
+    body = [[r[i] if i < len(r) else None for i in keep] for r in rows[1:] if any(v is not None for v in r)]
+    roster = read_table(pd.DataFrame(body, columns=[head[i] for i in keep], dtype=object), "roster")
+    if roster.problems:
+        raise InputError(roster.problems, "roster")
+    frame = pd.DataFrame([{ID: r[EMPLOYEE], **{c: r.get(c) for c in store.columns}} for r in recs],
+                         columns=[ID, *store.columns])
+    prepared = prepare(s, frame, roster)
+    src.period = period
+    src.roster = roster.df.copy()
     overrides, kept = Overrides(), []
     if s.bonus is not None and prepared.bonus is not None:
-        params = read_params(m.wb, s, kept)
-        base = kept_bases(m.wb, list(prepared.ids), prepared.bonus.base, kept)
+        params = read_params(wb, s, kept)
+        base = kept_bases(wb, list(prepared.ids), prepared.bonus.base, kept)
         overrides = Overrides(bonus=params.policy(s.bonus), base=base)
     res = compute(prepared, overrides)
-    when = {r[EMPLOYEE]: r.get("_collected_at") for r in records.store.of_period(records.period)}
+    when = {r[EMPLOYEE]: r.get("_collected_at") for r in recs}
     names = dict(zip(src.roster[ID].astype(str), src.roster["姓名"])) if "姓名" in src.roster.columns else {}
     ids = res[ID].astype(str).to_numpy()
     src.rows = pd.DataFrame({
         ID: ids,
         "姓名": [names.get(e) for e in ids],
-        "component": component,
+        "component": src.component,
         "period": src.period,
         "total": res["total"].to_numpy(dtype=float),
         "rating": res["rating"].to_numpy(dtype=object) if s.ratings is not None else None,
