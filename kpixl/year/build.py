@@ -244,13 +244,15 @@ def build_year(out: str | Path, masters: Sequence[str | Path] = (),
 def _build(path: Path, masters, components, period, progress) -> Year:
     prev = _previous(path)
     year = Year(path)
-    given: list[tuple[str | None, Path]] = [(None, Path(m)) for m in masters]
+    was = {_resolved(path, str(r["path"])).resolve(): r for r in prev.sources.to_dict("records")}
+    # A master given again without -c keeps the component it was copied into.
+    given: list[tuple[str | None, Path]] = [
+        (str(was[Path(m).resolve()]["component"]) if Path(m).resolve() in was else None, Path(m)) for m in masters]
     given += [(c, Path(m)) for c, ms in components.items() for m in ms]
     seen = {Path(p).resolve() for _, p in given}
     recorded: list[tuple[str, Path, dict]] = []
-    for rec in prev.sources.to_dict("records"):
-        p = _resolved(path, str(rec["path"]))
-        if p.resolve() not in seen:
+    for p, rec in was.items():
+        if p not in seen:
             recorded.append((str(rec["component"]), p, rec))
     todo = [(c, p, None) for c, p in given] + recorded
     if not todo:
