@@ -338,7 +338,7 @@ def test_the_command_and_the_button_say_the_same(world, tmp_path, capfd):
 def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
     import datetime as dt
 
-    from kpixl.year.bulk import append_rows
+    from kpixl.year.bulk import Bulk, append_rows
 
     wb = openpyxl.Workbook()
     wb.active.title = "期间成绩"
@@ -348,7 +348,7 @@ def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
     wb.save(path)
     rows = [["=1+1", 1.5, True, None, dt.datetime(2026, 12, 1, 9, 0)],
             ['=HYPERLINK("http://x","点我")', 3, False, " 前后空格 ", "bell\x07"]]
-    append_rows(path, "期间成绩", 3, rows, 5)
+    append_rows(path, {"期间成绩": Bulk(3, rows, 5)})
     ws = openpyxl.load_workbook(path)["期间成绩"]
     got = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
     assert got == [["=1+1", 1.5, True, None, "2026-12-01 09:00:00"],

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from ..engine.inputs import ID
@@ -38,13 +39,12 @@ from ..master.book import LEVELS, Master, backup_path, check_closed, locked, wri
 from ..master.params import PARAMS, kept_bases, read_params, write_params
 from ..periods import parse_period
 from ..scheme.models import Scheme
-from ..results.sheet import FIRST
 from ..xlsx.atomic import replace_atomically
 from ..xlsx.cached import save_workbook
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
-from .bulk import append_rows
+from .bulk import Bulk, append_rows
 from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, write_copied, write_year
 from .sources import COPY, Source, read_source
@@ -338,7 +338,8 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     in_rows = list(dict.fromkeys(rows[ID].astype(str)))
     have = set(in_rows)
     people = [e for e in roster[ID] if e in have]
-    people += [e for e in in_rows if e not in set(people)]
+    listed = set(people)
+    people += [e for e in in_rows if e not in listed]
     roster = roster[roster[ID].isin(have)].reset_index(drop=True)
     order = {c: k for k, c in enumerate(ids)}
     pos = {e: k for k, e in enumerate(people)}
@@ -366,8 +367,8 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     year.warnings += [p for p in fig.problems if p.kind == "warning"]
     if params is not None:
         params = write_params(m, params)
-    write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
-    copied = write_copied(m.sheet(COPIED), rows)
+    _, year_rows = write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
+    bulk = {YEAR: year_rows, COPIED: write_copied(m.sheet(COPIED), rows)}
     year.sources = _source_rows(path, good, lost, now)
     _write_table(m.sheet(SOURCES), SOURCE_COLS, year.sources)
     log = prev.changes.to_dict("records") + year.changes
@@ -375,7 +376,7 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     _write_notes(m.sheet(NOTES), scheme, year)
     if ROSTER in wb.sheetnames:
         wb.remove(wb[ROSTER])
-    write_roster_sheet(wb, roster, ROSTER)
+    bulk[ROSTER] = _write_roster(wb, roster)
     _levels(m, scheme, fig, roster, year)
     pay_sheet(m, scheme, fig, rows)
     for name, value in ((SCHEME_NAME, scheme.id), (PERIOD_NAME, year.period)):
@@ -386,18 +387,29 @@ def _build(path: Path, masters, components, period, progress) -> Year:
         if title in wb.sheetnames:
             defuse(wb[title])
     wb.active = wb.sheetnames.index(YEAR)
-    _save(m, copied)
+    _save(m, bulk)
     return year
 
 
-def _save(m: Master, copied: list[list[Any]]) -> None:
+def _write_roster(wb, roster: pd.DataFrame) -> Bulk:
+    """The year's roster as the master's (a table named Roster): the header and the first person by
+    openpyxl, the others returned to be appended in bulk."""
+    write_roster_sheet(wb, roster.iloc[:1], ROSTER)
+    ws = wb[ROSTER]
+    table = ws.tables["Roster"]
+    table.ref = f"A1:{get_column_letter(len(roster.columns))}{len(roster) + 1}"
+    rows = [[cell_value(v) for v in r] for r in roster.iloc[1:].itertuples(index=False, name=None)]
+    return Bulk(3, rows, len(roster.columns), style_row=2)
+
+
+def _save(m: Master, bulk: dict[str, Bulk]) -> None:
     """Save as a master is saved (atomically, the previous version kept as ``.bak.xlsx``), with the
     copied rows written into ``期间成绩`` in bulk."""
     path = m.path
 
     def write(tmp: str) -> None:
         save_workbook(m.wb, tmp, previous=path)
-        append_rows(tmp, COPIED, FIRST, copied, len(COPY))
+        append_rows(tmp, bulk)
         if path.exists():
             bak = backup_path(path)
             part = bak.with_name(f".{bak.name}.part")

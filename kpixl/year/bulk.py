@@ -16,7 +16,8 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -24,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from ..xlsx.cached import sheet_parts
 
-__all__ = ["append_rows", "row_xml"]
+__all__ = ["Bulk", "Formula", "append_rows", "row_xml"]
 
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 
@@ -35,50 +36,115 @@ def _text(v: str) -> str:
     return f"<is><t{space}>{escape(v)}</t></is>"
 
 
-def row_xml(r: int, values: Sequence[Any], letters: Sequence[str]) -> str:
-    """One ``<row>`` of values: numbers as numbers, everything else as inline text; blanks left out."""
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell for :func:`row_xml`: its text (without ``=``) and the engine's value, cached beside it."""
+
+    text: str
+    cached: Any = None
+
+
+def _cached(v: Any) -> tuple[str, str] | None:
+    """``(t attribute, <v> text)`` of a cached result (as :mod:`kpixl.xlsx.cached` writes them)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return ' t="b"', str(int(v))
+    if isinstance(v, (int, float)):
+        f = float(v)
+        if math.isnan(f) or math.isinf(f):
+            return None
+        return "", str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+    text = str(v)
+    return (' t="e"' if text.startswith("#") else ' t="str"'), escape(text)
+
+
+def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[str, str] | None = None) -> str:
+    """One ``<row>``: numbers as numbers, :class:`Formula` as a formula with its cached value, everything
+    else as inline text; blanks left out. ``styles`` gives a column's style index (``s``)."""
     cells = []
+    styles = styles or {}
     for c, v in zip(letters, values):
-        if v is None:
-            continue
-        if isinstance(v, bool):
-            cells.append(f'<c r="{c}{r}" t="b"><v>{int(v)}</v></c>')
+        s = styles.get(c)
+        s = f' s="{s}"' if s else ""
+        if isinstance(v, Formula):
+            got = _cached(v.cached)
+            t, text = got if got is not None else ("", None)
+            value = f"<v>{text}</v>" if text is not None else ""
+            cells.append(f'<c r="{c}{r}"{s}{t}><f>{escape(v.text)}</f>{value}</c>')
+        elif v is None:
+            if s:
+                cells.append(f'<c r="{c}{r}"{s}/>')
+        elif isinstance(v, bool):
+            cells.append(f'<c r="{c}{r}"{s} t="b"><v>{int(v)}</v></c>')
         elif isinstance(v, (int, float)):
             f = float(v)
             if math.isnan(f) or math.isinf(f):
                 continue
-            cells.append(f'<c r="{c}{r}"><v>{int(f) if f.is_integer() and abs(f) < 1e15 else repr(f)}</v></c>')
+            cells.append(f'<c r="{c}{r}"{s}><v>{int(f) if f.is_integer() and abs(f) < 1e15 else repr(f)}</v></c>')
         else:
             text = v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else str(v)
-            cells.append(f'<c r="{c}{r}" t="inlineStr">{_text(text)}</c>')
+            cells.append(f'<c r="{c}{r}"{s} t="inlineStr">{_text(text)}</c>')
     return f'<row r="{r}">{"".join(cells)}</row>'
 
 
-def append_rows(path: str | Path, title: str, first: int, rows: Iterable[Sequence[Any]], width: int) -> None:
-    """Append ``rows`` (from sheet row ``first``) to the sheet ``title`` of the saved workbook ``path``.
+@dataclass
+class Bulk:
+    """Rows to append to one sheet: from sheet row ``first``, ``width`` columns wide; with ``style_row``
+    each column takes the style of that (already written) row's cell."""
 
-    The sheet must have no row at or after ``first`` (openpyxl wrote only its header).
-    The package is copied member by member into a file beside it, which then replaces it.
+    first: int
+    rows: list[Sequence[Any]]
+    width: int
+    style_row: int | None = None
+
+
+_STYLED = re.compile(r'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>)')
+_S = re.compile(r'\ss="(\d+)"')
+
+
+def _styles(xml: str, row: int) -> dict[str, str]:
+    start = xml.find(f'<row r="{row}"')
+    if start < 0:
+        return {}
+    end = xml.find("</row>", start)
+    out = {}
+    for m in _STYLED.finditer(xml, start, end):
+        got = _S.search(m.group(3))
+        if got:
+            out[m.group(1)] = got.group(1)
+    return out
+
+
+def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
+    """Append each :class:`Bulk`'s rows to its sheet of the saved workbook ``path``.
+
+    A sheet must have no row at or after its ``first`` (openpyxl wrote only the rows
+    before). The package is copied member by member into a file beside it, which then
+    replaces it.
     """
     path = Path(path)
-    letters = [get_column_letter(j) for j in range(1, width + 1)]
-    body = [row_xml(first + k, r, letters) for k, r in enumerate(rows)]
-    last = first + len(body) - 1
     tmp = path.with_name(f".{path.name}.rows")
     try:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-            part = sheet_parts(zin)[title]
+            parts = {part: sheets[title] for title, part in sheet_parts(zin).items() if title in sheets}
             for info in zin.infolist():
                 data = zin.read(info)
-                if info.filename == part:
-                    xml = data.decode("utf-8")
-                    xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{max(last, first - 1)}"/>', xml, count=1)
-                    if "</sheetData>" in xml:
-                        xml = xml.replace("</sheetData>", "".join(body) + "</sheetData>", 1)
-                    else:  # an empty sheet is written <sheetData/>
-                        xml = xml.replace("<sheetData/>", "<sheetData>" + "".join(body) + "</sheetData>", 1)
-                    data = xml.encode("utf-8")
+                bulk = parts.get(info.filename)
+                if bulk is not None and bulk.rows:
+                    data = _append(data.decode("utf-8"), bulk).encode("utf-8")
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _append(xml: str, bulk: Bulk) -> str:
+    letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
+    styles = _styles(xml, bulk.style_row) if bulk.style_row else None
+    body = "".join(row_xml(bulk.first + k, r, letters, styles) for k, r in enumerate(bulk.rows))
+    last = bulk.first + len(bulk.rows) - 1
+    xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
+    if "</sheetData>" in xml:
+        return xml.replace("</sheetData>", body + "</sheetData>", 1)
+    return xml.replace("<sheetData/>", "<sheetData>" + body + "</sheetData>", 1)  # an empty sheet

@@ -25,8 +25,10 @@ from ..master.params import Params
 from ..master.rate import bonus_with_params
 from ..results.sheet import FIRST, Col, Layout, rating_columns, write_layout
 from ..scheme.models import Scheme
+from ..results.values import column_values
 from ..xlsx.cells import cell_value
 from ..xlsx.text import append_row
+from .bulk import Bulk, Formula
 from .figures import AGG_LABEL, YearFigures, rollup_of
 from .sources import COPY
 
@@ -49,8 +51,8 @@ def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], 
     return comp, person
 
 
-def write_copied(ws, rows: pd.DataFrame) -> list[list[Any]]:
-    """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows' values, from row 3.
+def write_copied(ws, rows: pd.DataFrame) -> Bulk:
+    """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows, from row 3.
 
     The rows themselves are appended to the saved file by :func:`kpixl.year.bulk.append_rows`
     (values only, text as text).
@@ -60,7 +62,8 @@ def write_copied(ws, rows: pd.DataFrame) -> list[list[Any]]:
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
-    return [[cell_value(v) for v in rec] for rec in rows[list(COPY)].itertuples(index=False, name=None)]
+    return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in rows[list(COPY)].itertuples(index=False, name=None)],
+                len(COPY))
 
 
 def _ref(key: str, a: int, b: int) -> str:
@@ -69,7 +72,7 @@ def _ref(key: str, a: int, b: int) -> str:
 
 
 def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster: pd.DataFrame,
-               params: Params | None) -> Layout:
+               params: Params | None) -> tuple[Layout, Bulk]:
     """Plan and write ``年度汇总`` with every figure's engine value cached beside its formula.
 
     Args:
@@ -81,7 +84,9 @@ def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster:
         params: The bonus parameters with their cells on ``奖金参数`` (None without a bonus).
 
     Returns:
-        The layout (column key → letter).
+        The layout (column key → letter), and the people after the first as rows for
+        :func:`kpixl.year.bulk.append_rows` (openpyxl lays out the header and the first
+        person, whose cells' styles the rest take).
     """
     s, rollup, ids = scheme, rollup_of(scheme), fig.people.ids
     comp_rows, person_rows = blocks(rows)
@@ -129,7 +134,12 @@ def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster:
         lay.add(Col("paid", "各期绩效奖金合计", fmt="#,##0.00", formula=lambda row: (
             f"SUM({_ref('bonus', *person_rows[eid(row)])})" if eid(row) in person_rows else "0")))
     lay.add(Col("note", "备注(缺期按已有期数计)", list(fig.notes)))
-    values: dict[str, Any] = {k: v for k, v in fig.values.items()}
-    write_layout(lay, len(ids), ws, values)
+    write_layout(lay, 1, ws, fig.values)
     ws.column_dimensions[lay.cols["note"].letter].width = 40
-    return lay
+    cached = column_values(fig.values, {k: k for k, c in lay.cols.items() if c.formula is not None})
+    rest = []
+    for k in range(1, len(ids)):
+        r = FIRST + k
+        rest.append([Formula(c.formula(r), cached[key][k] if key in cached else None) if c.formula is not None
+                     else cell_value(c.values[k]) for key, c in lay.cols.items()])
+    return lay, Bulk(FIRST + 1, rest, len(lay.cols), style_row=FIRST)

@@ -31,23 +31,20 @@ class _Cell:
 
 
 class _Sheet:
-    def __init__(self, title: str, grid: dict[tuple[int, int], Any]):
+    def __init__(self, title: str, rows: dict[int, dict[int, Any]]):
         self.title = title
-        self._grid = grid
-        self.max_row = max((r for r, _ in grid), default=0)
-        self.max_column = max((c for _, c in grid), default=0)
+        self._rows = rows
+        self.max_row = max(rows, default=0)
+        self.max_column = max((max(r) for r in rows.values() if r), default=0)
 
     def iter_rows(self, values_only: bool = True) -> Iterator[tuple]:
-        rows: dict[int, dict[int, Any]] = {}
-        for (r, c), v in self._grid.items():
-            rows.setdefault(r, {})[c] = v
-        width = self.max_column
+        width, empty = self.max_column, {}
         for r in range(1, self.max_row + 1):
-            got = rows.get(r, {})
+            got = self._rows.get(r, empty)
             yield tuple(got.get(c) for c in range(1, width + 1))
 
     def cell(self, row: int, column: int) -> _Cell:
-        return _Cell(self._grid.get((row, column)))
+        return _Cell(self._rows.get(row, {}).get(column))
 
     def __getitem__(self, ref: str) -> _Cell:
         r, c = split_ref(ref)
@@ -86,15 +83,18 @@ def read_values(path: str | Path, titles: set[str] | None = None) -> Values:
     book = read_book(path, sheets=titles, max_cells=MAX_CELLS)
     sheets: dict[str, _Sheet] = {}
     for s in book.sheets:
-        grid: dict[tuple[int, int], Any] = {}
+        rows: dict[int, dict[int, Any]] = {}
         for ref, cell in s.cells.items():
-            if cell.value is None:
+            v = cell.value
+            if v is None:
                 continue
             row, col = split_ref(ref)
-            v = cell.value
             if cell.date and isinstance(v, (int, float)) and not isinstance(v, bool):
                 v = from_excel(v)
-            grid[(row, col)] = v
-        sheets[s.name] = _Sheet(s.name, grid)
+            got = rows.get(row)
+            if got is None:
+                rows[row] = got = {}
+            got[col] = v
+        sheets[s.name] = _Sheet(s.name, rows)
     names = {n: text for n, local, text in book.names if local is None}
     return Values(sheets, names)
