@@ -20,7 +20,10 @@ The year master is its own workbook (docs/year.md). Every run:
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
+import re
+import zipfile
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +43,7 @@ from ..master.params import PARAMS, kept_bases, read_params, write_params
 from ..periods import parse_period
 from ..scheme.models import Scheme
 from ..xlsx.atomic import replace_atomically
-from ..xlsx.cached import save_workbook
+from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
@@ -48,6 +51,7 @@ from .bulk import Bulk, append_rows
 from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, write_copied, write_year
 from .sources import COPY, Source, read_source
+from .values import read_values
 
 __all__ = ["CHANGES", "SOURCES", "Year", "build_year", "is_year_master"]
 
@@ -143,6 +147,7 @@ class _Previous:
     sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SOURCE_COLS)))
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLS)))
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    values: Any = None  # the cell values of the year as last built (kpixl.year.values.Values)
 
 
 def _name(wb, name: str) -> str | None:
@@ -151,29 +156,49 @@ def _name(wb, name: str) -> str | None:
 
 
 def _previous(path: Path) -> _Previous:
+    """The year as last built: its values by the streaming reader, and the workbook (openpyxl) without
+    the rows of the big sheets every build rewrites, which need not be parsed twice."""
     if not path.exists():
         return _Previous()
     try:
-        wb = load_workbook(path)
+        vals = read_values(path)
+        wb = load_workbook(io.BytesIO(_stubbed(path, {YEAR, COPIED, ROSTER})))
     except Exception as e:  # noqa: BLE001 - any unreadable file is said as such, never overwritten
         raise FileProblem(path, STEP, f"the year master exists but cannot be read ({e}); move it away to start anew")
     if COPIED not in wb.sheetnames or SCHEME_NAME not in wb.defined_names:
         raise FileProblem(path, STEP, "this workbook is not a year master kpixl built (no 期间成绩 sheet): "
                                       "give a new file name")
     prev = _Previous(wb, _name(wb, SCHEME_NAME), _name(wb, PERIOD_NAME))
-    prev.rows = _sheet_rows(wb, COPIED, COPY)
+    prev.values = vals
+    prev.rows = _sheet_rows(vals, COPIED, COPY)
     prev.rows[ID] = prev.rows[ID].map(lambda v: None if v is None else (str(int(v)) if isinstance(v, float)
                                                                           and v.is_integer() else str(v)))
     prev.rows["period"] = prev.rows["period"].astype(str)
-    prev.sources = _sheet_rows(wb, SOURCES, SOURCE_COLS)
-    prev.changes = _sheet_rows(wb, CHANGES, CHANGE_COLS)
-    if ROSTER in wb.sheetnames:
-        it = wb[ROSTER].iter_rows(values_only=True)
+    prev.sources = _sheet_rows(vals, SOURCES, SOURCE_COLS)
+    prev.changes = _sheet_rows(vals, CHANGES, CHANGE_COLS)
+    if ROSTER in vals.sheetnames:
+        it = vals[ROSTER].iter_rows(values_only=True)
         head = [str(h) for h in next(it, ())]
         prev.roster = pd.DataFrame([list(r) for r in it], columns=head)
         if ID in prev.roster.columns:
             prev.roster[ID] = prev.roster[ID].astype(str)
     return prev
+
+
+_SHEET_DATA = re.compile(r"<sheetData>.*</sheetData>", re.S)
+
+
+def _stubbed(path: Path, titles: set[str]) -> bytes:
+    """The package with the rows of the sheets ``titles`` left out (they are rewritten anyway)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        parts = {part for title, part in sheet_parts(zin).items() if title in titles}
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename in parts:
+                data = _SHEET_DATA.sub("<sheetData/>", data.decode("utf-8"), count=1).encode("utf-8")
+            zout.writestr(info, data)
+    return out.getvalue()
 
 
 def is_year_master(path: str | Path) -> bool:
@@ -359,7 +384,9 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     base = None
     if scheme.bonus is not None:
         params = read_params(wb, scheme, year.kept)
-        base = kept_bases(wb, people, roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR)
+        # The bases as finance left them on the last build's 年度汇总 (its rows were read as values).
+        base = kept_bases(prev.values if prev.values is not None else wb, people,
+                          roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR)
     fig = year_figures(scheme, rows, people, roster, policy=params.policy(scheme.bonus) if params else None,
                        base=base)
     year.figures = fig
