@@ -262,7 +262,7 @@ CODES: dict[str, Code] = {
                              "leave it out."),
     "year_component": _c("input", "Unknown roll-up component", "{why}",
                          "A master was given without a roll-up component (the scheme has several), or with one the "
-                         "scheme's rollup does not list; give it as -c COMPONENT MASTER…"),
+                         "scheme's rollup does not list; give it as -c COMPONENT MASTER… (docs/year.md)."),
     "year_missing_periods": _c("warning", "Periods missing", "{id} has no {component} result for {periods}: "
                                "averaged over the {n} periods present",
                                "A person is missing from some period masters; the year averages the periods "
