@@ -355,3 +355,28 @@ def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
                    ['=HYPERLINK("http://x","点我")', 3, False, " 前后空格 ", "bell\\x07"]]
     assert all(c.data_type != "f" for r in ws.iter_rows() for c in r)
     assert ws.max_row == 4
+
+
+def test_level_proposals_follow_the_annual_rating(tmp_path):
+    """With ``levels:`` the year proposes each person's level from the annual rating (values with reasons)."""
+    from kpixl.scheme.models import Component, Levels, Rollup
+
+    s = scheme("cs_deqinnengji").model_copy(update={
+        "rollup": Rollup(components=[Component(id="monthly", weight=1, aggregate="mean")], round=2),
+        "levels": Levels(column="职级", ladder=["初级", "中级", "高级"],
+                         promote=[{"name": "年度优秀", "when": {"rating_in": ["优秀"]}, "years": 1}],
+                         demote=[{"name": "年度较差", "when": {"rating_in": ["较差"]}, "years": 1}])})
+    people = deqin_roster(20).assign(人员类别="一线员工", 职级="中级")
+    ids = people["employee_id"].tolist()
+    # Y01 scores 99 both months, Y20 50, everyone else 70 + their number: Y01 ranks 1 of 20 → 优秀
+    # (rank ≤ ROUND(20×0.05) = 1), Y20 ranks 20 → 较差 (rank > ROUND(20×0.95) = 19).
+    totals = {e: 99 if e == "Y01" else 50 if e == "Y20" else 70 + k for k, e in enumerate(ids)}
+    tpl = period_master(tmp_path / "tpl.xlsx", s, people, "2026-01", [card_for("Y01", 90)])
+    masters = [period_master(tmp_path / f"{m}.xlsx", s, people, m, [card_for(e, t) for e, t in totals.items()],
+                             template=tpl) for m in ("2026-01", "2026-02")]
+    y = build_year(tmp_path / "year.xlsx", masters)
+    assert row(y, "Y01")["rating"] == "优秀" and row(y, "Y20")["rating"] == "较差"
+    ws = openpyxl.load_workbook(tmp_path / "year.xlsx")["职级建议"]
+    got = {r[0]: r[1:4] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert got["Y01"] == ("中级", "高级", "promote") and got["Y20"] == ("中级", "初级", "demote")
+    assert got["Y02"] == ("中级", "中级", "keep")

@@ -94,8 +94,9 @@ class Year:
     def summary(self, limit: int = 40) -> str:
         n = self.figures.people.n if self.figures is not None else 0
         lost = sum(1 for s in self.sources if s["status"] != "ok")
-        lines = [f"{self.path.name}: {self.period} of {self.scheme_id}, {n} people from {len(self.sources)} period "
-                 f"masters ({lost} gone, their copied rows kept) on {YEAR}"]
+        k = len(self.sources)
+        lines = [f"{self.path.name}: {self.period} of {self.scheme_id}, {n} people from {k} period "
+                 f"master{'s' if k != 1 else ''} on {YEAR}" + (f" ({lost} gone: their copied rows kept)" if lost else "")]
         if self.changes:
             lines.append(f"  {len(self.changes)} changes since the last build (on {CHANGES}):")
             for c in self.changes[:limit]:
