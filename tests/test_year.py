@@ -380,3 +380,24 @@ def test_level_proposals_follow_the_annual_rating(tmp_path):
     got = {r[0]: r[1:4] for r in ws.iter_rows(min_row=3, values_only=True)}
     assert got["Y01"] == ("中级", "高级", "promote") and got["Y20"] == ("中级", "初级", "demote")
     assert got["Y02"] == ("中级", "中级", "keep")
+
+
+def test_a_master_tampered_with_after_the_build_is_reported_on_rebuild(world, tmp_path):
+    d, out = rebuilt(world, tmp_path)
+    # Someone unhides _collected in the March 月考核 master and types Y05's 绩 (results) 30 → 20.
+    path = d / "月考核-2026-03.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["_collected"]
+    head = [c.value for c in ws[1]]
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, head.index("employee_id") + 1).value == "Y05":
+            ws.cell(r, head.index("results") + 1).value = 20
+    wb.save(path)
+    y = build_year(out)
+    # Y05's March total 80 → 70, so monthly (9×80 + 70)/10 = 79 and 0.2×70 + 0.3×79 + 0.5×90 = 14 + 23.7 + 45 = 82.7.
+    (c,) = [c for c in y.changes if c["employee_id"] == "Y05" and c["what"] == "总分"]
+    assert (c["period"], c["old"], c["new"], c["file"], c["note"]) == ("2026-03", 80, 70, "月考核-2026-03.xlsx",
+                                                                        "来源文件已修改")
+    assert row(y, "Y05")["total"] == 82.7
+    (w,) = [p for p in y.warnings if p.code == "year_source_changed"]
+    assert "月考核-2026-03.xlsx" in w.message
