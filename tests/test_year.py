@@ -401,3 +401,25 @@ def test_a_master_tampered_with_after_the_build_is_reported_on_rebuild(world, tm
     assert row(y, "Y05")["total"] == 82.7
     (w,) = [p for p in y.warnings if p.code == "year_source_changed"]
     assert "月考核-2026-03.xlsx" in w.message
+
+
+def test_the_pattern_reader_reads_what_the_element_reader_reads(world):
+    """kpixl.year.values scans sheet XML with one pattern; on kpixl's masters, the year master and files
+    LibreOffice saved it must give exactly what kpixl.xlsx.reader gives (and fall back where it cannot)."""
+    import zipfile
+    from pathlib import Path
+
+    from kpixl.year import values
+
+    root = Path(__file__).resolve().parents[1]
+    files = [world["out"], world["masters"]["monthly"][0], *sorted((root / "examples" / "returned").glob("*.xlsx"))]
+    for f in files:
+        with zipfile.ZipFile(f) as z:
+            fast = values._fast(Path(f), z, None)
+        slow = values._slow(Path(f), None)
+        assert fast is not None, f
+        assert fast.sheetnames == slow.sheetnames and fast.names == slow.names, f
+        for t in slow.sheetnames:
+            assert list(fast[t].iter_rows()) == list(slow[t].iter_rows()), (f, t)
+    # A cell the pattern does not know (attributes in another order) sends the file to the element reader.
+    assert values._scan('<sheetData><row r="1"><c t="n" r="A1"><v>1</v></c></row></sheetData>', [], set()) is None

@@ -483,19 +483,23 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
             out.append({"at": stamp, ID: None, "姓名": None, "component": key[0], "period": key[1], "what": "新增来源",
                         "old": None, "new": f"{len(src.rows)}人", "file": src.path.name, "note": None})
             continue
-        b = before.set_index(before[ID].astype(str))
-        a = src.rows.set_index(src.rows[ID].astype(str))
-        for eid in a.index:
-            if eid not in b.index:
-                out.append(_change(stamp, a, eid, key, "人员", None, "新增", src.path.name, "该期新收回"))
-                continue
-            for col, what in _WHAT.items():
-                o, n = _cmp(b.at[eid, col]), _cmp(a.at[eid, col])
-                if o != n:
-                    out.append(_change(stamp, a, eid, key, what, o, n, src.path.name,
-                                       "来源文件已修改" if src.sha != b.at[eid, "sha256"] else None))
-        for eid in b.index.difference(a.index):
-            out.append(_change(stamp, b, eid, key, "人员", "有", None, src.path.name, "来源中已无此人, 已从年度移除"))
+        b = before.assign(**{ID: before[ID].astype(str)})
+        a = src.rows.assign(**{ID: src.rows[ID].astype(str)})
+        m = b.merge(a, on=ID, how="outer", suffixes=("_o", ""), indicator=True, sort=False)
+        note = "来源文件已修改"
+        for rec in m[m["_merge"] == "right_only"].to_dict("records"):
+            out.append(_change(stamp, rec, key, "人员", None, "新增", src.path.name, "该期新收回"))
+        both = m[m["_merge"] == "both"]
+        for col, what in _WHAT.items():
+            o = [_cmp(v) for v in both[f"{col}_o"]]
+            n = [_cmp(v) for v in both[col]]
+            for k in (k for k in range(len(o)) if o[k] != n[k]):
+                rec = both.iloc[k].to_dict()
+                out.append(_change(stamp, rec, key, what, o[k], n[k], src.path.name,
+                                   note if src.sha != rec["sha256_o"] else None))
+        for rec in m[m["_merge"] == "left_only"].to_dict("records"):
+            out.append(_change(stamp, {**rec, "姓名": rec.get("姓名_o")}, key, "人员", "有", None, src.path.name,
+                               "来源中已无此人, 已从年度移除"))
     for rec in lost:
         if str(rec.get("status") or "ok") != "ok":
             continue  # already said when it went missing
@@ -505,10 +509,10 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
     return out
 
 
-def _change(stamp, frame, eid, key, what, old, new, file, note) -> dict[str, Any]:
-    name = frame.at[eid, "姓名"] if "姓名" in frame.columns else None
-    return {"at": stamp, ID: eid, "姓名": cell_value(name), "component": key[0], "period": key[1], "what": what,
-            "old": old, "new": new, "file": file, "note": note}
+def _change(stamp, rec: dict, key, what, old, new, file, note) -> dict[str, Any]:
+    name = rec.get("姓名") if rec.get("姓名") is not None else rec.get("姓名_o")
+    return {"at": stamp, ID: rec[ID], "姓名": cell_value(name), "component": key[0], "period": key[1],
+            "what": what, "old": old, "new": new, "file": file, "note": note}
 
 
 def _cmp(v: Any) -> Any:
