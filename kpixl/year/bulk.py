@@ -157,7 +157,7 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.rows")
     try:
-        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             names = set(zin.namelist())
             old_sst = zin.read(_SST).decode("utf-8") if _SST in names else None
             got = _UNIQUE.search(old_sst or "")
@@ -169,7 +169,7 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
                 if bulk is not None and bulk.rows:
                     data = _append(data.decode("utf-8"), bulk, strings).encode("utf-8")
                 if info.filename != _SST:
-                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
             need = old_sst is not None or bool(strings.index)
             if need:
                 zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
@@ -206,7 +206,7 @@ def _register_sst(path: Path) -> None:
                     data = data.decode("utf-8").replace(
                         "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
                                             f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
         os.replace(out, path)
     finally:
         out.unlink(missing_ok=True)
