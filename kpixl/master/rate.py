@@ -76,12 +76,13 @@ class Rated:
         return "\n".join(lines)
 
 
-def rate(master: str | Path, *, verify: bool = False) -> Rated:
+def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -> Rated:
     """Write ratings and bonuses of the master's period as live formulas (module docstring).
 
     Args:
         master: A master that has been collected into.
         verify: Recalculate with LibreOffice afterwards and compare every cell with the engine.
+        lang: ``zh`` or ``en``: the language of the headers, kept in the master (default: the master's).
 
     Returns:
         A :class:`Rated` with the engine's figures.
@@ -92,6 +93,8 @@ def rate(master: str | Path, *, verify: bool = False) -> Rated:
     path = Path(master)
     with locked(path, STEP):
         m = open_master(path, STEP)
+        if lang:
+            m.lang = lang
         s = m.scheme
         if s.ratings is None and s.bonus is None:
             raise FileProblem(path, STEP, "the scheme has neither ratings nor a bonus: nothing to rate")

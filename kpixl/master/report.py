@@ -270,8 +270,12 @@ def _mean(values) -> float | None:
     return float(np.mean(v)) if len(v) else None
 
 
-def report(master: str | Path) -> Reported:
+def report(master: str | Path, lang: str | None = None) -> Reported:
     """Write the report sheets of the master's period (see the module docstring).
+
+    Args:
+        master: A master that has been collected into.
+        lang: ``zh`` or ``en``: the language of the headers, kept in the master (default: the master's).
 
     Raises:
         FileProblem: The master cannot be opened or written, or nothing was collected yet.
@@ -279,6 +283,8 @@ def report(master: str | Path) -> Reported:
     path = Path(master)
     with locked(path, STEP):
         m = open_master(path, STEP)
+        if lang:
+            m.lang = lang
         out = refresh(m)
         m.save(STEP)
     return out
