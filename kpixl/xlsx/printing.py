@@ -20,6 +20,7 @@ One way for every sheet kpixl writes (openpyxl and XlsxWriter alike):
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Iterable
 
 from openpyxl.utils import get_column_letter
@@ -70,7 +71,9 @@ def column_width(label: Any, values: Iterable[Any] = (), *, lo: float = 6.0, hi:
         label_lines: How many lines the header may take.
     """
     data = max((text_width(v) for v in values), default=0.0)
-    head = text_width(label) / max(label_lines, 1)
+    # A label wraps between words (Latin) or characters (CJK): never narrower than its longest word.
+    words = re.findall(r"[!-~]+", str(label)) if label is not None else []
+    head = max([text_width(label) / max(label_lines, 1)] + [text_width(w) + 0.5 for w in words])
     return round(min(hi, max(lo, data + 2.0, head + 2.0)), 1)
 
 
