@@ -173,6 +173,6 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None, la
         ws.repeat_columns(0, name)
     ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.6)
     ws.set_header(f"&C{title.replace('&', '&&')}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.set_footer("&CPage &P of &N" if lang == "en" else "&C第 &P 页，共 &N 页")
     ws.protect()
     return formulas

@@ -133,7 +133,7 @@ def write_params(m: Master, p: Params) -> Params:
     fit_columns(ws, first_row=2, lo=8.0, hi=30.0, skip_rows=(4,))
     ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 16.0)
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 14.0)
-    print_setup(ws, title_rows="2:2", landscape=False, pages_wide=1)
+    print_setup(ws, title_rows="2:2", landscape=False, pages_wide=1, lang=lang)
     return p
 
 

@@ -230,7 +230,7 @@ def _write_dept(ws, s, dept, period, now, ids, got, missing, scored, item_scores
     for k, (iid, name) in enumerate(items, start=1):
         avg = _mean(item_scores[iid]) if iid in item_scores.columns and len(item_scores) else None
         ws.cell(row + k, 1, name)
-        ws.cell(row + k, 2, points[iid])
+        ws.cell(row + k, 2, points[iid]).number_format = 'General;-General;"—"'  # 0: a bonus item
         ws.cell(row + k, 3, avg).number_format = "0.00"
         ws.cell(row + k, 4, avg / points[iid] if avg is not None and points[iid] else None).number_format = "0.0%"
     row += len(items) + 2  # = totals_row: the histogram's formulas count over this table
@@ -261,7 +261,7 @@ def _write_dept(ws, s, dept, period, now, ids, got, missing, scored, item_scores
     ws.column_dimensions["E"].width = 2.0
     if cached:
         remember(ws, cached)
-    print_setup(ws, landscape=False, pages_wide=1)
+    print_setup(ws, landscape=False, pages_wide=1, lang=lang)
     ws["A1"].alignment = Alignment(vertical="center")
 
 def _mean(values) -> float | None:

@@ -151,7 +151,7 @@ def layout_results(prepared: Prepared, outputs: bool = True) -> Layout:
                 lay.add(Col(f"{item.id}.{c.id}", f"{label}·{c.name or c.id}(次)",
                             [cell_value(v) for v in first.counters[c.id]], is_input=True))
         if item.na is not None:
-            lay.add(Col(f"{item.id}.na", label + "·不适用", [bool(v) for v in data.na], is_input=True))
+            lay.add(Col(f"{item.id}.na", label + "·不适用", ["是" if v else "否" for v in data.na], is_input=True))
             if item.na == "average" and item.na_group:
                 lay.add(Col(f"{item.id}.na_group", label + "·分组", list(data.group) if data.group is not None else [None] * n))
         if rule.type == "adjust":
@@ -309,13 +309,13 @@ def display_width(col: Col, n: int) -> float:
     return column_width(col.label, sample, lo=7.0, hi=30.0)
 
 
-def setup_page(ws: Worksheet, lay: Layout) -> None:
+def setup_page(ws: Worksheet, lay: Layout, lang: str = DEFAULT_LANG) -> None:
     """Print set-up of a keyed sheet: key row hidden, labels repeated, the name beside every page."""
     hide_key_row(ws, 1)
     keys = list(lay.cols)
     name = next((k for k in ("roster.姓名", "roster.name") if k in keys), None)
     title_cols = f"A:{lay.cols[name].letter}" if name and keys.index(name) < 3 else "A:A"
-    print_setup(ws, title_rows="2:2", title_cols=title_cols)
+    print_setup(ws, title_rows="2:2", title_cols=title_cols, lang=lang)
 
 
 def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None,
@@ -369,4 +369,4 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
             target._style = copy(style)
     ws.freeze_panes = "B3"
     fit_row_heights(ws, [2])
-    setup_page(ws, lay)
+    setup_page(ws, lay, lang)

@@ -78,7 +78,7 @@ def column_width(label: Any, values: Iterable[Any] = (), *, lo: float = 6.0, hi:
 
 
 def fit_columns(ws, *, label_row: int | None = None, first_row: int = 1, lo: float = 6.0, hi: float = 40.0,
-                label_lines: int = 3, skip_rows: Iterable[int] = ()) -> None:
+                label_lines: int = 3, skip_rows: Iterable[int] = (), max_rows: int = 2000) -> None:
     """Set every column's width on an openpyxl sheet from its label and values.
 
     Args:
@@ -87,11 +87,12 @@ def fit_columns(ws, *, label_row: int | None = None, first_row: int = 1, lo: flo
         first_row: The first row looked at.
         lo, hi, label_lines: As :func:`column_width`.
         skip_rows: Rows not measured (a hidden key row, a title spanning the sheet).
+        max_rows: How many rows are measured (a long log's first rows tell its widths).
     """
     skip = set(skip_rows)
     labels: dict[int, Any] = {}
     values: dict[int, list[Any]] = {}
-    for row in ws.iter_rows(min_row=first_row):
+    for row in ws.iter_rows(min_row=first_row, max_row=min(ws.max_row, first_row + max_rows)):
         for cell in row:
             if cell.value is None or cell.row in skip:
                 continue
@@ -151,7 +152,7 @@ def pages_across(widths: Iterable[float], landscape: bool = True, repeated: floa
 
 
 def print_setup(ws, *, title_rows: str | None = None, title_cols: str | None = None, landscape: bool = True,
-                pages_wide: int | None = None, footer: bool = True) -> int:
+                pages_wide: int | None = None, footer: bool = True, lang: str = "zh") -> int:
     """A4 page set-up of an openpyxl sheet; returns the number of pages across.
 
     Args:
@@ -161,6 +162,8 @@ def print_setup(ws, *, title_rows: str | None = None, title_cols: str | None = N
             one page wide, e.g. ``"A:B"`` (the name beside every figure).
         landscape: Landscape (default) or portrait.
         pages_wide: Pages across (default: :func:`pages_across` of the used columns).
+        footer: Print "sheet — page n of m" at the foot of each page.
+        lang: The footer's language (``zh``, ``en``).
     """
     ps = ws.page_setup
     ps.orientation = "landscape" if landscape else "portrait"
@@ -183,7 +186,7 @@ def print_setup(ws, *, title_rows: str | None = None, title_cols: str | None = N
     if title_cols and pages_wide > 1:
         ws.print_title_cols = title_cols
     if footer:
-        ws.oddFooter.center.text = "&A — 第 &P 页 / 共 &N 页"
+        ws.oddFooter.center.text = "&A — Page &P of &N" if lang == "en" else "&A — 第 &P 页 / 共 &N 页"
     return pages_wide
 
 

@@ -65,7 +65,8 @@ def write_history(records: Records) -> list[Problem]:
     formats = {j: yes_no(records.master.lang) for j, flag in enumerate(flags, 1) if flag}
     formats.update({j: "0.0%" for j, h in enumerate(header, 1) if h.startswith("achievement:") or h == "history.deduction"})
     formats.update({j: "0.00" for j, h in enumerate(header, 1) if h.startswith("score:") or h == "total"})
-    style_table(ws, len(header), formats=formats, wide={"history.reasons", "history.actions"})
+    style_table(ws, len(header), formats=formats, wide={"history.reasons", "history.actions"},
+                lang=records.master.lang)
     return problems
 
 
@@ -101,11 +102,12 @@ def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
     append_row(ws, key_labels(header, lang, {"reason": reason}))
     for rec in props[header].to_dict("records"):
         append_row(ws, [rec[h] for h in header])
-    style_table(ws, len(header), wide={"reason"})
+    style_table(ws, len(header), wide={"reason"}, lang=lang)
     return []
 
 
-def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Iterable[str] = ()) -> None:
+def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Iterable[str] = (),
+                lang: str = "zh") -> None:
     """A keyed table (row 1 keys, hidden; row 2 labels): styled, filtered, fitted and set up to print.
 
     Args:
@@ -113,6 +115,7 @@ def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Ite
         width: Its number of columns.
         formats: Column number → number format of its data cells.
         wide: Keys of columns holding long text (wrapped in a wide column).
+        lang: The footer's language.
     """
     bold = Font(name=FONT, bold=True, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
@@ -143,7 +146,7 @@ def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Ite
     ws.freeze_panes = f"A{FIRST_ROW}"
     if last >= FIRST_ROW:
         ws.auto_filter.ref = f"A2:{ws.cell(2, width).column_letter}{last}"
-    print_setup(ws, title_rows="2:2", title_cols="A:B")
+    print_setup(ws, title_rows="2:2", title_cols="A:B", lang=lang)
 
 
 def read_rows(wb, title: str) -> tuple[list[str], list[list[Any]]]:
@@ -186,7 +189,7 @@ def write_rows(master: Master, title: str, header: Iterable[str], rows: list[lis
     append_row(ws, key_labels(header, master.lang))
     for r in rows:
         append_row(ws, r)
-    style_table(ws, len(header), wide={"problem"} if title == ISSUES else ())
+    style_table(ws, len(header), wide={"problem"} if title == ISSUES else (), lang=master.lang)
 
 
 def quarantine(master: Path, report: CollectReport, files: dict[Path, str]) -> None:
