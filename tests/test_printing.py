@@ -272,3 +272,17 @@ def test_summary_sheet_prints_like_results(tmp_path):
     col = {c.value: c.column_letter for c in ws[1]}
     assert ws[f"{col['bonus']}3"].number_format == "#,##0.00"
     assert ws.column_dimensions[col["bonus.perf"]].width >= text_width("3,333.00")
+
+
+def test_keyed_tables_read_with_or_without_a_label_row():
+    """Rows start after the label row in either language; an older master has none (rows from row 2)."""
+    from kpixl.master.collect.columns import ISSUE_COLUMNS, data_rows, key_labels
+
+    keys = list(ISSUE_COLUMNS)
+    row = ["a.xlsx", "[a.xlsx]王伟-K01!G7", "K01", "sales", "not_a_number", "must be a number", "九十万",
+           "error", "quarantined: not applied", "2026-12-01T08:00:00+00:00"]
+    assert key_labels(keys)[:3] == ["文件", "位置", "工号"]
+    assert data_rows([keys, key_labels(keys), row]) == (keys, [row])
+    assert data_rows([keys, key_labels(keys, "en"), row]) == (keys, [row])
+    assert data_rows([keys, row]) == (keys, [row])
+    assert data_rows([]) == ([], [])

@@ -134,7 +134,7 @@ def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Ite
                 if fmt:
                     target.number_format = fmt
                 if wrap:
-                    target.alignment = Alignment(wrap_text=True, vertical="top")
+                    target.alignment = Alignment(wrap_text=True)
     fit_columns(ws, label_row=2, first_row=2, lo=7.0, hi=28.0, label_lines=2)
     wrapped = [c for c in range(1, width + 1) if ws.cell(1, c).value in wide]
     for c in wrapped:
