@@ -286,3 +286,36 @@ def test_keyed_tables_read_with_or_without_a_label_row():
     assert data_rows([keys, key_labels(keys, "en"), row]) == (keys, [row])
     assert data_rows([keys, row]) == (keys, [row])
     assert data_rows([]) == ([], [])
+
+
+@pytest.mark.parametrize("points, rule, most", [
+    (20, {"type": "ratio", "cap": 1.2}, 24.0),  # 20 × 120 %
+    (20, {"type": "ratio"}, math.inf),  # no cap: no bound
+    (20, {"type": "step", "below": {"every": 0.05, "points": 3}}, 20.0),  # only deductions
+    (20, {"type": "step", "above": {"every": 0.01, "points": 1}, "max_bonus": 5}, 25.0),  # 20 + at most 5
+    (20, {"type": "step", "above": {"every": 0.01, "points": 1}}, math.inf),
+    (10, {"type": "count", "base": "full", "counters": [{"id": "late", "per": -1}]}, 10.0),
+    (0, {"type": "count", "counters": [{"id": "new", "per": 2}], "limit": {"max": 6}}, 6.0),  # 0 + at most 6
+    (0, {"type": "adjust", "min": -5, "max": 10}, 10.0),
+    (20, {"type": "tiers", "bands": [{"min": 0.9, "points": 20}, {"min": 1.1, "points": 25}, {"below": 0.9, "points": 0}]}, 25.0),
+    (25, {"type": "rubric", "of": "fraction", "levels": {"A": 1.0, "B": 0.6}}, 25.0),
+    (10, {"type": "manual", "max": 12}, 12.0),
+    (10, {"type": "binary"}, 10.0),
+])
+def test_max_score_of_each_rule(points, rule, most):
+    from kpixl.scheme.models import Item
+
+    item = Item.model_validate({"id": "x", "points": points, "rule": rule})
+    assert item.rule.max_score(item.points) == most
+
+
+def test_summary_sheet_in_english(tmp_path):
+    import dataclasses
+
+    from kpixl.card.generate import generate_workbook
+
+    tpl = dataclasses.replace(read_template(TEMPLATE), lang="en")
+    ws = openpyxl.load_workbook(generate_workbook(tpl, None, "2026-11", tmp_path / "cards.xlsx").path)["汇总"]
+    labels = {k.value: v.value for k, v in zip(ws[1], ws[2])}
+    assert labels["employee_id"] == "Employee ID" and labels["total"] == "Total" and labels["bonus"] == "Bonus"
+    assert labels["score:sales_task"] == "销售任务" and labels["roster.姓名"] == "Name"  # the scheme's names stay
