@@ -35,6 +35,7 @@ from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically, temp_files
 from ..xlsx.cached import save_workbook
+from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
@@ -122,6 +123,19 @@ class Master:
         if PERIOD_NAME in self.wb.defined_names:
             del self.wb.defined_names[PERIOD_NAME]
         self.wb.defined_names[PERIOD_NAME] = DefinedName(PERIOD_NAME, attr_text=f'"{value}"')
+
+    @property
+    def lang(self) -> str:
+        """The language of the master's headers (:mod:`kpixl.xlsx.lang`): ``zh`` unless set."""
+        return workbook_lang(self.wb)
+
+    @lang.setter
+    def lang(self, value: str | None) -> None:
+        value = check_lang(value)
+        if LANG_NAME in self.wb.defined_names:
+            del self.wb.defined_names[LANG_NAME]
+        if value != DEFAULT_LANG:
+            self.wb.defined_names[LANG_NAME] = DefinedName(LANG_NAME, attr_text=f'"{value}"')
 
     def sheet(self, title: str, index: int | None = None):
         """A fresh, empty sheet ``title`` (an old one of that name is replaced in place)."""

@@ -35,6 +35,10 @@ class Adjust(RuleModel):
     max: float = 100
     beyond: Literal["cap", "error"] = "error"
 
+    def max_score(self, points: float) -> float:
+        """The most points that may be added (``max``)."""
+        return max(float(self.max), 0.0)
+
     def evaluate(self, data: ItemData) -> np.ndarray:
         v = np.nan_to_num(data.value.astype(float), nan=0.0)
         return np.clip(v, self.min, self.max) if self.beyond == "cap" else v

@@ -179,6 +179,13 @@ class RuleModel(BaseModel):
             return entry.score_within(lo, hi, name, who)
         return None
 
+    def max_score(self, points: float) -> float:
+        """The highest score the rule can give an item worth ``points`` (``inf``: no bound).
+
+        The card says so when a total may exceed its full score (含加分, 可超过100).
+        """
+        return float(points)
+
     def score_range(self, points: float) -> tuple[float, float]:
         """The lowest and highest score of the rule's band or level ranges."""
         raise NotImplementedError(f"a {type(self).__name__} rule has no score ranges")

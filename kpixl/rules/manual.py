@@ -28,6 +28,10 @@ class Manual(RuleModel):
     def bounds(self, points: float) -> tuple[float, float]:
         return self.min, (points if self.max is None else self.max)
 
+    def max_score(self, points: float) -> float:
+        """The highest score that may be typed."""
+        return float(self.bounds(points)[1])
+
     def evaluate(self, data: ItemData) -> np.ndarray:
         return data.value.astype(float)
 

@@ -159,6 +159,10 @@ class Rubric(RuleModel):
                                 f"{name}{who}：从下拉列表选择 {'、'.join(keys)}。",
                                 f"{name}{who}：等级只能是 {'、'.join(keys)}。")
 
+    def max_score(self, points: float) -> float:
+        """The points of the best level (a scored level: its highest)."""
+        return max(self._points(p[1] if isinstance(p, tuple) else p, points) for p in self.levels.values())
+
     def score_range(self, points: float) -> tuple[float, float]:
         spans = [s for s in (self.range_of(k, points) for k in self.keys()) if s is not None]
         return min(s[0] for s in spans), max(s[1] for s in spans)

@@ -200,6 +200,10 @@ class Tiers(Achievement):
             parts.append("档位之间0分")
         return ", ".join(parts)
 
+    def max_score(self, points: float) -> float:
+        """The points of the best band (a scored band: its highest)."""
+        return max(float(b.points[1]) if isinstance(b.points, tuple) else float(b.points) for b in self.bands)
+
     def score_range(self, points: float) -> tuple[float, float]:
         spans = [b.points for b in self.bands if isinstance(b.points, tuple)]
         return min(s[0] for s in spans), max(s[1] for s in spans)

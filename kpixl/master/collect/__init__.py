@@ -47,7 +47,7 @@ __all__ = ["QUARANTINE", "CollectReport", "collect", "returned_files"]
 
 def collect(master: str | Path, returned: Iterable[str | Path], *, period: str | None = None,
             progress: Callable[[int, int], None] | None = None, user: str | None = None,
-            now: datetime | None = None) -> CollectReport:
+            now: datetime | None = None, lang: str | None = None) -> CollectReport:
     """Collect returned workbooks into the master (see the module docstring).
 
     Args:
@@ -57,6 +57,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         progress: ``progress(done, total)`` after each file read.
         user: Who collects, for the Log (default: the login name).
         now: The time recorded (default: now).
+        lang: ``zh`` or ``en``: the language of the headers, kept in the master (default: the master's).
 
     Returns:
         A :class:`CollectReport`; its problems are also in the master's Issues sheet.
@@ -85,6 +86,8 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
                     progress(len(files), len(files))
                 return quick
         m = open_master(path, STEP)
+        if lang:
+            m.lang = lang
         records = Records(m, period or m.period, STEP)
         expected = Expected(records, master_key(path))
         before = {k: dict(v) for k, v in records.store.records.items()}
