@@ -15,8 +15,6 @@ own rating, rank-flag and bonus builders (:mod:`kpixl.results.sheet`,
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from .. import xlmath

@@ -31,8 +31,6 @@ from .values import read_values
 
 __all__ = ["COPY", "Source", "read_source", "sha256"]
 
-STEP = "reading a period master for the year"
-
 #: The copied row: row-1 keys and the Chinese labels of the ``期间成绩`` sheet.
 COPY = {ID: "工号", "姓名": "姓名", "component": "组成部分", "period": "期间", "total": "总分",
         "rating": "考核等级", "bonus": "绩效奖金", "file": "来源文件", "sha256": "来源SHA-256",
