@@ -83,33 +83,35 @@ def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[
     """One ``<row>``: numbers as numbers, :class:`Formula` as a formula with its cached value, everything
     else as text (a shared string with ``strings``, else inline); blanks left out. ``styles`` gives a
     column's style index (``s``)."""
-    cells = []
     styles = styles or {}
-    for c, v in zip(letters, values):
-        s = styles.get(c)
-        s = f' s="{s}"' if s else ""
-        if isinstance(v, Formula):
+    heads = [f'<c r="{c}{r}"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
+    return f'<row r="{r}">{"".join(_cells(heads, values, strings))}</row>'
+
+
+def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
+    for head, v in zip(heads, values):
+        kind = type(v)
+        if kind is float or kind is int:  # the common case first (bool is not int here)
+            if v != v or v in (math.inf, -math.inf):
+                continue
+            yield f"{head}><v>{int(v) if v == int(v) and abs(v) < 1e15 else repr(float(v))}</v></c>"
+        elif kind is str:
+            yield (f'{head} t="s"><v>{strings(v)}</v></c>' if strings is not None
+                   else f'{head} t="inlineStr">{_text(v)}</c>')
+        elif v is None:
+            if " s=" in head:
+                yield f"{head}/>"
+        elif kind is Formula:
             got = _cached(v.cached)
             t, text = got if got is not None else ("", None)
-            value = f"<v>{text}</v>" if text is not None else ""
-            cells.append(f'<c r="{c}{r}"{s}{t}><f>{escape(v.text)}</f>{value}</c>')
-        elif v is None:
-            if s:
-                cells.append(f'<c r="{c}{r}"{s}/>')
+            yield f"{head}{t}><f>{escape(v.text)}</f>{f'<v>{text}</v>' if text is not None else ''}</c>"
         elif isinstance(v, bool):
-            cells.append(f'<c r="{c}{r}"{s} t="b"><v>{int(v)}</v></c>')
-        elif isinstance(v, (int, float)):
-            f = float(v)
-            if math.isnan(f) or math.isinf(f):
-                continue
-            cells.append(f'<c r="{c}{r}"{s}><v>{int(f) if f.is_integer() and abs(f) < 1e15 else repr(f)}</v></c>')
+            yield f'{head} t="b"><v>{int(v)}</v></c>'
+        elif isinstance(v, (int, float)):  # NumPy numbers and other number types
+            yield from _cells([head], [float(v)], strings)
         else:
             text = v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else str(v)
-            if strings is not None:
-                cells.append(f'<c r="{c}{r}"{s} t="s"><v>{strings(text)}</v></c>')
-            else:
-                cells.append(f'<c r="{c}{r}"{s} t="inlineStr">{_text(text)}</c>')
-    return f'<row r="{r}">{"".join(cells)}</row>'
+            yield from _cells([head], [text], strings)
 
 
 @dataclass
