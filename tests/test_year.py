@@ -415,7 +415,7 @@ def test_the_pattern_reader_reads_what_the_element_reader_reads(world):
     files = [world["out"], world["masters"]["monthly"][0], *sorted((root / "examples" / "returned").glob("*.xlsx"))]
     for f in files:
         with zipfile.ZipFile(f) as z:
-            fast = values._fast(Path(f), z, None)
+            fast = values._fast(Path(f), z, None, {})
         slow = values._slow(Path(f), None)
         assert fast is not None, f
         assert fast.sheetnames == slow.sheetnames and fast.names == slow.names, f

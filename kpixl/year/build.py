@@ -285,6 +285,7 @@ def _build(path: Path, masters, components, period, progress) -> Year:
         raise FileProblem(path, STEP, "no period masters given (kpixl year OUT.xlsx MASTER… or -c COMPONENT MASTER…)")
     blocking: list[Problem] = []
     read: list[Source] = []
+    cache: dict = {}  # sheets and rosters shared by masters copied from one template: read once
     lost: list[dict] = []
     for k, (comp, p, rec) in enumerate(todo, 1):
         if not p.exists():
@@ -298,7 +299,7 @@ def _build(path: Path, masters, components, period, progress) -> Year:
             if progress:
                 progress(k, len(todo))
             continue
-        src = read_source(comp, p)
+        src = read_source(comp, p, cache)
         blocking += [q for q in src.problems if q.kind == "file" or q.code == "year_not_collected"]
         year.warnings += [q for q in src.problems if not (q.kind == "file" or q.code == "year_not_collected")]
         if src.scheme is not None and src.period:

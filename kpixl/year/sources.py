@@ -80,7 +80,7 @@ def _rows(wb, title: str) -> list[tuple]:
     return [tuple(r) for r in wb[title].iter_rows(values_only=True)]
 
 
-def read_source(component: str | None, path: Path) -> Source:
+def read_source(component: str | None, path: Path, cache: dict | None = None) -> Source:
     """Read one period master: its scheme, roster and every collected person's figures.
 
     One streaming pass over the file (cached values, :mod:`kpixl.year.values`; a
@@ -90,6 +90,8 @@ def read_source(component: str | None, path: Path) -> Source:
     Args:
         component: The roll-up component the master belongs to (None: decided later).
         path: The period master.
+        cache: A dict kept across the masters of one build: a sheet (and a roster) already
+            read from an identical part is not read again (:func:`kpixl.year.values.read_values`).
 
     Returns:
         A :class:`Source`; an unreadable master has one problem and no rows.
@@ -98,7 +100,8 @@ def read_source(component: str | None, path: Path) -> Source:
     where = str(path)
     try:
         src.sha = sha256(src.path)
-        wb = read_values(src.path, {*SHEET_NAMES, *ROSTER_SHEETS, STORE, PARAMS, RATED})
+        cache = {} if cache is None else cache
+        wb = read_values(src.path, {*SHEET_NAMES, *ROSTER_SHEETS, STORE, PARAMS, RATED}, cache)
     except OSError as e:
         src.problems.append(Problem(where, "bad_file", f"cannot be read: {e.strerror or e}"))
         return src
@@ -106,7 +109,7 @@ def read_source(component: str | None, path: Path) -> Source:
         src.problems.append(Problem(where, "bad_file", str(getattr(e, "reason", e))))
         return src
     try:
-        return _read(src, wb)
+        return _read(src, wb, cache)
     except InputError as e:
         src.problems += [Problem(f"{src.path.name}: {p.where}", p.code, p.message, p.value, employee=p.employee,
                                  item=p.item, column=p.column) for p in e.problems]
@@ -120,7 +123,7 @@ def read_source(component: str | None, path: Path) -> Source:
         wb.close()
 
 
-def _read(src: Source, wb) -> Source:
+def _read(src: Source, wb, cache: dict) -> Source:
     where = str(src.path)
     scheme_sheet, roster_sheet = _title(wb, SHEET_NAMES), _title(wb, ROSTER_SHEETS)
     if scheme_sheet is None or roster_sheet is None:
@@ -134,11 +137,16 @@ def _read(src: Source, wb) -> Source:
     if not recs:
         src.problems.append(Problem(where, "year_not_collected", "nothing has been collected into this master"))
         return src
-    rows = _rows(wb, roster_sheet)
-    head = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else []
-    keep = [i for i, h in enumerate(head) if h]
-    body = [[r[i] if i < len(r) else None for i in keep] for r in rows[1:] if any(v is not None for v in r)]
-    roster = read_table(pd.DataFrame(body, columns=[head[i] for i in keep], dtype=object), "roster")
+    key = ("roster", wb.keys.get(roster_sheet))
+    roster = cache.get(key) if key[1] is not None else None
+    if roster is None:
+        rows = _rows(wb, roster_sheet)
+        head = [str(h).strip() if h is not None else "" for h in rows[0]] if rows else []
+        keep = [i for i, h in enumerate(head) if h]
+        body = [[r[i] if i < len(r) else None for i in keep] for r in rows[1:] if any(v is not None for v in r)]
+        roster = read_table(pd.DataFrame(body, columns=[head[i] for i in keep], dtype=object), "roster")
+        if key[1] is not None:
+            cache[key] = roster
     if roster.problems:
         raise InputError(roster.problems, "roster")
     frame = pd.DataFrame([{ID: r[EMPLOYEE], **{c: r.get(c) for c in store.columns}} for r in recs],

@@ -65,10 +65,13 @@ class _Sheet:
 class Values:
     """The sheets and defined names of one workbook, as values (see the module docstring)."""
 
-    def __init__(self, sheets: dict[str, _Sheet], names: dict[str, str]):
+    def __init__(self, sheets: dict[str, _Sheet], names: dict[str, str], keys: dict[str, tuple] | None = None):
         self._sheets = sheets
         self.sheetnames = list(sheets)
         self.names = names
+        #: Per sheet, what its values depend on (its part's CRC and size, the shared strings' and
+        #: styles'): two sheets with the same key hold the same values (see :func:`read_values`).
+        self.keys = keys or {}
 
     def __getitem__(self, title: str) -> _Sheet:
         return self._sheets[title]
@@ -85,8 +88,12 @@ class Values:
         """Nothing to close (the file was read at once); here for the openpyxl shape."""
 
 
-def read_values(path: str | Path, titles: set[str] | None = None) -> Values:
+def read_values(path: str | Path, titles: set[str] | None = None, cache: dict | None = None) -> Values:
     """Read the cell values of a workbook's sheets (all, or those named in ``titles``).
+
+    ``cache`` (a dict kept across calls) lets a sheet whose XML, shared strings and styles
+    are byte for byte those of a sheet read before — twelve monthly masters copied from one
+    template share their roster — be taken from it instead of scanned again.
 
     Cells are scanned from the sheet XML with one pattern (:func:`_scan`), several
     times faster than building an element per cell; a package whose sheets use an XML
@@ -100,7 +107,7 @@ def read_values(path: str | Path, titles: set[str] | None = None) -> Values:
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as z:
-            got = _fast(path, z, titles)
+            got = _fast(path, z, titles, cache if cache is not None else {})
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, ET.ParseError, zlib.error, EOFError) as e:
         raise FileProblem(path, "reading the workbook", f"not a readable .xlsx ({type(e).__name__}: {e})") from None
     return got if got is not None else _slow(path, titles)
@@ -149,7 +156,15 @@ def _texts(xml: str) -> str:
     return unescape("".join(m.group(1) or "" for m in _TEXT.finditer(_PHONETIC.sub("", xml))))
 
 
-def _fast(path: Path, z: zipfile.ZipFile, titles: set[str] | None) -> Values | None:
+def _crc(z: zipfile.ZipFile, name: str) -> tuple | None:
+    try:
+        info = z.getinfo(name)
+    except KeyError:
+        return None
+    return info.CRC, info.file_size
+
+
+def _fast(path: Path, z: zipfile.ZipFile, titles: set[str] | None, cache: dict) -> Values | None:
     names = set(z.namelist())
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise ValueError("it contains macros (VBA)")
@@ -166,17 +181,23 @@ def _fast(path: Path, z: zipfile.ZipFile, titles: set[str] | None) -> Values | N
         strings = [_texts(m.group(1) or "") for m in _SI.finditer(sst)]
     dates = _date_styles(_part(z, "xl/styles.xml")) if "xl/styles.xml" in names else set()
     sheets: dict[str, _Sheet] = {}
+    keys: dict[str, tuple] = {}
+    shared = (_crc(z, "xl/sharedStrings.xml"), _crc(z, "xl/styles.xml"))
     for title, part in parts.items():
         if part not in names:
             continue
-        xml = _part(z, part)
-        if ":sheetData" in xml:
-            return None
-        rows = _scan(xml, strings, dates)
+        keys[title] = key = (_crc(z, part), *shared)
+        rows = cache.get(key)
         if rows is None:
-            return None
+            xml = _part(z, part)
+            if ":sheetData" in xml:
+                return None
+            rows = _scan(xml, strings, dates)
+            if rows is None:
+                return None
+            cache[key] = rows
         sheets[title] = _Sheet(title, rows)
-    return Values(sheets, defined)
+    return Values(sheets, defined, keys)
 
 
 def _date_styles(xml: str) -> set[int]:
