@@ -49,7 +49,7 @@ from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
 from .bulk import Bulk, append_rows
 from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_figures
-from .sheet import COPIED, YEAR, write_copied, write_year
+from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .sources import COPY, Source, read_source
 from .values import read_values
 
@@ -551,6 +551,7 @@ def _write_table(ws, cols: dict[str, str], rows: list[dict[str, Any]]) -> None:
     ws.freeze_panes = "A3"
     for j, k in enumerate(cols):
         ws.column_dimensions[chr(ord("A") + j)].width = 24 if k in ("path", "sha256", "note", "file") else 12
+    data_sheet_setup(ws)
 
 
 def _write_notes(ws, scheme: Scheme, year: Year) -> None:

@@ -16,21 +16,24 @@ own rating, rank-flag and bonus builders (:mod:`kpixl.results.sheet`,
 from __future__ import annotations
 
 import pandas as pd
+from openpyxl.styles import Font
 
 from .. import xlmath
 from ..engine.inputs import ID
 from ..master.params import Params
 from ..master.rate import bonus_with_params
-from ..results.sheet import FIRST, Col, Layout, rating_columns, write_layout
-from ..scheme.models import Scheme
+from ..results.sheet import FIRST, HEAD_FILL, Col, Layout, rating_columns, write_layout
 from ..results.values import column_values
+from ..scheme.models import Scheme
 from ..xlsx.cells import cell_value
+from ..xlsx.palette import FONT
+from ..xlsx.printing import hide_key_row, print_setup
 from ..xlsx.text import append_row
 from .bulk import Bulk, Formula
 from .figures import AGG_LABEL, YearFigures, rollup_of
 from .sources import COPY
 
-__all__ = ["COPIED", "YEAR", "blocks", "write_copied", "write_year"]
+__all__ = ["COPIED", "YEAR", "blocks", "data_sheet_setup", "write_copied", "write_year"]
 
 YEAR, COPIED = "年度汇总", "期间成绩"
 _LETTER = {k: chr(ord("A") + j) for j, k in enumerate(COPY)}
@@ -57,11 +60,21 @@ def write_copied(ws, rows: pd.DataFrame) -> Bulk:
     """
     append_row(ws, list(COPY))
     append_row(ws, list(COPY.values()))
+    data_sheet_setup(ws)
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
     columns = [rows[k].tolist() for k in COPY]  # lists: iterating a frame's cells one by one is slow
     return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in zip(*columns)], len(COPY))
+
+
+def data_sheet_setup(ws) -> None:
+    """A data sheet people read: keys in row 1 hidden, labels in row 2 bold and printed on every page."""
+    hide_key_row(ws, 1)
+    for cell in ws[2]:
+        cell.font = Font(name=FONT, bold=True, size=10)
+        cell.fill = HEAD_FILL
+    print_setup(ws, title_rows="2:2")
 
 
 def _ref(key: str, a: int, b: int) -> str:
