@@ -127,9 +127,9 @@ def test_missing_periods_follow_the_stated_policy_and_are_shown(world):
     # 45 is the lowest 一线员工 total: rank 20 > ROUND(20×0.95) = 19 → 较差; below 60 the bonus is 0.
     assert (y07["rank"], y07["rating"], y07["bonus"]) == (20, "较差", 0)
     notes = dict(zip(y.figures.people.ids, y.figures.notes))
-    assert notes["Y05"] == "checks 缺 2026Q2 (按已有3期平均); monthly 缺 2026-04、2026-05 (按已有10期平均)"
-    assert notes["Y07"] == "year_end 无成绩, 按0分计"
-    assert "monthly 缺 2026-07、2026-08、2026-09" in notes["Y40"]
+    assert notes["Y05"] == "周检月检 缺 2026Q2 (按已有3期平均); 月考核 缺 2026-04、2026-05 (按已有10期平均)"
+    assert notes["Y07"] == "年终考核 无成绩, 按0分计"
+    assert "月考核 缺 2026-07、2026-08、2026-09" in notes["Y40"]
     codes = {(p.code, p.employee) for p in y.warnings}
     assert {("year_missing_periods", "Y05"), ("year_missing_component", "Y07"),
             ("year_missing_periods", "Y40")} <= codes

@@ -48,7 +48,7 @@ from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
 from .bulk import Bulk, append_rows
-from .figures import AGG_LABEL, YearFigures, rollup_of, roster_numbers, year_figures
+from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .sources import COPY, Source, read_source
 from .values import read_values
@@ -556,7 +556,8 @@ def _write_table(ws, cols: dict[str, str], rows: list[dict[str, Any]]) -> None:
 
 def _write_notes(ws, scheme: Scheme, year: Year) -> None:
     rollup = rollup_of(scheme)
-    parts = " + ".join(f"{c.weight:.0%} × {c.id}({AGG_LABEL[c.aggregate]})" for c in rollup.components)
+    parts = " + ".join(f"{c.weight:.0%} × {component_label(c.id)}({AGG_LABEL[c.aggregate]})"
+                       for c in rollup.components)
     lines = [
         f"{scheme.name} — {year.period} 年度汇总 (kpixl year)",
         f"方案 {scheme.id} 版本 {scheme.version}; 年度总分 = ROUND({parts}, {rollup.round})",

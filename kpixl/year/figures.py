@@ -30,12 +30,20 @@ from ..engine.rollup import roll_up
 from ..errors import InputError, Problem
 from ..scheme.models import Column, Component, Rollup, Scheme
 
-__all__ = ["AGG_LABEL", "People", "YearFigures", "rollup_of", "roster_numbers", "year_figures"]
+__all__ = ["AGG_LABEL", "People", "component_label", "YearFigures", "rollup_of", "roster_numbers", "year_figures"]
 
 #: How each aggregate is labelled on the sheet.
 AGG_LABEL = {"mean": "平均", "last": "最后一期", "sum": "合计"}
 #: The implicit roll-up of a scheme without ``rollup`` (a 12-month sheet): the mean of its periods.
 PERIODS = "periods"
+#: Chinese labels of the seeds' component ids (docs/scheme.md § Period roll-up); another id is shown as it is.
+COMPONENT_LABEL = {"checks": "周检月检", "monthly": "月考核", "quarterly": "季度考核", "year_end": "年终考核",
+                   PERIODS: "各期"}
+
+
+def component_label(component_id: str) -> str:
+    """How the sheet names a roll-up component: 月考核 for ``monthly``, the id itself when not a seed's."""
+    return COMPONENT_LABEL.get(component_id, component_id)
 
 
 def rollup_of(scheme: Scheme) -> Rollup:
@@ -120,12 +128,13 @@ def year_figures(scheme: Scheme, rows: pd.DataFrame, ids: list[str], roster: pd.
         seen = part.groupby(ID)["period"].agg(lambda p: set(map(str, p))).to_dict()
         for k in np.flatnonzero(counts == 0):
             filler.append({ID: ids[k], "component": comp.id, "period": "", "total": 0.0})
-            notes[k].append(f"{comp.id} 无成绩, 按0分计")
+            notes[k].append(f"{component_label(comp.id)} 无成绩, 按0分计")
             out.problems.append(Problem(f"{comp.id}", "year_missing_component",
                                         f"{ids[k]} has no {comp.id} result at all: it counts 0", employee=ids[k]))
         for k in np.flatnonzero((counts > 0) & (counts < len(all_periods[comp.id]))):
             lacking = [p for p in all_periods[comp.id] if p not in seen.get(ids[k], set())]
-            notes[k].append(f"{comp.id} 缺 {'、'.join(lacking)} (按已有{counts[k]}期{AGG_LABEL[comp.aggregate]})")
+            notes[k].append(f"{component_label(comp.id)} 缺 {'、'.join(lacking)} "
+                            f"(按已有{counts[k]}期{AGG_LABEL[comp.aggregate]})")
             out.problems.append(Problem(f"{comp.id}", "year_missing_periods",
                                         f"{ids[k]} has no {comp.id} result for {', '.join(lacking)}: "
                                         f"{AGG_LABEL[comp.aggregate]} of the {counts[k]} periods present",

@@ -30,7 +30,7 @@ from ..xlsx.palette import FONT
 from ..xlsx.printing import hide_key_row, print_setup
 from ..xlsx.text import append_row
 from .bulk import Bulk, Formula
-from .figures import AGG_LABEL, YearFigures, rollup_of
+from .figures import AGG_LABEL, YearFigures, component_label, rollup_of
 from .sources import COPY
 
 __all__ = ["COPIED", "YEAR", "blocks", "data_sheet_setup", "write_copied", "write_year"]
@@ -131,8 +131,9 @@ def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster:
         return f
 
     for comp in rollup.components:
-        lay.add(Col(f"count:{comp.id}", f"{comp.id}·期数", formula=count(comp)))
-        lay.add(Col(f"component:{comp.id}", f"{comp.id}·{AGG_LABEL[comp.aggregate]}({comp.weight:.0%})",
+        name = component_label(comp.id)
+        lay.add(Col(f"count:{comp.id}", f"{name}·期数", formula=count(comp)))
+        lay.add(Col(f"component:{comp.id}", f"{name}·{AGG_LABEL[comp.aggregate]}({comp.weight:.0%})",
                     fmt="0.00", formula=agg(comp)))
     lay.add(Col("total", "年度总分", fmt="0.00", formula=lambda row: xlmath.round_formula(xlmath.plus(
         *(xlmath.times(c.weight, lay.ref(f"component:{c.id}", row)) for c in rollup.components)), rollup.round)))
