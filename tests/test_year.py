@@ -155,6 +155,9 @@ def test_copied_rows_are_data_with_their_provenance(world):
     eid, name, comp, period, total, rating, bonus, file, sha, when = y01[0]
     assert (total, file, when) == (84, "月考核-2026-03.xlsx", "2026-12-01 09:00:00")
     assert sha == sha256(world["dir"] / "月考核-2026-03.xlsx")
+    # Readers that trust the sheet's stated dimension (openpyxl read-only, pandas) see every row too.
+    assert len(pd.read_excel(world["out"], sheet_name=COPIED, header=1)) == len(rows)
+    assert len(pd.read_excel(world["out"], sheet_name=YEAR, header=1)) == 40
     # The year's formulas read each person's own rows.
     ws = wb[YEAR]
     keys = [c.value for c in ws[1]]
@@ -423,3 +426,86 @@ def test_the_pattern_reader_reads_what_the_element_reader_reads(world):
             assert list(fast[t].iter_rows()) == list(slow[t].iter_rows()), (f, t)
     # A cell the pattern does not know (attributes in another order) sends the file to the element reader.
     assert values._scan('<sheetData><row r="1"><c t="n" r="A1"><v>1</v></c></row></sheetData>', [], set()) is None
+
+
+# ---- randomised agreement: every aggregate, bands and distribution, ties, budget ------------------
+
+
+def _random_year(rnd: random.Random, s, people: pd.DataFrame) -> pd.DataFrame:
+    """Copied rows for ``people``: a (mean, 4 periods), b (last, 3), c (sum, 2); ~20 % missing, many ties."""
+    rows = []
+    for comp, periods in (("a", ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]), ("b", MONTHS[:3]), ("c", MONTHS[3:5])):
+        for p in periods:
+            for e in people["employee_id"]:
+                if rnd.random() < 0.2:
+                    continue
+                rows.append({"employee_id": e, "姓名": e, "component": comp, "period": p,
+                             "total": float(rnd.choice([55, 60, 72.5, 80, 80, 90, 99.99, 101])), "rating": None,
+                             "bonus": float(rnd.choice([0, 1000, 1234.56])), "file": f"{comp}-{p}.xlsx",
+                             "sha256": "0" * 64, "collected_at": "2026-12-01 09:00:00"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_years_recalculate_to_the_engine(tmp_path, seed):
+    """Random years — every aggregate (mean, last, sum), people missing periods or whole components,
+    tied totals — written by the year's sheet writers and recalculated by LibreOffice, equal the engine
+    (bands in one, the forced distribution by group with tie order, flags and a binding budget in the other)."""
+    from openpyxl import Workbook
+
+    from kpixl import libreoffice
+    from kpixl.master.book import Master
+    from kpixl.master.params import Params, write_params
+    from kpixl.results.verify import read_results
+    from kpixl.scheme.models import Component, Ratings, Rollup
+    from kpixl.year import build as year_build
+    from kpixl.year.figures import year_figures
+    from kpixl.year.sheet import write_copied, write_year
+    from kpixl.year.verify import agree
+
+    rnd = random.Random(seed)
+    base = deqin_with_bonus()
+    rollup = Rollup(components=[Component(id="a", weight=0.25, aggregate="mean"),
+                                Component(id="b", weight=0.25, aggregate="last"),
+                                Component(id="c", weight=0.5, aggregate="sum")], round=2)
+    bands = Ratings(bands=[{"name": "优秀", "min": 120}, {"name": "良好", "min": 100}, {"name": "合格", "min": 80},
+                           {"name": "待改进"}], flags=[{"id": "top", "top": 0.1}])
+    people = deqin_roster(30)
+    people["入职日期"] = [f"2015-0{1 + k % 3}-01" for k in range(30)]  # tie-break ties: then the employee id
+    cases = {"bands": base.model_copy(update={"rollup": rollup, "ratings": bands,
+                                              "bonus": base.bonus.model_copy(update={"rating_factor": {"优秀": 1.5}})}),
+             "distribution": base.model_copy(update={"rollup": rollup,
+                                                     "bonus": base.bonus.model_copy(update={"budget": 50000.0})})}
+    written, engine = [], {}
+    for name, s in cases.items():
+        rows = _random_year(rnd, s, people)
+        order = {c: k for k, c in enumerate("abc")}
+        ids = [e for e in people["employee_id"] if e in set(rows["employee_id"])]
+        rows = rows.assign(_p=rows["employee_id"].map({e: k for k, e in enumerate(ids)}),
+                           _c=rows["component"].map(order)).sort_values(["_p", "_c", "period"], kind="stable") \
+            .drop(columns=["_p", "_c"]).reset_index(drop=True)
+        wb = Workbook()
+        wb.remove(wb.active)
+        path = tmp_path / f"{name}.xlsx"
+        m = Master(path, wb, None)
+        params = write_params(m, Params(s.bonus.budget, dict(s.bonus.rating_factor or {}) or None, None))
+        fig = year_figures(s, rows, ids, people, policy=params.policy(s.bonus))
+        _, year_rows = write_year(m.sheet("年度汇总", 0), s, fig, rows, people, params)
+        bulk = {"年度汇总": year_rows, "期间成绩": write_copied(m.sheet("期间成绩"), rows)}
+        year_build._save(m, bulk)
+        written.append(path)
+        engine[name] = fig.frame()
+        if name == "distribution":  # the budget binds: Σ bonus ≤ 50,000 (rounded to the cent each)
+            assert fig.values["bonus"].sum() <= 50000 + 0.005 * len(ids)
+    got = libreoffice.recalculate(written, tmp_path / "out")
+    compared = 0
+    for path, (name, want) in zip(got, engine.items()):
+        have = read_results(path, "年度汇总").set_index("employee_id")
+        for _, row in want.iterrows():
+            for key, value in row.items():
+                if key == "employee_id":
+                    continue
+                compared += 1
+                assert agree(have.at[row["employee_id"], key], value), (name, row["employee_id"], key,
+                                                                        have.at[row["employee_id"], key], value)
+    assert compared > 2 * 30 * 12

@@ -27,7 +27,7 @@ from ..xlsx.cached import sheet_parts
 
 __all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml"]
 
-_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
 
 def _text(v: str) -> str:
