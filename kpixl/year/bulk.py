@@ -222,4 +222,4 @@ def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
     if "</sheetData>" in xml:
         return xml.replace("</sheetData>", body + "</sheetData>", 1)
-    return xml.replace("<sheetData/>", "<sheetData>" + body + "</sheetData>", 1)  # an empty sheet
+    return re.sub(r"<sheetData\s*/>", lambda _: "<sheetData>" + body + "</sheetData>", xml, count=1)  # empty
