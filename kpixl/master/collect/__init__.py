@@ -32,7 +32,7 @@ from typing import Callable, Iterable
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
 from ...errors import FileProblem
-from ..book import ISSUES, LOG, backup_path, check_closed, locked, open_master
+from ..book import HISTORY, ISSUES, LOG, RESULTS, backup_path, check_closed, locked, open_master
 from ..records import Records
 from ..report import redraw
 from .apply import apply
@@ -84,7 +84,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
                 if progress is not None:
                     progress(len(files), len(files))
                 return quick
-        m = open_master(path, STEP)
+        m = open_master(path, STEP, rewrite=(RESULTS, HISTORY))  # written anew below, never read
         records = Records(m, period or m.period, STEP)
         expected = Expected(records, master_key(path))
         before = {k: dict(v) for k, v in records.store.records.items()}
