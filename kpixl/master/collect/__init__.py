@@ -23,11 +23,13 @@ button run. For every returned file (or every file in a returned folder):
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import getpass
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
@@ -68,7 +70,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
     path = Path(master)
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
     user = user or login()
-    with locked(path, STEP):
+    with locked(path, STEP), _cycles_collected_once():
         files = returned_files(returned, skip=[path, backup_path(path), key_path(path), sent_path(path)])
         if not files:
             raise FileProblem(path, STEP, "no returned files were given (or the folder is empty)")
@@ -123,6 +125,25 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
             report.written = True
         quarantine(path, report, labels)
         return report
+
+
+@contextlib.contextmanager
+def _cycles_collected_once() -> Iterator[None]:
+    """Python's cycle collector off for one collect, and run once at its end.
+
+    A collect keeps every returned sheet's cells and builds the master's (a million objects
+    for 5,000 people); the collector would scan them again and again as they pile up, about
+    a fifth of a collect's time. Nothing here makes cyclic garbage in bulk (reference
+    counting frees the rest as usual); what there is goes at the end.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+            gc.collect()
 
 
 def login() -> str:
