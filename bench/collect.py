@@ -33,7 +33,7 @@ times; wall times were 2–3× these), before → after the read/write work of i
 * 1,000 sheets as generated: collect CPU 2.46 s → 1.66 s; the floor 0.19 s: 12.9× → 8.7×;
 * 1,000 sheets saved by LibreOffice: 2.86 s → 1.89 s; the floor 0.22 s: 13.1× → 8.6×;
 * 5,000 sheets (``--files 500``, as generated): 12.8 s → 8.3 s, floor 0.97 s; peak 427 → 430 MB
-  (goal 600 MB: met); the no-op re-collect of 1,000 sheets: 0.15 s CPU.
+  (goal 600 MB: met); the no-op re-collect of 1,000 sheets: 0.17 s → 0.09 s CPU.
 
 Where the 1.7 s go (CPU, 1,000 sheets): parsing the returned XML with ``xml.etree`` (C expat)
 0.43 s — alone 2.3× the whole floor — and taking the cells out of it 0.2 s; checking stamps,

@@ -70,7 +70,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
     path = Path(master)
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
     user = user or login()
-    with locked(path, STEP), _cycles_collected_once():
+    with locked(path, STEP), _cycle_collector_paused():
         files = returned_files(returned, skip=[path, backup_path(path), key_path(path), sent_path(path)])
         if not files:
             raise FileProblem(path, STEP, "no returned files were given (or the folder is empty)")
@@ -128,13 +128,13 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
 
 
 @contextlib.contextmanager
-def _cycles_collected_once() -> Iterator[None]:
-    """Python's cycle collector off for one collect, and run once at its end.
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for one collect (on again after it).
 
     A collect keeps every returned sheet's cells and builds the master's (a million objects
     for 5,000 people); the collector would scan them again and again as they pile up, about
     a fifth of a collect's time. Nothing here makes cyclic garbage in bulk (reference
-    counting frees the rest as usual); what there is goes at the end.
+    counting frees the rest as usual); what there is goes at the collector's next run.
     """
     was = gc.isenabled()
     gc.disable()
@@ -143,7 +143,6 @@ def _cycles_collected_once() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-            gc.collect()
 
 
 def login() -> str:
