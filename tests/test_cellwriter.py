@@ -97,3 +97,25 @@ def test_any_values_are_written_byte_for_byte_as_openpyxl_writes_them(rows, styl
                     cell.font = Font(bold=True)
 
     assert parts(fill, False) == parts(fill, True)
+
+
+def test_a_new_master_is_saved_byte_for_byte_as_openpyxl_saves_it(tmp_path):
+    # The card sheet (merged cells, validation, formulas, styles), the Roster table, the Scheme sheet.
+    from collect_kit import e2e_scheme, roster
+
+    from kpixl.master.book import new_master
+
+    master = new_master(e2e_scheme(), roster(20), tmp_path / "master.xlsx")
+    saved = {}
+    for fast in (False, True):
+        out = io.BytesIO()
+        wb = openpyxl.load_workbook(master)  # a fresh load each time: saving changes openpyxl's state
+        if fast:
+            with cellwriter.fast_cells():
+                wb.save(out)
+        else:
+            wb.save(out)
+        with zipfile.ZipFile(out) as z:
+            saved[fast] = {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+    assert saved[False] == saved[True]
+    assert any(b"<mergeCell " in v for v in saved[True].values())
