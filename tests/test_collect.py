@@ -23,7 +23,7 @@ import pytest
 import kpixl
 from kpixl.master.collect import collect
 from kpixl.card.distribute import distribute
-from kpixl.master.book import backup_path, new_master
+from kpixl.master.book import HISTORY, RESULTS, backup_path, new_master, open_master
 from kpixl.master.rate import PARAMS, RATED, rate
 from kpixl.master.report import report
 
@@ -158,6 +158,27 @@ def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_
     rec = {r[1]: r for r in records(master)[1:]}
     header = records(master)[0]
     assert rec["E2001"][header.index("sales")] == 1000000
+    # Results and 考核历史 are loaded empty (open_master(rewrite=…)) and written anew in full.
+    results = [r for r in wb["Results"].iter_rows(values_only=True) if r and r[0] is not None]
+    e2001 = [r for r in results if "E2001" in r]
+    assert len(e2001) == 1 and 1000000 in e2001[0] and len([r for r in results if any(
+        isinstance(v, str) and v.startswith("E2") for v in r)]) == 40
+    history = [r for r in wb["考核历史"].iter_rows(values_only=True)][1:]
+    assert len(history) == 40 and sum(r[1] == "E2001" for r in history) == 1
+
+
+def test_a_master_is_loaded_without_the_cells_collect_writes_anew(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    full = open_master(master)
+    lean = open_master(master, rewrite=(RESULTS, HISTORY, "Roster"))  # Roster is HR's: never left out
+    assert lean.wb.sheetnames == full.wb.sheetnames
+    assert [ws.sheet_state for ws in lean.wb] == [ws.sheet_state for ws in full.wb]
+    for title in (RESULTS, HISTORY):
+        assert full.wb[title].max_row > 40
+        assert lean.wb[title].max_row == 1 and lean.wb[title]["A1"].value is None
+    for title in set(full.wb.sheetnames) - {RESULTS, HISTORY}:
+        assert list(lean.wb[title].values) == list(full.wb[title].values), title
 
 
 def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
