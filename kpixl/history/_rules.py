@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import xlmath
-from ..engine.inputs import ID, Table
+from ..engine.inputs import ID, Table, read_table
 from ..errors import InputError, Problem
 from ..periods import PeriodKey, parse_period
-from ..scheme.models import History, HistoryRule
+from ..scheme.models import Condition, History, HistoryRule
 from ._frame import Frame, fmt_number, read_frame
 
 _UNIT = {"month": "个月", "quarter": "个季度", "half": "个半年", "year": "年"}
 
 
-def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> pd.DataFrame:
+def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
+                 roster: pd.DataFrame | Table | Any = None) -> pd.DataFrame:
     """The history rules that fire for each person in one period.
 
     Only rows of the same kind as ``period`` count (months for ``2026-11``, quarters for
@@ -38,6 +41,15 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> p
     superseded rule's column still says True, but its action, reason and deduction are
     left out. The deduction is the sum over the rules left (independent penalties add).
 
+    ``salary_change`` is the signed sum over the rules left of each rule's
+    ``salary_change`` (or −``salary_deduction``) plus its ``per`` steps: whole steps of
+    ``every`` by which the item's achievement this period exceeds ``above``, times
+    ``change`` (完成目标奖励5%, 每超出10%加2%: 125% → 0.05 + 2 × 0.02 = +9%).
+
+    Conditions may rank people (``rank``) and test derived measures (``measure``:
+    growth, tenure, share); see :class:`kpixl.scheme.Condition`. A group or a date the
+    rows do not carry is read from ``roster`` by employee id.
+
     Args:
         history: The scheme's ``history``.
         rows: One row per employee and period: ``employee_id``, ``period`` (``2026-11``,
@@ -46,11 +58,15 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> p
             achievement is ``achievement:<item>`` where given, else ``<item>`` /
             ``<item>.target``. Only the columns the rules read are required.
         period: The current period.
+        roster: Optional (DataFrame, Table or a .csv/.xlsx path): columns the rows lack
+            (a rank's ``group`` such as 部门, a tenure's 入职日期), looked up by employee id.
 
     Returns:
         One row per employee with a row in ``period`` (in the order of those rows):
         ``employee_id``; ``history.<rule id>`` (bool) per rule; ``history.deduction``
-        (share of the month's salary, 0.15 = 15%); ``history.actions`` (text, ``；``
+        (share of the month's salary deducted, 0.15 = 15%: the penalties' sum, as a
+        positive number, rewards left out); ``salary_change`` (the signed share of the month's salary, rewards
+        and penalties together: +0.09, −0.10); ``history.actions`` (text, ``；``
         between actions); ``history.review`` (bool: a person must review the case);
         ``history.reasons`` (Chinese text citing the periods and values, e.g.
         ``连续三个月未完成业绩目标(2026-09 82%, 2026-10 90%, 2026-11 95%)``).
@@ -63,16 +79,25 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> p
         cur = parse_period(period)
     except ValueError as e:
         raise InputError([Problem("period", "bad_period", str(e), period)], "history rows") from None
-    f = read_frame(rows, "history")
+    problems: list[Problem] = []
+    table = None
+    if roster is not None:
+        table = read_table(roster, name="roster")
+        problems += [p for p in table.problems if p.code != "duplicate_id"]
+    f = read_frame(rows, "history", roster=table)
+    f.problems[:0] = problems
     for k, rule in enumerate(history.rules):
         why = f"rule {rule.id} (history.rules[{k}]) reads it"
         if rule.when is not None:
             f.need(rule.when, why)
         if rule.count is not None:
             f.require(rule.count.column, why)
+        if rule.per is not None:
+            f.need(Condition(item=_per_item(rule), achievement_below=0), f"{why} (per)")
     # Evaluated before raising, so that bad cells are reported with the rest (an absent column reads blank).
     holds = {r.id: f.holds(r.when) for r in history.rules if r.when is not None}
     counts = {r.id: f.number(r.count.column) for r in history.rules if r.count is not None}
+    steps = {r.id: f.achievement(_per_item(r)) for r in history.rules if r.per is not None}
     for col in dict.fromkeys(r.count.column for r in history.rules if r.count is not None):
         vals = f.number(col)
         for r in np.flatnonzero(vals < 0):
@@ -94,7 +119,7 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> p
     people.sort(key=lambda e: at[(e, cur.ordinal)])
 
     out: dict[str, list] = {ID: people, **{f"history.{r.id}": [] for r in history.rules}}
-    deduction, actions, review, reasons = [], [], [], []
+    deduction, change, actions, review, reasons = [], [], [], [], []
     for eid in people:
         fired: dict[str, str] = {}  # rule id → reason
         for rule in history.rules:
@@ -105,18 +130,35 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str) -> p
                 fired[rule.id] = reason
         gone = {s for rule in history.rules if rule.id in fired for s in rule.supersedes}
         left = [rule for rule in history.rules if rule.id in fired and rule.id not in gone]
-        deduction.append(float(xlmath.round9(sum(rule.salary_deduction or 0.0 for rule in left))))
+        now = at[(eid, cur.ordinal)]
+        each = [_change(rule, steps.get(rule.id), now) for rule in left]
+        deduction.append(float(xlmath.round9(sum(-c for c in each if c < 0))))
+        change.append(float(xlmath.round9(sum(each))))
         actions.append("；".join(dict.fromkeys(rule.action for rule in left if rule.action)))
         review.append(any(rule.review for rule in left))
         reasons.append("；".join(fired[rule.id] for rule in left))
     result = pd.DataFrame(out)
     result["history.deduction"] = pd.Series(deduction, dtype=float)
+    result["salary_change"] = pd.Series(change, dtype=float)
     result["history.actions"] = pd.Series(actions, dtype=object)
     result["history.review"] = pd.Series(review, dtype=bool)
     result["history.reasons"] = pd.Series(reasons, dtype=object)
     for rule in history.rules:
         result[f"history.{rule.id}"] = result[f"history.{rule.id}"].astype(bool)
     return result
+
+
+def _per_item(rule: HistoryRule) -> str:
+    return rule.per.item or (rule.when.item if rule.when is not None else None) or ""
+
+
+def _change(rule: HistoryRule, achievement: np.ndarray | None, r: int) -> float:
+    """The rule's signed salary change in row ``r``: the base change plus its whole ``per`` steps."""
+    out = rule.change()
+    if rule.per is not None and achievement is not None and not np.isnan(achievement[r]):
+        n = math.floor(float(xlmath.round9((achievement[r] - rule.per.above) / rule.per.every)))
+        out += max(n, 0) * rule.per.change
+    return out
 
 
 def _label(rule: HistoryRule, cur: PeriodKey) -> str:
@@ -132,7 +174,9 @@ def _consecutive(f: Frame, rule: HistoryRule, holds: np.ndarray, at: dict, eid: 
     found = [at.get((eid, k.ordinal)) for k in chain]
     if any(r is None or not holds[r] for r in found):
         return None
-    return f"{_label(rule, cur)}(" + ", ".join(f"{k} {f.evidence(rule.when, r)}" for k, r in zip(chain, found)) + ")"
+    n = f.rank_count(rule.when, found)
+    shown = ", ".join(f"{k} {f.evidence(rule.when, r, count=n is None)}" for k, r in zip(chain, found))
+    return f"{_label(rule, cur)}({shown}" + (f"; 共{n}人)" if n is not None else ")")
 
 
 def _cumulative(f: Frame, rule: HistoryRule, holds: np.ndarray | None, counts: np.ndarray | None,

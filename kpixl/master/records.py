@@ -96,6 +96,8 @@ class Records:
             frames.append(out)
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[PERIOD, ID])
         if self.scheme.history is not None and len(rows):
-            flags = [period_rules(self.scheme.history, rows, p).assign(**{PERIOD: p}) for p in self.periods()]
+            # The roster gives what the rows lack: a rank's group (部门), a tenure's 入职日期.
+            flags = [period_rules(self.scheme.history, rows, p, roster=self.roster).assign(**{PERIOD: p})
+                     for p in self.periods()]
             rows = rows.merge(pd.concat(flags, ignore_index=True), on=[PERIOD, ID], how="left")
         return rows
