@@ -243,17 +243,22 @@ class Frame:
         cells = self.lookup(column, "a tenure: measure (the date tenure is counted from)")
         if cells is None:
             return out
-        reported = set()
+        reported, dates, units = set(), {}, {}  # one parse per distinct cell, one count per (date, period)
         for r, (v, place) in enumerate(cells):
             try:
-                start = derive.read_date(v)
+                if v not in dates:
+                    dates[v] = derive.read_date(v)
             except ValueError as e:
                 if place is not None and place not in reported:
                     reported.add(place)
                     self.problems.append(Problem(place, "not_a_date", str(e), v, employee=self.ids[r], column=column))
                 continue
-            if start is not None and self.keys[r] is not None:
-                out[r] = derive.whole_units(start, derive.period_end(self.keys[r]), unit)
+            start = dates[v]
+            k = self.keys[r]
+            if start is not None and k is not None:
+                if (start, k) not in units:
+                    units[(start, k)] = derive.whole_units(start, derive.period_end(k), unit)
+                out[r] = units[(start, k)]
         return out
 
     def ranked(self, rank: Rank) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

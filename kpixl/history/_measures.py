@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any, Sequence
 
@@ -73,8 +72,21 @@ def whole_units(start: date, end: date, unit: str) -> float:
     return float(months if unit == "months" else months // 12)
 
 
-def _by_person(ids: Sequence[str | None], keys: Sequence[PeriodKey | None]) -> dict[tuple, int]:
-    return {(e, k.kind, k.ordinal): r for r, (e, k) in enumerate(zip(ids, keys)) if e is not None and k is not None}
+def _frame(ids: Sequence[str | None], keys: Sequence[PeriodKey | None]) -> pd.DataFrame:
+    """The rows' person, period kind, ordinal and year, for grouping (rows with no id or period left out)."""
+    ok = [r for r, (e, k) in enumerate(zip(ids, keys)) if e is not None and k is not None]
+    return pd.DataFrame({"row": np.array(ok, dtype=int), "e": [ids[r] for r in ok], "kind": [keys[r].kind for r in ok],
+                         "o": np.array([keys[r].ordinal for r in ok], dtype=np.int64),
+                         "year": np.array([keys[r].year for r in ok], dtype=np.int64)})
+
+
+def _earlier(rows: pd.DataFrame, n: int, lag: int) -> np.ndarray:
+    """Per row, the row of the same person and kind ``lag`` periods before (−1 when there is none)."""
+    out = np.full(n, -1, dtype=np.int64)
+    before = rows.assign(o=rows["o"] + lag)[["e", "kind", "o", "row"]].rename(columns={"row": "prev"})
+    got = rows.merge(before, on=["e", "kind", "o"], how="inner").drop_duplicates("row")
+    out[got["row"].to_numpy()] = got["prev"].to_numpy()
+    return out
 
 
 def growth(values: np.ndarray, ids: Sequence[str | None], keys: Sequence[PeriodKey | None], periods: int) -> np.ndarray:
@@ -83,27 +95,31 @@ def growth(values: np.ndarray, ids: Sequence[str | None], keys: Sequence[PeriodK
     NaN when the row's value is blank, when any of the previous periods has no row or a
     blank value (a gap breaks it, as for ``consecutive``), or when their mean is not above 0.
     """
-    at = _by_person(ids, keys)
-    out = np.full(len(values), np.nan)
-    for r, (e, k) in enumerate(zip(ids, keys)):
-        if e is None or k is None or np.isnan(values[r]):
-            continue
-        before = [at.get((e, k.kind, k.ordinal - j)) for j in range(1, periods + 1)]
-        if any(b is None or np.isnan(values[b]) for b in before):
-            continue
-        mean = float(xlmath.round9(sum(values[b] for b in before) / periods))
-        if mean > 0:
-            out[r] = float(xlmath.round9(values[r] / mean - 1))
-    return out
+    n = len(values)
+    rows = _frame(ids, keys)
+    ok = np.zeros(n, dtype=bool)
+    ok[rows["row"].to_numpy()] = True
+    ok &= ~np.isnan(values)
+    total = np.zeros(n)
+    for lag in range(1, periods + 1):
+        prev = _earlier(rows, n, lag)
+        v = np.where(prev >= 0, values[np.maximum(prev, 0)], np.nan)
+        ok &= ~np.isnan(v)
+        total += np.nan_to_num(v)
+    mean = xlmath.round9(total / periods)
+    ok &= mean > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ok, values / np.where(ok, mean, 1.0) - 1, np.nan)
+    return np.where(ok, xlmath.round9(np.nan_to_num(ratio)), np.nan)
 
 
-def _cells(keys: Sequence[PeriodKey | None], groups: Sequence[str | None] | None) -> dict[tuple, list[int]]:
-    """Rows by (period kind, ordinal, group): the people compared with each other."""
-    cells: dict[tuple, list[int]] = defaultdict(list)
-    for r, k in enumerate(keys):
-        if k is not None:
-            cells[(k.kind, k.ordinal, None if groups is None else groups[r])].append(r)
-    return cells
+def _cells(rows: pd.DataFrame, groups: Sequence[str | None] | None) -> list:
+    """The grouping keys of the people compared with each other: period kind, ordinal (and group)."""
+    if groups is None:
+        return ["kind", "o"]
+    rows["g"] = [groups[r] for r in rows["row"]]
+    rows["g"] = rows["g"].fillna("\0none")  # no group: kept apart (their values are blank anyway)
+    return ["kind", "o", "g"]
 
 
 def share(values: np.ndarray, keys: Sequence[PeriodKey | None], groups: Sequence[str | None] | None) -> np.ndarray:
@@ -111,13 +127,15 @@ def share(values: np.ndarray, keys: Sequence[PeriodKey | None], groups: Sequence
 
     Blank values count as 0 in the sum and have no share; a sum of 0 or less gives none.
     """
+    rows = _frame(["" for _ in keys], keys)
+    by = _cells(rows, groups)
+    v = values[rows["row"].to_numpy()]
+    rows["v"] = np.nan_to_num(v)
+    total = xlmath.round9(rows.groupby(by, sort=False)["v"].transform("sum").to_numpy(dtype=float))
+    ok = ~np.isnan(v) & (total > 0)
     out = np.full(len(values), np.nan)
-    for rows in _cells(keys, groups).values():
-        total = float(xlmath.round9(np.nansum(values[rows])))
-        if total > 0:
-            for r in rows:
-                if not np.isnan(values[r]):
-                    out[r] = float(xlmath.round9(values[r] / total))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[rows["row"].to_numpy()] = np.where(ok, xlmath.round9(np.nan_to_num(v / np.where(ok, total, 1.0))), np.nan)
     return out
 
 
@@ -127,17 +145,15 @@ def year_to_date(values: np.ndarray, ids: Sequence[str | None], keys: Sequence[P
 
     Blank values are left out (a person with none has a blank aggregate).
     """
-    seen: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
-    for r, (e, k) in enumerate(zip(ids, keys)):
-        if e is not None and k is not None and not np.isnan(values[r]):
-            seen[(e, k.kind, k.year)].append((k.ordinal, float(values[r])))
+    rows = _frame(ids, keys).sort_values(["e", "kind", "year", "o"], kind="stable")
+    v = values[rows["row"].to_numpy()]
+    rows["v"], rows["c"] = np.nan_to_num(v), (~np.isnan(v)).astype(int)
+    g = rows.groupby(["e", "kind", "year"], sort=False)
+    s, c = g["v"].cumsum().to_numpy(dtype=float), g["c"].cumsum().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agg = np.where(c > 0, s / np.maximum(c, 1) if how == "mean" else s, np.nan)
     out = np.full(len(values), np.nan)
-    for r, (e, k) in enumerate(zip(ids, keys)):
-        if e is None or k is None:
-            continue
-        got = [v for o, v in seen.get((e, k.kind, k.year), []) if o <= k.ordinal]
-        if got:
-            out[r] = float(xlmath.round9(sum(got) / len(got) if how == "mean" else sum(got)))
+    out[rows["row"].to_numpy()] = np.where(c > 0, xlmath.round9(np.nan_to_num(agg)), np.nan)
     return out
 
 
@@ -152,18 +168,16 @@ def ranks(values: np.ndarray, keys: Sequence[PeriodKey | None], groups: Sequence
         ``(rank, count)`` per row: the rank (NaN for a blank value) and how many people
         with a value were ranked beside it.
     """
-    v = np.where(np.isnan(values), np.nan, xlmath.round9(np.nan_to_num(values)))
-    rank = np.full(len(v), np.nan)
-    count = np.zeros(len(v), dtype=int)
-    for rows in _cells(keys, groups).values():
-        known = np.array([r for r in rows if not np.isnan(v[r])], dtype=int)
-        if not len(known):
-            continue
-        x = v[known]
-        xs = np.sort(x)
-        better = np.searchsorted(xs, x, "left") if lowest_first else len(xs) - np.searchsorted(xs, x, "right")
-        rank[known] = better + 1
-        count[known] = len(known)
+    rows = _frame(["" for _ in keys], keys)
+    by = _cells(rows, groups)
+    v = values[rows["row"].to_numpy()]
+    rows["v"] = np.where(np.isnan(v), np.nan, xlmath.round9(np.nan_to_num(v)))
+    g = rows.groupby(by, sort=False)["v"]
+    rank = np.full(len(values), np.nan)
+    count = np.zeros(len(values), dtype=int)
+    rank[rows["row"].to_numpy()] = g.rank(method="min", ascending=lowest_first).to_numpy(dtype=float)
+    count[rows["row"].to_numpy()] = g.transform("count").to_numpy(dtype=int)
+    count[np.isnan(rank)] = 0
     return rank, count
 
 
