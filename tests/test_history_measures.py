@@ -65,7 +65,9 @@ def test_reward_five_percent_plus_two_per_whole_ten_percent_hand_worked():
     ]], "2026-11")
     assert got["salary_change"].to_dict() == {"E1": 0, "E2": 0.05, "E3": 0.05, "E4": 0.07, "E5": 0.09, "E6": 0.11}
     assert (got["history.deduction"] == 0).all()  # rewards are no deduction
-    assert got.loc["E5", "history.reasons"] == "完成月度业绩目标(2026-11 125%)"
+    # The reason works the change out: 5% + 2 steps × 2% = +9% of the month's wage.
+    assert got.loc["E5", "history.reasons"] == "完成月度业绩目标(2026-11 125%; 5% + 2×2% = +9%)"
+    assert got.loc["E2", "history.reasons"] == "完成月度业绩目标(2026-11 100%)"  # no steps: nothing to work out
 
 
 def test_signed_change_penalties_and_salary_deduction_are_the_same():
@@ -385,7 +387,7 @@ def test_example_rewards_hand_worked():
     # R5 陈静: 110% → +7%; growth 110,000 / mean(80,000, 90,000, 100,000) − 1 = 22.22% > 20%.
     assert dec["salary_change"].to_dict() == {"R1": 0.15, "R2": 0.09, "R3": -0.10, "R4": 0.05, "R5": 0.07,
                                               "R6": -0.13}
-    assert dec.loc["R5", "history.reasons"] == ("完成月度业绩目标(2026-12 110%)；"
+    assert dec.loc["R5", "history.reasons"] == ("完成月度业绩目标(2026-12 110%; 5% + 1×2% = +7%)；"
                                                 "业绩较前三个月均值增长20%以上(2026-12 sales较前3期均值增长22.22%)")
     # R6 杨洋, November: 连续三个月未完成 (60%, 70%, 90%) −10%, 客户投诉累计三次 −10%, 团队协作连续三个月
     # 排名最后 (Sep 12 tied with 陈静, Oct 11, Nov 12) −3% → −23%, a deduction of 23%.

@@ -14,7 +14,7 @@ from ..engine.inputs import ID, Table, read_table
 from ..errors import InputError, Problem
 from ..periods import PeriodKey, parse_period
 from ..scheme.models import Condition, History, HistoryRule
-from ._frame import Frame, fmt_number, read_frame
+from ._frame import Frame, fmt_number, fmt_percent, read_frame
 
 _UNIT = {"month": "个月", "quarter": "个季度", "half": "个半年", "year": "年"}
 
@@ -136,7 +136,7 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
         change.append(float(xlmath.round9(sum(each))))
         actions.append("；".join(dict.fromkeys(rule.action for rule in left if rule.action)))
         review.append(any(rule.review for rule in left))
-        reasons.append("；".join(fired[rule.id] for rule in left))
+        reasons.append("；".join(_with_steps(fired[rule.id], rule, steps.get(rule.id), now) for rule in left))
     result = pd.DataFrame(out)
     result["history.deduction"] = pd.Series(deduction, dtype=float)
     result["salary_change"] = pd.Series(change, dtype=float)
@@ -152,13 +152,30 @@ def _per_item(rule: HistoryRule) -> str:
     return rule.per.item or (rule.when.item if rule.when is not None else None) or ""
 
 
+def _steps(rule: HistoryRule, achievement: np.ndarray | None, r: int) -> int:
+    """The whole ``per`` steps in row ``r``: how many ``every`` the achievement is above ``above`` (0 if blank)."""
+    if rule.per is None or achievement is None or np.isnan(achievement[r]):
+        return 0
+    return max(math.floor(float(xlmath.round9((achievement[r] - rule.per.above) / rule.per.every))), 0)
+
+
 def _change(rule: HistoryRule, achievement: np.ndarray | None, r: int) -> float:
     """The rule's signed salary change in row ``r``: the base change plus its whole ``per`` steps."""
-    out = rule.change()
-    if rule.per is not None and achievement is not None and not np.isnan(achievement[r]):
-        n = math.floor(float(xlmath.round9((achievement[r] - rule.per.above) / rule.per.every)))
-        out += max(n, 0) * rule.per.change
-    return out
+    return rule.change() + (_steps(rule, achievement, r) * rule.per.change if rule.per is not None else 0.0)
+
+
+def _pct(v: float, plus: bool = False) -> str:
+    """0.05 → ``5%`` (``+5%`` with ``plus``); −0.1 → ``−10%``."""
+    return ("−" if v < 0 else "+" if plus and v > 0 else "") + fmt_percent(abs(v))
+
+
+def _with_steps(reason: str, rule: HistoryRule, achievement: np.ndarray | None, r: int) -> str:
+    """A rule's reason, with its graduated change worked out when it has ``per`` steps: ``(…; 5% + 5×2% = +15%)``."""
+    n = _steps(rule, achievement, r)
+    if not n:
+        return reason
+    total = float(xlmath.round9(_change(rule, achievement, r)))
+    return f"{reason[:-1]}; {_pct(rule.change())} + {n}×{_pct(rule.per.change)} = {_pct(total, plus=True)})"
 
 
 def _label(rule: HistoryRule, cur: PeriodKey) -> str:
