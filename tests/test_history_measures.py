@@ -82,6 +82,8 @@ def test_signed_change_penalties_and_salary_deduction_are_the_same():
     # −5% (miss2) − 3% (low) + 2% (bonus) = −6%; the deduction is the penalties only: 8%.
     assert nov["salary_change"] == -0.06
     assert nov["history.deduction"] == 0.08
+    # Each rule's part, for a pay line that names its rule.
+    assert (nov["salary_change.miss2"], nov["salary_change.low"], nov["salary_change.bonus"]) == (-0.05, -0.03, 0.02)
 
 
 def test_superseded_rules_leave_the_change_too():
@@ -91,6 +93,9 @@ def test_superseded_rules_leave_the_change_too():
          "supersedes": ["miss2"]})
     rows = [{"employee_id": "E1", "period": p, "achievement:sales": 0.9} for p in ("2026-09", "2026-10", "2026-11")]
     assert run(history, rows, "2026-11").loc["E1", "salary_change"] == -0.10  # not −15%
+    # The superseded rule's part is 0: its column history.miss2 still says it fired.
+    got = run(history, rows, "2026-11").loc["E1"]
+    assert (got["history.miss2"], got["salary_change.miss2"], got["salary_change.miss3"]) == (True, 0, -0.10)
     assert run(history, rows, "2026-10").loc["E1", "salary_change"] == -0.05
 
 

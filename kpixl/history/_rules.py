@@ -65,8 +65,10 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
         One row per employee with a row in ``period`` (in the order of those rows):
         ``employee_id``; ``history.<rule id>`` (bool) per rule; ``history.deduction``
         (share of the month's salary deducted, 0.15 = 15%: the penalties' sum, as a
-        positive number, rewards left out); ``salary_change`` (the signed share of the month's salary, rewards
-        and penalties together: +0.09, −0.10); ``history.actions`` (text, ``；``
+        positive number, rewards left out); ``salary_change`` (the signed share of the
+        month's salary, rewards and penalties together: +0.09, −0.10) and, for each rule
+        that changes salary, ``salary_change.<rule id>`` (its part: 0 when it did not fire
+        or was superseded); ``history.actions`` (text, ``；``
         between actions); ``history.review`` (bool: a person must review the case);
         ``history.reasons`` (Chinese text citing the periods and values, e.g.
         ``连续三个月未完成业绩目标(2026-09 82%, 2026-10 90%, 2026-11 95%)``).
@@ -120,6 +122,9 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
 
     out: dict[str, list] = {ID: people, **{f"history.{r.id}": [] for r in history.rules}}
     deduction, change, actions, review, reasons = [], [], [], [], []
+    paying = [r for r in history.rules if r.salary_change is not None or r.salary_deduction is not None
+              or r.per is not None]
+    parts: dict[str, list[float]] = {r.id: [] for r in paying}
     for eid in people:
         fired: dict[str, str] = {}  # rule id → reason
         for rule in history.rules:
@@ -132,6 +137,9 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
         left = [rule for rule in history.rules if rule.id in fired and rule.id not in gone]
         now = at[(eid, cur.ordinal)]
         each = [_change(rule, steps.get(rule.id), now) for rule in left]
+        by_rule = dict(zip((rule.id for rule in left), each))
+        for rid, part in parts.items():
+            part.append(float(xlmath.round9(by_rule.get(rid, 0.0))))
         deduction.append(float(xlmath.round9(sum(-c for c in each if c < 0))))
         change.append(float(xlmath.round9(sum(each))))
         actions.append("；".join(dict.fromkeys(rule.action for rule in left if rule.action)))
@@ -140,6 +148,8 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
     result = pd.DataFrame(out)
     result["history.deduction"] = pd.Series(deduction, dtype=float)
     result["salary_change"] = pd.Series(change, dtype=float)
+    for rid, part in parts.items():
+        result[f"salary_change.{rid}"] = pd.Series(part, dtype=float)
     result["history.actions"] = pd.Series(actions, dtype=object)
     result["history.review"] = pd.Series(review, dtype=bool)
     result["history.reasons"] = pd.Series(reasons, dtype=object)
