@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import kpixl
 from kpixl.errors import InputError
-from kpixl.history import level_proposals, period_rules
+from kpixl.history import level_proposals, period_rules, rules_by_period
 from kpixl.periods import parse_period
 from kpixl.scheme import History, Levels, dump_yaml, scheme_from_dict
 from kpixl.scheme.sheet.book import read_scheme_sheet, write_scheme_sheet
@@ -405,6 +405,15 @@ def test_example_rewards_hand_worked():
     sep = period_rules(scheme.history, rows, "2026-09", roster=roster).set_index("employee_id")
     assert sep["history.loyalty"].to_dict() == {"R1": True, "R2": False, "R3": False, "R4": False, "R5": False,
                                                 "R6": False}
+
+    # Every month at once (the master's 考核历史) is each month on its own, one after the other.
+    months = ["2026-09", "2026-10", "2026-11", "2026-12"]
+    each = pd.concat([period_rules(scheme.history, rows, p, roster=roster).assign(period=p) for p in months],
+                     ignore_index=True)
+    pd.testing.assert_frame_equal(rules_by_period(scheme.history, rows, months, roster=roster), each)
+    with pytest.raises(InputError) as e:
+        rules_by_period(scheme.history, rows, ["2026-11", "十二月"], roster=roster)
+    assert e.value.keys() == [("periods[1]", "bad_period")]
 
     got = level_proposals(scheme.levels, rows, roster, "2026").set_index("employee_id")
     assert got[["proposed", "move"]].apply(tuple, axis=1).to_dict() == {

@@ -21,6 +21,6 @@ The rules are declared in the scheme (``history:`` and ``levels:``,
 """
 
 from ._levels import MOVES, level_proposals
-from ._rules import period_rules
+from ._rules import period_rules, rules_by_period
 
-__all__ = ["MOVES", "level_proposals", "period_rules"]
+__all__ = ["MOVES", "level_proposals", "period_rules", "rules_by_period"]

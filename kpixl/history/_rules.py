@@ -81,33 +81,75 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
         cur = parse_period(period)
     except ValueError as e:
         raise InputError([Problem("period", "bad_period", str(e), period)], "history rows") from None
-    problems: list[Problem] = []
-    table = None
-    if roster is not None:
-        table = read_table(roster, name="roster")
-        problems += [p for p in table.problems if p.code != "duplicate_id"]
-    f = read_frame(rows, "history", roster=table)
-    f.problems[:0] = problems
-    for k, rule in enumerate(history.rules):
-        why = f"rule {rule.id} (history.rules[{k}]) reads it"
-        if rule.when is not None:
-            f.need(rule.when, why)
-        if rule.count is not None:
-            f.require(rule.count.column, why)
-        if rule.per is not None:
-            f.need(Condition(item=_per_item(rule), achievement_below=0), f"{why} (per)")
-    # Evaluated before raising, so that bad cells are reported with the rest (an absent column reads blank).
-    holds = {r.id: f.holds(r.when) for r in history.rules if r.when is not None}
-    counts = {r.id: f.number(r.count.column) for r in history.rules if r.count is not None}
-    steps = {r.id: f.achievement(_per_item(r)) for r in history.rules if r.per is not None}
-    for col in dict.fromkeys(r.count.column for r in history.rules if r.count is not None):
-        vals = f.number(col)
-        for r in np.flatnonzero(vals < 0):
-            f.problems.append(Problem(f.where(int(r), col), "negative_count", "a count cannot be below 0",
-                                      vals[r], employee=f.ids[r], column=col))
-    if f.problems:
-        raise InputError(f.problems, "history rows")
+    return _evaluate(history, _Read.of(history, rows, roster), cur)
 
+
+def rules_by_period(history: History, rows: pd.DataFrame | Table, periods: list[str],
+                    roster: pd.DataFrame | Table | Any = None) -> pd.DataFrame:
+    """:func:`period_rules` for several periods at once, the rows read (and measures derived) once.
+
+    Returns:
+        The periods' results one after the other, each with a ``period`` column (the
+        period as given), in the order of ``periods``.
+
+    Raises:
+        InputError: As :func:`period_rules`; a bad period among ``periods`` is one more problem.
+    """
+    keys, bad = [], []
+    for k, p in enumerate(periods):
+        try:
+            keys.append(parse_period(p))
+        except ValueError as e:
+            bad.append(Problem(f"periods[{k}]", "bad_period", str(e), p))
+    if bad:
+        raise InputError(bad, "history rows")
+    read = _Read.of(history, rows, roster)
+    frames = [_evaluate(history, read, k).assign(period=p) for p, k in zip(periods, keys)]
+    if not frames:
+        return pd.DataFrame(columns=[ID, "period"])
+    return pd.concat(frames, ignore_index=True)
+
+
+class _Read:
+    """The rows read and checked once, with what every rule tests per row."""
+
+    def __init__(self, f: Frame, holds: dict, counts: dict, steps: dict):
+        self.f, self.holds, self.counts, self.steps = f, holds, counts, steps
+
+    @classmethod
+    def of(cls, history: History, rows: pd.DataFrame | Table, roster: Any) -> "_Read":
+        problems: list[Problem] = []
+        table = None
+        if roster is not None:
+            table = read_table(roster, name="roster")
+            problems += [p for p in table.problems if p.code != "duplicate_id"]
+        f = read_frame(rows, "history", roster=table)
+        f.problems[:0] = problems
+        for k, rule in enumerate(history.rules):
+            why = f"rule {rule.id} (history.rules[{k}]) reads it"
+            if rule.when is not None:
+                f.need(rule.when, why)
+            if rule.count is not None:
+                f.require(rule.count.column, why)
+            if rule.per is not None:
+                f.need(Condition(item=_per_item(rule), achievement_below=0), f"{why} (per)")
+        # Evaluated before raising, so that bad cells are reported with the rest (an absent column reads blank).
+        holds = {r.id: f.holds(r.when) for r in history.rules if r.when is not None}
+        counts = {r.id: f.number(r.count.column) for r in history.rules if r.count is not None}
+        steps = {r.id: f.achievement(_per_item(r)) for r in history.rules if r.per is not None}
+        for col in dict.fromkeys(r.count.column for r in history.rules if r.count is not None):
+            vals = f.number(col)
+            for r in np.flatnonzero(vals < 0):
+                f.problems.append(Problem(f.where(int(r), col), "negative_count", "a count cannot be below 0",
+                                          vals[r], employee=f.ids[r], column=col))
+        if f.problems:
+            raise InputError(f.problems, "history rows")
+        return cls(f, holds, counts, steps)
+
+
+def _evaluate(history: History, read: _Read, cur: PeriodKey) -> pd.DataFrame:
+    """The rules for one period over rows read once (see :func:`period_rules`)."""
+    f, holds, counts, steps = read.f, read.holds, read.counts, read.steps
     at: dict[tuple[str, int], int] = {}  # (employee, ordinal) → row, same kind only
     mine: dict[str, list[int]] = defaultdict(list)
     people: list[str] = []
