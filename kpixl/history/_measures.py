@@ -80,6 +80,11 @@ def _frame(ids: Sequence[str | None], keys: Sequence[PeriodKey | None]) -> pd.Da
                          "year": np.array([keys[r].year for r in ok], dtype=np.int64)})
 
 
+def earlier(ids: Sequence[str | None], keys: Sequence[PeriodKey | None], lag: int) -> np.ndarray:
+    """Per row, the row of the same person and period kind ``lag`` periods before (−1 when there is none)."""
+    return _earlier(_frame(ids, keys), len(ids), lag)
+
+
 def _earlier(rows: pd.DataFrame, n: int, lag: int) -> np.ndarray:
     """Per row, the row of the same person and kind ``lag`` periods before (−1 when there is none)."""
     out = np.full(n, -1, dtype=np.int64)

@@ -14,6 +14,7 @@ from ..engine.inputs import ID, Table, read_table
 from ..errors import InputError, Problem
 from ..periods import PeriodKey, parse_period
 from ..scheme.models import Condition, History, HistoryRule
+from . import _measures as derive
 from ._frame import Frame, fmt_number, fmt_percent, read_frame
 
 _UNIT = {"month": "个月", "quarter": "个季度", "half": "个半年", "year": "年"}
@@ -115,6 +116,22 @@ class _Read:
 
     def __init__(self, f: Frame, holds: dict, counts: dict, steps: dict):
         self.f, self.holds, self.counts, self.steps = f, holds, counts, steps
+        self._earlier: dict[int, np.ndarray] = {}
+
+    def earlier(self, lag: int) -> np.ndarray:
+        """Per row, the same person's row ``lag`` periods before (−1 when none): a chain's links."""
+        if lag not in self._earlier:
+            self._earlier[lag] = derive.earlier(self.f.ids, self.f.keys, lag)
+        return self._earlier[lag]
+
+    def chain(self, rule: HistoryRule, now: np.ndarray) -> np.ndarray:
+        """For rows ``now``: do they and the ``consecutive`` − 1 periods before them all meet ``when``?"""
+        holds = self.holds[rule.id]
+        ok = holds[now].copy()
+        for lag in range(1, rule.consecutive):
+            prev = self.earlier(lag)[now]
+            ok &= (prev >= 0) & holds[np.maximum(prev, 0)]
+        return ok
 
     @classmethod
     def of(cls, history: History, rows: pd.DataFrame | Table, roster: Any) -> "_Read":
@@ -167,11 +184,15 @@ def _evaluate(history: History, read: _Read, cur: PeriodKey) -> pd.DataFrame:
     paying = [r for r in history.rules if r.salary_change is not None or r.salary_deduction is not None
               or r.per is not None]
     parts: dict[str, list[float]] = {r.id: [] for r in paying}
-    for eid in people:
+    now_rows = np.array([at[(e, cur.ordinal)] for e in people], dtype=np.int64)
+    chained = {r.id: read.chain(r, now_rows) for r in history.rules if r.consecutive is not None}
+    for i, eid in enumerate(people):
         fired: dict[str, str] = {}  # rule id → reason
         for rule in history.rules:
-            reason = (_consecutive(f, rule, holds[rule.id], at, eid, cur) if rule.consecutive is not None
-                      else _cumulative(f, rule, holds.get(rule.id), counts.get(rule.id), mine[eid], cur))
+            if rule.consecutive is not None:  # decided for everyone at once; the reason only where it fires
+                reason = _consecutive(f, rule, holds[rule.id], at, eid, cur) if chained[rule.id][i] else None
+            else:
+                reason = _cumulative(f, rule, holds.get(rule.id), counts.get(rule.id), mine[eid], cur)
             out[f"history.{rule.id}"].append(reason is not None)
             if reason is not None:
                 fired[rule.id] = reason
@@ -181,23 +202,28 @@ def _evaluate(history: History, read: _Read, cur: PeriodKey) -> pd.DataFrame:
         each = [_change(rule, steps.get(rule.id), now) for rule in left]
         by_rule = dict(zip((rule.id for rule in left), each))
         for rid, part in parts.items():
-            part.append(float(xlmath.round9(by_rule.get(rid, 0.0))))
-        deduction.append(float(xlmath.round9(sum(-c for c in each if c < 0))))
-        change.append(float(xlmath.round9(sum(each))))
+            part.append(by_rule.get(rid, 0.0))
+        deduction.append(sum(-c for c in each if c < 0))
+        change.append(sum(each))
         actions.append("；".join(dict.fromkeys(rule.action for rule in left if rule.action)))
         review.append(any(rule.review for rule in left))
         reasons.append("；".join(_with_steps(fired[rule.id], rule, steps.get(rule.id), now) for rule in left))
     result = pd.DataFrame(out)
-    result["history.deduction"] = pd.Series(deduction, dtype=float)
-    result["salary_change"] = pd.Series(change, dtype=float)
+    # Sums read to 9 places (0.2, not 0.20000000000000004), all at once.
+    result["history.deduction"] = _read9(deduction)
+    result["salary_change"] = _read9(change)
     for rid, part in parts.items():
-        result[f"salary_change.{rid}"] = pd.Series(part, dtype=float)
+        result[f"salary_change.{rid}"] = _read9(part)
     result["history.actions"] = pd.Series(actions, dtype=object)
     result["history.review"] = pd.Series(review, dtype=bool)
     result["history.reasons"] = pd.Series(reasons, dtype=object)
     for rule in history.rules:
         result[f"history.{rule.id}"] = result[f"history.{rule.id}"].astype(bool)
     return result
+
+
+def _read9(values: list[float]) -> pd.Series:
+    return pd.Series(xlmath.round9(np.array(values, dtype=float)) if values else [], dtype=float)
 
 
 def _per_item(rule: HistoryRule) -> str:
