@@ -494,3 +494,17 @@ def test_period_end_and_whole_units():
     for bad in ("2021-02-30", "15/03/2021", 44270):
         with pytest.raises(ValueError):
             read_date(bad)
+
+
+def test_the_roster_columns_history_reads_are_the_schemes():
+    # A roster check (distribute, collect) then knows 入职日期 and 部门 are needed, and by what.
+    d = copy.deepcopy(SCHEME)
+    d["history"] = {"rules": [LAST3 | {"when": {"rank": {"bottom": 1, "group": "部门"}}},
+                              {"id": "loyal", "when": {"measure": {"tenure": {}}, "measure_at_least": 3},
+                               "cumulative": 1, "window": "all"}]}
+    d["levels"] = {"ladder": ["初级", "中级"], "promote": [{"when": {"rating_in": ["优秀"]}}],
+                   "qualify": {"中级": {"占比": {"measure": {"share": {"column": "销售额", "group": "大区"}}, "min": 0.1}}}}
+    assert scheme_from_dict(d).roster_columns() == {
+        "业绩目标": "sales.target", "部门": "history.rules[0].when.rank.group",
+        "入职日期": "history.rules[1].when.measure.tenure.column",
+        "大区": "levels.qualify.中级.占比.measure.share.group"}

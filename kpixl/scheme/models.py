@@ -554,6 +554,18 @@ class Levels(Model):
         return {str(k): f for k, f in v.items()} if isinstance(v, dict) else v
 
 
+def _measure_roster_columns(m: Measure | None) -> list[tuple[str, str]]:
+    """The roster columns a measure reads for sure: a tenure's date, a share's group."""
+    if m is None:
+        return []
+    out = []
+    if m.tenure is not None:
+        out.append(("tenure.column", m.tenure.column))
+    if m.share is not None and m.share.group:
+        out.append(("share.group", m.share.group))
+    return out
+
+
 class Scheme(Model):
     """A whole appraisal scheme (考核方案)."""
 
@@ -596,7 +608,9 @@ class Scheme(Model):
 
         Targets given as ``{column: …}``, the ``na_group`` of ``na: average`` items, the
         forced distribution's ``group_by`` and ``tie_break``, the bonus base, level
-        factor and commission amount — each column once, in that order.
+        factor and commission amount, and what history and level conditions read from
+        the roster (a rank's ``group``, a tenure's date column, a share's ``group``) —
+        each column once, in that order.
 
         Returns:
             ``{column: needed by}``, e.g. ``{"销量目标": "new_sales.target"}``.
@@ -624,7 +638,33 @@ class Scheme(Model):
                 add(b.level_factor.column, "bonus.level_factor")
             if b.commission is not None:
                 add(getattr(b.commission.amount, "column", None), "bonus.commission.amount")
+        # History and levels read a rank's group, a tenure's date and a share's group from the roster.
+        for path, c in self._conditions():
+            if c.rank is not None:
+                add(c.rank.group, f"{path}.rank.group")
+                for sub, col in _measure_roster_columns(c.rank.by):
+                    add(col, f"{path}.rank.by.{sub}")
+            for sub, col in _measure_roster_columns(c.measure):
+                add(col, f"{path}.measure.{sub}")
+        if self.levels is not None:
+            for level, ths in self.levels.qualify.items():
+                for name, t in ths.items():
+                    for sub, col in _measure_roster_columns(t.measure):
+                        add(col, f"levels.qualify.{level}.{name}.measure.{sub}")
         return cols
+
+    def _conditions(self) -> list[tuple[str, Condition]]:
+        """Every history and level condition, with its YAML path."""
+        out = []
+        if self.history is not None:
+            out += [(f"history.rules[{k}].when", r.when) for k, r in enumerate(self.history.rules) if r.when is not None]
+        if self.levels is not None:
+            lv = self.levels
+            out += [(f"levels.{kind}[{k}].when", r.when) for kind in ("promote", "demote")
+                    for k, r in enumerate(getattr(lv, kind))]
+            if lv.dismiss_review is not None:
+                out.append(("levels.dismiss_review.when", lv.dismiss_review.when))
+        return out
 
     def raters_of(self, item: Item) -> dict[str, float] | None:
         """The rater weights that apply to an item, or None for a single input.
