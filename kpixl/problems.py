@@ -201,6 +201,9 @@ CODES: dict[str, Code] = {
                      "A period (the --period argument, or a history row's period) is not in the scheme's form, e.g. "
                      "2026-11 for monthly; write it in that form."),
     # ---- history (kpixl.history) ---------------------------------------------------------
+    "not_a_date": _c("input", "Not a date", "must be a date such as 2021-03-15",
+                     "A date a measure reads (入职日期 for a tenure) is neither a date cell nor text such as "
+                     "2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),
     "duplicate_row": _c("input", "Duplicate history row", "{id} already has a row for {period} (at {cell})",
                         "A history table has two rows for one person and period; keep one."),
     "no_target": _c("input", "No target for an achievement",
@@ -418,6 +421,24 @@ CODES: dict[str, Code] = {
                          "A qualification is given for the ladder's lowest level; remove it."),
     "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min or above, max or below, or both",
                           "A level qualification threshold gives no bound; give min/above, max/below or both."),
+    "change_and_deduction": _c("scheme", "Salary change and deduction",
+                               "give salary_change or salary_deduction (the same as salary_change: −x), not both",
+                               "A history rule gives both a signed salary_change and a salary_deduction; keep one "
+                               "(a deduction of 0.05 is salary_change: -0.05)."),
+    "measure_kind": _c("scheme", "Measure of no one kind",
+                       "a measure is exactly one of score, achievement, column, growth, tenure or share",
+                       "A condition's measure, a rank's by or a qualification's measure gives none or several forms; "
+                       "give one."),
+    "item_or_column": _c("scheme", "Item or column", "give either item: or column:, not both or neither",
+                         "A growth or share measure must read one value: an item's actual or a column."),
+    "measure_unused": _c("scheme", "measure not used",
+                         "measure is only used with measure_below, measure_at_most, measure_above or measure_at_least",
+                         "A condition gives a measure but no threshold on it; add the threshold or remove measure."),
+    "rank_top_or_bottom": _c("scheme", "Top or bottom", "a rank test needs either top: N or bottom: N, not both or neither",
+                             "A rank test gives neither or both of top (排名前N) and bottom (排名最后N); give one."),
+    "aggregate_unused": _c("scheme", "aggregate not used", "aggregate is only used with over: year",
+                           "A rank test gives aggregate (mean or sum) but ranks single periods; add over: year or "
+                           "remove aggregate."),
     # ---- card templates (kpixl.card.formulas, kpixl.card.generate) -----------------------
     "missing_input_cell": _c("scheme", "Card lacks an input cell", "no in:{column} placeholder cell: the input of {item}",
                              "The card template has no cell for an input the scheme needs; add the placeholder."),

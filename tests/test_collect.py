@@ -231,7 +231,12 @@ def test_history_rules_over_collected_months(tmp_path):
 
     history = History.model_validate({"rules": [
         {"id": "miss2", "name": "连续两个月未完成业绩目标", "when": {"item": "sales", "achievement_below": 1.0},
-         "consecutive": 2, "action": "扣当月工资5%", "salary_deduction": 0.05}]})
+         "consecutive": 2, "action": "扣当月工资5%", "salary_deduction": 0.05},
+        # 完成目标奖励5%, 每超出10%加2%; and the best achievement of each 部门 (a roster column).
+        {"id": "reward", "when": {"item": "sales", "achievement_at_least": 1.0}, "consecutive": 1,
+         "salary_change": 0.05, "per": {"every": 0.1, "above": 1.0, "change": 0.02}},
+        {"id": "dept_top", "when": {"rank": {"top": 1, "by": {"achievement": "sales"}, "group": "部门"}},
+         "consecutive": 1}]})
     scheme = e2e_scheme().model_copy(update={"history": history})
     people = roster(8)
     master = new_master(scheme, people, tmp_path / "master.xlsx")
@@ -249,6 +254,17 @@ def test_history_rules_over_collected_months(tmp_path):
     assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [0, 1, 1]
     assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
     assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
+    # The signed change: E2001 −5% (miss2) in October; E2002 1,344,000 / 1,200,000 = 112% → 5% + 1 × 2% = +7%.
+    change = {(r[0], r[1]): r[head.index("salary_change")] for r in rows[1:]}
+    assert change[("2026-10", "E2001")] == pytest.approx(-0.05)
+    assert change[("2026-10", "E2002")] == pytest.approx(0.07)
+    # The rank reads 部门 from the master's roster: the highest achievement of each 部门 and month fires.
+    dept = dict(zip(people["employee_id"], people["部门"]))
+    ach = {(r[0], r[1]): r[head.index("achievement:sales")] for r in rows[1:]}
+    top = {(r[0], r[1]): r[head.index("history.dept_top")] for r in rows[1:]}
+    for (period, eid), fired in top.items():
+        best = max(a for (p, e), a in ach.items() if p == period and dept[e] == dept[eid])
+        assert fired == (round(ach[(period, eid)], 9) == round(best, 9))
 
 
 def test_level_proposals_from_collected_years(tmp_path):
