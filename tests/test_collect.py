@@ -255,13 +255,13 @@ def test_history_rules_over_collected_months(tmp_path):
     assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
     assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
     # The signed change: E2001 −5% (miss2) in October; E2002 1,344,000 / 1,200,000 = 112% → 5% + 1 × 2% = +7%.
-    change = {(r[0], r[1]): r[head.index("salary_change")] for r in rows[1:]}
+    change = {(r[0], r[1]): r[head.index("salary_change")] for r in rows[2:]}
     assert change[("2026-10", "E2001")] == pytest.approx(-0.05)
     assert change[("2026-10", "E2002")] == pytest.approx(0.07)
     # The rank reads 部门 from the master's roster: the highest achievement of each 部门 and month fires.
     dept = dict(zip(people["employee_id"], people["部门"]))
-    ach = {(r[0], r[1]): r[head.index("achievement:sales")] for r in rows[1:]}
-    top = {(r[0], r[1]): r[head.index("history.dept_top")] for r in rows[1:]}
+    ach = {(r[0], r[1]): r[head.index("achievement:sales")] for r in rows[2:]}
+    top = {(r[0], r[1]): r[head.index("history.dept_top")] for r in rows[2:]}
     for (period, eid), fired in top.items():
         best = max(a for (p, e), a in ach.items() if p == period and dept[e] == dept[eid])
         assert fired == (round(ach[(period, eid)], 9) == round(best, 9))
