@@ -145,9 +145,9 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem]) -> L
                 out.values.setdefault(ln.column, np.zeros(n))
                 continue
             s = figures[ln.column]
-            v, bad = (_count(s) if ln.type == "fixed" else numbers(s))
+            v, bad = (numbers(s) if ln.type == "range" else _count(s))
             for r in np.flatnonzero(bad):
-                what = "a count or 是/否" if ln.type == "fixed" else "a number"
+                what = "a number" if ln.type == "range" else "a count or 是/否"
                 problems.append(PayProblem(int(r), ln.column, "not_a_number", f"{ln.column} must be {what} ({why})",
                                            s.iloc[r]))
             v = np.where(np.isnan(v), 0.0, v)

@@ -308,7 +308,7 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             lay.add(Col(inp, f"{ln.label}·比例(填{xlmath.num(ln.min * 100)}%–{xlmath.num(ln.max * 100)}%)",
                         _column(f, ln.column, n), fmt=_PCT, is_input=True))
         else:  # per_event, fixed
-            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, fixed=ln.type == "fixed"), is_input=True))
+            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, fixed=True), is_input=True))
         lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, ln=ln: line_formula(pay, ln, ref(row), params)))
     keys = [line_key(ln) for ln in pay.lines]
     lay.add(Col(total_key(), "应发合计" + (f" (不低于{xlmath.num(pay.floor)})" if pay.floor else ""), fmt=_MONEY,
