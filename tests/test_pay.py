@@ -282,6 +282,10 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     # C01: total 95 → full bonus 2,000: 3,000 + 300 + 300 + 2,000 + 2,000 + 150 − 120 + 1,000 = 8,630.
     assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 + 150 - 120 + 1000 == 8630
 
+    # every formula cell caches the engine's value (read without recalculating)
+    cached = read_results(master, "工资核算").set_index("employee_id")
+    for key in [c for c in pay.columns]:
+        assert cached[key].astype(float).tolist() == pay[key].astype(float).tolist(), key
     wb = openpyxl.load_workbook(master)
     ws = wb["工资核算"]
     heads = {ws.cell(1, c).value: ws.cell(2, c).value for c in range(1, ws.max_column + 1)}
@@ -314,3 +318,14 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
                                                                "fraction_out_of_range")]
     assert master.read_bytes() == before
     shutil.rmtree(tmp_path / "2026-10", ignore_errors=True)
+
+
+def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
+    from kpixl.scheme.sheet import read_scheme_sheet, write_scheme_sheet
+
+    path = tmp_path / "scheme.xlsx"
+    write_scheme_sheet(SCHEME, path)
+    wb = openpyxl.load_workbook(path)
+    keys = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0]}
+    assert "薪酬" in keys and "type: per_event" in keys["薪酬"]
+    assert read_scheme_sheet(str(path)) == SCHEME

@@ -21,7 +21,7 @@ from ..rules import level_key
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 
-__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "compute_pay",
+__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "compute_pay", "count_values",
            "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
 
 #: The figures column holding each person's bonus (the rated sheet's ``bonus``).
@@ -79,7 +79,7 @@ def salary_change(figures: pd.DataFrame) -> np.ndarray | None:
     return None
 
 
-def _count(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def count_values(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A count or a yes/no flag (是 = 1, 否 = 0); blank is 0."""
     v, bad = numbers(col)
     if bad.any():
@@ -145,7 +145,7 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem]) -> L
                 out.values.setdefault(ln.column, np.zeros(n))
                 continue
             s = figures[ln.column]
-            v, bad = (numbers(s) if ln.type == "range" else _count(s))
+            v, bad = (numbers(s) if ln.type == "range" else count_values(s))
             for r in np.flatnonzero(bad):
                 what = "a number" if ln.type == "range" else "a count or 是/否"
                 problems.append(PayProblem(int(r), ln.column, "not_a_number", f"{ln.column} must be {what} ({why})",

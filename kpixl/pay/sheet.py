@@ -28,14 +28,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pydantic import ValidationError
 
 from .. import xlmath
-from ..engine.inputs import ID
+from ..engine.inputs import ID, is_blank, numbers
 from ..errors import InputError, Problem
 from ..results.sheet import FIRST, Col, Layout, write_layout
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
-from .amounts import BONUS, REASONS, compute_pay, line_key, salary_change, total_key
+from .amounts import BONUS, REASONS, compute_pay, count_values, line_key, salary_change, total_key
 from .formulas import Params, line_formula, line_title, total_formula, wage_base_formula
 
 __all__ = ["PAY_SHEET", "PARAMS_SHEET", "PayTable", "input_key", "read_params", "write_params", "write_pay_sheet"]
@@ -245,15 +245,19 @@ def input_key(line: PayLine) -> str | None:
             "fixed": f"pay.{line.id}.count"}.get(line.type)
 
 
-def _column(figures: pd.DataFrame, col: str, n: int, fixed: bool = False) -> list:
+def _column(figures: pd.DataFrame, col: str, n: int, number: bool = False, count: bool = False) -> list:
+    """A figures column as cells; with ``number`` each value as the number the engine read
+    (text "4" from a CSV is written 4, so LOOKUP and arithmetic see what the engine saw),
+    with ``count`` a 是/否 flag too (是 = 1)."""
     if col not in figures.columns:
         return [None] * n
-    out = []
-    for v in figures[col].tolist():
-        if fixed and isinstance(v, str) and v.strip() in ("是", "否"):
-            v = 1 if v.strip() == "是" else 0  # a flag counts once
-        out.append(cell_value(v))
-    return out
+    raw = figures[col]
+    if not (number or count):
+        return [cell_value(v) for v in raw.tolist()]
+    got, bad = count_values(raw) if count else numbers(raw)
+    blank = is_blank(raw)
+    return [cell_value(v) if b else (None if k or math.isnan(g) else cell_value(g))
+            for v, g, b, k in zip(raw.tolist(), got, bad, blank)]
 
 
 def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[str, float]] = ()) -> Layout:
@@ -276,24 +280,24 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             based = True
             base = pay.base_lines(None)
             if isinstance(base, Column):
-                lay.add(Col("pay.wage_base", f"当月工资(计提基数: {base.column})", _column(f, base.column, n),
+                lay.add(Col("pay.wage_base", f"当月工资(计提基数: {base.column})", _column(f, base.column, n, number=True),
                             fmt=_MONEY))
             else:
                 lay.add(Col("pay.wage_base", "当月工资(计提基数)", fmt=_MONEY,
                             formula=lambda row: wage_base_formula(pay, None, ref(row))))
         if ln.type in OF_WAGE and isinstance(ln.of, Column):
-            lay.add(Col(f"pay.{ln.id}.of", f"{ln.label}·计提基数({ln.of.column})", _column(f, ln.of.column, n),
+            lay.add(Col(f"pay.{ln.id}.of", f"{ln.label}·计提基数({ln.of.column})", _column(f, ln.of.column, n, number=True),
                         fmt=_MONEY))
         inp = input_key(ln)
         if ln.type == "wage":
-            lay.add(Col(key, title, _column(f, ln.column, n), fmt=_MONEY, is_input=True))
+            lay.add(Col(key, title, _column(f, ln.column, n, number=True), fmt=_MONEY, is_input=True))
             continue
         if ln.type == "bonus":
             if table.bonus_refs is not None:
                 refs = list(table.bonus_refs)
                 lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, refs=refs: refs[row - FIRST]))
             else:
-                lay.add(Col(key, title, _column(f, BONUS, n), fmt=_MONEY))
+                lay.add(Col(key, title, _column(f, BONUS, n, number=True), fmt=_MONEY))
             continue
         if ln.type == "history":
             change = salary_change(f)
@@ -301,14 +305,14 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
                         fmt=_PCT))
             lay.add(Col(f"pay.{ln.id}.reasons", f"{ln.label}·事由", _column(f, REASONS, n)))
         elif ln.type == "raise":
-            lay.add(Col(inp, ln.column, _column(f, ln.column, n)))
+            lay.add(Col(inp, ln.column, _column(f, ln.column, n, number=ln.steps is not None)))
         elif ln.type == "commission":
-            lay.add(Col(inp, ln.column, _column(f, ln.column, n), fmt=_MONEY))
+            lay.add(Col(inp, ln.column, _column(f, ln.column, n, number=True), fmt=_MONEY))
         elif ln.type == "range":
             lay.add(Col(inp, f"{ln.label}·比例(填{xlmath.num(ln.min * 100)}%–{xlmath.num(ln.max * 100)}%)",
-                        _column(f, ln.column, n), fmt=_PCT, is_input=True))
+                        _column(f, ln.column, n, number=True), fmt=_PCT, is_input=True))
         else:  # per_event, fixed
-            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, fixed=True), is_input=True))
+            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=True))
         lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, ln=ln: line_formula(pay, ln, ref(row), params)))
     keys = [line_key(ln) for ln in pay.lines]
     lay.add(Col(total_key(), "应发合计" + (f" (不低于{xlmath.num(pay.floor)})" if pay.floor else ""), fmt=_MONEY,
@@ -365,4 +369,20 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     write_layout(lay, len(table.figures), ws, figures)
     _validation(ws, lay, pay, len(table.figures))
+    _fit_headers(ws, lay)
     return lay, got
+
+
+def _fit_headers(ws, lay: Layout) -> None:
+    """Money columns wide enough for 1,234,567.89; row 2 tall enough for the longest rule."""
+    lines = 1
+    for col in lay.cols.values():
+        dim = ws.column_dimensions[col.letter]
+        if col.fmt == _MONEY:
+            dim.width = max(dim.width or 0, 13.0)
+        elif col.key.endswith(".reasons"):
+            dim.width = 30.0
+        width = max((dim.width or 8.0) - 1, 4.0)
+        shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in col.label)
+        lines = max(lines, math.ceil(shown / width))
+    ws.row_dimensions[2].height = min(14.0 * lines + 4, 140.0)
