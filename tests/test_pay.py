@@ -294,6 +294,11 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     assert heads["pay.rewards"] == "奖罚 (连续两个月未完成业绩目标 −5%; 连续三个月未完成业绩目标 −10%)"
     col = {ws.cell(1, c).value: ws.cell(1, c).column_letter for c in range(1, ws.max_column + 1)}
     assert ws[f"{col['pay.perf']}3"].value.startswith("='等级与奖金'!$")
+    # 工作失误 is typed on the sheet (the roster has no column): data validation 5%–20% or 0;
+    # 迟到早退次数 comes from the roster: shown, not typed
+    checked = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    typed_col = col["pay.mistake.typed"]
+    assert checked == {f"{typed_col}3:{typed_col}6": f"OR({typed_col}3=0,AND({typed_col}3>=0.05,{typed_col}3<=0.2))"}
     # finance raises the top commission rate to 3%; the manager types 工作失误 10% for C01
     params = wb["薪酬参数"]
     row = next(r for r in range(3, params.max_row + 1) if params.cell(r, 1).value == "commission.tiers[1]")
@@ -329,3 +334,29 @@ def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
     keys = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0]}
     assert "薪酬" in keys and "type: per_event" in keys["薪酬"]
     assert read_scheme_sheet(str(path)) == SCHEME
+
+
+@pytest.mark.engine
+def test_a_bad_roster_share_is_placed_at_its_roster_cell(tmp_path):
+    from collect_kit import input_cells, type_inputs
+    from kpixl.card.distribute import distribute
+    from kpixl.master.book import new_master
+    from kpixl.master.collect import collect
+    from kpixl.master.rate import rate
+
+    people = ROSTER.assign(工作失误比例=[0.1, None, 0.25, "5%"])
+    master = new_master(SCHEME, people, tmp_path / "master.xlsx")
+    values = pd.DataFrame({"employee_id": list(people["employee_id"]), "satisfaction": [0.95] * 4,
+                           "resolution": [20] * 4, "teamwork": [20] * 4})
+    sent = distribute(master, None, "2026-11", tmp_path / "sent", workers=1)
+    cells = input_cells(master)
+    typed = [type_inputs(tmp_path / "sent" / e.file, tmp_path / "typed" / e.file, cells, values) for e in sent.entries]
+    assert collect(master, typed, period="2026-11").ok
+    before = master.read_bytes()
+    with pytest.raises(InputError) as e:
+        rate(master)
+    col = openpyxl.utils.get_column_letter(list(people.columns).index("工作失误比例") + 1)
+    # C03 (roster row 4) typed 25%, above 20%; C04 (row 5) typed the text "5%"
+    assert [(p.where, p.code) for p in e.value.problems] == [(f"Roster!{col}4", "fraction_out_of_range"),
+                                                             (f"Roster!{col}5", "not_a_number")]
+    assert master.read_bytes() == before

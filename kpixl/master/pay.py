@@ -102,6 +102,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
             fig[col] = [rdf[col].iloc[r] if r is not None else None for r in rows]
             where[col] = lambda k, col=col: roster.where(rows[k], col) if rows[k] is not None else f"{RATED} row {FIRST + k}"
     typed = _old_typed(m.wb, pay)
+    on_sheet = {ln.column for ln in pay.lines if ln.type in TYPED and ln.column not in fig.columns}
     for ln in pay.lines:
         if ln.type in TYPED and ln.column not in fig.columns:
             letter, old = typed.get(ln.column, ("", {}))
@@ -132,7 +133,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     values = compute_pay(pay, fig)
     params = write_params(m.sheet(PARAMS_SHEET), pay)
     lay, _ = write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
-                             PayTable(fig, names, refs), params, history_rules(s.history), values)
+                             PayTable(fig, names, refs, on_sheet), params, history_rules(s.history), values)
     return values
 
 

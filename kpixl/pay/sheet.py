@@ -32,7 +32,7 @@ from ..engine.inputs import ID, is_blank, numbers
 from ..errors import InputError, Problem
 from ..results.sheet import FIRST, Col, Layout, write_layout
 from ..scheme.base import Column
-from ..scheme.pay import OF_WAGE, Pay, PayLine, check_pay
+from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
 from .amounts import BONUS, REASONS, compute_pay, count_values, line_key, salary_change, total_key
@@ -231,11 +231,19 @@ class PayTable:
         people: Columns shown after 工号, ``{label: values}`` (姓名, 部门).
         bonus_refs: Each person's bonus cell (``'等级与奖金'!$Q$3``): the bonus line is then
             a formula reading it; None writes the bonus as a value.
+        typed: The columns people type on this sheet (yellow, with data validation);
+            None: every per_event, range and fixed line's column. A column that comes
+            from the roster is shown as it is, not as a cell to type in.
     """
 
     figures: pd.DataFrame
     people: dict[str, Sequence[Any]] = field(default_factory=dict)
     bonus_refs: Sequence[str] | None = None
+    typed: set[str] | None = None
+
+    def is_typed(self, line: PayLine) -> bool:
+        """Whether the line's column is typed on the sheet."""
+        return line.type in TYPED and (self.typed is None or line.column in self.typed)
 
 
 def input_key(line: PayLine) -> str | None:
@@ -290,7 +298,7 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
                         fmt=_MONEY))
         inp = input_key(ln)
         if ln.type == "wage":
-            lay.add(Col(key, title, _column(f, ln.column, n, number=True), fmt=_MONEY, is_input=True))
+            lay.add(Col(key, title, _column(f, ln.column, n, number=True), fmt=_MONEY))
             continue
         if ln.type == "bonus":
             if table.bonus_refs is not None:
@@ -310,9 +318,9 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             lay.add(Col(inp, ln.column, _column(f, ln.column, n, number=True), fmt=_MONEY))
         elif ln.type == "range":
             lay.add(Col(inp, f"{ln.label}·比例(填{xlmath.num(ln.min * 100)}%–{xlmath.num(ln.max * 100)}%)",
-                        _column(f, ln.column, n, number=True), fmt=_PCT, is_input=True))
+                        _column(f, ln.column, n, number=True), fmt=_PCT, is_input=table.is_typed(ln)))
         else:  # per_event, fixed
-            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=True))
+            lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=table.is_typed(ln)))
         lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, ln=ln: line_formula(pay, ln, ref(row), params)))
     keys = [line_key(ln) for ln in pay.lines]
     lay.add(Col(total_key(), "应发合计" + (f" (不低于{xlmath.num(pay.floor)})" if pay.floor else ""), fmt=_MONEY,
@@ -320,13 +328,13 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
     return lay
 
 
-def _validation(ws, lay: Layout, pay: Pay, n: int) -> None:
+def _validation(ws, lay: Layout, pay: Pay, table: PayTable, n: int) -> None:
     """Data validation on the cells people type: counts ≥ 0, typed shares in their range (or 0)."""
     if n == 0:
         return
     for ln in pay.lines:
         key = input_key(ln)
-        if ln.type not in ("per_event", "range", "fixed") or key not in lay.cols:
+        if not table.is_typed(ln) or key not in lay.cols:
             continue
         c = lay.cols[key].letter
         cells = f"{c}{FIRST}:{c}{FIRST + n - 1}"
@@ -368,7 +376,7 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
     lay = layout_pay(pay, table, params or Params(), rules)
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     write_layout(lay, len(table.figures), ws, figures)
-    _validation(ws, lay, pay, len(table.figures))
+    _validation(ws, lay, pay, table, len(table.figures))
     _fit_headers(ws, lay)
     return lay, got
 
