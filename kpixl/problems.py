@@ -172,6 +172,9 @@ CODES: dict[str, Code] = {
     "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
                                 "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
                                 "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "not_a_date": _c("input", "Not a date", "{column} must be a date",
+                     "A pay line counts years of service from a date column (入职日期) and the cell is not a date; "
+                     "type a date such as 2020-03-01."),
     "unknown_grade": _c("input", "No raise for this grade", "{line}: {value} has no raise in the table; enter one of {keys}",
                         "A pay raise line looks a roster value (职称) up in its table and it is not there; correct the "
                         "roster or add the value to the table."),

@@ -8,6 +8,7 @@ Seeds (seeds/000): 客户服务经理薪酬 = 基本工资 + 绩效奖金 + 提�
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import shutil
 from pathlib import Path
@@ -94,6 +95,27 @@ def test_commission_marginal_and_whole_amount_by_hand():
     # 全额: the band holding the amount, on all of it: 100,000 × 1% = 1,000; 150,000 × 2% = 3,000.
     assert list(commission(whole, amounts)) == pytest.approx([0, 500, 1000, 2000.0002, 3000])
     assert list(commission(line(rate=0.015), [20000])) == [300]
+
+
+TENURE = PayLine.model_validate({"id": "seniority", "name": "工龄工资", "type": "raise", "column": "入职日期",
+                                 "from_date": True, "steps": [{"min": 0, "amount": 0}, {"min": 3, "amount": 300},
+                                                              {"min": 5, "amount": 600}]})
+
+
+def test_years_of_service_from_the_date_joined():
+    pay = Pay.model_validate({"lines": [{"id": "base", "type": "wage", "column": "基本工资"}, TENURE.model_dump()]})
+    df = pd.DataFrame({"employee_id": list("ABCDE"), "基本工资": [3000] * 5,
+                       "入职日期": [dt.date(2023, 11, 30), "2023-12-01", dt.datetime(2021, 11, 30), dt.date(2024, 2, 29),
+                                    dt.date(2026, 11, 30)]})
+    got = compute_pay(pay, df, as_of=dt.date(2026, 11, 30))
+    # A: 2023-11-30 → 2026-11-30 is exactly 3 years → 300; B: joined a day later, 2 years → 0;
+    # C: 5 years → 600; D: 2024-02-29 → 2 years by 2026-11-30 → 0; E: joined that day → 0.
+    assert got["pay.seniority"].tolist() == [300, 0, 600, 0, 0]
+    with pytest.raises(InputError) as e:
+        compute_pay(pay, df.assign(入职日期=["2027-01-01", "去年", None, dt.date(2020, 1, 1), "2020-01-01"]),
+                    as_of=dt.date(2026, 11, 30))
+    assert [(p.where, p.code) for p in e.value.problems] == [
+        ("inputs row 1, 入职日期", "negative"), ("inputs row 2, 入职日期", "not_a_date"), ("inputs row 3, 入职日期", "blank")]
 
 
 def test_floor_keeps_pay_at_zero():
@@ -227,6 +249,8 @@ def _random_figures(pay: Pay, n: int, seed: int) -> pd.DataFrame:
         "bonus": [round(rnd.uniform(0, 3000), 2) for _ in range(n)],
         "history.deduction": [rnd.choice([0, 0.05, 0.1, 0.15, None]) for _ in range(n)],
         "history.reasons": [rnd.choice(["", "连续两个月未完成业绩目标(2026-10 41.05, 2026-11 41.05)"]) for _ in range(n)],
+        "入职日期": [rnd.choice([dt.date(2023, 11, 30), dt.date(2023, 12, 1), "2021-11-30", dt.date(2024, 2, 29),
+                                dt.datetime(2016, 5, 31), dt.date(2026, 11, 30)]) for _ in range(n)],
     })
 
 
@@ -234,12 +258,13 @@ def _random_figures(pay: Pay, n: int, seed: int) -> pd.DataFrame:
 def test_pay_sheet_agrees_with_libreoffice(tmp_path):
     whole = PAY.model_copy(update={"lines": [ln.model_copy(update={"method": "whole"}) if ln.type == "commission"
                                              else ln for ln in PAY.lines], "floor": 6000})
+    by_date = PAY.model_copy(update={"lines": [TENURE if ln.id == "seniority" else ln for ln in PAY.lines]})
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     cases = {}
-    for k, pay in enumerate((PAY, whole)):
+    for k, pay in enumerate((PAY, whole, by_date)):
         table = _random_figures(pay, 60, seed=k)
-        params = write_params(wb.create_sheet(f"参数{k}"), pay)
+        params = write_params(wb.create_sheet(f"参数{k}"), pay, as_of=dt.date(2026, 11, 30))
         _, want = write_pay_sheet(wb.create_sheet(f"工资{k}"), pay, PayTable(table, {"姓名": ["某"] * 60}), params,
                                   values=None)
         cases[f"工资{k}"] = want
@@ -360,3 +385,21 @@ def test_a_bad_roster_share_is_placed_at_its_roster_cell(tmp_path):
     assert [(p.where, p.code) for p in e.value.problems] == [(f"Roster!{col}4", "fraction_out_of_range"),
                                                              (f"Roster!{col}5", "not_a_number")]
     assert master.read_bytes() == before
+
+
+def test_the_worked_example_in_the_scheme_reference():
+    """docs/scheme.md § Pay works one person through its example; the same figures here."""
+    import re
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scheme.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "id: loyalty" in b)
+    pay = Pay.model_validate(yaml.safe_load(block)["pay"])
+    person = pd.DataFrame([{"employee_id": "C01", "基本工资": 3000, "工作年限": 4, "职称": "中级", "入职日期": "2024-03-01",
+                            "bonus": 600, "业务量": 150000, "存款新增": 0, "history.deduction": 0.05, "迟到早退次数": 2,
+                            "工作失误比例": 0.10, "创新提案": "是"}])
+    got = compute_pay(pay, person, as_of=dt.date(2026, 11, 30)).iloc[0]
+    assert got["pay.loyalty"] == 0 and got["pay.commission"] == 2000
+    assert got["pay.total"] == 3000 + 300 + 300 + 600 + 2000 + 0 - 150 - 120 - 300 + 1000 == 6630
+    assert "= 6,630" in text

@@ -16,6 +16,7 @@ is saved: the master is left as it was.
 
 from __future__ import annotations
 
+import datetime
 import math
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..pay import PARAMS_SHEET, PAY_SHEET, PayTable, compute_pay, history_rules,
 from ..pay import write_params, write_pay_sheet
 from ..pay.amounts import BONUS, CHANGE_COLUMNS, DEDUCTION, REASONS
 from ..pay.sheet import input_key
+from ..periods import parse_period, period_start
 from ..results.sheet import FIRST, Layout
 from ..scheme.pay import TYPED, Pay
 from .book import Master
@@ -119,7 +121,8 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
         for c in hist.columns:
             fig[c] = [hist.at[e, c] if e in hist.index else None for e in ids]
 
-    found = pay_problems(pay, fig)
+    as_of = period_end(records.period)
+    found = pay_problems(pay, fig, as_of)
     if found:
         raise InputError([_place(p, where) for p in found], "pay")
     names = {}
@@ -130,11 +133,17 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     if any(ln.type == "bonus" for ln in pay.lines) and "bonus" in rated.cols:
         c = rated.cols["bonus"].letter
         refs = [f"'{RATED}'!${c}${FIRST + k}" for k in range(len(ids))]
-    values = compute_pay(pay, fig)
-    params = write_params(m.sheet(PARAMS_SHEET), pay)
+    values = compute_pay(pay, fig, as_of)
+    params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
     lay, _ = write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
                              PayTable(fig, names, refs, on_sheet), params, history_rules(s.history), values)
     return values
+
+
+def period_end(period: str) -> datetime.date:
+    """The last day of a period (``2026-11`` → 2026-11-30, ``2026Q4`` → 2026-12-31)."""
+    after = parse_period(period).previous(-1)
+    return (period_start(str(after)) - datetime.timedelta(days=1)).date()
 
 
 def _place(p, where: dict[str, Any]) -> Problem:

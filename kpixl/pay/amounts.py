@@ -8,6 +8,7 @@ total is the rounded sum of the rounded lines, never below ``floor``.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -21,7 +22,7 @@ from ..rules import level_key
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 
-__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "compute_pay", "count_values",
+__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "compute_pay", "count_values", "dates", "years_of_service",
            "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
 
 #: The figures column holding each person's bonus (the rated sheet's ``bonus``).
@@ -89,11 +90,36 @@ def count_values(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(np.isnan(v) & ~bad, 0.0, v), bad
 
 
-def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem]) -> Lines:
+def years_of_service(since: Any, as_of: datetime.date) -> int:
+    """Whole years from ``since`` to ``as_of`` (Excel's ``DATEDIF(since, as_of, "y")``)."""
+    return as_of.year - since.year - ((as_of.month, as_of.day) < (since.month, since.day))
+
+
+def dates(s: pd.Series) -> tuple[list, np.ndarray]:
+    """A column of dates (date cells, or text such as 2020-03-01); mask of unreadable cells."""
+    out, bad = [], np.zeros(len(s), dtype=bool)
+    for r, v in enumerate(s.tolist()):
+        if isinstance(v, (datetime.date, pd.Timestamp)) and not pd.isna(v):
+            out.append(v.date() if isinstance(v, (datetime.datetime, pd.Timestamp)) else v)
+            continue
+        if v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()):
+            out.append(None)
+            continue
+        try:
+            out.append(datetime.date.fromisoformat(str(v).strip()[:10]))
+        except ValueError:
+            out.append(None)
+            bad[r] = True
+    return out, bad
+
+
+def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
+               as_of: datetime.date | None = None) -> Lines:
     """Read every column the lines need from ``figures``, appending each problem found.
 
     A line typed on the pay sheet (per_event, range, fixed) whose column is absent reads
-    0 for everyone: nobody had an event. Every other column must be there.
+    0 for everyone: nobody had an event. Every other column must be there. A raise
+    ``from_date`` reads dates and counts whole years of service up to ``as_of``.
     """
     n = len(figures)
     out = Lines(n, {})
@@ -125,6 +151,29 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem]) -> L
             money(ln.column, why)
         elif ln.type == "commission":
             money(ln.column, why)
+        elif ln.type == "raise" and ln.from_date:
+            s = need(ln.column, why)
+            if s is None or ln.column in out.values:
+                continue
+            if as_of is None:
+                problems.append(PayProblem(-1, ln.column, "missing",
+                                           f"{why} counts years of service from {ln.column}: give the period's end"))
+                continue
+            days, bad = dates(s)
+            years = np.full(n, np.nan)
+            for r, d in enumerate(days):
+                if bad[r]:
+                    problems.append(PayProblem(r, ln.column, "not_a_date", f"{ln.column} must be a date ({why})",
+                                               s.iloc[r]))
+                elif d is None:
+                    problems.append(PayProblem(r, ln.column, "blank", f"{ln.column} is empty (needed by {why})"))
+                elif d > as_of:
+                    problems.append(PayProblem(r, ln.column, "negative",
+                                               f"{ln.column} is after the end of the period ({as_of.isoformat()})",
+                                               d.isoformat()))
+                else:
+                    years[r] = years_of_service(d, as_of)
+            out.values[ln.column] = years
         elif ln.type == "raise" and ln.steps is not None:
             money(ln.column, why)
         elif ln.type == "raise":
@@ -186,10 +235,10 @@ def _pct(x: float) -> str:
     return xlmath.num(float(xlmath.round9(x * 100))) + "%"
 
 
-def pay_problems(pay: Pay, figures: pd.DataFrame) -> list[PayProblem]:
+def pay_problems(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None) -> list[PayProblem]:
     """Every problem in the figures the pay reads, at once (rows 0-based; row −1 for a column)."""
     found: list[PayProblem] = []
-    read_lines(pay, figures, found)
+    read_lines(pay, figures, found, as_of)
     return sorted(found, key=lambda p: p.row)
 
 
@@ -291,7 +340,7 @@ def total(pay: Pay, got: dict[str, np.ndarray], n: int) -> np.ndarray:
     return t if pay.floor is None else np.maximum(t, pay.floor)
 
 
-def compute_pay(pay: Pay, figures: pd.DataFrame) -> pd.DataFrame:
+def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None) -> pd.DataFrame:
     """Each person's pay, line by line (docs/scheme.md § Pay).
 
     Args:
@@ -301,6 +350,8 @@ def compute_pay(pay: Pay, figures: pd.DataFrame) -> pd.DataFrame:
             ``history.salary_change`` or ``salary_change`` (signed; else
             −``history.deduction``) for a history line. A typed line's column may be
             absent (nobody had an event); a blank typed cell is 0.
+        as_of: The end of the period, for a raise by years of service ``from_date``
+            (入职日期): whole years completed by then.
 
     Returns:
         ``employee_id``, ``pay.wage_base`` (when a line takes a share of the wage),
@@ -311,7 +362,7 @@ def compute_pay(pay: Pay, figures: pd.DataFrame) -> pd.DataFrame:
             outside its range, a 职称 with no raise…), placed at ``inputs row N, column``.
     """
     found: list[PayProblem] = []
-    lines = read_lines(pay, figures, found)
+    lines = read_lines(pay, figures, found, as_of)
     if found:
         raise InputError([Problem(f"inputs row {p.row + 1}, {p.column}" if p.row >= 0 else "inputs", p.code,
                                   p.message, p.value, column=p.column) for p in sorted(found, key=lambda p: p.row)],

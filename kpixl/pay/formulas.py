@@ -7,6 +7,7 @@ given (:class:`Params`), else written as numbers.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -24,6 +25,15 @@ class Params:
     ``<id>.tiers[0].upto``, ``<id>.steps.min`` (a range)…); a key not here is written as a number."""
 
     refs: dict[str, str] = field(default_factory=dict)
+    as_of: datetime.date | None = None  # the period's end, for years of service
+
+    def date(self) -> str:
+        """The period's end: its cell, else ``DATE(y,m,d)``."""
+        if "as_of" in self.refs:
+            return self.refs["as_of"]
+        if self.as_of is None:
+            raise ValueError("a raise by years of service needs the period's end (as_of)")
+        return f"DATE({self.as_of.year},{self.as_of.month},{self.as_of.day})"
 
     def get(self, key: str, value: float) -> str:
         return self.refs.get(key) or xlmath.num(value)
@@ -57,9 +67,13 @@ def raise_formula(line: PayLine, by: str, p: Params) -> str:
     """The twin of :func:`.amounts.raise_amounts`: ``IFERROR(LOOKUP(ROUND(Y,9),mins,amounts),0)``
     for steps; ``INDEX(amounts,MATCH(T&"",keys,0))`` for a table (#N/A for an unknown key)."""
     if line.steps is not None:
+        if line.from_date:
+            by = f'DATEDIF({by},{p.date()},"y")'
+        else:
+            by = f"ROUND({by},9)"
         mins = p.refs.get(f"{line.id}.steps.min") or "{" + ",".join(xlmath.num(s.min) for s in line.steps) + "}"
         amounts = p.refs.get(f"{line.id}.steps.amount") or "{" + ",".join(xlmath.num(s.amount) for s in line.steps) + "}"
-        return f"IFERROR(LOOKUP(ROUND({by},9),{mins},{amounts}),0)"
+        return f"IFERROR(LOOKUP({by},{mins},{amounts}),0)"
     keys = p.refs.get(f"{line.id}.table.key") or "{" + ",".join(xlmath.text(k) for k in line.table) + "}"
     amounts = p.refs.get(f"{line.id}.table.amount") or "{" + ",".join(xlmath.num(v) for v in line.table.values()) + "}"
     return f'INDEX({amounts},MATCH({by}&"",{keys},0))'
@@ -154,7 +168,8 @@ def rule_text(line: PayLine, rules: Sequence[tuple[str, float]] = ()) -> str:
         return "考核奖金"
     if t == "raise":
         if line.steps is not None:
-            return f"按{line.column}: " + "; ".join(f"≥{xlmath.num(s.min)} {_money(s.amount)}" for s in line.steps)
+            unit = "满年数" if line.from_date else ""
+            return f"按{line.column}{unit}: " + "; ".join(f"≥{xlmath.num(s.min)} {_money(s.amount)}" for s in line.steps)
         return f"按{line.column}: " + "; ".join(f"{k} {_money(v)}" for k, v in line.table.items())
     if t == "commission":
         if line.tiers is None:

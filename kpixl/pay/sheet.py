@@ -17,6 +17,7 @@ Chinese labels, people start on row 3, as on ``Results`` and ``等级与奖金``
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -35,7 +36,7 @@ from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
-from .amounts import BONUS, REASONS, compute_pay, count_values, line_key, salary_change, total_key
+from .amounts import BONUS, REASONS, compute_pay, count_values, dates, line_key, salary_change, total_key
 from .formulas import Params, line_formula, line_title, total_formula, wage_base_formula
 
 __all__ = ["PAY_SHEET", "PARAMS_SHEET", "PayTable", "input_key", "read_params", "write_params", "write_pay_sheet"]
@@ -88,11 +89,13 @@ def _rows(pay: Pay) -> list[_Row]:
 _NAMES = {"steps": ("min", "amount"), "table": ("key", "amount"), "tiers": ("upto", "rate")}
 
 
-def write_params(ws, pay: Pay) -> Params:
+def write_params(ws, pay: Pay, as_of: datetime.date | None = None) -> Params:
     """Write the pay's parameters on an empty sheet; return their cells for the formulas.
 
     Columns: A the key (grey), B the line, C what the value is, D a bound (a tier's
     upto, a step's min, a grade), E the value. D and E are yellow: finance edits them.
+    ``as_of`` (the period's end, for years of service from 入职日期) is written last,
+    not yellow: it follows the period.
     """
     title = ws.title.replace("'", "''")
     ws["A1"] = f"薪酬参数（财务可修改黄色单元格；修改后{PAY_SHEET}表即时重算）"
@@ -130,10 +133,17 @@ def write_params(ws, pay: Pay) -> Params:
         bound_name, value_name = _NAMES[head.rsplit(".", 1)[1]]
         refs[f"{head}.{bound_name}"] = f"'{title}'!$D${lo}:$D${hi}"
         refs[f"{head}.{value_name}"] = f"'{title}'!$E${lo}:$E${hi}"
+    if as_of is not None and any(ln.from_date for ln in pay.lines):
+        r = ws.max_row + 1
+        ws.cell(r, 1, "as_of").font = grey
+        ws.cell(r, 2, "工龄")
+        ws.cell(r, 3, "核算期末(计算满年数)")
+        ws.cell(r, 5, as_of).number_format = "yyyy-mm-dd"
+        refs["as_of"] = f"'{title}'!$E${r}"
     for c, w in (("A", 16), ("B", 14), ("C", 26), ("D", 14), ("E", 12)):
         ws.column_dimensions[c].width = w
     ws.freeze_panes = "A3"
-    return Params(refs)
+    return Params(refs, as_of)
 
 
 def _number(v: Any) -> float | None:
@@ -268,6 +278,14 @@ def _column(figures: pd.DataFrame, col: str, n: int, number: bool = False, count
             for v, g, b, k in zip(raw.tolist(), got, bad, blank)]
 
 
+def _date_column(figures: pd.DataFrame, col: str, n: int) -> list:
+    """A date column as date cells (text such as 2020-03-01 read as the engine reads it)."""
+    if col not in figures.columns:
+        return [None] * n
+    days, bad = dates(figures[col])
+    return [cell_value(v) if b else d for v, d, b in zip(figures[col].tolist(), days, bad)]
+
+
 def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[str, float]] = ()) -> Layout:
     """Plan the pay sheet's columns (see :func:`write_pay_sheet`)."""
     f = table.figures
@@ -312,6 +330,8 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             lay.add(Col(inp, f"{ln.label}·比例(历史规则)", [cell_value(v) for v in (change if change is not None else [0.0] * n)],
                         fmt=_PCT))
             lay.add(Col(f"pay.{ln.id}.reasons", f"{ln.label}·事由", _column(f, REASONS, n)))
+        elif ln.type == "raise" and ln.from_date:
+            lay.add(Col(inp, ln.column, _date_column(f, ln.column, n), fmt="yyyy-mm-dd"))
         elif ln.type == "raise":
             lay.add(Col(inp, ln.column, _column(f, ln.column, n, number=ln.steps is not None)))
         elif ln.type == "commission":
@@ -372,8 +392,9 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
         InputError: The figures have problems (:func:`~kpixl.pay.compute_pay`): nothing
             is written.
     """
-    got = compute_pay(pay, table.figures) if values is None else values
-    lay = layout_pay(pay, table, params or Params(), rules)
+    params = params or Params()
+    got = compute_pay(pay, table.figures, params.as_of) if values is None else values
+    lay = layout_pay(pay, table, params, rules)
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     write_layout(lay, len(table.figures), ws, figures)
     _validation(ws, lay, pay, table, len(table.figures))

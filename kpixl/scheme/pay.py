@@ -45,10 +45,10 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "per_event": ("column", "fraction"), "range": ("column", "min", "max"), "fixed": ("column", "amount"),
 }
 _MAY: dict[str, tuple[str, ...]] = {
-    "wage": (), "raise": ("steps", "table"), "bonus": (), "commission": ("rate", "tiers", "method"),
+    "wage": (), "raise": ("steps", "table", "from_date"), "bonus": (), "commission": ("rate", "tiers", "method"),
     "history": ("of",), "per_event": ("of",), "range": ("effect", "of"), "fixed": (),
 }
-_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of")
+_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of", "from_date")
 
 
 class Tier(Model):
@@ -88,6 +88,8 @@ class PayLine(Model):
         effect: ``penalty`` (the typed fraction is taken off) or ``reward``.
         amount: A signed amount of money per event or flag (1000 = 奖励1000元).
         steps: Raise steps by a number, lowest ``min`` first; below the first, no raise.
+        from_date: The raise's column holds a date (入职日期): the steps look up the whole
+            years of service completed at the end of the period (``DATEDIF(…,"y")``).
         table: Raise amounts by a text (``{初级: 0, 中级: 300, 高级: 800}``).
         of: The wage base this line takes a share of, when not the pay's ``wage_base``.
         description: What the rule says, as printed (the seed's words).
@@ -108,6 +110,7 @@ class PayLine(Model):
     steps: list[Step] | None = Field(None, min_length=1)
     table: dict[str, float] | None = Field(None, min_length=1)
     of: list[str] | Column | None = None
+    from_date: bool | None = None
     description: str | None = None
 
     @field_validator("id")
@@ -215,6 +218,8 @@ def check_pay(pay: Pay, has_bonus: bool, has_history: bool) -> Iterator[Found]:
             if (ln.steps is None) == (ln.table is None):
                 yield f"{p}.steps", "steps_or_table", ("a raise line needs either steps (by a number such as 工作年限) "
                                                        "or table (by a text such as 职称), not both")
+            if ln.from_date and ln.steps is None:
+                yield f"{p}.from_date", "field_unused", "from_date counts years of service: it needs steps, not a table"
             for j in range(1, len(ln.steps or [])):
                 if ln.steps[j].min <= ln.steps[j - 1].min:
                     yield f"{p}.steps[{j}].min", "steps_order", "raise steps run from low to high: each min must exceed the one before"
