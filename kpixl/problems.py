@@ -439,6 +439,9 @@ CODES: dict[str, Code] = {
                              "A commission band other than the last has no upto; give it one."),
     "tiers_order": _c("scheme", "Tiers out of order", "tiers run from low amounts to high: each upto must exceed the one before",
                       "A commission table's bands are not in rising order; reorder them."),
+    "no_achievement": _c("scheme", "Item without an achievement", "item {item} has no achievement (实际/目标)",
+                         "An achievement pay line names an item whose rule reads no achievement (a manual or count "
+                         "item); name a ratio, tiers or step item."),
     "no_wage_base": _c("scheme", "No wage base", "a wage fraction needs a wage base: add a wage line, or give wage_base / of",
                        "A history, per-event or range pay line takes a share of the wage but the pay has no wage line; "
                        "add one or name the base."),

@@ -46,6 +46,7 @@ def figures(**extra) -> pd.DataFrame:
     df["bonus"] = [600, 1800, 0, 1200]
     df["history.deduction"] = [0.05, None, 0.10, 0]
     df["工作失误比例"] = [0.10, None, 0.20, 0.05]
+    df["achievement:sales"] = [1.25, 0.9, 0.5, 1.3]
     for k, v in extra.items():
         df[k] = v
     return df
@@ -58,23 +59,26 @@ def test_seed_pay_worked_by_hand():
     got = compute_pay(PAY, figures()).set_index("employee_id")
     # C01 王伟: 基本工资 3,000; 工作年限 4 → step ≥3: 300; 中级 → 300; 绩效奖金 600;
     #   业务量 150,000 累进: 1% × 100,000 + 2% × 50,000 = 1,000 + 1,000 = 2,000;
-    #   完成目标 是: +5% × 3,000 = 150; 连续两个月未完成 (deduction 0.05): −5% × 3,000 = −150;
+    #   业绩完成 125%: 完成目标 +5% × 3,000 = 150, 超出 2 个 10%: +2% × 2 × 3,000 = 120;
+    #   连续两个月未完成 (deduction 0.05): −5% × 3,000 = −150;
     #   迟到早退 2 次: −2% × 3,000 × 2 = −120; 工作失误 10%: −300; 创新提案 1: +1,000.
     c01 = got.loc["C01"]
-    assert [c01[f"pay.{k}"] for k in ("base", "seniority", "title", "perf", "commission", "target_met",
+    assert [c01[f"pay.{k}"] for k in ("base", "seniority", "title", "perf", "commission", "target_met", "beyond",
                                        "rewards", "late", "mistake", "proposal")] == \
-        [3000, 300, 300, 600, 2000, 150, -150, -120, -300, 1000]
-    assert c01["pay.total"] == 3000 + 300 + 300 + 600 + 2000 + 150 - 150 - 120 - 300 + 1000 == 6780
-    # C02 李芳: 3,500 + 工作年限 6 → 600 + 高级 800 + 1,800 + 1% × 80,000 = 800; nothing else.
+        [3000, 300, 300, 600, 2000, 150, 120, -150, -120, -300, 1000]
+    assert c01["pay.total"] == 3000 + 300 + 300 + 600 + 2000 + 150 + 120 - 150 - 120 - 300 + 1000 == 6900
+    # C02 李芳: 3,500 + 工作年限 6 → 600 + 高级 800 + 1,800 + 1% × 80,000 = 800; 90%: no reward.
     assert got.loc["C02", "pay.total"] == 3500 + 600 + 800 + 1800 + 800 == 7500
     # C03 张娜: 2,800; 1 年 → 0; 初级 0; no bonus, no 业务量; 连续三个月 (0.10): −280;
     #   5 次迟到: −2% × 2,800 × 5 = −280; 工作失误 20% (the most): −560.
     assert got.loc["C03", "pay.late"] == -280 and got.loc["C03", "pay.mistake"] == -560
     assert got.loc["C03", "pay.total"] == 2800 - 280 - 280 - 560 == 1680
     # C04 刘敏: 工作年限 exactly 3 → 300; 业务量 exactly 100,000 → 1,000 (upto is inclusive);
-    #   完成目标 +160, 工作失误 5% (the least) −160, 创新提案 是 → +1,000.
+    #   业绩 130%: 完成目标 +160, and (1.3 − 1.0)/0.1 = 3 whole steps (2.9999… in binary, read
+    #   as its decimal) → +2% × 3 × 3,200 = 192; 工作失误 5% (the least) −160; 创新提案 是 → +1,000.
     assert got.loc["C04", "pay.seniority"] == 300 and got.loc["C04", "pay.commission"] == 1000
-    assert got.loc["C04", "pay.total"] == 3200 + 300 + 300 + 1200 + 1000 + 160 - 160 + 1000 == 7000
+    assert got.loc["C04", "pay.beyond"] == 192
+    assert got.loc["C04", "pay.total"] == 3200 + 300 + 300 + 1200 + 1000 + 160 + 192 - 160 + 1000 == 7192
     assert got.loc["C01", "pay.wage_base"] == 3000
 
 
@@ -116,6 +120,17 @@ def test_years_of_service_from_the_date_joined():
                     as_of=dt.date(2026, 11, 30))
     assert [(p.where, p.code) for p in e.value.problems] == [
         ("inputs row 1, 入职日期", "negative"), ("inputs row 2, 入职日期", "not_a_date"), ("inputs row 3, 入职日期", "blank")]
+
+
+def test_achievement_steps_by_hand():
+    from kpixl.pay.amounts import achievement_steps
+
+    once = PayLine.model_validate({"id": "t", "type": "achievement", "item": "sales", "fraction": 0.05})
+    every = PayLine.model_validate({"id": "b", "type": "achievement", "item": "sales", "every": 0.1, "fraction": 0.02})
+    x = [0.99, 0.9999999999, 1.0, 1.09, 1.1, 1.25, 1.3, 2.0]
+    assert achievement_steps(once, x).tolist() == [0, 1, 1, 1, 1, 1, 1, 1]  # 0.9999999999 reads as 100%
+    # whole 10% steps above 100%: 1.3 − 1.0 = 0.30000000000000004 / 0.1 → 3 (not 2.9999…), 2.0 → 10
+    assert achievement_steps(every, x).tolist() == [0, 0, 0, 0, 1, 2, 3, 10]
 
 
 def test_floor_keeps_pay_at_zero():
@@ -200,6 +215,8 @@ def test_scheme_problems_are_placed():
         {"id": "r", "type": "raise", "column": "年限"},
         {"id": "f", "type": "fixed", "column": "奖", "amount": 500, "rate": 0.1},
         {"id": "h", "type": "history", "of": ["nope"]},
+        {"id": "a", "type": "achievement", "item": "x", "fraction": 0.05},
+        {"id": "b", "type": "achievement", "item": "nope", "fraction": 0.05, "every": 0},
     ]})
     assert ("pay.lines[0].type", "no_bonus") in got
     assert ("pay.lines[1].tiers[1].upto", "tiers_order") in got
@@ -209,6 +226,9 @@ def test_scheme_problems_are_placed():
     assert ("pay.lines[4].rate", "field_unused") in got
     assert ("pay.lines[5].type", "no_history") in got
     assert ("pay.lines[5].of[0]", "unknown_line") in got
+    assert ("pay.lines[6].item", "no_achievement") in got  # x is a manual item: no 实际/目标
+    assert ("pay.lines[7].item", "unknown_item") in got
+    assert ("pay.lines[7].every", "greater_than") in got
 
 
 def test_a_share_outside_its_range_is_a_placed_problem():
@@ -242,7 +262,7 @@ def _random_figures(pay: Pay, n: int, seed: int) -> pd.DataFrame:
         "工作年限": [rnd.choice([0, 2.5, 3, 4.999999, 5, 12]) for _ in range(n)],
         "职称": [rnd.choice(["初级", "中级", "高级"]) for _ in range(n)],
         "业务量": [rnd.choice(edges) if k % 2 else round(rnd.uniform(0, 300000), 2) for k in range(n)],
-        "完成目标": [rnd.choice(["是", "否", 1, 0, None]) for _ in range(n)],
+        "achievement:sales": [rnd.choice([0, 0.5, 0.99, 0.999999999, 1, 1.05, 1.1, 1.25, 1.3, 2.0]) for _ in range(n)],
         "迟到早退次数": [rnd.choice([0, 1, 2, 7, None]) for _ in range(n)],
         "工作失误比例": [rnd.choice([None, 0, 0.05, 0.125, 0.2]) for _ in range(n)],
         "创新提案": [rnd.choice([0, 1, 2, "是", "否"]) for _ in range(n)],
@@ -282,7 +302,7 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
 
 @pytest.mark.engine
 def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
-    """Two collected months; C03 scores below 60 in both → 连续两个月未完成 −5% of 2,800 = −140."""
+    """Two collected months; C03 misses its target in both → 连续两个月未完成 −5% of 2,800 = −140."""
     from collect_kit import input_cells, type_inputs
     from kpixl.card.distribute import distribute
     from kpixl.master.book import new_master
@@ -291,8 +311,8 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
 
     master = new_master(SCHEME, ROSTER, tmp_path / "master.xlsx")
     cells = input_cells(master)
-    values = pd.DataFrame({"employee_id": ["C01", "C02", "C03", "C04"], "satisfaction": [0.95, 0.9, 0.5, 0.95],
-                           "resolution": [28, 25, 10, 30], "teamwork": [27, 20, 10, 30]})
+    values = pd.DataFrame({"employee_id": ["C01", "C02", "C03", "C04"], "sales": [125000, 90000, 40000, 130000],
+                           "satisfaction": [0.95, 0.9, 0.5, 0.95], "resolution": [28, 25, 10, 30]})
     for period in ("2026-10", "2026-11"):
         sent = distribute(master, None, period, tmp_path / period, workers=1)
         typed = [type_inputs(tmp_path / period / e.file, tmp_path / period / "typed" / e.file, cells, values)
@@ -301,11 +321,12 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     first = rate(master, verify=True)
     assert first.ok, first.verification.summary()
     pay = first.pay.set_index("employee_id")
-    # C03: total = 40 × 0.5/0.95 + 10 + 10 = 41.05 < 60 in both months → −5% × 2,800 = −140;
-    #   no bonus (below 60); 5 次迟到 −280: 2,800 − 140 − 280 = 2,380.
+    # C03: 业绩 40% in both months → −5% × 2,800 = −140; total 40 × 0.4 + 30 × 0.5/0.95 + 10
+    #   = 41.79 < 60: no bonus; 5 次迟到 −280: 2,800 − 140 − 280 = 2,380.
     assert pay.loc["C03", "pay.rewards"] == -140 and pay.loc["C03", "pay.total"] == 2380
-    # C01: total 95 → full bonus 2,000: 3,000 + 300 + 300 + 2,000 + 2,000 + 150 − 120 + 1,000 = 8,630.
-    assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 + 150 - 120 + 1000 == 8630
+    # C01: 业绩 125% → 48 (capped at 120%) + 30 + 28 = 106 → full bonus 2,000; 完成目标 +150,
+    #   超出 2 × 10% → +120: 3,000 + 300 + 300 + 2,000 + 2,000 + 150 + 120 − 120 + 1,000 = 8,750.
+    assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 + 150 + 120 - 120 + 1000 == 8750
 
     # every formula cell caches the engine's value (read without recalculating)
     cached = read_results(master, "工资核算").set_index("employee_id")
@@ -319,6 +340,8 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     assert heads["pay.rewards"] == "奖罚 (连续两个月未完成业绩目标 −5%; 连续三个月未完成业绩目标 −10%)"
     col = {ws.cell(1, c).value: ws.cell(1, c).column_letter for c in range(1, ws.max_column + 1)}
     assert ws[f"{col['pay.perf']}3"].value.startswith("='等级与奖金'!$")
+    assert ws[f"{col['pay.target_met.achievement']}3"].value.startswith("=ROUND('Results'!$")
+    assert heads["pay.beyond"] == "超额奖励 (完成率超过100%每10% +2%)"
     # 工作失误 is typed on the sheet (the roster has no column): data validation 5%–20% or 0;
     # 迟到早退次数 comes from the roster: shown, not typed
     checked = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
@@ -333,8 +356,8 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     second = rate(master, verify=True)
     assert second.ok, second.verification.summary()
     c01 = second.pay.set_index("employee_id").loc["C01"]
-    # 1,000 + 3% × 50,000 = 2,500; 工作失误 −10% × 3,000 = −300: 8,630 + 500 − 300 = 8,830.
-    assert c01["pay.commission"] == 2500 and c01["pay.mistake"] == -300 and c01["pay.total"] == 8830
+    # 1,000 + 3% × 50,000 = 2,500; 工作失误 −10% × 3,000 = −300: 8,750 + 500 − 300 = 8,950.
+    assert c01["pay.commission"] == 2500 and c01["pay.mistake"] == -300 and c01["pay.total"] == 8950
     assert any("commission.tiers[1].rate" in k for k in second.kept)
 
     # a share outside 5%–20% is refused at its cell, and the master is left as it was
@@ -371,8 +394,8 @@ def test_a_bad_roster_share_is_placed_at_its_roster_cell(tmp_path):
 
     people = ROSTER.assign(工作失误比例=[0.1, None, 0.25, "5%"])
     master = new_master(SCHEME, people, tmp_path / "master.xlsx")
-    values = pd.DataFrame({"employee_id": list(people["employee_id"]), "satisfaction": [0.95] * 4,
-                           "resolution": [20] * 4, "teamwork": [20] * 4})
+    values = pd.DataFrame({"employee_id": list(people["employee_id"]), "sales": [100000] * 4,
+                           "satisfaction": [0.95] * 4, "resolution": [20] * 4})
     sent = distribute(master, None, "2026-11", tmp_path / "sent", workers=1)
     cells = input_cells(master)
     typed = [type_inputs(tmp_path / "sent" / e.file, tmp_path / "typed" / e.file, cells, values) for e in sent.entries]

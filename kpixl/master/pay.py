@@ -31,9 +31,12 @@ from ..pay import write_params, write_pay_sheet
 from ..pay.amounts import BONUS, CHANGE_COLUMNS, DEDUCTION, REASONS
 from ..pay.sheet import input_key
 from ..periods import parse_period, period_start
-from ..results.sheet import FIRST, Layout
+from ..engine.prepared import Prepared
+from ..pay.amounts import achievement_key
+from ..results.sheet import FIRST, Layout, layout_results
+from ..rules import ItemRefs
 from ..scheme.pay import TYPED, Pay
-from .book import Master
+from .book import RESULTS, Master
 from .params import RATED
 from .records import Records
 from .store import PERIOD
@@ -73,7 +76,30 @@ def _history(records: Records) -> pd.DataFrame | None:
     return h[[ID, *cols]].assign(**{ID: h[ID].astype(str)}).set_index(ID)
 
 
-def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus: Any, kept: list[str]) -> pd.DataFrame:
+def _achievements(prepared: Prepared, pay: Pay, fig: pd.DataFrame) -> dict[str, list[str]]:
+    """Each achievement line's item: the engine's achievement into ``fig``, and per person
+    the formula reading it from ``Results`` (``ROUND('Results'!$F$3/'Results'!$G$3,9)``)."""
+    s = prepared.scheme
+    res = layout_results(prepared, outputs=False)
+    refs: dict[str, list[str]] = {}
+    for ln in pay.lines:
+        key = achievement_key(ln.item) if ln.type == "achievement" else None
+        if key is None or key in refs:
+            continue
+        item = s.item(ln.item)
+        data = prepared.items[item.id].data
+        rater = next(iter(data))
+        fig[key] = data[rater].x
+        primary = res.cols[f"{item.id}@{rater}" if rater else item.id].letter
+        target = res.cols[f"{item.id}.target"].letter if f"{item.id}.target" in res.cols else None
+        refs[key] = [item.rule.achievement_formula(ItemRefs(
+            points=item.points, primary=f"'{RESULTS}'!${primary}${FIRST + k}",
+            target=f"'{RESULTS}'!${target}${FIRST + k}" if target else None)) for k in range(len(fig))]
+    return refs
+
+
+def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus: Any, kept: list[str],
+              prepared: Prepared | None = None) -> pd.DataFrame:
     """Compute the pay of the rated people and write ``工资核算`` and ``薪酬参数`` (module docstring).
 
     Args:
@@ -83,6 +109,8 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
         rated: The layout of ``等级与奖金`` (its ``bonus`` column is read by the bonus line).
         bonus: Each person's bonus as the engine computed it (None without a bonus).
         kept: Gets one line per parameter or typed value kept from an earlier run.
+        prepared: The period's prepared inputs (rows as on ``Results``), for achievement
+            lines: their achievement is read from ``Results`` by formula.
 
     Returns:
         The engine's pay (:func:`~kpixl.pay.compute_pay`), one row per person.
@@ -121,6 +149,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
         for c in hist.columns:
             fig[c] = [hist.at[e, c] if e in hist.index else None for e in ids]
 
+    live = _achievements(prepared, pay, fig) if prepared is not None else {}
     as_of = period_end(records.period)
     found = pay_problems(pay, fig, as_of)
     if found:
@@ -136,7 +165,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     values = compute_pay(pay, fig, as_of)
     params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
     lay, _ = write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
-                             PayTable(fig, names, refs, on_sheet), params, history_rules(s.history), values)
+                             PayTable(fig, names, refs, on_sheet, live), params, history_rules(s.history), values)
     return values
 
 

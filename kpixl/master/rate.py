@@ -112,7 +112,7 @@ def rate(master: str | Path, *, verify: bool = False) -> Rated:
         out.results = rated_figures(s, compute(prepared, overrides, detail=True))
         if s.pay is not None:  # 工资核算 after the rated sheet; raises before anything is saved
             out.pay = write_pay(m, records, list(prepared.ids), lay, out.results["bonus"].to_numpy()
-                                if s.bonus is not None else None, out.kept)
+                                if s.bonus is not None else None, out.kept, prepared)
         redraw(m)
         m.save(STEP)
     if verify:

@@ -22,7 +22,7 @@ from ..rules import level_key
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 
-__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "compute_pay", "count_values", "dates", "years_of_service",
+__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
            "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
 
 #: The figures column holding each person's bonus (the rated sheet's ``bonus``).
@@ -212,6 +212,15 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
                     problems.append(PayProblem(int(r), ln.column, "negative", f"{ln.column}: a count cannot be below 0",
                                                float(v[r])))
             out.values.setdefault(ln.column, v)
+        elif ln.type == "achievement":
+            col = achievement_key(ln.item)
+            s = need(col, why)
+            if s is not None and col not in out.values:
+                v, bad = numbers(s)
+                for r in np.flatnonzero(bad | np.isnan(v)):
+                    problems.append(PayProblem(int(r), col, "blank" if not bad[r] else "not_a_number",
+                                               f"no achievement of {ln.item} (needed by {why})", s.iloc[r]))
+                out.values[col] = v
         elif ln.type == "history" and out.change is None:
             out.change = salary_change(figures)
             if out.change is None:
@@ -284,6 +293,25 @@ def raise_amounts(line: PayLine, by: Any) -> np.ndarray:
     return np.array([table.get(str(k).lower(), np.nan) if k is not None else np.nan for k in by], dtype=float)
 
 
+def achievement_key(item: str) -> str:
+    """The figures column of an item's achievement: ``achievement:<item>`` (as in the history frame)."""
+    return f"achievement:{item}"
+
+
+def achievement_steps(line: PayLine, x: Any) -> np.ndarray:
+    """How many times an achievement line pays its fraction.
+
+    Without ``every``: 1 once the achievement reaches ``start`` (compared on its decimal
+    value), else 0. With ``every``: the whole steps above ``start``,
+    ``MAX(0, INT(ROUND((x − start)/every, 9)))`` — 130% over 100% in 10% steps is 3, never 2.
+    """
+    x = np.asarray(x, dtype=float)
+    start = 1.0 if line.start is None else line.start
+    if line.every is None:
+        return np.where(np.asarray(xlmath.round9(x), dtype=float) >= start, 1.0, 0.0)
+    return np.maximum(0.0, np.floor(np.asarray(xlmath.round9((x - start) / line.every), dtype=float)))
+
+
 def _base(pay: Pay, line: PayLine | None, got: dict[str, np.ndarray], lines: Lines) -> np.ndarray:
     base = pay.base_lines(line)
     if isinstance(base, Column):
@@ -326,6 +354,8 @@ def line_amounts(pay: Pay, lines: Lines) -> dict[str, np.ndarray]:
             got[ln.id] = rnd(w * lines.change)
         elif ln.type == "per_event":
             got[ln.id] = rnd(w * ln.fraction * lines.values[ln.column])
+        elif ln.type == "achievement":
+            got[ln.id] = rnd(w * ln.fraction * achievement_steps(ln, lines.values[achievement_key(ln.item)]))
         else:  # range: the typed share, taken off (−W×V) or added
             got[ln.id] = rnd((w if ln.sign > 0 else -w) * lines.values[ln.column])
     return got
@@ -346,7 +376,8 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
     Args:
         pay: The scheme's pay (with finance's parameters, when they were edited).
         figures: One row per person: ``employee_id``; the columns the lines name (基本工资,
-            工作年限, 业务量, counts, typed shares); ``bonus`` for a bonus line;
+            工作年限, 业务量, counts, typed shares); ``achievement:<item>`` for an
+            achievement line; ``bonus`` for a bonus line;
             ``history.salary_change`` or ``salary_change`` (signed; else
             −``history.deduction``) for a history line. A typed line's column may be
             absent (nobody had an event); a blank typed cell is 0.

@@ -79,6 +79,14 @@ def raise_formula(line: PayLine, by: str, p: Params) -> str:
     return f'INDEX({amounts},MATCH({by}&"",{keys},0))'
 
 
+def achievement_steps_formula(line: PayLine, x: str, p: Params) -> str:
+    """The twin of :func:`.amounts.achievement_steps` over the achievement's cell."""
+    start = p.get(f"{line.id}.start", 1.0 if line.start is None else line.start)
+    if line.every is None:
+        return f"IF(ROUND({x},9)>={start},1,0)"
+    return f"MAX(0,INT(ROUND(({x}-{start})/{p.get(f'{line.id}.every', line.every)},9)))"
+
+
 def wage_base_formula(pay: Pay, line: PayLine | None, ref: Callable[[str], str]) -> str:
     """The wage base (当月工资) of a line, or of the pay with ``line`` None: ``B3+C3``, or the base column's cell.
 
@@ -122,6 +130,8 @@ def line_formula(pay: Pay, line: PayLine, ref: Callable[[str], str], p: Params,
         return _round(f"{w}*{ref(f'pay.{i}.change')}", d)
     if line.type == "per_event":
         return _round(f"{w}*{p.get(f'{i}.fraction', line.fraction)}*{ref(f'pay.{i}.count')}", d)
+    if line.type == "achievement":
+        return _round(f"{w}*{p.get(f'{i}.fraction', line.fraction)}*{achievement_steps_formula(line, ref(f'pay.{i}.achievement'), p)}", d)
     return _round(f"{'' if line.sign > 0 else '-'}{w}*{ref(f'pay.{i}.typed')}", d)
 
 
@@ -181,6 +191,11 @@ def rule_text(line: PayLine, rules: Sequence[tuple[str, float]] = ()) -> str:
         return "; ".join(f"{name} {_pct(f, signed=True)}" for name, f in rules) or "历史规则"
     if t == "per_event":
         return f"{_pct(line.fraction, signed=True)}/次"
+    if t == "achievement":
+        start = _pct(1.0 if line.start is None else line.start)
+        if line.every is None:
+            return f"完成率≥{start} {_pct(line.fraction, signed=True)}"
+        return f"完成率超过{start}每{_pct(line.every)} {_pct(line.fraction, signed=True)}"
     if t == "range":
         s = "+" if line.sign > 0 else "−"
         return f"{s}{_pct(line.min)}~{s}{_pct(line.max)}"

@@ -36,7 +36,7 @@ from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
-from .amounts import BONUS, REASONS, compute_pay, count_values, dates, line_key, salary_change, total_key
+from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, salary_change, total_key
 from .formulas import Params, line_formula, line_title, total_formula, wage_base_formula
 
 __all__ = ["PAY_SHEET", "PARAMS_SHEET", "PayTable", "input_key", "read_params", "write_params", "write_pay_sheet"]
@@ -77,6 +77,11 @@ def _rows(pay: Pay) -> list[_Row]:
             out.append(_Row(f"{i}.table[{k}]", name, f"{ln.column}·加薪", g, v, _MONEY, "@"))
         if ln.type == "per_event":
             out.append(_Row(f"{i}.fraction", name, "每次占当月工资(奖正扣负)", None, ln.fraction, _PCT))
+        if ln.type == "achievement":
+            out.append(_Row(f"{i}.fraction", name, "占当月工资(奖正扣负)", None, ln.fraction, _PCT))
+            out.append(_Row(f"{i}.start", name, "完成率起点", None, 1.0 if ln.start is None else ln.start, _PCT))
+            if ln.every is not None:
+                out.append(_Row(f"{i}.every", name, "每超出", None, ln.every, _PCT))
         if ln.type == "range":
             out.append(_Row(f"{i}.min", name, "可填比例下限", None, ln.min, _PCT))
             out.append(_Row(f"{i}.max", name, "可填比例上限", None, ln.max, _PCT))
@@ -190,8 +195,8 @@ def read_params(ws, pay: Pay, kept: list[str]) -> Pay:
         setv(data["floor"], take("floor", e, "E", r), "floor", data, "floor")
     for ln, d in zip(pay.lines, data["lines"]):
         i = ln.id
-        for name in ("rate", "fraction", "min", "max", "amount"):
-            if getattr(ln, name) is not None and f"{i}.{name}" in found:
+        for name in ("rate", "fraction", "min", "max", "amount", "start", "every"):
+            if (getattr(ln, name) is not None or (name == "start" and ln.type == "achievement")) and f"{i}.{name}" in found:
                 r, _, e = found[f"{i}.{name}"]
                 setv(d[name], take(f"{i}.{name}", e, "E", r), f"{i}.{name}", d, name)
         for kind, bound, value in (("tiers", "upto", "rate"), ("steps", "min", "amount")):
@@ -239,6 +244,8 @@ class PayTable:
             (``employee_id``, the lines' columns, ``bonus``, ``history.salary_change``…,
             and ``history.reasons`` shown beside a history line).
         people: Columns shown after 工号, ``{label: values}`` (姓名, 部门).
+        refs: Per figures column, a formula per person (``achievement:sales`` →
+            ``ROUND('Results'!$F$3/'Results'!$G$3,9)``): the sheet's column is then live.
         bonus_refs: Each person's bonus cell (``'等级与奖金'!$Q$3``): the bonus line is then
             a formula reading it; None writes the bonus as a value.
         typed: The columns people type on this sheet (yellow, with data validation);
@@ -250,6 +257,7 @@ class PayTable:
     people: dict[str, Sequence[Any]] = field(default_factory=dict)
     bonus_refs: Sequence[str] | None = None
     typed: set[str] | None = None
+    refs: dict[str, Sequence[str]] = field(default_factory=dict)
 
     def is_typed(self, line: PayLine) -> bool:
         """Whether the line's column is typed on the sheet."""
@@ -258,7 +266,7 @@ class PayTable:
 
 def input_key(line: PayLine) -> str | None:
     """The key of the column a line reads on the sheet (``pay.late.count``); None for none."""
-    return {"raise": f"pay.{line.id}.by", "commission": f"pay.{line.id}.amount", "history": f"pay.{line.id}.change",
+    return {"raise": f"pay.{line.id}.by", "achievement": f"pay.{line.id}.achievement", "commission": f"pay.{line.id}.amount", "history": f"pay.{line.id}.change",
             "per_event": f"pay.{line.id}.count", "range": f"pay.{line.id}.typed",
             "fixed": f"pay.{line.id}.count"}.get(line.type)
 
@@ -330,6 +338,13 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             lay.add(Col(inp, f"{ln.label}·比例(历史规则)", [cell_value(v) for v in (change if change is not None else [0.0] * n)],
                         fmt=_PCT))
             lay.add(Col(f"pay.{ln.id}.reasons", f"{ln.label}·事由", _column(f, REASONS, n)))
+        elif ln.type == "achievement":
+            col = achievement_key(ln.item)
+            if col in table.refs:
+                refs_ = list(table.refs[col])
+                lay.add(Col(inp, f"{ln.item}·完成率", fmt=_PCT, formula=lambda row, r=refs_: r[row - FIRST]))
+            else:
+                lay.add(Col(inp, f"{ln.item}·完成率", _column(f, col, n, number=True), fmt=_PCT))
         elif ln.type == "raise" and ln.from_date:
             lay.add(Col(inp, ln.column, _date_column(f, ln.column, n), fmt="yyyy-mm-dd"))
         elif ln.type == "raise":
@@ -396,6 +411,9 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
     got = compute_pay(pay, table.figures, params.as_of) if values is None else values
     lay = layout_pay(pay, table, params, rules)
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
+    for ln in pay.lines:  # a live achievement column caches the achievement the engine read
+        if ln.type == "achievement" and achievement_key(ln.item) in table.figures.columns:
+            figures[f"pay.{ln.id}.achievement"] = table.figures[achievement_key(ln.item)].to_numpy()
     write_layout(lay, len(table.figures), ws, figures)
     _validation(ws, lay, pay, table, len(table.figures))
     _fit_headers(ws, lay)

@@ -131,7 +131,8 @@ def _check(s: Scheme) -> Iterator[Found]:
     if s.levels is not None:
         yield from _check_levels(s.levels, items, names)
     if s.pay is not None:
-        yield from check_pay(s.pay, s.bonus is not None, s.history is not None)
+        yield from check_pay(s.pay, s.bonus is not None, s.history is not None,
+                             {i.id: i.rule.uses_achievement for _, i in s.items()})
 
 
 def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:

@@ -17,6 +17,8 @@ bonus      the scheme's bonus (绩效奖金, the rated sheet's bonus)
 commission ``rate`` × amount, or ``tiers`` marginal (累进) or whole-amount (全额)
 history    the signed wage fraction the history rules give × the wage base
 per_event  ``fraction`` (signed) × a count × the wage base (迟到早退 −2%/次)
+achievement ``fraction`` × the wage base once an item's achievement reaches ``start``
+           (完成目标奖励5%), or per whole ``every`` above it (每超出10%加2%)
 range      a fraction the manager types within ``min``–``max`` × the wage base,
            taken off (``effect: penalty``) or added (工作失误 5%–20%)
 fixed      ``amount`` (signed) × a count or a yes/no flag (奖励1000元)
@@ -32,10 +34,10 @@ from pydantic import Field, field_validator
 
 from .base import Column, Model, ident
 
-LineType = Literal["wage", "raise", "bonus", "commission", "history", "per_event", "range", "fixed"]
+LineType = Literal["wage", "raise", "bonus", "commission", "history", "per_event", "achievement", "range", "fixed"]
 LINE_TYPES: tuple[str, ...] = LineType.__args__  # type: ignore[attr-defined]
 #: The lines whose amount is a share of the wage base (当月工资).
-OF_WAGE = ("history", "per_event", "range")
+OF_WAGE = ("history", "per_event", "achievement", "range")
 #: The lines whose per-person value may be typed on the pay sheet when the roster has no column.
 TYPED = ("per_event", "range", "fixed")
 
@@ -43,12 +45,14 @@ TYPED = ("per_event", "range", "fixed")
 _NEEDS: dict[str, tuple[str, ...]] = {
     "wage": ("column",), "raise": ("column",), "bonus": (), "commission": ("column",), "history": (),
     "per_event": ("column", "fraction"), "range": ("column", "min", "max"), "fixed": ("column", "amount"),
+    "achievement": ("item", "fraction"),
 }
 _MAY: dict[str, tuple[str, ...]] = {
     "wage": (), "raise": ("steps", "table", "from_date"), "bonus": (), "commission": ("rate", "tiers", "method"),
     "history": ("of",), "per_event": ("of",), "range": ("effect", "of"), "fixed": (),
+    "achievement": ("start", "every", "of"),
 }
-_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of", "from_date")
+_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of", "from_date", "item", "start", "every")
 
 
 class Tier(Model):
@@ -88,6 +92,10 @@ class PayLine(Model):
         effect: ``penalty`` (the typed fraction is taken off) or ``reward``.
         amount: A signed amount of money per event or flag (1000 = 奖励1000元).
         steps: Raise steps by a number, lowest ``min`` first; below the first, no raise.
+        item: The scheme item whose achievement (实际/目标) an achievement line reads.
+        start: The achievement an achievement line counts from (default 1.0 = 100%).
+        every: Count one ``fraction`` per whole ``every`` above ``start`` (0.1 = 每10%);
+            without it, one ``fraction`` once the achievement reaches ``start``.
         from_date: The raise's column holds a date (入职日期): the steps look up the whole
             years of service completed at the end of the period (``DATEDIF(…,"y")``).
         table: Raise amounts by a text (``{初级: 0, 中级: 300, 高级: 800}``).
@@ -111,6 +119,9 @@ class PayLine(Model):
     table: dict[str, float] | None = Field(None, min_length=1)
     of: list[str] | Column | None = None
     from_date: bool | None = None
+    item: str | None = None
+    start: float | None = None
+    every: float | None = Field(None, gt=0)
     description: str | None = None
 
     @field_validator("id")
@@ -182,13 +193,15 @@ class Pay(Model):
 Found = tuple[str, str, str]
 
 
-def check_pay(pay: Pay, has_bonus: bool, has_history: bool) -> Iterator[Found]:
+def check_pay(pay: Pay, has_bonus: bool, has_history: bool, items: dict[str, bool] | None = None) -> Iterator[Found]:
     """Every cross-field problem of ``pay``, each ``(YAML path, code, message)``.
 
     Args:
         pay: The scheme's pay.
         has_bonus: The scheme has a ``bonus`` (a bonus line reads it).
         has_history: The scheme has ``history`` rules (a history line reads them).
+        items: The scheme's item ids, each with whether its rule has an achievement
+            (None: not checked).
     """
     ids = Tally(ln.id for ln in pay.lines)
     reserved = {"total", "wage_base"}
@@ -208,6 +221,13 @@ def check_pay(pay: Pay, has_bonus: bool, has_history: bool) -> Iterator[Found]:
             yield f"{p}.type", "no_bonus", "a bonus line pays the scheme's bonus: add bonus: to the scheme"
         if ln.type == "history" and not has_history:
             yield f"{p}.type", "no_history", "a history line pays what the history rules give: add history: rules"
+        if ln.type == "achievement" and items is not None and ln.item is not None:
+            if ln.item not in items:
+                yield f"{p}.item", "unknown_item", f"no item {ln.item!r} in the scheme; items are {', '.join(items)}"
+            elif not items[ln.item]:
+                with_x = ", ".join(k for k, x in items.items() if x) or "none"
+                yield f"{p}.item", "no_achievement", (f"item {ln.item} has no achievement (实际/目标): its rule scores "
+                                                       f"no target; items with one are {with_x}")
         if ln.type == "commission" and (ln.rate is None) == (ln.tiers is None):
             yield f"{p}.rate", "rate_or_tiers", "a commission line needs either rate (flat) or tiers (a table), not both"
         if ln.method is not None and ln.tiers is None:
