@@ -89,7 +89,11 @@ def _achievements(prepared: Prepared, pay: Pay, fig: pd.DataFrame) -> dict[str, 
         item = s.item(ln.item)
         data = prepared.items[item.id].data
         rater = next(iter(data))
-        fig[key] = data[rater].x
+        d = data[rater]
+        # As the formula reads the cells: a blank actual is 0 (so not reached, or for a
+        # lower-is-better item the best result), the decimal value of actual/target.
+        actual = np.asarray(d.value, dtype=float)
+        fig[key] = item.rule.achievement(np.where(np.isnan(actual), 0.0, actual), d.target)
         primary = res.cols[f"{item.id}@{rater}" if rater else item.id].letter
         target = res.cols[f"{item.id}.target"].letter if f"{item.id}.target" in res.cols else None
         refs[key] = [item.rule.achievement_formula(ItemRefs(

@@ -217,10 +217,13 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
             s = need(col, why)
             if s is not None and col not in out.values:
                 v, bad = numbers(s)
-                for r in np.flatnonzero(bad | np.isnan(v)):
-                    problems.append(PayProblem(int(r), col, "blank" if not bad[r] else "not_a_number",
-                                               f"no achievement of {ln.item} (needed by {why})", s.iloc[r]))
-                out.values[col] = v
+                for r in np.flatnonzero(bad):
+                    problems.append(PayProblem(int(r), col, "not_a_number",
+                                               f"the achievement of {ln.item} must be a number (needed by {why})",
+                                               s.iloc[r]))
+                # No achievement (a blank actual, an item not applicable): nothing reached, as
+                # the formula reads the blank actual as 0.
+                out.values[col] = np.where(np.isnan(v), 0.0, v)
         elif ln.type == "history" and out.change is None:
             out.change = salary_change(figures)
             if out.change is None:

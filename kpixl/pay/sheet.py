@@ -413,7 +413,8 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     for ln in pay.lines:  # a live achievement column caches the achievement the engine read
         if ln.type == "achievement" and achievement_key(ln.item) in table.figures.columns:
-            figures[f"pay.{ln.id}.achievement"] = table.figures[achievement_key(ln.item)].to_numpy()
+            x, _ = numbers(table.figures[achievement_key(ln.item)])
+            figures[f"pay.{ln.id}.achievement"] = np.where(np.isnan(x), 0.0, x)
     write_layout(lay, len(table.figures), ws, figures)
     _validation(ws, lay, pay, table, len(table.figures))
     _fit_headers(ws, lay)
