@@ -8,10 +8,12 @@ from .models import (
     HistoryRule, Item, LevelFactor, LevelRule, Levels, Quota, RatingBand, Ratings, Rollup, Scheme,
     Section, Threshold, Total,
 )
+from .pay import Pay, PayLine, Step, Tier
 
 __all__ = [
     "Bonus", "Column", "Commission", "Component", "Condition", "CurveSegment", "Distribution",
     "Flag", "History", "HistoryRule", "Item", "LevelFactor", "LevelRule", "Levels", "Quota",
-    "RatingBand", "Ratings", "Rollup", "Scheme", "Section", "Threshold", "Total", "check_scheme", "dump_json", "dump_yaml", "load_scheme", "save_scheme",
+    "Pay", "PayLine", "RatingBand", "Ratings", "Rollup", "Scheme", "Section", "Step", "Threshold", "Tier", "Total",
+    "check_scheme", "dump_json", "dump_yaml", "load_scheme", "save_scheme",
     "scheme_from_dict", "scheme_to_dict",
 ]
