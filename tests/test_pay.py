@@ -426,3 +426,31 @@ def test_the_worked_example_in_the_scheme_reference():
     assert got["pay.loyalty"] == 0 and got["pay.commission"] == 2000
     assert got["pay.total"] == 3000 + 300 + 300 + 600 + 2000 + 0 - 150 - 120 - 300 + 1000 == 6630
     assert "= 6,630" in text
+
+
+def test_finance_edits_that_break_the_rules_are_placed_at_their_cells():
+    from kpixl.pay import read_params
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "薪酬参数"
+    write_params(ws, PAY)
+    row = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
+    ws.cell(row["mistake.min"], 5).value = 0.3  # above its max of 20%
+    ws.cell(row["late.fraction"], 5).value = 2  # 200% of the wage per event
+    ws.cell(row["commission.tiers[0]"], 4).value = "十万"
+    with pytest.raises(InputError) as e:
+        read_params(ws, PAY, [])
+    assert [(p.where, p.code) for p in e.value.problems] == [(f"薪酬参数!D{row['commission.tiers[0]']}", "not_a_number")]
+    ws.cell(row["commission.tiers[0]"], 4).value = 100000
+    with pytest.raises(InputError) as e:
+        read_params(ws, PAY, [])
+    assert [(p.where, p.code) for p in e.value.problems] == [(f"薪酬参数!E{row['late.fraction']}", "invalid_value")]
+    ws.cell(row["late.fraction"], 5).value = -0.03
+    with pytest.raises(InputError) as e:
+        read_params(ws, PAY, [])
+    assert [(p.where, p.code) for p in e.value.problems] == [(f"薪酬参数!E{row['mistake.min']}", "range_backwards")]
+    ws.cell(row["mistake.min"], 5).value = 0.05
+    kept: list[str] = []
+    edited = read_params(ws, PAY, kept)
+    assert edited.line("late").fraction == -0.03 and kept == ["late.fraction on 薪酬参数: -0.03 (scheme: -0.02)"]

@@ -17,7 +17,6 @@ is saved: the master is left as it was.
 from __future__ import annotations
 
 import datetime
-import math
 from typing import Any
 
 import numpy as np
@@ -168,7 +167,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
         refs = [f"'{RATED}'!${c}${FIRST + k}" for k in range(len(ids))]
     values = compute_pay(pay, fig, as_of)
     params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
-    lay, _ = write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
+    write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
                              PayTable(fig, names, refs, on_sheet, live), params, history_rules(s.history), values)
     return values
 
@@ -190,4 +189,4 @@ def _place(p, where: dict[str, Any]) -> Problem:
 def pay_summary(values: pd.DataFrame) -> str:
     """One line: how many people were paid and the sum of 应发合计."""
     total = float(np.nansum(values["pay.total"].astype(float))) if len(values) else 0.0
-    return f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}" + ("" if math.isfinite(total) else "")
+    return f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}"

@@ -174,10 +174,10 @@ def read_params(ws, pay: Pay, kept: list[str]) -> Pay:
             found[key] = (r, ws.cell(r, 4).value, ws.cell(r, 5).value)
     problems: list[Problem] = []
     data = pay.model_dump(mode="python")
-    where: dict[str, str] = {}
+    cells: dict[str, str] = {}  # YAML path of a parameter → its cell, to place problems
 
-    def take(key: str, value: Any, col: str, r: int, text: bool = False) -> Any:
-        where[key] = f"{ws.title}!{col}{r}"
+    def take(key: str, value: Any, col: str, r: int, text: bool = False, path: str = "") -> Any:
+        cells[path] = f"{ws.title}!{col}{r}"
         if text:
             return None if value is None else str(value)
         got = _number(value)
@@ -192,21 +192,22 @@ def read_params(ws, pay: Pay, kept: list[str]) -> Pay:
 
     if pay.floor is not None and "floor" in found:
         r, _, e = found["floor"]
-        setv(data["floor"], take("floor", e, "E", r), "floor", data, "floor")
-    for ln, d in zip(pay.lines, data["lines"]):
-        i = ln.id
+        setv(data["floor"], take("floor", e, "E", r, path="pay.floor"), "floor", data, "floor")
+    for j, (ln, d) in enumerate(zip(pay.lines, data["lines"])):
+        i, at = ln.id, f"pay.lines[{j}]"
         for name in ("rate", "fraction", "min", "max", "amount", "start", "every"):
             if (getattr(ln, name) is not None or (name == "start" and ln.type == "achievement")) and f"{i}.{name}" in found:
                 r, _, e = found[f"{i}.{name}"]
-                setv(d[name], take(f"{i}.{name}", e, "E", r), f"{i}.{name}", d, name)
+                old = 1.0 if name == "start" and d[name] is None else d[name]  # start's default, as written
+                setv(old, take(f"{i}.{name}", e, "E", r, path=f"{at}.{name}"), f"{i}.{name}", d, name)
         for kind, bound, value in (("tiers", "upto", "rate"), ("steps", "min", "amount")):
             for k, t in enumerate(d.get(kind) or []):
                 key = f"{i}.{kind}[{k}]"
                 if key in found:
                     r, b, e = found[key]
                     if t[bound] is not None:
-                        setv(t[bound], take(key, b, "D", r), f"{key}.{bound}", t, bound)
-                    setv(t[value], take(key, e, "E", r), f"{key}.{value}", t, value)
+                        setv(t[bound], take(key, b, "D", r, path=f"{at}.{kind}[{k}].{bound}"), f"{key}.{bound}", t, bound)
+                    setv(t[value], take(key, e, "E", r, path=f"{at}.{kind}[{k}].{value}"), f"{key}.{value}", t, value)
         if ln.table is not None:
             table = {}
             for k, (g, v) in enumerate(ln.table.items()):
@@ -221,12 +222,17 @@ def read_params(ws, pay: Pay, kept: list[str]) -> Pay:
             setv(d["table"], table, f"{i}.table", d, "table")
     if problems:
         raise InputError(problems, PARAMS_SHEET)
+
+    def place(path: str) -> str:
+        return cells.get(path) or f"{ws.title} ({path})"
+
     try:
         edited = Pay.model_validate(data)
     except ValidationError as e:
-        raise InputError([Problem(f"{ws.title} (pay.{'.'.join(str(x) for x in err['loc'])})", "invalid_value",
-                                  err["msg"].lower(), err.get("input")) for err in e.errors()], PARAMS_SHEET) from None
-    bad = [Problem(f"{ws.title} ({path})", code, msg) for path, code, msg in check_pay(edited, True, True)]
+        raise InputError([Problem(place("pay" + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in err["loc"])),
+                                  "invalid_value", err["msg"].lower(), err.get("input")) for err in e.errors()],
+                         PARAMS_SHEET) from None
+    bad = [Problem(place(path), code, msg) for path, code, msg in check_pay(edited, True, True)]
     if bad:
         raise InputError(bad, PARAMS_SHEET)
     return edited
