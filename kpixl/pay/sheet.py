@@ -440,3 +440,5 @@ def _fit_headers(ws, lay: Layout) -> None:
         shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in col.label)
         lines = max(lines, math.ceil(shown / width))
     ws.row_dimensions[2].height = min(14.0 * lines + 4, 140.0)
+    if len(lay.cols) > 16:  # a pay sheet of many lines prints legibly on A3, as wage sheets are
+        ws.page_setup.paperSize = ws.PAPERSIZE_A3
