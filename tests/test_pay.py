@@ -454,3 +454,30 @@ def test_finance_edits_that_break_the_rules_are_placed_at_their_cells():
     kept: list[str] = []
     edited = read_params(ws, PAY, kept)
     assert edited.line("late").fraction == -0.03 and kept == ["late.fraction on 薪酬参数: -0.03 (scheme: -0.02)"]
+
+
+@pytest.mark.engine
+@settings(max_examples=3, deadline=None, database=None)
+@given(cases=st.lists(st.tuples(tier_tables(), st.sampled_from(["marginal", "whole"]),
+                                st.lists(st.one_of(st.sampled_from([0.0, 1.0, 100000.0, 100000.01]),
+                                                   st.floats(0, 2e6).map(lambda x: round(x, 2))),
+                                         min_size=1, max_size=6)), min_size=5, max_size=25))
+def test_random_commission_tables_agree_with_libreoffice(tmp_path_factory, cases):
+    from kpixl import xlmath
+    from kpixl.pay.formulas import Params, commission_formula
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    want, r = [], 1
+    for tiers, method, amounts in cases:
+        ln = line(tiers=tiers, method=method)
+        for a in amounts:
+            ws.cell(r, 1, a)
+            ws.cell(r, 2, "=" + xlmath.round_formula(commission_formula(ln, f"A{r}", Params()), 2))
+            want.append(float(xlmath.round_decimal(commission(ln, [a])[0], 2)))
+            r += 1
+    folder = tmp_path_factory.mktemp("commission")
+    wb.save(folder / "c.xlsx")
+    [out] = recalculate([folder / "c.xlsx"], folder / "out")
+    got = openpyxl.load_workbook(out, data_only=True).active
+    assert [got.cell(k, 2).value for k in range(1, r)] == pytest.approx(want, abs=1e-9)
