@@ -342,6 +342,7 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     assert ws[f"{col['pay.perf']}3"].value.startswith("='等级与奖金'!$")
     assert ws[f"{col['pay.target_met.achievement']}3"].value.startswith("=ROUND('Results'!$")
     assert heads["pay.beyond"] == "超额奖励 (完成率超过100%每10% +2%)"
+    assert heads["pay.mistake.typed"] == "工作失误·比例(填5%–20%)" and heads["pay.mistake"] == "工作失误 (−5%~−20%)"
     # 工作失误 is typed on the sheet (the roster has no column): data validation 5%–20% or 0;
     # 迟到早退次数 comes from the roster: shown, not typed
     checked = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}

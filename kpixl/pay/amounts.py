@@ -21,6 +21,7 @@ from ..errors import InputError, Problem
 from ..rules import level_key
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
+from .formulas import percent
 
 __all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
            "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
@@ -206,7 +207,7 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
                 for r in np.flatnonzero((x != 0) & ((x < ln.min) | (x > ln.max)) & ~bad):
                     problems.append(PayProblem(int(r), ln.column, "fraction_out_of_range",
                                                f"{ln.label}: the share must be 0 or between {lo} and {hi} "
-                                               f"({_pct(ln.min)}–{_pct(ln.max)})", float(v[r])))
+                                               f"({percent(ln.min)}–{percent(ln.max)})", float(v[r])))
             else:
                 for r in np.flatnonzero((v < 0) & ~bad):
                     problems.append(PayProblem(int(r), ln.column, "negative", f"{ln.column}: a count cannot be below 0",
@@ -241,10 +242,6 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
             if isinstance(base, Column):
                 money(base.column, f"the wage base of {ln.id}")
     return out
-
-
-def _pct(x: float) -> str:
-    return xlmath.num(float(xlmath.round9(x * 100))) + "%"
 
 
 def pay_problems(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None) -> list[PayProblem]:

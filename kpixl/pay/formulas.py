@@ -15,7 +15,7 @@ from .. import xlmath
 from ..scheme.base import Column
 from ..scheme.pay import Pay, PayLine
 
-__all__ = ["Params", "history_rules", "line_formula", "line_title", "rule_text", "total_formula",
+__all__ = ["Params", "history_rules", "line_formula", "line_title", "percent", "rule_text", "total_formula",
            "wage_base_formula"]
 
 
@@ -146,7 +146,8 @@ def total_formula(pay: Pay, line_refs: Sequence[str], p: Params) -> str:
 # ---- headers ---------------------------------------------------------------------------------
 
 
-def _pct(x: float, signed: bool = False) -> str:
+def percent(x: float, signed: bool = False) -> str:
+    """0.05 → ``5%`` (read to 9 places: 0.07 is 7%, not 7.000000000000001%); ``signed``: ``−5%``/``+5%``."""
     v = xlmath.num(float(xlmath.round9(abs(x) * 100))) + "%"
     return (("+" if x > 0 else "−" if x < 0 else "") + v) if signed else v
 
@@ -183,22 +184,22 @@ def rule_text(line: PayLine, rules: Sequence[tuple[str, float]] = ()) -> str:
         return f"按{line.column}: " + "; ".join(f"{k} {_money(v)}" for k, v in line.table.items())
     if t == "commission":
         if line.tiers is None:
-            return f"{line.column}×{_pct(line.rate)}"
-        bands = "; ".join(f"≤{_money(x.upto)} {_pct(x.rate)}" if x.upto is not None else f"以上 {_pct(x.rate)}"
+            return f"{line.column}×{percent(line.rate)}"
+        bands = "; ".join(f"≤{_money(x.upto)} {percent(x.rate)}" if x.upto is not None else f"以上 {percent(x.rate)}"
                           for x in line.tiers)
         return ("全额" if line.method == "whole" else "累进") + f": {bands}"
     if t == "history":
-        return "; ".join(f"{name} {_pct(f, signed=True)}" for name, f in rules) or "历史规则"
+        return "; ".join(f"{name} {percent(f, signed=True)}" for name, f in rules) or "历史规则"
     if t == "per_event":
-        return f"{_pct(line.fraction, signed=True)}/次"
+        return f"{percent(line.fraction, signed=True)}/次"
     if t == "achievement":
-        start = _pct(1.0 if line.start is None else line.start)
+        start = percent(1.0 if line.start is None else line.start)
         if line.every is None:
-            return f"完成率≥{start} {_pct(line.fraction, signed=True)}"
-        return f"完成率超过{start}每{_pct(line.every)} {_pct(line.fraction, signed=True)}"
+            return f"完成率≥{start} {percent(line.fraction, signed=True)}"
+        return f"完成率超过{start}每{percent(line.every)} {percent(line.fraction, signed=True)}"
     if t == "range":
         s = "+" if line.sign > 0 else "−"
-        return f"{s}{_pct(line.min)}~{s}{_pct(line.max)}"
+        return f"{s}{percent(line.min)}~{s}{percent(line.max)}"
     return f"{'+' if line.amount >= 0 else '−'}{_money(abs(line.amount))}元/次"
 
 

@@ -37,7 +37,7 @@ from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
 from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, salary_change, total_key
-from .formulas import Params, line_formula, line_title, total_formula, wage_base_formula
+from .formulas import Params, line_formula, line_title, percent, total_formula, wage_base_formula
 
 __all__ = ["PAY_SHEET", "PARAMS_SHEET", "PayTable", "input_key", "read_params", "write_params", "write_pay_sheet"]
 
@@ -358,7 +358,7 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
         elif ln.type == "commission":
             lay.add(Col(inp, ln.column, _column(f, ln.column, n, number=True), fmt=_MONEY))
         elif ln.type == "range":
-            lay.add(Col(inp, f"{ln.label}·比例(填{xlmath.num(ln.min * 100)}%–{xlmath.num(ln.max * 100)}%)",
+            lay.add(Col(inp, f"{ln.label}·比例(填{percent(ln.min)}–{percent(ln.max)})",
                         _column(f, ln.column, n, number=True), fmt=_PCT, is_input=table.is_typed(ln)))
         else:  # per_event, fixed
             lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=table.is_typed(ln)))
@@ -384,7 +384,7 @@ def _validation(ws, lay: Layout, pay: Pay, table: PayTable, n: int) -> None:
             lo, hi = xlmath.num(ln.min), xlmath.num(ln.max)
             dv = DataValidation(type="custom", formula1=f"OR({first}=0,AND({first}>={lo},{first}<={hi}))",
                                 allow_blank=True, showErrorMessage=True, errorTitle="比例超出范围",
-                                error=f"{ln.label}: 请填写{xlmath.num(ln.min * 100)}%至{xlmath.num(ln.max * 100)}%之间的比例，"
+                                error=f"{ln.label}: 请填写{percent(ln.min)}至{percent(ln.max)}之间的比例，"
                                       "无则填0或留空")
         else:
             dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
