@@ -151,6 +151,8 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     if hist is not None:
         for c in hist.columns:
             fig[c] = [hist.at[e, c] if e in hist.index else None for e in ids]
+    elif s.history is not None:  # no history kept yet: no rule has fired
+        fig[DEDUCTION] = 0.0
 
     live = _achievements(prepared, pay, fig) if prepared is not None else {}
     as_of = period_end(records.period)
