@@ -341,6 +341,7 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     col = {ws.cell(1, c).value: ws.cell(1, c).column_letter for c in range(1, ws.max_column + 1)}
     assert ws[f"{col['pay.perf']}3"].value.startswith("='等级与奖金'!$")
     assert ws[f"{col['pay.target_met.achievement']}3"].value.startswith("=ROUND('Results'!$")
+    assert "pay.beyond.achievement" not in col and heads["pay.target_met.achievement"] == "业绩完成·完成率"
     assert heads["pay.beyond"] == "超额奖励 (完成率超过100%每10% +2%)"
     assert heads["pay.mistake.typed"] == "工作失误·比例(填5%–20%)" and heads["pay.mistake"] == "工作失误 (−5%~−20%)"
     # 工作失误 is typed on the sheet (the roster has no column): data validation 5%–20% or 0;

@@ -252,6 +252,7 @@ class PayTable:
         people: Columns shown after 工号, ``{label: values}`` (姓名, 部门).
         refs: Per figures column, a formula per person (``achievement:sales`` →
             ``ROUND('Results'!$F$3/'Results'!$G$3,9)``): the sheet's column is then live.
+        item_names: Item id → name, for the achievement columns' labels (业绩完成·完成率).
         bonus_refs: Each person's bonus cell (``'等级与奖金'!$Q$3``): the bonus line is then
             a formula reading it; None writes the bonus as a value.
         typed: The columns people type on this sheet (yellow, with data validation);
@@ -264,6 +265,7 @@ class PayTable:
     bonus_refs: Sequence[str] | None = None
     typed: set[str] | None = None
     refs: dict[str, Sequence[str]] = field(default_factory=dict)
+    item_names: dict[str, str] = field(default_factory=dict)
 
     def is_typed(self, line: PayLine) -> bool:
         """Whether the line's column is typed on the sheet."""
@@ -309,8 +311,11 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
     for k, (label, values) in enumerate(table.people.items()):
         lay.add(Col(f"roster.{label}", label, [cell_value(v) for v in values]))
 
+    alias: dict[str, str] = {}  # a second line reading one item's achievement shares the first's column
+    shown: dict[str, str] = {}  # achievement:<item> → the column showing it
+
     def ref(row: int):
-        return lambda key: lay.ref(key, row)
+        return lambda key: lay.ref(alias.get(key, key), row)
 
     based = False
     for ln in pay.lines:
@@ -346,11 +351,15 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
             lay.add(Col(f"pay.{ln.id}.reasons", f"{ln.label}·事由", _column(f, REASONS, n)))
         elif ln.type == "achievement":
             col = achievement_key(ln.item)
-            if col in table.refs:
+            label = f"{table.item_names.get(ln.item, ln.item)}·完成率"
+            if col in shown:
+                alias[inp] = shown[col]
+            elif col in table.refs:
                 refs_ = list(table.refs[col])
-                lay.add(Col(inp, f"{ln.item}·完成率", fmt=_PCT, formula=lambda row, r=refs_: r[row - FIRST]))
+                lay.add(Col(inp, label, fmt=_PCT, formula=lambda row, r=refs_: r[row - FIRST]))
             else:
-                lay.add(Col(inp, f"{ln.item}·完成率", _column(f, col, n, number=True), fmt=_PCT))
+                lay.add(Col(inp, label, _column(f, col, n, number=True), fmt=_PCT))
+            shown.setdefault(col, inp)
         elif ln.type == "raise" and ln.from_date:
             lay.add(Col(inp, ln.column, _date_column(f, ln.column, n), fmt="yyyy-mm-dd"))
         elif ln.type == "raise":
@@ -418,7 +427,8 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
     lay = layout_pay(pay, table, params, rules)
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     for ln in pay.lines:  # a live achievement column caches the achievement the engine read
-        if ln.type == "achievement" and achievement_key(ln.item) in table.figures.columns:
+        if ln.type == "achievement" and achievement_key(ln.item) in table.figures.columns \
+                and f"pay.{ln.id}.achievement" in lay.cols:
             x, _ = numbers(table.figures[achievement_key(ln.item)])
             figures[f"pay.{ln.id}.achievement"] = np.where(np.isnan(x), 0.0, x)
     write_layout(lay, len(table.figures), ws, figures)
