@@ -23,7 +23,7 @@ import pytest
 import kpixl
 from kpixl.master.collect import collect
 from kpixl.card.distribute import distribute
-from kpixl.master.book import backup_path, new_master
+from kpixl.master.book import HISTORY, RESULTS, backup_path, new_master, open_master
 from kpixl.master.rate import PARAMS, RATED, rate
 from kpixl.master.report import report
 
@@ -112,7 +112,7 @@ def test_collect_rate_report_end_to_end(world, tmp_path):
         assert title in wb.sheetnames
     assert wb["_collected"].sheet_state == "hidden"
     # Nothing to fix: the Issues sheet holds only the 最多10分 notes (severity warning, applied).
-    issues = list(wb["Issues"].iter_rows(min_row=2, values_only=True))
+    issues = list(wb["Issues"].iter_rows(min_row=3, values_only=True))
     assert len(issues) == len(capped) and {(r[4], r[7], r[8]) for r in issues} == {("capped", "warning", "applied")}
     assert backup_path(master).exists()
 
@@ -151,13 +151,34 @@ def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_
     third = collect(master, [newer])
     assert third.replaced == ["E2001"] and third.ok
     wb = openpyxl.load_workbook(master)
-    log = [r for r in wb["Log"].iter_rows(values_only=True)][1:]
+    log = [r for r in wb["Log"].iter_rows(values_only=True)][2:]  # row 1 keys, row 2 labels
     change = [r for r in log if r[4] == "E2001" and r[6] == "sales"]
     assert len(change) == 1 and change[0][7] == 850000 and change[0][8] == 1000000
     assert change[0][9].startswith("replaced")
     rec = {r[1]: r for r in records(master)[1:]}
     header = records(master)[0]
     assert rec["E2001"][header.index("sales")] == 1000000
+    # Results and 考核历史 are loaded empty (open_master(rewrite=…)) and written anew in full.
+    results = [r for r in wb["Results"].iter_rows(values_only=True) if r and r[0] is not None]
+    e2001 = [r for r in results if "E2001" in r]
+    assert len(e2001) == 1 and 1000000 in e2001[0] and len([r for r in results if any(
+        isinstance(v, str) and v.startswith("E2") for v in r)]) == 40
+    history = [r for r in wb["考核历史"].iter_rows(values_only=True)][2:]  # row 1 keys, row 2 labels
+    assert len(history) == 40 and sum(r[1] == "E2001" for r in history) == 1
+
+
+def test_a_master_is_loaded_without_the_cells_collect_writes_anew(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    full = open_master(master)
+    lean = open_master(master, rewrite=(RESULTS, HISTORY, "Roster"))  # Roster is HR's: never left out
+    assert lean.wb.sheetnames == full.wb.sheetnames
+    assert [ws.sheet_state for ws in lean.wb] == [ws.sheet_state for ws in full.wb]
+    for title in (RESULTS, HISTORY):
+        assert full.wb[title].max_row > 40
+        assert lean.wb[title].max_row == 1 and lean.wb[title]["A1"].value is None
+    for title in set(full.wb.sheetnames) - {RESULTS, HISTORY}:
+        assert list(lean.wb[title].values) == list(full.wb[title].values), title
 
 
 def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
@@ -179,7 +200,7 @@ def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
     assert "E2001" not in rows and "E2009" in rows
     assert (master.parent / "quarantine" / source.name).exists()
     issues = list(openpyxl.load_workbook(master)["Issues"].iter_rows(values_only=True))
-    assert any(r[2] == "E2001" and r[8].startswith("quarantined") for r in issues[1:])
+    assert any(r[2] == "E2001" and r[8].startswith("quarantined") for r in issues[2:])
 
 
 def test_cli_collect_rate_report(world, tmp_path):
@@ -222,10 +243,10 @@ def test_history_rules_over_collected_months(tmp_path):
         got = collect(master, typed, period=period)
         assert got.ok and len(got.added) == 8, got.problems
     rows = list(openpyxl.load_workbook(master)["考核历史"].iter_rows(values_only=True))
-    head = rows[0]
-    flag = {(r[head.index("period")], r[head.index("employee_id")]): r[head.index("history.miss2")] for r in rows[1:]}
-    deduction = {(r[0], r[1]): r[head.index("history.deduction")] for r in rows[1:]}
-    assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [False, True, True]
+    head = rows[0]  # row 1 keys, row 2 labels; a flag is 1/0 (shown 是/否)
+    flag = {(r[head.index("period")], r[head.index("employee_id")]): r[head.index("history.miss2")] for r in rows[2:]}
+    deduction = {(r[0], r[1]): r[head.index("history.deduction")] for r in rows[2:]}
+    assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [0, 1, 1]
     assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
     assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
 
@@ -257,7 +278,7 @@ def test_level_proposals_from_collected_years(tmp_path):
                  for e in manifest.entries]
         got = collect(master, typed, period=year)
         assert got.ok, got.problems
-    rows = list(openpyxl.load_workbook(master)["职级建议"].iter_rows(values_only=True))[1:]
+    rows = list(openpyxl.load_workbook(master)["职级建议"].iter_rows(values_only=True))[2:]
     by = {r[0]: r for r in rows}
     assert by["E2001"][1:4] == ("B2", "B2", "keep")
     assert by["E2002"][1:4] == ("B2", "B3", "promote")
@@ -284,5 +305,5 @@ def test_two_collects_at_once_do_not_interleave(world, tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", code, str(master), *map(str, half)]) for half in halves]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     assert len(records(master)) == 1 + 40
-    log = [r for r in openpyxl.load_workbook(master)["Log"].iter_rows(values_only=True)][1:]
+    log = [r for r in openpyxl.load_workbook(master)["Log"].iter_rows(values_only=True)][2:]
     assert sorted(r[4] for r in log) == sorted(world["roster"]["employee_id"])

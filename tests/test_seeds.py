@@ -37,6 +37,7 @@ SCHEMES = EXAMPLES / "schemes"
 SEED_SYSTEMS = [
     "kam_monthly", "cs_dept_manager", "cs_monthly", "cs_center_manager", "cm_monthly_kpi",
     "tobacco", "post_model", "cm_month_deduct", "cs_deqinnengji",
+    "kam_market_monthly", "sales_cm_monthly", "cm_behaviour", "cs_manager_rating",
 ]
 
 
@@ -616,6 +617,192 @@ def test_cs_deqinnengji_rollup():
     # Y16: 0.2 × 75 + 0.3 × 78 + 0.5 × 72 = 15 + 23.4 + 36 = 74.4
     assert out.loc["Y16", "total"] == 74.4
     assert out.loc["Y16", "year_end"] == 72
+
+
+# ---- j. 市场部大客户经理 月度绩效考核表 ------------------------------------------------------
+
+
+def test_kam_market_monthly():
+    r = scored("kam_market_monthly")
+    # 工作绩效 30: from 30, 流失 −10/个, 挽回 +5/个, 下降20% −5/个, 未按合同回款 −5/次;
+    # 工作质量 10: from 10, 早退 −2/次, 旷工 −5/次; both may go below 0 (单项分值可以扣至负数, 并入总分).
+    # 6S: the sum of the events' 1–5分 typed as a deduction (0 to −30) with its reason.
+    # No weights: total = Σ lines (the legible lines' full marks: 30 + 10 = 40).
+    #
+    # M01 孙浩: 流失3, 挽回1, 下降2, 未回款1 → 30 − 30 + 5 − 10 − 5 = −10 (below 0, into the total)
+    #   早退1, 旷工2 → 10 − 2 − 10 = −2;  6S −2 −5 = −7  →  −10 − 2 − 7 = −19
+    assert_person(r, "M01", {"accounts": 30 - 3 * 10 + 5 - 2 * 5 - 5, "attendance": 10 - 2 - 2 * 5,
+                             "tidiness": -2 - 5}, -19.0)
+    # M02 赵敏: 流失1, 下降1, 未回款1 → 30 − 10 − 5 − 5 = 10; 早退2 → 10 − 2×2 = 6; 6S −3 → 10 + 6 − 3 = 13
+    assert_person(r, "M02", {"accounts": 30 - 10 - 5 - 5, "attendance": 10 - 2 * 2, "quality": 6,
+                             "tidiness": -3, "six_s": -3}, 13.0)
+    # M03 王磊: 挽回1 → 30 + 5 = 35 (above 30: the seed sets no cap); 出勤 10; 6S 0 → 45
+    assert_person(r, "M03", {"accounts": 30 + 5, "results": 35, "attendance": 10, "tidiness": 0}, 45.0)
+    # M04 周琳: 30 + 10 − 1 = 39
+    assert_person(r, "M04", {"accounts": 30, "attendance": 10, "tidiness": -1}, 39.0)
+
+
+def test_kam_market_monthly_6s_needs_its_events(tmp_path):
+    # The 6S deduction needs its reason (each event and its points), and a sum beyond −30
+    # (six events at the most 5) is refused as a typo.
+    _, inp, _ = files("kam_market_monthly")
+    text = inp.read_text(encoding="utf-8")
+    bad = tmp_path / "six_s.csv"
+    bad.write_text(text.replace("-3,11/12 文件摆放不整齐 -3", "-3,").replace(",-7,摆放", ",-35,摆放"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("kam_market_monthly", bad)
+    assert sorted(err.value.keys()) == [("six_s.csv:2 (tidiness)", "points_out_of_range"),
+                                        ("six_s.csv:3 (tidiness.reason)", "missing_reason")]
+
+
+# ---- k. 销售部客户经理月考核表 ---------------------------------------------------------------
+
+
+def test_sales_cm_monthly_bands_hand_a_range():
+    r = scored("sales_cm_monthly")
+    # 计划与执行 10 (完成率 = 实际销售额 / 月度销售计划): ≥80% 10; 70–79% 9; 60–69% 6–8 (typed);
+    #   ≤60% 1–5 (typed).  工作效率 10: ≥80% 10; 60–79% 9; 50–59% 6–8; <50% 1–5.
+    # 客户信息 20: 全面掌握 20 / 较为全面 12–19 / 基本掌握 6–12 / 一般掌握 1–5;
+    # 采购流程 10: 熟悉掌握 10 / 熟悉 7–9 / 基本了解 5–8 / 不了解 1–4;
+    # 产品知识 10: 熟练掌握 10 / 较好掌握 9 / 熟悉 6–8 / 了解 1–5.  total = Σ (full marks 60).
+    #
+    # X01: 450,000 / 500,000 = 90% → 10 and 10; 全面掌握 20; 熟悉 typed 8; 熟练掌握 10
+    #   total 10 + 20 + 8 + 10 + 10 = 58
+    assert_person(r, "X01", {"planning": 10, "client_info": 20, "procurement": 8, "customers": 28,
+                             "timeliness": 10, "product_knowledge": 10}, 58.0)
+    # X02: 325,000 / 500,000 = 65% → 计划 6–8, typed 7; 工作效率 60–79% → 9;
+    #   较为全面 typed 15; 熟悉掌握 10; 较好掌握 9 → 7 + 15 + 10 + 9 + 9 = 50
+    assert_person(r, "X02", {"planning": 7, "client_info": 15, "procurement": 10, "timeliness": 9,
+                             "product_knowledge": 9}, 50.0)
+    # X03: 240,000 / 400,000 = 60% exactly: 计划 takes 60–69% (the better band) → typed 6
+    #   (not the 1–5 of 不超过60%); 工作效率 9; 基本掌握 typed 12 (the top of 6–12);
+    #   基本了解 5; 熟悉 8 → 6 + 12 + 5 + 9 + 8 = 40
+    assert_person(r, "X03", {"planning": 6, "client_info": 12, "procurement": 5, "timeliness": 9,
+                             "product_knowledge": 8}, 40.0)
+    # X04: 190,000 / 400,000 = 47.5% → 计划 ≤60% typed 3; 工作效率 <50% typed 2;
+    #   一般掌握 4; 不了解 1; 了解 5 → 3 + 4 + 1 + 2 + 5 = 15
+    assert_person(r, "X04", {"planning": 3, "client_info": 4, "procurement": 1, "timeliness": 2,
+                             "product_knowledge": 5}, 15.0)
+    # X05: 238,500 / 300,000 = 79.5% → 70–79% (70% ≤ x < 80%) → 9, no gap; 工作效率 9;
+    #   较为全面 19; 熟悉 9; 熟悉 6 → 9 + 19 + 9 + 9 + 6 = 52
+    assert_person(r, "X05", {"planning": 9, "client_info": 19, "procurement": 9, "timeliness": 9,
+                             "product_knowledge": 6}, 52.0)
+    # X06: 100,000 / 200,000 = 50% → 计划 ≤60% typed 5; 工作效率 50% is in 50–59% → typed 6;
+    #   基本掌握 6; 基本了解 8; 熟悉 7 → 5 + 6 + 8 + 6 + 7 = 32
+    assert_person(r, "X06", {"planning": 5, "client_info": 6, "procurement": 8, "timeliness": 6,
+                             "product_knowledge": 7}, 32.0)
+
+
+def test_sales_cm_monthly_score_must_lie_in_the_band(tmp_path):
+    # X02 at 65% typed 9 on 计划与执行 (its band gives 6–8); X03 at 60% left the score blank;
+    # X01 typed 10 for 采购流程 熟悉 (7–9): each refused, with its cell.
+    _, inp, _ = files("sales_cm_monthly")
+    text = inp.read_text(encoding="utf-8")
+    bad = tmp_path / "ranges.csv"
+    bad.write_text(text.replace("X02,郭蕾,325000,7,", "X02,郭蕾,325000,9,").replace("X03,邓超,240000,6,", "X03,邓超,240000,,")
+                   .replace("熟悉,8,450000", "熟悉,10,450000"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("sales_cm_monthly", bad)
+    assert sorted(err.value.keys()) == [("ranges.csv:2 (procurement.score)", "score_outside_level"),
+                                        ("ranges.csv:3 (planning.score)", "score_outside_band"),
+                                        ("ranges.csv:4 (planning.score)", "missing_score")]
+
+
+# ---- l. 客户经理/专员 工作行为考核表 (综合) ---------------------------------------------------------
+
+
+def test_cm_behaviour_checklists_and_weights():
+    r = scored("cm_behaviour")
+    # Each line is a section with its 权重 w: it contributes w × 得分/分值 × 100.
+    # Checklists: one 是/否 per point (促销 4 × 2.5, 临时工作 2 × 5, 培训/调研 5 × 1, 运营 2 × 2.5).
+    # 新产品 是否执行 0/10; 协助开业 0–10; 开发: +2/个, +2/个, +5/份, each at most 10 (beyond: cap).
+    def ticks(*flags, per):
+        return [per if f else 0 for f in flags]
+
+    # B01 严峻:
+    #   促销 ①②③④ → 4 × 2.5 = 10 → 0.1 × 10/10 × 100 = 10;  新产品 是 → 10 → 10
+    #   协助 8 → 0.05 × 8/10 × 100 = 4;  临时 ①② → 10 → 0.05 × 10/10 × 100 = 5
+    #   培训 5 → 0.05 × 5/5 × 100 = 5;  调研 ①–④ → 4 → 4
+    #   运营 (each 0.05 × R/5 × 100 = R): 2 × 2.5 = 5; ① only 2.5; 5; none 0
+    #   意向客户 3 × 2 = 6 → 6;  空白市场 6 × 2 = 12 → 10 (capped, noted) → 10;  报告 1 × 5 = 5 → 0.2 × 5/10 × 100 = 10
+    #   total 10 + 10 + 4 + 5 + 5 + 4 + 5 + 2.5 + 5 + 0 + 6 + 10 + 10 = 76.5
+    b01 = dict(zip(["promo_theme", "promo_organised", "promo_completed", "promo_rivals"], ticks(1, 1, 1, 1, per=2.5)))
+    b01 |= {"new_product_done": 10, "assist_opening": 8, "assist": 0.05 * 8 / 10 * 100, "gm_done": 5, "gm_creative": 5,
+            "training_courses": 1, "training_talks": 1, "training_meetings": 1, "training_growth": 1,
+            "training_appearance": 1, "research_landscape": 1, "research_promos": 1, "research_property": 1,
+            "research_ads": 1, "research_rivals": 0, "research": 4, "sales_stock_review": 2.5, "sales_stock_plan": 2.5,
+            "supply_advice": 2.5, "supply_shortages": 0, "stock_supply": 2.5, "check_visual": 2.5, "check_fixes": 2.5,
+            "slow_layout": 0, "slow_clearance": 0, "slow_movers": 0, "prospects": 3 * 2, "markets": 10,
+            "blank_markets": 10, "feasibility": 5, "life_store": 0.2 * 5 / 10 * 100}
+    assert_person(r, "B01", b01, 76.5)
+    notes = [(n.code, n.employee, n.column) for n in r.attrs["notes"]]
+    assert notes == [("capped", "B01", "markets.n")]
+    # B02 白雪: 促销 ①② → 5 → 5;  新产品 否 → 0;  协助 10 → 5;  临时 ① → 5 → 0.05 × 5/10 × 100 = 2.5
+    #   培训 ①② → 2;  调研 none → 0;  运营 all ticked → 5 + 5 + 5 + 5 = 20
+    #   意向客户 0;  空白市场 1 × 2 = 2 → 2;  报告 2 × 5 = 10 → 0.2 × 10/10 × 100 = 20
+    #   total 5 + 0 + 5 + 2.5 + 2 + 0 + 20 + 0 + 2 + 20 = 56.5
+    b02 = dict(zip(["promo_theme", "promo_organised", "promo_completed", "promo_rivals"], ticks(1, 1, 0, 0, per=2.5)))
+    b02 |= {"new_product_done": 0, "assist_opening": 10, "gm_done": 5, "gm_creative": 0, "gm_tasks": 2.5,
+            "training_courses": 1, "training_talks": 1, "training_meetings": 0, "training_growth": 0,
+            "training_appearance": 0, "training": 2, **{f"research_{k}": 0 for k in ("landscape", "promos", "property", "ads", "rivals")},
+            "sales_stock_review": 2.5, "sales_stock_plan": 2.5, "supply_advice": 2.5, "supply_shortages": 2.5,
+            "check_visual": 2.5, "check_fixes": 2.5, "slow_layout": 2.5, "slow_clearance": 2.5, "prospects": 0,
+            "markets": 2, "feasibility": 10, "life_store": 20}
+    assert_person(r, "B02", b02, 56.5)
+    # B03 石磊: 促销 ①②③ → 7.5;  新产品 是 → 10;  协助 5 → 2.5;  临时 none → 0;  培训 5;  调研 5
+    #   运营 ① 2.5, ② 2.5, ① 2.5, ①② 5 → 12.5;  意向客户 5 × 2 = 10 → 10 (exactly the 10: no note);
+    #   空白市场 5 × 2 = 10 → 10;  报告 0
+    #   total 7.5 + 10 + 2.5 + 0 + 5 + 5 + 12.5 + 10 + 10 + 0 = 62.5
+    b03 = dict(zip(["promo_theme", "promo_organised", "promo_completed", "promo_rivals"], ticks(1, 1, 1, 0, per=2.5)))
+    b03 |= {"promotion": 7.5, "new_product_done": 10, "assist_opening": 5, "gm_done": 0, "gm_creative": 0,
+            **{f"training_{k}": 1 for k in ("courses", "talks", "meetings", "growth", "appearance")},
+            **{f"research_{k}": 1 for k in ("landscape", "promos", "property", "ads", "rivals")},
+            "sales_stock_review": 2.5, "sales_stock_plan": 0, "supply_advice": 0, "supply_shortages": 2.5,
+            "check_visual": 2.5, "check_fixes": 0, "slow_layout": 2.5, "slow_clearance": 2.5,
+            "prospects": 10, "prospecting": 10, "markets": 10, "feasibility": 0}
+    assert_person(r, "B03", b03, 62.5)
+
+
+def test_cm_behaviour_weights_make_100_and_a_tick_is_yes_or_no(tmp_path):
+    s = kpixl.load_scheme(files("cm_behaviour")[0])
+    # 10% 10% 5% 5% | 5% 5% | 运营 4 × 5% | 开发 10% 10% 20% = 100%
+    assert [round(sec.weight * 100) for sec in s.sections] == [10, 10, 5, 5, 5, 5, 5, 5, 5, 5, 10, 10, 20]
+    # A checklist point is ticked or not: "2" for ①活动主题 is refused, not counted twice.
+    _, inp, _ = files("cm_behaviour")
+    text = inp.read_text(encoding="utf-8")
+    bad = tmp_path / "tick.csv"
+    bad.write_text(text.replace("B01,严峻,是,", "B01,严峻,2,"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        scored("cm_behaviour", bad)
+    assert err.value.keys() == [("tick.csv:2 (promo_theme)", "not_yes_no")]
+
+
+# ---- m. 客服部经理考核评分表 (1–5分) -----------------------------------------------------------
+
+
+def test_cs_manager_rating():
+    r = scored("cs_manager_rating")
+    # Each line: 分值 × 评分/5 (rubric of: fraction, 1 → 20% … 5 → 100%).
+    # Groups weighted 30/30/20/10/10, each group's full marks = weight × 100, so a group
+    # contributes its raw points: 0.3 × R/30 × 100 = R.
+    lines10 = ["product_process", "service_tools", "communication", "responsiveness", "attitude", "feedback",
+               "delegation"]
+    lines5 = ["cooperation", "leadership", "task_quality", "efficiency", "learning", "innovation"]
+    # R01: 专业知识与技能 5/4/3 → 10 + 8 + 6 = 24 → 0.3 × 24/30 × 100 = 24
+    #   客户满意度 4/4/5 → 8 + 8 + 10 = 26;  团队 3/2/5 → 6 + 2 + 5 = 13
+    #   绩效与工作质量 4/1 → 4 + 1 = 5;  自我发展 2/3 → 2 + 3 = 5
+    #   total 24 + 26 + 13 + 5 + 5 = 73
+    assert_person(r, "R01", {"product_process": 10, "service_tools": 8, "communication": 6, "skills": 24,
+                             "responsiveness": 8, "attitude": 8, "feedback": 10, "satisfaction": 26,
+                             "delegation": 6, "cooperation": 2, "leadership": 5, "team": 13,
+                             "task_quality": 4, "efficiency": 1, "performance": 5,
+                             "learning": 2, "innovation": 3, "growth": 5}, 73.0)
+    # R02: every line 3 → 60%: 7 × 6 + 6 × 3 = 60
+    assert_person(r, "R02", {**{i: 10 * 3 / 5 for i in lines10}, **{i: 5 * 3 / 5 for i in lines5}}, 60.0)
+    # R03: every line 5 → full marks: 7 × 10 + 6 × 5 = 100
+    assert_person(r, "R03", {**{i: 10 for i in lines10}, **{i: 5 for i in lines5}}, 100.0)
+    # R04: every line 1 → a fifth: 7 × 2 + 6 × 1 = 20 (the scale starts at 1, not 0)
+    assert_person(r, "R04", {**{i: 2 for i in lines10}, **{i: 1 for i in lines5}}, 20.0)
 
 
 # ---- the examples are executed ------------------------------------------------------------

@@ -49,8 +49,8 @@ def _card(wb):
     return wb["考核表"]
 
 
-def test_nine_templates_shipped():
-    assert len(NAMES) == 9
+def test_thirteen_templates_shipped():
+    assert len(NAMES) == 13
     # udf_examples.xlsx is finance's function examples, not a scorecard template.
     assert sorted(p.stem for p in WORKBOOKS.glob("*.xlsx") if p.stem != "udf_examples") == NAMES
     shipped = kpixl.templates()

@@ -330,7 +330,7 @@ class Generator:
                 kind, v = given.get(f"{item_id}.na", ("na", [None] * len(rows)))
                 on_summary[f"{item_id}.na"] = [_prefill(v[k], kind) for k in range(len(rows))]
             result.summary_formulas = write_summary(wb, summary_ws, lay, len(rows), f"{scheme.name} {label}",
-                                                    on_summary)
+                                                    on_summary, lang=tpl.lang)
             _stamp_sheet(wb, result.sheets, scheme, period)
 
         replace_atomically(out, write, "writing the scorecards")

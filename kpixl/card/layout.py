@@ -40,6 +40,7 @@ from .. import xlmath
 from ..rules import CardRow
 from ..scheme.models import Column, Item, Scheme
 from ..results.sheet import FONT
+from ..engine.card import exceeds_why
 
 __all__ = ["write_card_sheet", "describe", "input_columns", "placeholders", "rater_label",
            "scheme_columns", "PLACEHOLDER"]
@@ -368,7 +369,9 @@ class _Card:
 
     def totals(self) -> None:
         s, c = self.s, self.c
-        rows = [(f"总分（满分{_n(s.scale)}分）", "{{total}}", "0.00")]
+        why = exceeds_why(s)  # bonus points or above-target steps: a total above the scale is no mistake
+        note = f"；{why}，总分可超过{_n(s.scale)}" if why else ""
+        rows = [(f"总分（满分{_n(s.scale)}分{note}）", "{{total}}", "0.00")]
         r = s.ratings
         if r is not None and r.bands:
             legend = "，".join(f"{b.name}≥{_n(b.min)}" if b.min is not None else f"{b.name}" for b in r.bands)

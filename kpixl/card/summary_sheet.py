@@ -12,17 +12,20 @@ bonus budget.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..xlsx.cells import cell_value
+from ..xlsx.lang import label as in_lang
 from ..xlsx.palette import FONT, HEAD, xlsxwriter_color
+from ..xlsx.printing import YES_NO_FORMATS, pages_across, wrapped_lines, yes_no
 from ..engine.prepared import Prepared
 from ..engine import card as card_mod
 from ..engine.inputs import ID
 from ..scheme.models import Scheme
 from .formulas import CardFormulas
 from .naming import quote_sheet
-from ..results.sheet import FIRST, Col, Layout, bonus_columns, cached_cells, rating_columns
+from ..results.sheet import FIRST, Col, Layout, bonus_columns, cached_cells, display_width, rating_columns
 
 SUMMARY = "汇总"
 PASS_THROUGH = ("姓名", "部门", "岗位", "经理")
@@ -93,7 +96,7 @@ def layout_summary(prepared: Prepared, plan: CardFormulas, sheets: list[str]) ->
     return lay
 
 
-def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None) -> dict[str, str]:
+def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None, lang: str = "zh") -> dict[str, str]:
     """Write the summary sheet; returns its formulas (cell → formula) for tests and readers.
 
     Args:
@@ -104,6 +107,11 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None) ->
         title: The print header.
         values: The engine's figures keyed like the columns
             (:func:`kpixl.results.values.sheet_values`): each formula's cached result.
+        lang: The labels' language (:mod:`kpixl.xlsx.lang`; the template's ``kpixl.lang``).
+
+    Printed like ``Results``: landscape over as many pages across as the columns need, the
+    label row (and the id and name, when wider than a page) on every page; the key row is
+    hidden.
     """
     from openpyxl.utils import get_column_letter
 
@@ -115,16 +123,20 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None) ->
     link = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "font_color": "#0563C1", "underline": 1})
     formulas: dict[str, str] = {}
     cols = list(lay.cols.values())
+    labels = [in_lang(col.label, lang) for col in cols]
+    widths = [display_width(dataclasses.replace(col, label=text), n) for col, text in zip(cols, labels)]
     # Row by row (XlsxWriter's constant_memory mode writes each row out when the next starts).
-    ws.set_row(1, 30)
+    ws.set_row(0, None, None, {"hidden": True})  # the keys: read back by kpixl, never printed
+    ws.set_row(1, max(wrapped_lines(text, w) for text, w in zip(labels, widths)) * 13.5 + 4)
     for j, col in enumerate(cols):
-        ws.set_column(j, j, max(8.0, min(18.0, 2.2 * len(col.label) + 2)))
+        ws.set_column(j, j, widths[j])
         if col.fmt not in fmts:
-            fmts[col.fmt] = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "num_format": col.fmt})
+            fmt = yes_no(lang) if col.fmt in YES_NO_FORMATS else col.fmt
+            fmts[col.fmt] = workbook.add_format({"font_name": "Microsoft YaHei", "font_size": 10, "num_format": fmt})
     for j, col in enumerate(cols):
         ws.write_string(0, j, col.key, key_fmt)
-    for j, col in enumerate(cols):
-        ws.write_string(1, j, col.label, head)
+    for j, text in enumerate(labels):
+        ws.write_string(1, j, text, head)
     letters = [get_column_letter(j + 1) for j in range(len(cols))]
     results = cached_cells(lay, n, values) if values is not None else {}
     for k in range(n):
@@ -153,9 +165,14 @@ def write_summary(workbook, ws, lay: Layout, n: int, title: str, values=None) ->
     ws.freeze_panes(FIRST - 1, 1)
     ws.set_paper(9)
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    name = next((j for j, col in enumerate(cols[:3]) if col.key == "roster.姓名"), 0)
+    across = pages_across(widths, True, sum(widths[:name + 1]))
+    ws.fit_to_pages(across, 0)
     ws.repeat_rows(1)
+    if across > 1:
+        ws.repeat_columns(0, name)
+    ws.set_margins(left=0.5, right=0.5, top=0.7, bottom=0.6)
     ws.set_header(f"&C{title.replace('&', '&&')}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.set_footer("&CPage &P of &N" if lang == "en" else "&C第 &P 页，共 &N 页")
     ws.protect()
     return formulas

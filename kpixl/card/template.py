@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..errors import FileProblem
 from ..scheme.models import Scheme
+from ..xlsx.lang import workbook_lang
 from ..xlsx.styles import style_key, to_format
 from ..scheme.sheet.book import read_scheme_sheet
 
@@ -106,6 +107,7 @@ class Template:
     scheme: Scheme
     card: Card
     roster_sheet: str | None
+    lang: str = "zh"  # the language of the 汇总 sheet's headers (the master's kpixl.lang)
 
 
 def _classify(value: Any) -> tuple[str, str | None]:
@@ -205,4 +207,4 @@ def template_from_workbook(wb, path: str | Path) -> Template:
         raise FileProblem(path, "finding the card sheet",
                           f"no sheet named 考核表 or Card (sheets: {', '.join(wb.sheetnames)})")
     card = read_card(wb[card_sheet])
-    return Template(path, scheme, card, _find(wb, ROSTER_SHEETS))
+    return Template(path, scheme, card, _find(wb, ROSTER_SHEETS), workbook_lang(wb))

@@ -101,7 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_distribute(args: argparse.Namespace) -> int:
     from ..card.distribute import distribute
 
-    m = distribute(args.template, args.roster, args.period, args.out, manager_column=args.manager_column,
+    m = distribute(_in_lang(args.template, args.lang), args.roster, args.period, args.out, manager_column=args.manager_column,
                    workers=args.workers, progress=progress("writing workbooks"))
     rows = [(e.manager, e.file, e.people, e.sha256[:12]) for e in m.entries]
     print(table(["manager", "file", "people", "sha256"], rows))
@@ -110,10 +110,21 @@ def cmd_distribute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_lang(template: str, lang: str | None):
+    """The template path, or the template read with its 汇总 headers in ``lang``."""
+    if not lang:
+        return template
+    import dataclasses
+
+    from ..card.template import read_template
+
+    return dataclasses.replace(read_template(template), lang=lang)
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from ..card.generate import generate_workbook
 
-    g = generate_workbook(args.template, args.roster, args.period, args.out, inputs=args.inputs,
+    g = generate_workbook(_in_lang(args.template, args.lang), args.roster, args.period, args.out, inputs=args.inputs,
                           progress=None if args.quiet else progress("generating sheets"))
     if not args.quiet:
         print(f"wrote {g.path}: {len(g.sheets)} person sheets and {g.summary}, period {g.period} "
@@ -149,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--out", required=True, help="folder to write the workbooks and manifest.csv/.json into")
     ds.add_argument("--manager-column", default="经理", help="roster column naming each person's manager (default: 经理)")
     ds.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    ds.add_argument("--lang", choices=("zh", "en"), help="汇总 headers in Chinese or English (default: the master's setting)")
     ds.set_defaults(run=cmd_distribute)
     g = sub.add_parser("generate", help="one protected scorecard sheet per roster row, and a summary sheet")
     g.add_argument("template", help="template workbook (Scheme, 考核表 and usually Roster sheets)")
@@ -157,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--out", help="workbook to write (default: <template>-<period>.xlsx beside the template)")
     g.add_argument("--inputs", help="inputs table (.csv or .xlsx) whose values pre-fill the input cells")
     g.add_argument("--quiet", action="store_true", help="print no progress")
+    g.add_argument("--lang", choices=("zh", "en"), help="汇总 headers in Chinese or English (default: the master's setting)")
     g.set_defaults(run=cmd_generate)
     from .master import add_parser as add_master_parser  # kpixl collect | rate | report
     add_master_parser(sub)

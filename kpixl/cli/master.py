@@ -28,7 +28,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from ..master.collect import collect
 
     report = collect(args.master, args.returned, period=args.period,
-                     progress=None if args.quiet else progress("reading returned files"))
+                     progress=None if args.quiet else progress("reading returned files"), lang=args.lang)
     _print_report(report.problems, report.warnings, "returned files")
     print(report.summary(), file=sys.stderr)
     return 0 if report.ok else EXIT_PROBLEMS
@@ -37,7 +37,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_rate(args: argparse.Namespace) -> int:
     from ..master.rate import rate
 
-    result = rate(args.master, verify=args.verify)
+    result = rate(args.master, verify=args.verify, lang=args.lang)
     _print_report(result.problems, [], "master")
     print(result.summary(), file=sys.stderr)
     return 0 if result.ok else EXIT_PROBLEMS
@@ -46,7 +46,7 @@ def cmd_rate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from ..master.report import report
 
-    result = report(args.master)
+    result = report(args.master, lang=args.lang)
     print(result.summary(), file=sys.stderr)
     return 0
 
@@ -58,14 +58,22 @@ def add_parser(sub) -> None:
     c.add_argument("returned", nargs="+", help="returned workbooks, or folders holding them")
     c.add_argument("--period", help="the period to collect (default: the master's, else the sheets')")
     c.add_argument("--quiet", action="store_true", help="print no progress")
+    _lang(c)
     c.set_defaults(run=cmd_collect)
 
     r = sub.add_parser("rate", help="ratings, bonuses and pay (工资核算) of the collected period, as live formulas")
     r.add_argument("master")
     r.add_argument("--verify", action="store_true",
                    help="recalculate the master with LibreOffice and compare with the engine")
+    _lang(r)
     r.set_defaults(run=cmd_rate)
 
     p = sub.add_parser("report", help="a summary sheet per department: rating chart, item averages, who is missing")
     p.add_argument("master")
+    _lang(p)
     p.set_defaults(run=cmd_report)
+
+
+def _lang(parser) -> None:
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="headers in Chinese (zh, the default) or English (en); kept in the master for later runs")

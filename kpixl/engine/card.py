@@ -221,3 +221,46 @@ def total_formula(scheme: Scheme, section_refs: list[str]) -> str:
     """The total as a formula over the section contribution cells."""
     t = _clamp_formula(xlmath.plus(*section_refs), scheme.total.floor, scheme.total.cap)
     return xlmath.round_formula(t, scheme.total.round)
+
+
+def item_max(item) -> float:
+    """The highest score an item can reach (its rule's, within ``cap_points``; ``inf``: no bound)."""
+    m = item.rule.max_score(item.points)
+    return min(m, item.cap_points) if item.cap_points is not None else m
+
+
+def max_total(scheme: Scheme) -> float:
+    """The highest total the scheme's rules allow (``inf``: no bound), as :func:`total_score` adds it up.
+
+    Above ``scheme.scale`` the card says why beside the total (含加分, 可超过100):
+    :func:`exceeds_why`.
+    """
+    total = 0.0
+    for sec in scheme.sections:
+        r = sum((item_max(i) for i in sec.items), 0.0)
+        if sec.cap is not None:
+            r = min(r, sec.cap)
+        if sec.floor is not None:
+            r = max(r, sec.floor)
+        if sec.weight is not None:
+            r = sec.weight * r / float(sec.full) * scheme.scale if sec.full else r
+        total += r
+    if scheme.total.cap is not None:
+        total = min(total, scheme.total.cap)
+    return total
+
+
+def exceeds_why(scheme: Scheme) -> str | None:
+    """Why a total may exceed the full score (超额完成可加分、含加分项), or None when it cannot."""
+    if not max_total(scheme) > scheme.scale + 1e-9:
+        return None
+    above, bonus = False, False
+    for sec in scheme.sections:
+        for item in sec.items:
+            if item_max(item) > item.points + 1e-9:
+                if item.rule.uses_achievement:
+                    above = True
+                else:
+                    bonus = True
+    why = [w for w, on in (("超额完成可加分", above), ("含加分项", bonus)) if on] or ["含加分"]
+    return "、".join(why)

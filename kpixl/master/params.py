@@ -19,7 +19,9 @@ from ..engine.inputs import ID
 from ..results.sheet import FIRST
 from ..rules import level_key
 from ..scheme.models import Bonus, Scheme
+from ..xlsx.lang import label
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
+from ..xlsx.printing import MONEY, fit_columns, print_setup
 from .book import Master
 
 RATED = "等级与奖金"
@@ -90,25 +92,35 @@ def _table_values(ws, title: str) -> dict[str, float] | None:
 
 
 def write_params(m: Master, p: Params) -> Params:
-    """Write the parameter sheet; return ``p`` with the cell ranges its tables now occupy."""
+    """Write the parameter sheet; return ``p`` with the cell ranges its tables now occupy.
+
+    Every value cell has its label beside it (A: the budget's; D and G: each rating's and
+    level's); a table the scheme does not have leaves its columns empty (no header).
+    """
     ws = m.sheet(PARAMS)
+    lang = m.lang
     bold = Font(name=FONT, bold=True, size=10)
-    ws["A1"] = f"奖金参数（财务可修改黄色单元格；修改后{RATED}表即时重算）"
+    ws["A1"] = (f"奖金参数（财务可修改黄色单元格；修改后{RATED}表即时重算）" if lang != "en" else
+                f"Bonus parameters (finance may change the yellow cells; {RATED} recalculates at once)")
     ws["A1"].font = Font(name=FONT, bold=True, size=12)
-    ws["A2"], ws["A3"] = "项目", "奖金预算 budget"
-    ws["B2"] = "值"
+    ws["A2"], ws["B2"] = label("项目", lang), label("值", lang)
+    ws["A3"] = label("奖金预算", lang)
     ws[BUDGET_CELL] = p.budget
     ws[BUDGET_CELL].fill = fill(INPUT)
-    ws[BUDGET_CELL].number_format = "#,##0.00"
-    ws["A4"] = "（留空表示不按预算调整）"
+    ws[BUDGET_CELL].number_format = MONEY
+    ws["A4"] = "（留空表示不按预算调整）" if lang != "en" else "(blank: no budget scaling)"
+    ws["A4"].font = Font(name=FONT, size=9, color="808080")
+    heads = ["A2", "B2"]
     for title, col, table in (("rating", 4, p.rating_factor), ("level", 7, p.level_factor)):
         if table is None:
             continue
-        ws.cell(2, col, "考核等级" if title == "rating" else "职级")
-        ws.cell(2, col + 1, "系数")
+        ws.cell(2, col, label("考核等级" if title == "rating" else "职级", lang))
+        ws.cell(2, col + 1, label("系数", lang))
+        heads += [ws.cell(2, col).coordinate, ws.cell(2, col + 1).coordinate]
         for k, (name, f) in enumerate(table.items(), start=3):
             ws.cell(k, col, str(name)).number_format = "@"
             ws.cell(k, col + 1, f).fill = fill(INPUT)
+            ws.cell(k, col + 1).number_format = "0.00"
         last = 2 + len(table)
         lc, vc = ws.cell(3, col).column_letter, ws.cell(3, col + 1).column_letter
         rng = (f"'{PARAMS}'!${lc}$3:${lc}${last}", f"'{PARAMS}'!${vc}$3:${vc}${last}")
@@ -116,10 +128,12 @@ def write_params(m: Master, p: Params) -> Params:
             p.rating_table = rng
         else:
             p.level_table = rng
-    for c in ("A2", "B2", "D2", "E2", "G2", "H2"):
+    for c in heads:
         ws[c].font, ws[c].fill = bold, fill(HEAD)
-    for c, w in (("A", 22), ("B", 14), ("D", 12), ("E", 8), ("G", 10), ("H", 8)):
-        ws.column_dimensions[c].width = w
+    fit_columns(ws, first_row=2, lo=8.0, hi=30.0, skip_rows=(4,))
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width or 0, 16.0)
+    ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 14.0)
+    print_setup(ws, title_rows="2:2", landscape=False, pages_wide=1, lang=lang)
     return p
 
 

@@ -169,9 +169,9 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
         refs = [f"'{RATED}'!${c}${FIRST + k}" for k in range(len(ids))]
     values = compute_pay(pay, fig, as_of)
     params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
-    write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay,
-                             PayTable(fig, names, refs, on_sheet, live,
-                                      {i.id: i.name or i.id for _, i in s.items()}), params, history_rules(s.history), values)
+    table = PayTable(fig, names, refs, on_sheet, live, {i.id: i.name or i.id for _, i in s.items()})
+    write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay, table, params,
+                    history_rules(s.history), values, lang=m.lang)
     return values
 
 

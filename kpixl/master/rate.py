@@ -39,6 +39,7 @@ from ..errors import FileProblem, Problem
 from ..results.sheet import FIRST, Col, Layout, layout_results, rating_columns, write_layout
 from ..results.values import sheet_values
 from ..xlsx.cells import cell_value
+from ..xlsx.printing import MONEY
 from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
 from .book import RESULTS, locked, open_master
@@ -82,12 +83,13 @@ class Rated:
         return "\n".join(lines)
 
 
-def rate(master: str | Path, *, verify: bool = False) -> Rated:
+def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -> Rated:
     """Write ratings and bonuses of the master's period as live formulas (module docstring).
 
     Args:
         master: A master that has been collected into.
         verify: Recalculate with LibreOffice afterwards and compare every cell with the engine.
+        lang: ``zh`` or ``en``: the language of the headers, kept in the master (default: the master's).
 
     Returns:
         A :class:`Rated` with the engine's figures.
@@ -98,6 +100,8 @@ def rate(master: str | Path, *, verify: bool = False) -> Rated:
     path = Path(master)
     with locked(path, STEP):
         m = open_master(path, STEP)
+        if lang:
+            m.lang = lang
         s = m.scheme
         if s.ratings is None and s.bonus is None and s.pay is None:
             raise FileProblem(path, STEP, "the scheme has neither ratings nor a bonus nor pay: nothing to rate")
@@ -111,7 +115,7 @@ def rate(master: str | Path, *, verify: bool = False) -> Rated:
             base = kept_bases(m.wb, list(prepared.ids), prepared.bonus.base, out.kept)
             overrides = Overrides(bonus=params.policy(s.bonus), base=base)
         lay = _layout(prepared, res_lay, params, overrides)
-        write_layout(lay, prepared.n, m.sheet(RATED), sheet_values(prepared, overrides))
+        write_layout(lay, prepared.n, m.sheet(RATED), sheet_values(prepared, overrides), lang=m.lang)
         out.results = rated_figures(s, compute(prepared, overrides, detail=True))
         if s.pay is not None:  # 工资核算 after the rated sheet; raises before anything is saved
             out.pay = write_pay(m, records, list(prepared.ids), lay, out.results["bonus"].to_numpy()
@@ -149,19 +153,19 @@ def _layout(prepared: Prepared, res_lay: Layout, p: Params, overrides: Overrides
     if b is None:
         return lay
     lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
-                [cell_value(v) for v in overrides.base], fmt="#,##0.00", is_input=True))
+                [cell_value(v) for v in overrides.base], fmt=MONEY, is_input=True))
     if b.level_factor is not None:
         lay.add(Col("bonus.level", b.level_factor.column,
                     [cell_value(v) for v in prepared.bonus.level] if prepared.bonus.level is not None else [None] * prepared.n))
     if b.commission is not None:
         lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec)
-                    else "提成基数", [cell_value(v) for v in prepared.bonus.amount], fmt="#,##0.00"))
-    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
+                    else "提成基数", [cell_value(v) for v in prepared.bonus.amount], fmt=MONEY))
+    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt=MONEY, formula=lambda row: bonus_mod.perf_formula(
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
         level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None,
         rating_table=p.rating_table, level_table=p.level_table)))
-    lay.add(Col("bonus", "当月绩效奖金", fmt="#,##0.00", formula=lambda row: bonus_mod.bonus_formula(
+    lay.add(Col("bonus", "当月绩效奖金", fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
         b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None,
         budget_ref=f"'{PARAMS}'!${BUDGET_CELL[0]}${BUDGET_CELL[1:]}")))

@@ -35,6 +35,7 @@ from ..results.sheet import FIRST, Col, Layout, write_layout
 from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
+from ..xlsx.lang import DEFAULT as DEFAULT_LANG
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
 from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, salary_change, total_key
 from .formulas import Params, line_formula, line_title, percent, total_formula, wage_base_formula
@@ -403,7 +404,8 @@ def _validation(ws, lay: Layout, pay: Pay, table: PayTable, n: int) -> None:
 
 
 def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
-                    rules: Sequence[tuple[str, float]] = (), values: pd.DataFrame | None = None) -> tuple[Layout, pd.DataFrame]:
+                    rules: Sequence[tuple[str, float]] = (), values: pd.DataFrame | None = None,
+                    lang: str = DEFAULT_LANG) -> tuple[Layout, pd.DataFrame]:
     """Write the pay of ``table`` on the empty sheet ``ws`` as live formulas.
 
     Args:
@@ -413,6 +415,7 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
         rules: ``(name, signed fraction)`` of the history rules, named in the history
             line's header (:func:`~kpixl.pay.formulas.history_rules`).
         values: The engine's pay of ``table`` when the caller has it; else computed.
+        lang: The labels' language (:mod:`kpixl.xlsx.lang`); the rules' words stay Chinese.
 
     Returns:
         The layout and the engine's figures (:func:`~kpixl.pay.compute_pay`), which every
@@ -431,24 +434,6 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
                 and f"pay.{ln.id}.achievement" in lay.cols:
             x, _ = numbers(table.figures[achievement_key(ln.item)])
             figures[f"pay.{ln.id}.achievement"] = np.where(np.isnan(x), 0.0, x)
-    write_layout(lay, len(table.figures), ws, figures)
+    write_layout(lay, len(table.figures), ws, figures, lang=lang)
     _validation(ws, lay, pay, table, len(table.figures))
-    _fit_headers(ws, lay)
     return lay, got
-
-
-def _fit_headers(ws, lay: Layout) -> None:
-    """Money columns wide enough for 1,234,567.89; row 2 tall enough for the longest rule."""
-    lines = 1
-    for col in lay.cols.values():
-        dim = ws.column_dimensions[col.letter]
-        if col.fmt == _MONEY:
-            dim.width = max(dim.width or 0, 13.0)
-        elif col.key.endswith(".reasons"):
-            dim.width = 30.0
-        width = max((dim.width or 8.0) - 1, 4.0)
-        shown = sum(2 if ord(ch) > 0x2E80 else 1 for ch in col.label)
-        lines = max(lines, math.ceil(shown / width))
-    ws.row_dimensions[2].height = min(14.0 * lines + 4, 140.0)
-    if len(lay.cols) > 16:  # a pay sheet of many lines prints legibly on A3, as wage sheets are
-        ws.page_setup.paperSize = ws.PAPERSIZE_A3

@@ -12,6 +12,7 @@ score, rating and bonus recalculate.
 
 from __future__ import annotations
 
+import dataclasses
 from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -23,7 +24,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..xlsx.cached import remember
 from ..xlsx.cells import cell_value
+from ..xlsx.lang import DEFAULT as DEFAULT_LANG, label as in_lang
 from ..xlsx.palette import FONT, HEAD, INPUT_TEMPLATE, RESULT, fill
+from ..xlsx.printing import MONEY, NUMBER, YES_NO_FORMATS, column_width, fit_row_heights, hide_key_row, print_setup, yes_no
 from .. import bonus as bonus_mod
 from .. import rating as rating_mod
 from ..engine.prepared import Prepared
@@ -131,7 +134,7 @@ def layout_results(prepared: Prepared, outputs: bool = True) -> Layout:
             if rule.input_kind == "number":
                 what = "·实际" if rule.uses_achievement else ("·加扣分" if rule.type == "adjust" else "·评分")
                 lay.add(Col(f"{item.id}{suffix}", rlabel + what, [cell_value(v) for v in d.value], is_input=True,
-                            fmt="#,##0.##" if rule.uses_achievement else None))
+                            fmt=NUMBER if rule.uses_achievement else None))
             elif rule.input_kind == "level":
                 lay.add(Col(f"{item.id}{suffix}", rlabel + "(等级)", [_level_cell(v) for v in d.value], is_input=True))
             elif rule.input_kind == "yesno":
@@ -142,13 +145,13 @@ def layout_results(prepared: Prepared, outputs: bool = True) -> Layout:
         first = data.data[next(iter(raters))]
         if rule.needs_target():
             lay.add(Col(f"{item.id}.target", label + "·目标", [cell_value(v) for v in first.target], is_input=True,
-                        fmt="#,##0.##"))
+                        fmt=NUMBER))
         if rule.input_kind == "counters":
             for c in rule.counters:
                 lay.add(Col(f"{item.id}.{c.id}", f"{label}·{c.name or c.id}(次)",
                             [cell_value(v) for v in first.counters[c.id]], is_input=True))
         if item.na is not None:
-            lay.add(Col(f"{item.id}.na", label + "·不适用", [bool(v) for v in data.na], is_input=True))
+            lay.add(Col(f"{item.id}.na", label + "·不适用", ["是" if v else "否" for v in data.na], is_input=True))
             if item.na == "average" and item.na_group:
                 lay.add(Col(f"{item.id}.na_group", label + "·分组", list(data.group) if data.group is not None else [None] * n))
         if rule.type == "adjust":
@@ -234,32 +237,33 @@ def rating_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
             dist, lay.ref("rank", row), n_expr(row))))
     else:
         lay.add(Col("rating", "考核等级", formula=lambda row: rating_mod.bands_formula(r.bands, lay.ref("total", row))))
+    # A flag is 1 or 0 shown as 是/否 (a number format: TRUE/FALSE cannot be formatted).
     for f in r.flags:
-        lay.add(Col(f"flag.{f.id}", f.name or f.id, formula=lambda row, f=f: rating_mod.flag_formula(
-            f, lay.ref("rank", row), n_expr(row))))
+        lay.add(Col(f"flag.{f.id}", f.name or f.id, fmt=yes_no(), formula=lambda row, f=f: "IF({},1,0)".format(
+            rating_mod.flag_formula(f, lay.ref("rank", row), n_expr(row)))))
 
 
 def bonus_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
     """Add the bonus columns (base, level, amount as values; perf and bonus as formulas)."""
     b = s.bonus
     lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
-                [cell_value(v) for v in prepared.bonus.base], fmt="#,##0.00", is_input=True))
+                [cell_value(v) for v in prepared.bonus.base], fmt=MONEY, is_input=True))
     if b.level_factor is not None:
         lay.add(Col("bonus.level", b.level_factor.column, [cell_value(v) for v in prepared.bonus.level] if prepared.bonus.level is not None else [None] * prepared.n))
     if b.commission is not None:
         lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec) else "提成基数",
-                    [cell_value(v) for v in prepared.bonus.amount], fmt="#,##0.00", is_input=True))
-    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt="#,##0.00", formula=lambda row: bonus_mod.perf_formula(
+                    [cell_value(v) for v in prepared.bonus.amount], fmt=MONEY, is_input=True))
+    lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt=MONEY, formula=lambda row: bonus_mod.perf_formula(
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
         level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
-    lay.add(Col("bonus", "当月绩效奖金", fmt="#,##0.00", formula=lambda row: bonus_mod.bonus_formula(
+    lay.add(Col("bonus", "当月绩效奖金", fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
         b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 
 
 def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True,
-                  values: Figures | None = None) -> Layout:
+                  values: Figures | None = None, lang: str = DEFAULT_LANG) -> Layout:
     """Write the live results sheet for a gathered engine context into ``ws``.
 
     Every formula's result is the engine's (:func:`.values.sheet_values`), kept for
@@ -270,12 +274,13 @@ def write_results(prepared: Prepared, ws: Worksheet, outputs: bool = True,
         ws: An empty openpyxl worksheet.
         outputs: Include the rating and bonus columns.
         values: :func:`.values.sheet_values` of ``prepared``, if the caller has it already.
+        lang: The labels' language (:mod:`kpixl.xlsx.lang`).
 
     Returns:
         The :class:`Layout` (column key → letter), for readers and tests.
     """
     lay = layout_results(prepared, outputs)
-    write_layout(lay, prepared.n, ws, sheet_values(prepared) if values is None else values)
+    write_layout(lay, prepared.n, ws, sheet_values(prepared) if values is None else values, lang)
     return lay
 
 
@@ -285,15 +290,41 @@ def cached_cells(lay: Layout, n: int, values: Figures) -> dict[str, Any]:
     keyed = column_values(values, {k: k for k, c in lay.cols.items() if c.formula is not None})
     for key, vals in keyed.items():
         col = lay.cols[key]
+        if col.fmt in YES_NO_FORMATS:  # a flag's formula gives 1/0 (shown 是/否)
+            vals = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in vals]
         for k in range(n):
             out[col.ref(lay.first + k)] = vals[k]
     return out
 
 
-def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None) -> None:
-    """Write a planned sheet: row 1 keys, row 2 labels, ``n`` people from row 3 (values or formulas).
+def display_width(col: Col, n: int) -> float:
+    """The width a column needs for its label and values (formulas: a number of its format)."""
+    if col.formula is not None:
+        sample = ["是"] if col.fmt in YES_NO_FORMATS else ["优秀优秀"] if col.key == "rating" else \
+            [12345.67 if col.fmt == MONEY else 123.45]
+    else:
+        sample = list(col.values[:min(n, 500)]) if col.values is not None else []
+        if col.fmt in (MONEY, NUMBER):
+            sample = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v for v in sample]
+    return column_width(col.label, sample, lo=7.0, hi=30.0)
 
-    Shared by ``Results`` and the master's ``等级与奖金`` sheet.
+
+def setup_page(ws: Worksheet, lay: Layout, lang: str = DEFAULT_LANG) -> None:
+    """Print set-up of a keyed sheet: key row hidden, labels repeated, the name beside every page."""
+    hide_key_row(ws, 1)
+    keys = list(lay.cols)
+    name = next((k for k in ("roster.姓名", "roster.name") if k in keys), None)
+    title_cols = f"A:{lay.cols[name].letter}" if name and keys.index(name) < 3 else "A:A"
+    print_setup(ws, title_rows="2:2", title_cols=title_cols, lang=lang)
+
+
+def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None,
+                 lang: str = DEFAULT_LANG) -> None:
+    """Write a planned sheet: row 1 keys (hidden), row 2 labels, ``n`` people from row 3.
+
+    Shared by ``Results`` and the master's ``等级与奖金`` sheet. Printed landscape over as
+    many pages across as its columns need (:func:`kpixl.xlsx.printing.print_setup`), the
+    label row and the person's id and name repeated on every page.
 
     Args:
         lay: The planned columns.
@@ -301,6 +332,7 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
         ws: An empty openpyxl worksheet.
         values: The engine's figures keyed like the columns (:mod:`.values`): each
             formula's result, remembered for :func:`kpixl.xlsx.cached.save_workbook`.
+        lang: The labels' language (:mod:`kpixl.xlsx.lang`).
     """
     if values is not None:
         remember(ws, cached_cells(lay, n, values))
@@ -312,19 +344,19 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
         ws[f"{c}1"] = col.key
         ws[f"{c}1"].font = key_font
         cell = ws[f"{c}2"]
-        cell.value = col.label
+        cell.value = in_lang(col.label, lang)
         cell.font = head
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(bottom=_THIN)
-        ws.column_dimensions[c].width = max(8.0, min(18.0, 2.2 * len(col.label) + 2))
+        ws.column_dimensions[c].width = display_width(dataclasses.replace(col, label=cell.value), n)
         j = ws[f"{c}1"].column
         # Style one cell, then share its style record with the column (openpyxl registers a
         # style per assignment: ~40 µs a cell, the bulk of writing a 1,000-person sheet).
         first = ws.cell(row=FIRST, column=j)
         first.font = body
         if col.fmt:
-            first.number_format = col.fmt
+            first.number_format = yes_no(lang) if col.fmt in YES_NO_FORMATS else col.fmt
         if col.is_input:
             first.fill = _INPUT_FILL
         elif col.formula:
@@ -336,11 +368,5 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
             target.value = ("=" + col.formula(row)) if col.formula else cell_value(col.values[k])
             target._style = copy(style)
     ws.freeze_panes = "B3"
-    ws.row_dimensions[2].height = 30
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "2:2"
-    ws.oddFooter.center.text = "&A — 第 &P 页 / 共 &N 页"
+    fit_row_heights(ws, [2])
+    setup_page(ws, lay, lang)

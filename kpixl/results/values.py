@@ -68,7 +68,10 @@ def _excel_data(rule, d: ItemData) -> ItemData:
     if rule.uses_achievement:
         x = rule.achievement(value, d.target)
         exact = rule.achievement(value, d.target, exact=True)
-    return dataclasses.replace(d, value=value, x=x, exact=exact, score=_zero_nan(d.score),
+    # No score column at all (a blank card) is a blank score cell too: a band or level with a
+    # points range then reads 0, as its formula does — not "no number".
+    score = np.zeros(d.n) if d.score is None else _zero_nan(d.score)
+    return dataclasses.replace(d, value=value, x=x, exact=exact, score=score,
                                counters={k: _zero_nan(v) for k, v in d.counters.items()})
 
 

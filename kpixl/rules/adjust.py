@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
-
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import BEYOND, MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
@@ -34,6 +33,10 @@ class Adjust(RuleModel):
     min: float = -100
     max: float = 100
     beyond: Literal["cap", "error"] = "error"
+
+    def max_score(self, points: float) -> float:
+        """The most points that may be added (``max``)."""
+        return max(float(self.max), 0.0)
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         v = np.nan_to_num(data.value.astype(float), nan=0.0)

@@ -29,10 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 
 #: The achievement used when a lower-is-better actual is 0 (no errors, no complaints):
@@ -178,6 +178,13 @@ class RuleModel(BaseModel):
             lo, hi = self.score_range(points)
             return entry.score_within(lo, hi, name, who)
         return None
+
+    def max_score(self, points: float) -> float:
+        """The highest score the rule can give an item worth ``points`` (``inf``: no bound).
+
+        The card says so when a total may exceed its full score (含加分, 可超过100).
+        """
+        return float(points)
 
     def score_range(self, points: float) -> tuple[float, float]:
         """The lowest and highest score of the rule's band or level ranges."""

@@ -15,12 +15,14 @@ unless ``allow_negative`` (a deduction item in an unweighted section needs it).
 
 from __future__ import annotations
 
+import math
+
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import BASE, BEYOND, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
@@ -75,6 +77,15 @@ class Count(RuleModel):
 
     def _base(self, points: float) -> float:
         return points if self.base == "full" else float(self.base)
+
+    def max_score(self, points: float) -> float:
+        """The base, plus the most the counters add (``limit.max``; no bound when a counter adds)."""
+        most = math.inf if any(c.per > 0 for c in self.counters) else 0.0
+        if self.limit.max is not None:
+            most = min(most, self.limit.max)
+        if self.limit.min is not None:
+            most = max(most, self.limit.min)
+        return self._base(points) + most
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         total = np.zeros(data.n)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
-
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num
@@ -27,6 +26,10 @@ class Manual(RuleModel):
 
     def bounds(self, points: float) -> tuple[float, float]:
         return self.min, (points if self.max is None else self.max)
+
+    def max_score(self, points: float) -> float:
+        """The highest score that may be typed."""
+        return float(self.bounds(points)[1])
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         return data.value.astype(float)

@@ -12,12 +12,14 @@ the achievement rounded to 9 places.
 
 from __future__ import annotations
 
+import math
+
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from .base import ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam, pct
 from .words import num
 
@@ -38,6 +40,10 @@ class Ratio(Achievement):
     cap: float | None = Field(None, gt=0, description="highest achievement counted (1.2 = 120%封顶)")
     floor: float = Field(0, ge=0, description="lowest achievement counted")
     zero_below: float | None = Field(None, ge=0, description="below this achievement the item scores 0")
+
+    def max_score(self, points: float) -> float:
+        """points × the cap (120%封顶 → 1.2 × points); without a cap, no bound."""
+        return points * self.cap if self.cap is not None else (math.inf if points > 0 else 0.0)
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         x = data.x

@@ -13,12 +13,14 @@ counts whole steps only, ``ceil`` counts a started step, ``linear`` counts fract
 
 from __future__ import annotations
 
+import math
+
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from .base import BASE, ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam
 from .words import fmt_for, num
 
@@ -72,6 +74,13 @@ class Step(Achievement):
         if self.stepping == "floor":
             return np.floor(steps)
         return np.ceil(steps)
+
+    def max_score(self, points: float) -> float:
+        """The base, plus the most the steps above target add (no bound without ``max_bonus``)."""
+        base = self._base(points)
+        if self.above is None or self.above.points == 0:
+            return base
+        return base + self.max_bonus if self.max_bonus is not None else math.inf
 
     def evaluate(self, data: ItemData) -> np.ndarray:
         # Whole steps are counted on the decimal achievement (15% below in 5% steps is 3);

@@ -17,6 +17,7 @@ from ...errors import FileProblem
 from ...xlsx.reader import read_book, split_ref
 from ..book import ISSUES, PERIOD_NAME, STORE
 from ..store import EMPLOYEE, PERIOD
+from .columns import data_rows
 from .outcome import CollectReport
 
 #: The roster sheet names a master may use (as the template reader finds them).
@@ -92,7 +93,7 @@ def unchanged(master: Path, files: list[Path], labels: dict[Path, str], shas: di
     head = [str(h) if h is not None else "" for h in rows[0]]
     recs = [dict(zip(head, r)) for r in rows[1:]]
     done = recorded(r for r in recs if str(r.get(PERIOD)) == period)
-    seen = flagged(_table(issues)[1:]) if issues is not None else set()
+    seen = flagged(data_rows(_table(issues))[1]) if issues is not None else set()
     if any(shas[f] not in done or labels[f] in seen for f in files):
         return None
     roster_rows = _table(roster)

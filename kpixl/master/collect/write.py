@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font
 
@@ -17,16 +18,16 @@ from ...errors import InputError, Problem
 from ...history import level_proposals
 from ...results.sheet import write_results as write_results_sheet
 from ...xlsx.palette import FONT, HEAD, fill
+from ...xlsx.printing import fit_columns, fit_row_heights, hide_key_row, print_setup, yes_no
 from ...xlsx.text import append_row, defuse_columns
 from ..book import HISTORY, ISSUES, LEVELS, RESULTS, Master
 from ..records import Records
 from ..returned import WARNING
 from ..store import PERIOD, plain
+from .columns import FIRST_ROW, ISSUE_COLUMNS, LEVEL_COLUMNS, LOG_COLUMNS, data_rows, key_labels
 from .outcome import CollectReport
 from .read import QUARANTINE
 
-ISSUE_COLUMNS = ("file", "place", "employee_id", "item", "code", "problem", "value", "severity", "status", "first_seen")
-LOG_COLUMNS = ("time", "by", "file", "saved", "employee_id", "period", "column", "old", "new", "action")
 
 
 def write_results(records: Records) -> list[Problem]:
@@ -37,7 +38,7 @@ def write_results(records: Records) -> list[Problem]:
         ws["A1"] = f"{period_label(records.period)}: 尚未收集到任何考核表 / nothing collected yet"
         return []
     prepared = prepare(records.scheme, frame, records.roster)
-    write_results_sheet(prepared, ws, outputs=False)
+    write_results_sheet(prepared, ws, outputs=False, lang=records.master.lang)
     ws.title = RESULTS
     # Inputs are values typed by managers (a reason may read "=HYPERLINK(…)"): text, never formulas.
     data = {ID, *records.store.columns, *frame.columns}
@@ -54,11 +55,32 @@ def write_history(records: Records) -> list[Problem]:
     ws = records.master.sheet(HISTORY)
     header = [str(c) for c in rows.columns]
     append_row(ws, header)
+    append_row(ws, key_labels(header, records.master.lang, history_names(records.scheme)))
     columns = [rows[c].to_numpy(dtype=object) for c in rows.columns]
+    # A flag column (True/False) is written 1/0 and shown 是/否 (TRUE/FALSE cannot be formatted).
+    flags = [all(isinstance(v, (bool, np.bool_)) or v is None for v in col) and len(col) > 0 for col in columns]
     for k in range(len(rows)):
-        append_row(ws, [v if isinstance(v, str) else plain(v) for v in (col[k] for col in columns)])
-    style_table(ws, len(header))
+        append_row(ws, [int(v) if flag and v is not None else v if isinstance(v, str) else plain(v)
+                        for v, flag in zip((col[k] for col in columns), flags)])
+    formats = {j: yes_no(records.master.lang) for j, flag in enumerate(flags, 1) if flag}
+    formats.update({j: "0.0%" for j, h in enumerate(header, 1) if h.startswith("achievement:") or h == "history.deduction"})
+    formats.update({j: "0.00" for j, h in enumerate(header, 1) if h.startswith("score:") or h == "total"})
+    style_table(ws, len(header), formats=formats, wide={"history.reasons", "history.actions"},
+                lang=records.master.lang)
     return problems
+
+
+def history_names(scheme) -> dict[str, str]:
+    """考核历史's labels of the scheme's keys: item scores, achievements, history rules."""
+    out: dict[str, str] = {}
+    for _, item in scheme.items():
+        name = item.name or item.id
+        out[f"score:{item.id}"] = name + "·得分"
+        out[f"achievement:{item.id}"] = name + "·达成率"
+    if scheme.history is not None:
+        for rule in scheme.history.rules:
+            out[f"history.{rule.id}"] = getattr(rule, "name", None) or rule.id
+    return out
 
 
 def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
@@ -72,32 +94,66 @@ def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
     except InputError as e:
         return e.problems
     ws = records.master.sheet(LEVELS)
-    header = ["employee_id", "current", "proposed", "move", "reason"]
-    append_row(ws, ["工号", "现职级", "建议职级", "建议", f"理由（{years[-1]}年度；仅为建议，由人力资源决定）"])
+    lang = records.master.lang
+    header = list(LEVEL_COLUMNS)
+    reason = (f"理由（{years[-1]}年度；仅为建议，由人力资源决定）" if lang != "en" else
+              f"Reason ({years[-1]}; a proposal only: HR decides)")
+    append_row(ws, header)
+    append_row(ws, key_labels(header, lang, {"reason": reason}))
     for rec in props[header].to_dict("records"):
         append_row(ws, [rec[h] for h in header])
-    style_table(ws, len(header))
-    ws.column_dimensions["E"].width = 70
+    style_table(ws, len(header), wide={"reason"}, lang=lang)
     return []
 
 
-def style_table(ws, width: int) -> None:
+def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Iterable[str] = (),
+                lang: str = "zh") -> None:
+    """A keyed table (row 1 keys, hidden; row 2 labels): styled, filtered, fitted and set up to print.
+
+    Args:
+        ws: The sheet.
+        width: Its number of columns.
+        formats: Column number → number format of its data cells.
+        wide: Keys of columns holding long text (wrapped in a wide column).
+        lang: The footer's language.
+    """
     bold = Font(name=FONT, bold=True, size=10)
+    key_font = Font(name=FONT, size=8, color="808080")
+    wide = set(wide)
+    last = ws.max_row
     for c in range(1, width + 1):
-        cell = ws.cell(1, c)
+        ws.cell(1, c).font = key_font
+        cell = ws.cell(2, c)
         cell.font, cell.fill = bold, fill(HEAD)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[cell.column_letter].width = 14
-    ws.freeze_panes = "A2"
-    if ws.max_row > 1:
-        ws.auto_filter.ref = ws.dimensions
+        fmt = (formats or {}).get(c)
+        wrap = ws.cell(1, c).value in wide
+        if fmt or wrap:
+            for r in range(FIRST_ROW, last + 1):
+                target = ws.cell(r, c)
+                if fmt:
+                    target.number_format = fmt
+                if wrap:
+                    target.alignment = Alignment(wrap_text=True)
+    fit_columns(ws, label_row=2, first_row=2, lo=7.0, hi=28.0, label_lines=2)
+    wrapped = [c for c in range(1, width + 1) if ws.cell(1, c).value in wide]
+    for c in wrapped:
+        ws.column_dimensions[ws.cell(1, c).column_letter].width = 45.0
+    fit_row_heights(ws, [2], list(range(1, width + 1)))
+    if wrapped and last < 5000:  # beyond that, rows keep one line (fitting them would slow every run)
+        fit_row_heights(ws, range(FIRST_ROW, last + 1), wrapped)
+    hide_key_row(ws, 1)
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    if last >= FIRST_ROW:
+        ws.auto_filter.ref = f"A2:{ws.cell(2, width).column_letter}{last}"
+    print_setup(ws, title_rows="2:2", title_cols="A:B", lang=lang)
 
 
 def read_rows(wb, title: str) -> tuple[list[str], list[list[Any]]]:
+    """A keyed table's keys and rows (its label row skipped)."""
     if title not in wb.sheetnames:
         return [], []
-    rows = [list(r) for r in wb[title].iter_rows(values_only=True)]
-    return ([str(h) for h in rows[0]] if rows else []), rows[1:]
+    return data_rows([list(r) for r in wb[title].iter_rows(values_only=True)])
 
 
 def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str) -> tuple[list[list[Any]], bool]:
@@ -126,12 +182,14 @@ def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str) -> tup
 
 
 def write_rows(master: Master, title: str, header: Iterable[str], rows: list[list[Any]]) -> None:
+    """Write a keyed table (Issues, Log): keys, labels in the master's language, rows."""
     ws = master.sheet(title)
     header = list(header)
     append_row(ws, header)
+    append_row(ws, key_labels(header, master.lang))
     for r in rows:
         append_row(ws, r)
-    style_table(ws, len(header))
+    style_table(ws, len(header), wide={"problem"} if title == ISSUES else (), lang=master.lang)
 
 
 def quarantine(master: Path, report: CollectReport, files: dict[Path, str]) -> None:

@@ -1,0 +1,72 @@
+"""The keyed tables collect writes (Issues, Log, 考核历史, 职级建议): keys, labels, and reading them back.
+
+Each table is laid out like ``Results``: row 1 holds the column keys (hidden; collect and
+macros read them back), row 2 the labels people read — Chinese, or English in a master
+set to ``en`` (:mod:`kpixl.xlsx.lang`) — and the rows start on row 3. A master written by
+an older kpixl has no label row (its rows start on row 2); :func:`data_rows` reads both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from ...xlsx.lang import LANGS, label
+
+__all__ = ["HISTORY_WORDS", "ISSUE_COLUMNS", "LEVEL_COLUMNS", "LOG_COLUMNS", "data_rows", "key_labels"]
+
+FIRST_ROW = 3  # the first data row of a keyed table
+
+ISSUE_COLUMNS = ("file", "place", "employee_id", "item", "code", "problem", "value", "severity", "status", "first_seen")
+LOG_COLUMNS = ("time", "by", "file", "saved", "employee_id", "period", "column", "old", "new", "action")
+LEVEL_COLUMNS = ("employee_id", "current", "proposed", "move", "reason")
+
+#: Chinese labels of the fixed keys (English through :func:`kpixl.xlsx.lang.label`).
+_LABELS = {
+    "file": "文件", "place": "位置", "employee_id": "工号", "item": "考核项目", "code": "问题代码",
+    "problem": "问题", "value": "值", "severity": "严重程度", "status": "状态", "first_seen": "首次发现",
+    "time": "时间", "by": "操作人", "saved": "文件保存时间", "period": "期间", "column": "栏目",
+    "old": "原值", "new": "新值", "action": "操作", "current": "现职级", "proposed": "建议职级", "move": "建议",
+    "reason": "原因", "total": "总分", "rating": "考核等级",
+}
+#: 考核历史's own keys (history rules' results).
+HISTORY_WORDS = {"history.deduction": "扣薪比例", "history.actions": "处理措施", "history.review": "需复核",
+                 "history.reasons": "原因"}
+
+
+def key_labels(keys: Sequence[str], lang: str = "zh", names: dict[str, str] | None = None) -> list[str]:
+    """The label of each key in ``lang``.
+
+    Args:
+        keys: The table's column keys.
+        lang: ``zh`` or ``en``.
+        names: Labels of the scheme's keys (``score:sales`` → ``销售任务·得分``); other keys
+            not known here are shown as they are (a roster column, an input).
+    """
+    names = names or {}
+    out = []
+    for k in keys:
+        text = names.get(k) or HISTORY_WORDS.get(k) or _LABELS.get(k) or k
+        out.append(label(text, lang))
+    return out
+
+
+def data_rows(rows: Sequence[Sequence[Any]], names: dict[str, str] | None = None
+              ) -> tuple[list[str], list[list[Any]]]:
+    """``(keys, rows)`` of a keyed table read as rows of values (row 1 first).
+
+    The label row (row 2, in any language) is skipped; a table without one (an older
+    master) starts on row 2.
+    """
+    if not rows:
+        return [], []
+    header = [str(h) if h is not None else "" for h in rows[0]]
+    body = [list(r) for r in rows[1:]]
+    if body and _is_label_row(header, body[0], names):
+        body = body[1:]
+    return header, body
+
+
+def _is_label_row(header: list[str], row: Iterable[Any], names: dict[str, str] | None) -> bool:
+    got = [str(v) if v is not None else "" for v in row][:len(header)]
+    got += [""] * (len(header) - len(got))
+    return any(got == key_labels(header, lang, names) for lang in LANGS)
