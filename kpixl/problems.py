@@ -169,6 +169,15 @@ CODES: dict[str, Code] = {
                         also=("scheme",)),
     "negative": _c("input", "Negative amount", "{what} cannot be negative",
                    "A bonus base or commission amount is below 0; type 0 or more."),
+    "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
+                                "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
+                                "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "not_a_date": _c("input", "Not a date", "{column} must be a date",
+                     "A date kpixl reads (入职日期, for a tenure measure or a pay line's years of service) is neither "
+                     "a date cell nor text such as 2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),
+    "unknown_grade": _c("input", "No raise for this grade", "{line}: {value} has no raise in the table; enter one of {keys}",
+                        "A pay raise line looks a roster value (职称) up in its table and it is not there; correct the "
+                        "roster or add the value to the table."),
     "unknown_component": _c("input", "Unknown roll-up component", "component must be one of {components}",
                             "A roll-up scores row names a component the scheme's rollup does not have; use one of "
                             "its components."),
@@ -201,9 +210,6 @@ CODES: dict[str, Code] = {
                      "A period (the --period argument, or a history row's period) is not in the scheme's form, e.g. "
                      "2026-11 for monthly; write it in that form."),
     # ---- history (kpixl.history) ---------------------------------------------------------
-    "not_a_date": _c("input", "Not a date", "must be a date such as 2021-03-15",
-                     "A date a measure reads (入职日期 for a tenure) is neither a date cell nor text such as "
-                     "2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),
     "duplicate_row": _c("input", "Duplicate history row", "{id} already has a row for {period} (at {cell})",
                         "A history table has two rows for one person and period; keep one."),
     "no_target": _c("input", "No target for an achievement",
@@ -414,6 +420,33 @@ CODES: dict[str, Code] = {
                             "rules {a} and {b} test the same condition and both deduct salary; add supersedes: [{a}] to {b}",
                             "Two history rules over one condition would both deduct salary; make the longer one "
                             "supersede the shorter."),
+    # ---- pay (kpixl.scheme.pay) -----------------------------------------------------------
+    "field_unused": _c("scheme", "Field not used", "{field} is not used by a {type} line",
+                       "A pay line gives a field its type never reads; remove it or change the type."),
+    "no_bonus": _c("scheme", "Bonus line without a bonus", "a bonus line pays the scheme's bonus: add bonus: to the scheme",
+                   "A pay line of type bonus needs the scheme's bonus policy; add bonus: or remove the line."),
+    "no_history": _c("scheme", "History line without rules", "a history line pays what the history rules give: add history: rules",
+                     "A pay line of type history needs the scheme's history rules; add them or remove the line."),
+    "rate_or_tiers": _c("scheme", "Rate or tiers", "a commission line needs either rate (flat) or tiers (a table), not both",
+                        "A commission line gives neither or both of rate and tiers; give one."),
+    "steps_or_table": _c("scheme", "Steps or table", "a raise line needs either steps (by a number) or table (by a text), not both",
+                         "A raise line gives neither or both of steps and table; give one."),
+    "steps_order": _c("scheme", "Raise steps out of order", "raise steps run from low to high: each min must exceed the one before",
+                      "A raise line's steps are not in rising order of min; reorder them."),
+    "tiers_last_upto": _c("scheme", "Last tier has upto", "the last tier has no upto: it takes every higher amount",
+                          "The last band of a commission table has an upto; remove it."),
+    "tiers_upto_missing": _c("scheme", "Tier without upto", "every tier but the last needs upto",
+                             "A commission band other than the last has no upto; give it one."),
+    "tiers_order": _c("scheme", "Tiers out of order", "tiers run from low amounts to high: each upto must exceed the one before",
+                      "A commission table's bands are not in rising order; reorder them."),
+    "no_achievement": _c("scheme", "Item without an achievement", "item {item} has no achievement (实际/目标)",
+                         "An achievement pay line names an item whose rule reads no achievement (a manual or count "
+                         "item); name a ratio, tiers or step item."),
+    "no_wage_base": _c("scheme", "No wage base", "a wage fraction needs a wage base: add a wage line, or give wage_base / of",
+                       "A history, per-event or range pay line takes a share of the wage but the pay has no wage line; "
+                       "add one or name the base."),
+    "unknown_line": _c("scheme", "Unknown pay line", "no wage or raise line {line}; they are {lines}",
+                       "wage_base or of names a pay line that is not a wage or raise line; use one of them."),
     "blank_level": _c("scheme", "Blank level", "a level needs a name", "A ladder level is blank; name it."),
     "steps_too_many": _c("scheme", "Too many steps", "{steps} steps leave a ladder of {n} levels",
                          "A promote or demote rule moves more steps than the ladder has; lower steps."),

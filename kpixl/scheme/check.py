@@ -11,6 +11,7 @@ from collections import Counter as Tally
 from typing import Iterator
 
 from .models import CONDITION_MEASURES, Condition, History, Levels, Measure, Scheme
+from .pay import check_pay
 
 Found = tuple[str, str, str]
 _TOL = 1e-9
@@ -129,6 +130,9 @@ def _check(s: Scheme) -> Iterator[Found]:
         yield from _check_history(s.history, items, names)
     if s.levels is not None:
         yield from _check_levels(s.levels, items, names)
+    if s.pay is not None:
+        yield from check_pay(s.pay, s.bonus is not None, s.history is not None,
+                             {i.id: i.rule.uses_achievement for _, i in s.items()})
 
 
 def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:

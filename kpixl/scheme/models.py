@@ -12,36 +12,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from ..rules import Rule, RuleModel
-
-
-class Model(BaseModel):
-    # NaN and infinity are never a sensible weight, cap or target: reject them.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, v):
-        # An empty cell and a blank string mean "not given", in a sheet as in YAML.
-        return None if isinstance(v, str) and not v.strip() else v
-
-
-def _ident(v: str, what: str) -> str:
-    if not isinstance(v, str) or not v.isidentifier():
-        raise ValueError(
-            f"{what} {v!r} must be one word of letters, digits or _ (no spaces, dots, @ or -): "
-            "it names input columns such as new_sales.target"
-        )
-    return v
-
-
-class Column(Model):
-    """A per-person value read from a roster column: ``{column: 销量目标}``."""
-
-    column: str = Field(min_length=1)
-
+from .base import Column, Model
+from .base import ident as _ident
+from .pay import TYPED, Pay
 
 NA = Literal["zero", "full", "average", "exclude"]
 Period = Literal["month", "quarter", "half", "year"]
@@ -583,6 +559,7 @@ class Scheme(Model):
     rollup: Rollup | None = None
     history: History | None = None
     levels: Levels | None = None
+    pay: Pay | None = None
     description: str | None = None
 
     @field_validator("raters")
@@ -651,6 +628,12 @@ class Scheme(Model):
                 for name, t in ths.items():
                     for sub, col in _measure_roster_columns(t.measure):
                         add(col, f"levels.qualify.{level}.{name}.measure.{sub}")
+        if self.pay is not None:
+            # Lines typed on the pay sheet (counts, fractions) may have no roster column.
+            typed = {ln.column for ln in self.pay.lines if ln.type in TYPED}
+            for col, why in self.pay.roster_columns().items():
+                if col not in typed:
+                    add(col, why)
         return cols
 
     def _conditions(self) -> list[tuple[str, Condition]]:
