@@ -419,7 +419,7 @@ def test_the_worked_example_in_the_scheme_reference():
     import yaml
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "scheme.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "id: loyalty" in b)
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "id: loyalty" in b and "\npay:" in b)
     pay = Pay.model_validate(yaml.safe_load(block)["pay"])
     person = pd.DataFrame([{"employee_id": "C01", "基本工资": 3000, "工作年限": 4, "职称": "中级", "入职日期": "2024-03-01",
                             "bonus": 600, "业务量": 150000, "存款新增": 0, "history.deduction": 0.05, "迟到早退次数": 2,
