@@ -169,6 +169,15 @@ CODES: dict[str, Code] = {
                         also=("scheme",)),
     "negative": _c("input", "Negative amount", "{what} cannot be negative",
                    "A bonus base or commission amount is below 0; type 0 or more."),
+    "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
+                                "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
+                                "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "not_a_date": _c("input", "Not a date", "{column} must be a date",
+                     "A date kpixl reads (入职日期, for a tenure measure or a pay line's years of service) is neither "
+                     "a date cell nor text such as 2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),
+    "unknown_grade": _c("input", "No raise for this grade", "{line}: {value} has no raise in the table; enter one of {keys}",
+                        "A pay raise line looks a roster value (职称) up in its table and it is not there; correct the "
+                        "roster or add the value to the table."),
     "unknown_component": _c("input", "Unknown roll-up component", "component must be one of {components}",
                             "A roll-up scores row names a component the scheme's rollup does not have; use one of "
                             "its components."),
@@ -437,6 +446,33 @@ CODES: dict[str, Code] = {
                             "rules {a} and {b} test the same condition and both deduct salary; add supersedes: [{a}] to {b}",
                             "Two history rules over one condition would both deduct salary; make the longer one "
                             "supersede the shorter."),
+    # ---- pay (kpixl.scheme.pay) -----------------------------------------------------------
+    "field_unused": _c("scheme", "Field not used", "{field} is not used by a {type} line",
+                       "A pay line gives a field its type never reads; remove it or change the type."),
+    "no_bonus": _c("scheme", "Bonus line without a bonus", "a bonus line pays the scheme's bonus: add bonus: to the scheme",
+                   "A pay line of type bonus needs the scheme's bonus policy; add bonus: or remove the line."),
+    "no_history": _c("scheme", "History line without rules", "a history line pays what the history rules give: add history: rules",
+                     "A pay line of type history needs the scheme's history rules; add them or remove the line."),
+    "rate_or_tiers": _c("scheme", "Rate or tiers", "a commission line needs either rate (flat) or tiers (a table), not both",
+                        "A commission line gives neither or both of rate and tiers; give one."),
+    "steps_or_table": _c("scheme", "Steps or table", "a raise line needs either steps (by a number) or table (by a text), not both",
+                         "A raise line gives neither or both of steps and table; give one."),
+    "steps_order": _c("scheme", "Raise steps out of order", "raise steps run from low to high: each min must exceed the one before",
+                      "A raise line's steps are not in rising order of min; reorder them."),
+    "tiers_last_upto": _c("scheme", "Last tier has upto", "the last tier has no upto: it takes every higher amount",
+                          "The last band of a commission table has an upto; remove it."),
+    "tiers_upto_missing": _c("scheme", "Tier without upto", "every tier but the last needs upto",
+                             "A commission band other than the last has no upto; give it one."),
+    "tiers_order": _c("scheme", "Tiers out of order", "tiers run from low amounts to high: each upto must exceed the one before",
+                      "A commission table's bands are not in rising order; reorder them."),
+    "no_achievement": _c("scheme", "Item without an achievement", "item {item} has no achievement (实际/目标)",
+                         "An achievement pay line names an item whose rule reads no achievement (a manual or count "
+                         "item); name a ratio, tiers or step item."),
+    "no_wage_base": _c("scheme", "No wage base", "a wage fraction needs a wage base: add a wage line, or give wage_base / of",
+                       "A history, per-event or range pay line takes a share of the wage but the pay has no wage line; "
+                       "add one or name the base."),
+    "unknown_line": _c("scheme", "Unknown pay line", "no wage or raise line {line}; they are {lines}",
+                       "wage_base or of names a pay line that is not a wage or raise line; use one of them."),
     "blank_level": _c("scheme", "Blank level", "a level needs a name", "A ladder level is blank; name it."),
     "steps_too_many": _c("scheme", "Too many steps", "{steps} steps leave a ladder of {n} levels",
                          "A promote or demote rule moves more steps than the ladder has; lower steps."),
@@ -444,6 +480,24 @@ CODES: dict[str, Code] = {
                          "A qualification is given for the ladder's lowest level; remove it."),
     "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min or above, max or below, or both",
                           "A level qualification threshold gives no bound; give min/above, max/below or both."),
+    "change_and_deduction": _c("scheme", "Salary change and deduction",
+                               "give salary_change or salary_deduction (the same as salary_change: −x), not both",
+                               "A history rule gives both a signed salary_change and a salary_deduction; keep one "
+                               "(a deduction of 0.05 is salary_change: -0.05)."),
+    "measure_kind": _c("scheme", "Measure of no one kind",
+                       "a measure is exactly one of score, achievement, column, growth, tenure or share",
+                       "A condition's measure, a rank's by or a qualification's measure gives none or several forms; "
+                       "give one."),
+    "item_or_column": _c("scheme", "Item or column", "give either item: or column:, not both or neither",
+                         "A growth or share measure must read one value: an item's actual or a column."),
+    "measure_unused": _c("scheme", "measure not used",
+                         "measure is only used with measure_below, measure_at_most, measure_above or measure_at_least",
+                         "A condition gives a measure but no threshold on it; add the threshold or remove measure."),
+    "rank_top_or_bottom": _c("scheme", "Top or bottom", "a rank test needs either top: N or bottom: N, not both or neither",
+                             "A rank test gives neither or both of top (排名前N) and bottom (排名最后N); give one."),
+    "aggregate_unused": _c("scheme", "aggregate not used", "aggregate is only used with over: year",
+                           "A rank test gives aggregate (mean or sum) but ranks single periods; add over: year or "
+                           "remove aggregate."),
     # ---- card templates (kpixl.card.formulas, kpixl.card.generate) -----------------------
     "missing_input_cell": _c("scheme", "Card lacks an input cell", "no in:{column} placeholder cell: the input of {item}",
                              "The card template has no cell for an input the scheme needs; add the placeholder."),

@@ -16,7 +16,7 @@ import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-import numpy as np
+from .lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 
 _EXACT = 2.0**52  # beyond this a double has no fractional digits left to round
 

@@ -165,7 +165,7 @@ def validate(host: Host) -> str | None:
 
 
 def rate(host: Host) -> str | None:
-    """*Rate & Bonus* (评级与奖金): ratings and bonuses into the master — ``kpixl rate``."""
+    """*Rate & Bonus* (评级与奖金): ratings, bonuses and pay (工资核算) into the master — ``kpixl rate``."""
     from kpixl.master.rate import rate as rate_master
 
     with _master_closed(host) as master:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Mapping, Protocol, TextIO, runtime_checkable
 
@@ -235,6 +234,8 @@ class XlwingsHost:
     def message(self, text: str, title: str = TITLE) -> None:
         short, cut = fit_message(text)
         if cut:  # the whole table, in a monospaced editor
+            import tempfile  # here, not at the top: it costs every button's start ~4 ms (random, shutil)
+
             full = Path(tempfile.gettempdir()) / "kpixl-message.txt"
             full.write_text(text + "\n", encoding="utf-8-sig")
             if sys.platform.startswith("win"):

@@ -23,7 +23,7 @@ import pytest
 import kpixl
 from kpixl.master.collect import collect
 from kpixl.card.distribute import distribute
-from kpixl.master.book import backup_path, new_master
+from kpixl.master.book import HISTORY, RESULTS, backup_path, new_master, open_master
 from kpixl.master.rate import PARAMS, RATED, rate
 from kpixl.master.report import report
 
@@ -158,6 +158,27 @@ def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_
     rec = {r[1]: r for r in records(master)[1:]}
     header = records(master)[0]
     assert rec["E2001"][header.index("sales")] == 1000000
+    # Results and 考核历史 are loaded empty (open_master(rewrite=…)) and written anew in full.
+    results = [r for r in wb["Results"].iter_rows(values_only=True) if r and r[0] is not None]
+    e2001 = [r for r in results if "E2001" in r]
+    assert len(e2001) == 1 and 1000000 in e2001[0] and len([r for r in results if any(
+        isinstance(v, str) and v.startswith("E2") for v in r)]) == 40
+    history = [r for r in wb["考核历史"].iter_rows(values_only=True)][2:]  # row 1 keys, row 2 labels
+    assert len(history) == 40 and sum(r[1] == "E2001" for r in history) == 1
+
+
+def test_a_master_is_loaded_without_the_cells_collect_writes_anew(world, tmp_path):
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    full = open_master(master)
+    lean = open_master(master, rewrite=(RESULTS, HISTORY, "Roster"))  # Roster is HR's: never left out
+    assert lean.wb.sheetnames == full.wb.sheetnames
+    assert [ws.sheet_state for ws in lean.wb] == [ws.sheet_state for ws in full.wb]
+    for title in (RESULTS, HISTORY):
+        assert full.wb[title].max_row > 40
+        assert lean.wb[title].max_row == 1 and lean.wb[title]["A1"].value is None
+    for title in set(full.wb.sheetnames) - {RESULTS, HISTORY}:
+        assert list(lean.wb[title].values) == list(full.wb[title].values), title
 
 
 def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
@@ -210,7 +231,12 @@ def test_history_rules_over_collected_months(tmp_path):
 
     history = History.model_validate({"rules": [
         {"id": "miss2", "name": "连续两个月未完成业绩目标", "when": {"item": "sales", "achievement_below": 1.0},
-         "consecutive": 2, "action": "扣当月工资5%", "salary_deduction": 0.05}]})
+         "consecutive": 2, "action": "扣当月工资5%", "salary_deduction": 0.05},
+        # 完成目标奖励5%, 每超出10%加2%; and the best achievement of each 部门 (a roster column).
+        {"id": "reward", "when": {"item": "sales", "achievement_at_least": 1.0}, "consecutive": 1,
+         "salary_change": 0.05, "per": {"every": 0.1, "above": 1.0, "change": 0.02}},
+        {"id": "dept_top", "when": {"rank": {"top": 1, "by": {"achievement": "sales"}, "group": "部门"}},
+         "consecutive": 1}]})
     scheme = e2e_scheme().model_copy(update={"history": history})
     people = roster(8)
     master = new_master(scheme, people, tmp_path / "master.xlsx")
@@ -228,6 +254,17 @@ def test_history_rules_over_collected_months(tmp_path):
     assert [flag[(p, "E2001")] for p in ("2026-09", "2026-10", "2026-11")] == [0, 1, 1]
     assert deduction[("2026-11", "E2001")] == pytest.approx(0.05)
     assert not any(flag[(p, "E2002")] for p in ("2026-09", "2026-10", "2026-11"))
+    # The signed change: E2001 −5% (miss2) in October; E2002 1,344,000 / 1,200,000 = 112% → 5% + 1 × 2% = +7%.
+    change = {(r[0], r[1]): r[head.index("salary_change")] for r in rows[2:]}
+    assert change[("2026-10", "E2001")] == pytest.approx(-0.05)
+    assert change[("2026-10", "E2002")] == pytest.approx(0.07)
+    # The rank reads 部门 from the master's roster: the highest achievement of each 部门 and month fires.
+    dept = dict(zip(people["employee_id"], people["部门"]))
+    ach = {(r[0], r[1]): r[head.index("achievement:sales")] for r in rows[2:]}
+    top = {(r[0], r[1]): r[head.index("history.dept_top")] for r in rows[2:]}
+    for (period, eid), fired in top.items():
+        best = max(a for (p, e), a in ach.items() if p == period and dept[e] == dept[eid])
+        assert fired == (round(ach[(period, eid)], 9) == round(best, 9))
 
 
 def test_level_proposals_from_collected_years(tmp_path):

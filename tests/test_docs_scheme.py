@@ -99,7 +99,8 @@ def test_model_fields_are_documented():
     classes = [models.Scheme, models.Section, models.Item, models.Total, models.RatingBand, models.Quota,
                models.Distribution, models.Flag, models.CurveSegment, models.LevelFactor, models.Commission,
                models.Bonus, models.Component, models.Rollup, models.Condition, models.HistoryRule,
-               models.Levels, models.LevelRule, models.Threshold, *RULE_TYPES.values()]
+               models.Levels, models.LevelRule, models.Threshold, models.SalaryStep, models.Measure,
+               models.Rank, models.Growth, models.Tenure, models.Share, *RULE_TYPES.values()]
     def named(field: str) -> bool:  # `field`, `field: …`, `{field: …}` or `…, field: …`
         return re.search(r"[`{ ,]" + re.escape(field) + r"[`:]", TEXT) is not None
 

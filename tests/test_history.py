@@ -194,8 +194,9 @@ def test_only_rows_of_the_same_kind_up_to_the_period_count():
     out = period_rules(RULES, pd.DataFrame(rows), "2026-10")
     assert list(out["employee_id"]) == ["E1"]  # E2 has no October row; later rows are ignored
     assert list(out.columns) == ["employee_id", "history.miss2", "history.miss3", "history.complaints3",
-                                 "history.low2", "history.deduction", "history.actions", "history.review",
-                                 "history.reasons"]
+                                 "history.low2", "history.deduction", "salary_change", "salary_change.miss2",
+                                 "salary_change.miss3", "salary_change.complaints3", "history.actions",
+                                 "history.review", "history.reasons"]
     # Quarters chain like months: 2025Q4 → 2026Q1.
     q = [{"employee_id": "E1", "period": p, "achievement:sales": 0.9} for p in ("2025Q4", "2026Q1")]
     assert flags(q, "2026Q1")["E1"]["history.miss2"] is True

@@ -28,7 +28,7 @@ from kpixl.scheme.validate import pydantic_problems, scheme_from_dict
 ROOT = Path(__file__).resolve().parent.parent
 TREES = ("kpixl", "udfs", "macros")
 #: The records a code goes into, and the position of ``code`` among their arguments.
-BUILDERS = {"Problem": 1, "RowProblem": 2, "Issue": 2, "issue": 2}
+BUILDERS = {"Problem": 1, "RowProblem": 2, "PayProblem": 2, "Issue": 2, "issue": 2}
 #: Return annotations of the functions that give ``(path, code, message)`` findings.
 FINDINGS = ("Found", "tuple[str, str, str]")
 
@@ -44,6 +44,9 @@ PASSED_ON = {
     "kpixl/engine/score.py add(code)",  # cells; bonus_problems' RowProblem codes
     "kpixl/engine/score.py cells(issue.code)",  # a rule's Issue
     "kpixl/master/collect/check.py Problem(p.code)",  # an engine problem re-placed as a warning
+    "kpixl/master/pay.py Problem(p.code)",  # pay_problems' PayProblems placed at their cells
+    "kpixl/pay/amounts.py Problem(p.code)",  # PayProblem -> Problem
+    "kpixl/pay/sheet.py Problem(code)",  # read_params: check_pay findings at 薪酬参数
     "kpixl/rules/base.py Issue(code)",  # issue()
     "kpixl/rules/count.py issue(code)",  # _beyond_issues: beyond_limit (error) or capped (note)
     "kpixl/scheme/sheet/read.py Problem(code)",  # add

@@ -18,6 +18,7 @@ and the same formula lines. Same key, same sheet: the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -58,6 +59,7 @@ def _normal_code(code: str) -> str:
     return code.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")
 
 
+@functools.lru_cache(maxsize=8192)  # every person sheet repeats the card's formulas: normalise each once
 def normal_formula(text: str) -> str:
     """A formula as compared: no ``=``, no ``_xlfn.``, no spaces and upper case outside strings.
 

@@ -75,7 +75,7 @@ def add_parser(sub) -> None:
     _lang(c)
     c.set_defaults(run=cmd_collect)
 
-    r = sub.add_parser("rate", help="ratings and bonuses of the collected period, as live formulas")
+    r = sub.add_parser("rate", help="ratings, bonuses and pay (工资核算) of the collected period, as live formulas")
     r.add_argument("master")
     r.add_argument("--verify", action="store_true",
                    help="recalculate the master with LibreOffice and compare with the engine")

@@ -44,10 +44,12 @@ def level_proposals(levels: Levels, annual: pd.DataFrame | Table, roster: pd.Dat
     Args:
         levels: The scheme's ``levels``.
         annual: One row per employee and year: ``employee_id``, ``period`` (``2025``),
-            ``rating``, ``total`` and the measures ``qualify`` names (年度销售额…). Rows of
-            other periods (months, quarters) are ignored.
+            ``rating``, ``total`` and the measures ``qualify`` names (年度销售额…), or the
+            columns its derived ``measure`` reads (growth over the previous years, share of
+            the year's sum, tenure at 31 December). Rows of other periods are ignored.
         roster: The roster (DataFrame, Table, or a .csv/.xlsx path) with ``employee_id``
-            and the ``levels.column`` (职级).
+            and the ``levels.column`` (职级); also where a derived measure finds what the
+            annual rows lack (入职日期 for a tenure, a share's group).
         year: The year the proposals are for (``2026``).
 
     Returns:
@@ -84,17 +86,21 @@ def level_proposals(levels: Levels, annual: pd.DataFrame | Table, roster: pd.Dat
                                         employee=t.df[ID].iloc[r], column=levels.column))
             current[r] = level
 
-    f = read_frame(annual, "annual")
+    f = read_frame(annual, "annual", roster=t)
     rules = [("demote", r) for r in levels.demote] + [("promote", r) for r in levels.promote]
     if levels.dismiss_review is not None:
         rules.append(("dismiss_review", levels.dismiss_review))
     for kind, rule in rules:
         f.need(rule.when, f"the levels.{kind} rules read it")
     for level, thresholds in levels.qualify.items():
-        for measure in thresholds:
-            f.require(measure, f"levels.qualify.{level} reads it")
+        for measure, th in thresholds.items():
+            if th.measure is None:
+                f.require(measure, f"levels.qualify.{level} reads it")
+            else:
+                f.need_measure(th.measure, f"levels.qualify.{level}.{measure} reads it")
     holds = {id(rule): f.holds(rule.when) for _, rule in rules}  # before raising: bad cells too
-    values = {m: f.number(m) for th in levels.qualify.values() for m in th}
+    values = {(level, m): f.number(m) if th.measure is None else f.measure(th.measure)
+              for level, ths in levels.qualify.items() for m, th in ths.items()}
     problems += f.problems
     if problems:
         raise InputError(problems, "level proposals")
@@ -130,9 +136,11 @@ class _Mover:
         r = self.years[(eid, self.year)]
         out = []
         for measure, t in self.lv.qualify.get(level, {}).items():
-            v = self.values[measure][r]
+            v = self.values[(level, measure)][r]
             bounds = t.bounds()
-            pct = all(0 < abs(b) < 1 for _, _, b in bounds)
+            kinds = t.measure.kinds() if t.measure is not None else []
+            pct = ("tenure" not in kinds and all(0 < abs(b) < 1 for _, _, b in bounds)
+                   or any(k in kinds for k in ("growth", "share", "achievement")))
             show = fmt_percent if pct else fmt_number
             if np.isnan(v):
                 need = " ".join(f"{_SIGN[op]}{show(b)}" for _, op, b in bounds)

@@ -21,11 +21,12 @@ re-drawn on every write — :mod:`kpixl.master.report`).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -34,7 +35,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically, temp_files
-from ..xlsx.cached import save_workbook
+from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
 
@@ -166,8 +167,15 @@ class Master:
         replace_atomically(path, write, step)
 
 
-def open_master(path: str | Path, step: str = "opening the master") -> Master:
+def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = ()) -> Master:
     """Load a master (or a template used as one) with its scheme and card.
+
+    Args:
+        path: The master.
+        step: What the caller is doing, for problems.
+        rewrite: kpixl's sheets the caller writes anew (:meth:`Master.sheet`) without reading
+            them first: loaded empty, so openpyxl does not build cells that are thrown away
+            (``Results`` and ``考核历史`` are most of a collected master's cells).
 
     Raises:
         FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
@@ -178,10 +186,30 @@ def open_master(path: str | Path, step: str = "opening the master") -> Master:
         raise FileProblem(path, step, "no such file")
     check_closed(path, step)
     try:
-        wb = openpyxl.load_workbook(path)
+        wb = openpyxl.load_workbook(_blanked(path, set(rewrite) & set(OWNED)))
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
     return Master(path, wb, template_from_workbook(wb, path))
+
+
+#: A worksheet without cells: what a sheet about to be rewritten is loaded as.
+EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+
+
+def _blanked(path: Path, titles: set[str]) -> Path | io.BytesIO:
+    """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells."""
+    if not titles:
+        return path
+    with zipfile.ZipFile(path) as z:
+        parts = {part for title, part in sheet_parts(z).items() if title in titles}
+        if not parts:
+            return path
+        copy = io.BytesIO()
+        with zipfile.ZipFile(copy, "w") as out:  # stored, not deflated: read once, at once
+            for info in z.infolist():
+                out.writestr(info.filename, EMPTY_SHEET if info.filename in parts else z.read(info))
+    copy.seek(0)
+    return copy
 
 
 def write_roster_sheet(wb, df, title: str = "Roster"):

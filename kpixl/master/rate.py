@@ -13,6 +13,9 @@ writes two sheets:
   computed cell is a formula from the same builders as the engine (:mod:`kpixl.rating`,
   :mod:`kpixl.bonus`), with the factors and the budget looked up on ``奖金参数``.
 
+When the scheme has ``pay:``, ``工资核算`` and ``薪酬参数`` follow (:mod:`.pay`): each
+person's pay line by line, the bonus line reading ``等级与奖金``'s bonus cell.
+
 The Python engine computes the same figures from the same records and parameters;
 ``verify=True`` lets LibreOffice recalculate the master and compares every cell.
 """
@@ -41,6 +44,7 @@ from ..scheme.models import Column as ColumnSpec
 from ..scheme.models import Scheme
 from .book import RESULTS, locked, open_master
 from .params import BUDGET_CELL, PARAMS, RATED, Params, kept_bases, read_params, write_params
+from .pay import PAY_SHEET, pay_summary, write_pay
 from .records import Records
 from .report import redraw
 
@@ -60,6 +64,7 @@ class Rated:
     problems: list[Problem] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # what finance had changed and was kept
     verification: Any = None
+    pay: pd.DataFrame | None = None  # the engine's pay (工资核算), when the scheme has pay:
 
     @property
     def ok(self) -> bool:
@@ -70,6 +75,8 @@ class Rated:
         lines = [f"{self.master.name}: rated {n} people of {self.period} on {RATED} (parameters on {PARAMS})"]
         if "bonus" in self.results.columns and n:
             lines.append(f"  bonus total {np.nansum(self.results['bonus'].astype(float)):,.2f}")
+        if self.pay is not None:
+            lines.append(pay_summary(self.pay))
         lines += [f"  kept {k}" for k in self.kept]
         if self.verification is not None:
             lines.append("  " + self.verification.summary())
@@ -96,8 +103,8 @@ def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -
         if lang:
             m.lang = lang
         s = m.scheme
-        if s.ratings is None and s.bonus is None:
-            raise FileProblem(path, STEP, "the scheme has neither ratings nor a bonus: nothing to rate")
+        if s.ratings is None and s.bonus is None and s.pay is None:
+            raise FileProblem(path, STEP, "the scheme has neither ratings nor a bonus nor pay: nothing to rate")
         records = Records.collected(m, STEP)
         prepared = records.prepared()
         out = Rated(path, records.period, problems=list(prepared.problems))
@@ -110,10 +117,13 @@ def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -
         lay = _layout(prepared, res_lay, params, overrides)
         write_layout(lay, prepared.n, m.sheet(RATED), sheet_values(prepared, overrides), lang=m.lang)
         out.results = rated_figures(s, compute(prepared, overrides, detail=True))
+        if s.pay is not None:  # 工资核算 after the rated sheet; raises before anything is saved
+            out.pay = write_pay(m, records, list(prepared.ids), lay, out.results["bonus"].to_numpy()
+                                if s.bonus is not None else None, out.kept, prepared)
         redraw(m)
         m.save(STEP)
     if verify:
-        out.verification = _verify(path, out.results)
+        out.verification = _verify(path, out.results, out.pay)
     return out
 
 
@@ -178,14 +188,23 @@ def bonus_with_params(lay: Layout, s: Scheme, base, level, amount, p: Params, n:
         budget_ref=f"'{PARAMS}'!${BUDGET_CELL[0]}${BUDGET_CELL[1:]}")))
 
 
-def _verify(path: Path, results: pd.DataFrame):
+def _verify(path: Path, results: pd.DataFrame, pay: pd.DataFrame | None = None):
     from .. import libreoffice
     from ..results.verify import Verification, read_results
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([path], Path(d))[0]
         got = read_results(out, RATED)
+        sheets = [(RATED, got, results)]
+        if pay is not None:
+            sheets.append((PAY_SHEET, read_results(out, PAY_SHEET), pay))
     v = Verification()
+    for title, got, want in sheets:
+        _compare(v, title, got, want)
+    return v
+
+
+def _compare(v, title: str, got: pd.DataFrame, results: pd.DataFrame) -> None:
     got = got.set_index(ID)
     for _, row in results.iterrows():
         eid = str(row[ID])
@@ -195,10 +214,9 @@ def _verify(path: Path, results: pd.DataFrame):
             have = got.at[eid, key] if eid in got.index else None
             v.compared += 1
             if isinstance(have, str) and have.startswith("#"):
-                v.errors.append((f"{RATED} {eid} {key}", have))
+                v.errors.append((f"{title} {eid} {key}", have))
             elif not _agree(have, want):
-                v.mismatches.append((f"{RATED} {eid}", key, have, want))
-    return v
+                v.mismatches.append((f"{title} {eid}", key, have, want))
 
 
 def _agree(have: Any, want: Any) -> bool:

@@ -16,7 +16,7 @@ from ..engine.inputs import ID, Table, read_table
 from ..engine.prepared import Prepared
 from ..engine.score import compute, prepare
 from ..errors import FileProblem, InputError
-from ..history import period_rules
+from ..history import rules_by_period
 from ..scheme.models import Scheme
 from .book import Master
 from .store import EMPLOYEE, PERIOD, Store
@@ -96,6 +96,7 @@ class Records:
             frames.append(out)
         rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[PERIOD, ID])
         if self.scheme.history is not None and len(rows):
-            flags = [period_rules(self.scheme.history, rows, p).assign(**{PERIOD: p}) for p in self.periods()]
-            rows = rows.merge(pd.concat(flags, ignore_index=True), on=[PERIOD, ID], how="left")
+            # Read once for every period; the roster gives what the rows lack (部门, 入职日期).
+            flags = rules_by_period(self.scheme.history, rows, self.periods(), roster=self.roster)
+            rows = rows.merge(flags.rename(columns={"period": PERIOD}), on=[PERIOD, ID], how="left")
         return rows

@@ -78,15 +78,16 @@ def _listed(book: Book) -> list[tuple[Any, Any]]:
     return [(row.get("A"), row.get("B")) for _, row in sorted(by_row.items())]
 
 
-def listed_name(book: Book, employee: str) -> str | None:
-    """The name a person's sheet was sent under (from ``_kpixl``), to tell a renamed sheet."""
+def listed_names(book: Book) -> dict[str, str | None]:
+    """Employee → the name their sheet was sent under (from ``_kpixl``), to tell a renamed sheet."""
+    out: dict[str, str | None] = {}
     for name, text in _listed(book):
         try:
-            if Stamp.parse(str(text)).employee_id == employee:
-                return None if name is None else str(name)
+            employee = Stamp.parse(str(text)).employee_id
         except ValueError:
             continue
-    return None
+        out.setdefault(employee, None if name is None else str(name))  # the first row of an employee counts
+    return out
 
 
 def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]]:

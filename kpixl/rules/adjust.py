@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-import numpy as np
-
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import BEYOND, MAX, MIN, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num

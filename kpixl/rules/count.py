@@ -19,10 +19,10 @@ import math
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import BASE, BEYOND, CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue
 from .words import num

@@ -16,10 +16,10 @@ import math
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from .base import ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam, pct
 from .words import num
 

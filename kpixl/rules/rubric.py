@@ -9,12 +9,14 @@ range (``良: [0.8, 0.9]``) lets the rater enter a score within it (in points).
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import Field, field_validator
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from . import entry
 from .base import CardRow, ItemData, ItemRefs, RuleModel, SheetParam, issue, pct
 from .words import points_text
@@ -24,8 +26,8 @@ def level_key(value) -> str:
     """The canonical text of a level: 1, 1.0 and "1" are all "1"; "优" stays "优"."""
     if isinstance(value, bool):
         return str(value).upper()
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return xlmath.num(value) if np.isfinite(value) else str(value)  # inf is no level: reported as unknown
+    if isinstance(value, numbers.Real):  # int, float and NumPy's numbers alike
+        return xlmath.num(value) if math.isfinite(value) else str(value)  # inf is no level: reported as unknown
     text = str(value).strip()
     try:
         return xlmath.num(float(text))

@@ -17,10 +17,10 @@ import math
 
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from .base import BASE, ZERO_BELOW, Achievement, ItemData, ItemRefs, SheetParam
 from .words import fmt_for, num
 

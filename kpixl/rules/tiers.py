@@ -16,14 +16,15 @@ where it stops short of it).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .. import xlmath
+from ..lazy import np  # NumPy on first use: reading a scheme (kpixl check) never computes
 from .base import Achievement, ItemData, ItemRefs, SheetParam, issue, pct
 from .words import fmt_for, points_text
 
@@ -230,7 +231,7 @@ def _compile(rule: Tiers) -> tuple[list[Segment], list[tuple[str, str, str]]]:
         pieces.append((e, False, rep))  # the open interval below e
         pieces.append((e, True, e))  # the point e itself
         prev = e
-    pieces.append((np.inf, False, (prev + 1) if prev is not None else 0.0))
+    pieces.append((math.inf, False, (prev + 1) if prev is not None else 0.0))
     held = [next((i for i, b in enumerate(bands) if b.holds(rep)), None) for _, _, rep in pieces]
 
     problems: list[tuple[str, str, str]] = []
@@ -292,15 +293,15 @@ def _gap_text(rule: Tiers, pieces: list[tuple[float, bool, float]], first: int, 
     that piece is a point.
     """
     show = pct if rule.measure == "ratio" else xlmath.num
-    lo = pieces[first - 1][0] if first else -np.inf
+    lo = pieces[first - 1][0] if first else -math.inf
     lo_in = first > 0 and not pieces[first - 1][1]
     hi, hi_in = pieces[last][0], pieces[last][1]
     if lo_in and hi_in and lo == hi:
         return f"at exactly {show(lo)}"
-    if rule.measure == "ratio" and -np.inf < lo < 0:  # achievements below 0 are not asked about
+    if rule.measure == "ratio" and -math.inf < lo < 0:  # achievements below 0 are not asked about
         lo = 0.0
-    lo_s = "-∞" if lo == -np.inf else show(lo)
-    hi_s = "+∞" if hi == np.inf else show(hi)
+    lo_s = "-∞" if lo == -math.inf else show(lo)
+    hi_s = "+∞" if hi == math.inf else show(hi)
     text = f"between {lo_s} and {hi_s}"
     incl = [s for s, on in ((lo_s, lo_in), (hi_s, hi_in)) if on]
     return text + (f" ({' and '.join(incl)} included)" if incl else "")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter as Tally
 from typing import Iterator
 
-from .models import CONDITION_MEASURES, Condition, History, Levels, Scheme
+from .models import CONDITION_MEASURES, Condition, History, Levels, Measure, Scheme
+from .pay import check_pay
 
 Found = tuple[str, str, str]
 _TOL = 1e-9
@@ -129,6 +130,9 @@ def _check(s: Scheme) -> Iterator[Found]:
         yield from _check_history(s.history, items, names)
     if s.levels is not None:
         yield from _check_levels(s.levels, items, names)
+    if s.pay is not None:
+        yield from check_pay(s.pay, s.bonus is not None, s.history is not None,
+                             {i.id: i.rule.uses_achievement for _, i in s.items()})
 
 
 def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:
@@ -174,12 +178,55 @@ def _bounds_problems(p: str, bounds: list[tuple[str, str, float]]) -> Iterator[F
                 yield f"{p}.{lo[0]}", "never_true", f"{lo[0]} {lo[2]:g} and {hi[0]} {hi[2]:g} can never both hold"
 
 
+def _unknown_item(p: str, item: str | None, items: list[str]) -> Iterator[Found]:
+    if item is not None and item not in items:
+        yield p, "unknown_item", f"no item {item!r} in the scheme; items are {', '.join(items)}"
+
+
+def _one_source(p: str, src, items: list[str]) -> Iterator[Found]:
+    """A growth or share reads one value: an item's actual or a column."""
+    if (src.item is None) == (src.column is None):
+        yield p, "item_or_column", "give either item: (the item's actual, input column <item>) or column:, not both or neither"
+    yield from _unknown_item(f"{p}.item", src.item, items)
+
+
+def _check_measure(p: str, m: Measure, items: list[str]) -> Iterator[Found]:
+    kinds = m.kinds()
+    if len(kinds) != 1:
+        yield p, "measure_kind", ("a measure is exactly one of score: <item>, achievement: <item>, column: <name>, "
+                                  f"growth: {{…}}, tenure: {{…}} or share: {{…}}; here {len(kinds)} are given")
+    yield from _unknown_item(f"{p}.score", m.score, items)
+    yield from _unknown_item(f"{p}.achievement", m.achievement, items)
+    if m.growth is not None:
+        yield from _one_source(f"{p}.growth", m.growth, items)
+        if m.growth.periods is None:
+            yield f"{p}.growth.periods", "missing", "growth needs periods: N, the earlier periods whose mean it is measured against"
+    if m.share is not None:
+        yield from _one_source(f"{p}.share", m.share, items)
+
+
 def _check_condition(p: str, c: Condition, items: list[str], ratings: list[str]) -> Iterator[Found]:
     tests = c.tests()
     if not tests:
         yield p, "empty_condition", ("a condition needs a test: total_below, total_at_most, total_above, total_at_least, "
-                                     "rating_in, or item with achievement_… or score_… (_below, _at_most, _above, "
-                                     "_at_least)")
+                                     "rating_in, item with achievement_… or score_… (_below, _at_most, _above, "
+                                     "_at_least), measure with measure_…, or rank")
+    on_measure = [t for t in tests if t.startswith("measure_")]
+    if on_measure and c.measure is None:
+        yield f"{p}.measure", "missing", f"{on_measure[0]} needs measure: the value it compares (growth, tenure, share…)"
+    if c.measure is not None:
+        if not on_measure:
+            yield f"{p}.measure", "measure_unused", ("measure is only used with measure_below, measure_at_most, "
+                                                     "measure_above or measure_at_least")
+        yield from _check_measure(f"{p}.measure", c.measure, items)
+    if c.rank is not None:
+        rk = c.rank
+        if (rk.top is None) == (rk.bottom is None):
+            yield f"{p}.rank", "rank_top_or_bottom", "a rank test needs either top: N (排名前N) or bottom: N (排名最后N), not both or neither"
+        if rk.aggregate is not None and rk.over != "year":
+            yield f"{p}.rank.aggregate", "aggregate_unused", "aggregate is only used with over: year (the year's mean or sum)"
+        if rk.by is not None:
+            yield from _check_measure(f"{p}.rank.by", rk.by, items)
     on_item = [t for t in tests if t.startswith(("achievement_", "score_"))]
     if on_item and c.item is None:
         yield f"{p}.item", "missing", f"{on_item[0]} needs item: the id of the item it looks at"
@@ -216,6 +263,15 @@ def _check_history(h: History, items: list[str], ratings: list[str]) -> Iterator
                                        "(periods meeting it counted), not both or neither")
         if r.when is not None:
             yield from _check_condition(f"{p}.when", r.when, items, ratings)
+        if r.salary_change is not None and r.salary_deduction is not None:
+            yield (f"{p}.salary_change", "change_and_deduction",
+                   f"give salary_change ({r.salary_change:+g}) or salary_deduction ({r.salary_deduction:g}, the same as "
+                   f"salary_change: {-r.salary_deduction:g}), not both")
+        if r.per is not None:
+            item = r.per.item or (r.when.item if r.when is not None else None)
+            if item is None:
+                yield f"{p}.per.item", "missing", "per needs item: the item whose achievement is stepped (or when.item)"
+            yield from _unknown_item(f"{p}.per.item", r.per.item, items)
         for j, other in enumerate(r.supersedes):
             if other not in ids or other == r.id:
                 known = ", ".join(x for x in ids if x != r.id) or "none"
@@ -223,8 +279,8 @@ def _check_history(h: History, items: list[str], ratings: list[str]) -> Iterator
     # Two deductions over one condition add up unless one supersedes the other.
     for a, ra in enumerate(h.rules):
         for rb in h.rules[a + 1:]:
-            if (ra.consecutive and rb.consecutive and ra.when == rb.when and ra.salary_deduction
-                    and rb.salary_deduction and ra.id not in rb.supersedes and rb.id not in ra.supersedes):
+            if (ra.consecutive and rb.consecutive and ra.when == rb.when and ra.change() < 0
+                    and rb.change() < 0 and ra.id not in rb.supersedes and rb.id not in ra.supersedes):
                 longer, shorter = (rb, ra) if rb.consecutive >= ra.consecutive else (ra, rb)
                 yield (f"history.rules[{h.rules.index(longer)}].supersedes", "deductions_add_up",
                        f"rules {shorter.id} and {longer.id} test the same condition and both deduct salary, so both "
@@ -253,6 +309,8 @@ def _check_levels(lv: Levels, items: list[str], ratings: list[str]) -> Iterator[
         elif level == lv.ladder[0]:
             yield p, "qualify_lowest", f"{level} is the lowest level: nobody is promoted to it"
         for measure, t in thresholds.items():
+            if t.measure is not None:
+                yield from _check_measure(f"{p}.{measure}.measure", t.measure, items)
             if not t.bounds():
                 yield f"{p}.{measure}", "empty_threshold", "a threshold needs min or above, max or below, or both"
             elif t.min is not None and t.max is not None and t.min > t.max:

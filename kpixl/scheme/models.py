@@ -12,36 +12,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from ..rules import Rule, RuleModel
-
-
-class Model(BaseModel):
-    # NaN and infinity are never a sensible weight, cap or target: reject them.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_is_none(cls, v):
-        # An empty cell and a blank string mean "not given", in a sheet as in YAML.
-        return None if isinstance(v, str) and not v.strip() else v
-
-
-def _ident(v: str, what: str) -> str:
-    if not isinstance(v, str) or not v.isidentifier():
-        raise ValueError(
-            f"{what} {v!r} must be one word of letters, digits or _ (no spaces, dots, @ or -): "
-            "it names input columns such as new_sales.target"
-        )
-    return v
-
-
-class Column(Model):
-    """A per-person value read from a roster column: ``{column: 销量目标}``."""
-
-    column: str = Field(min_length=1)
-
+from .base import Column, Model
+from .base import ident as _ident
+from .pay import TYPED, Pay
 
 NA = Literal["zero", "full", "average", "exclude"]
 Period = Literal["month", "quarter", "half", "year"]
@@ -244,6 +220,81 @@ class Rollup(Model):
 # ---- history and levels (docs/scheme.md § History and levels) ------------------------
 
 
+class Growth(Model):
+    """Growth against the person's own mean of the previous ``periods`` periods.
+
+    ``this period's value / mean(the N periods before it) − 1`` (0.2 = 20% up). The value
+    is the item's actual (the input column ``<item>``) or a ``column``; all N earlier
+    periods (adjacent in the calendar) must have a value and their mean must be above 0,
+    else the growth is blank.
+    """
+
+    item: str | None = None
+    column: str | None = None
+    # Required (scheme.check says so at its path); optional here so that the rest of a
+    # scheme is still checked when it is missing.
+    periods: int | None = Field(None, ge=1)
+
+
+class Tenure(Model):
+    """Time since a date (入职日期) at the end of the period, in whole ``years`` or ``months``."""
+
+    column: str = Field("入职日期", min_length=1)
+    unit: Literal["years", "months"] = "years"
+
+
+class Share(Model):
+    """The person's value over the sum of everyone's in the same period (and ``group``).
+
+    The value is the item's actual (input column ``<item>``) or a ``column``.
+    """
+
+    item: str | None = None
+    column: str | None = None
+    group: str | None = None
+
+
+class Measure(Model):
+    """A value per person and period that a condition or qualification looks at; exactly one of:
+
+    ``{score: sales}`` (the item's score), ``{achievement: sales}`` (actual/target),
+    ``{column: 客户满意度}`` (a column of the results, or of the roster), and three that
+    kpixl derives: ``{growth: {item: sales, periods: 3}}``, ``{tenure: {column: 入职日期}}``,
+    ``{share: {column: 年度销售额, group: 部门}}``.
+    """
+
+    score: str | None = None
+    achievement: str | None = None
+    column: str | None = None
+    growth: Growth | None = None
+    tenure: Tenure | None = None
+    share: Share | None = None
+
+    def kinds(self) -> list[str]:
+        """The forms given (one for a valid measure)."""
+        return [k for k in type(self).model_fields if getattr(self, k) is not None]
+
+
+class Rank(Model):
+    """A place in a ranking: ``{top: 3}`` (排名前三) or ``{bottom: 1}`` (排名最后).
+
+    People with a row in the period are ranked by ``by`` (default: the total) within
+    ``group`` (a roster column; default: everyone), highest first, **competition
+    ranking** (1224): a tie shares the better place and the next place is skipped, so
+    ``top: 3`` may hold for more than 3 people when they tie. A blank value is not
+    ranked. ``over: year`` ranks the ``aggregate`` (``mean``, default, or ``sum``) of
+    the calendar year's periods up to this one and holds only in the year's last period
+    (December, Q4, H2, or the year itself): 年度满意度最高者 is ``{top: 1, over: year}``.
+    """
+
+    top: int | None = Field(None, ge=1)
+    bottom: int | None = Field(None, ge=1)
+    by: Measure | None = None
+    group: str | None = None
+    over: Literal["period", "year"] | None = None
+    aggregate: Literal["mean", "sum"] | None = None
+
+
 class Condition(Model):
     """What one period's (or one year's) result must show; every test given must hold.
 
@@ -271,6 +322,12 @@ class Condition(Model):
         score_at_most: The item's score is at most this.
         score_above: The item's score is above this.
         score_at_least: The item's score is at least this.
+        measure: A value kpixl reads or derives (:class:`Measure`): growth, tenure, share….
+        measure_below: The measure is below this.
+        measure_at_most: The measure is at most this.
+        measure_above: The measure is above this.
+        measure_at_least: The measure is at least this.
+        rank: A place in a ranking within a group (:class:`Rank`): 排名前三, 排名最后.
     """
 
     total_below: float | None = None
@@ -289,6 +346,13 @@ class Condition(Model):
     achievement_above: float | None = None
     score_at_most: float | None = None
     score_above: float | None = None
+    # Derived measures and ranks (added later still; after the fields above for the same reason).
+    measure: Measure | None = None
+    measure_below: float | None = None
+    measure_at_most: float | None = None
+    measure_above: float | None = None
+    measure_at_least: float | None = None
+    rank: Rank | None = None
 
     @field_validator("rating_in", mode="before")
     @classmethod
@@ -297,10 +361,10 @@ class Condition(Model):
 
     def tests(self) -> list[str]:
         """The names of the tests given (``total_below``, ``rating_in``…)."""
-        return [k for k in type(self).model_fields if k != "item" and getattr(self, k) is not None]
+        return [k for k in type(self).model_fields if k not in ("item", "measure") and getattr(self, k) is not None]
 
     def bounds(self, measure: str) -> list[tuple[str, str, float]]:
-        """The thresholds given on ``total``, ``achievement`` or ``score``.
+        """The thresholds given on ``total``, ``achievement``, ``score`` or ``measure``.
 
         Returns:
             ``(field, operator, value)`` for each, the operator one of ``<``, ``<=``,
@@ -313,7 +377,21 @@ class Condition(Model):
 # How each threshold suffix compares: the value ``op`` the threshold.
 _BOUNDS = (("below", "<"), ("at_most", "<="), ("above", ">"), ("at_least", ">="))
 # What a condition's thresholds look at (``total_below``, ``achievement_above``…).
-CONDITION_MEASURES = ("total", "achievement", "score")
+CONDITION_MEASURES = ("total", "achievement", "score", "measure")
+
+
+class SalaryStep(Model):
+    """A graduated salary change: ``{every: 0.10, above: 1.0, change: 0.02}``.
+
+    每超出10%,额外奖励当月工资的2%: for each whole ``every`` by which the item's
+    achievement exceeds ``above``, ``change`` more (125% → 2 steps → +4%). The item is
+    ``item``, or else the rule's ``when.item``.
+    """
+
+    item: str | None = None
+    above: float
+    every: float = Field(gt=0)
+    change: float = Field(ge=-1, le=1)
 
 
 class HistoryRule(Model):
@@ -337,10 +415,14 @@ class HistoryRule(Model):
         cumulative: The running total that triggers the rule.
         window: ``year`` (the calendar year of the current period, default) or ``all``.
         action: What follows, in words (扣当月工资10%并岗位调整).
-        salary_deduction: Share of the month's salary deducted (0.05 = 5%).
+        salary_deduction: Share of the month's salary deducted (0.05 = 5%); the same as
+            ``salary_change: -0.05`` (give one of the two).
         review: The case goes to a person for review (岗位调整, 约谈): never automatic.
         supersedes: Rules this one replaces when both fire (连续三个月 supersedes
             连续两个月): theirs are then left out of actions, reasons and the deduction.
+        salary_change: Signed share of the month's salary: +0.05 a reward (奖励当月工资5%),
+            −0.10 a penalty (扣10%).
+        per: A graduated addition to ``salary_change`` (每超出10%加2%), :class:`SalaryStep`.
     """
 
     id: str
@@ -354,11 +436,19 @@ class HistoryRule(Model):
     salary_deduction: float | None = Field(None, ge=0, le=1)
     review: bool = False
     supersedes: list[str] = []
+    salary_change: float | None = Field(None, ge=-1, le=1)
+    per: SalaryStep | None = None
 
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
         return _ident(v, "rule id")
+
+    def change(self) -> float:
+        """The signed salary change before any ``per`` steps: ``salary_change``, or −``salary_deduction``."""
+        if self.salary_change is not None:
+            return self.salary_change
+        return -(self.salary_deduction or 0.0)
 
 
 class History(Model):
@@ -371,13 +461,18 @@ class Threshold(Model):
     """A qualification threshold: ``{min: 5000000}``, ``{max: 0.01}``, ``{below: 0.02}``.
 
     ``min``/``max`` are inclusive, ``above``/``below`` strict (投诉率低于2% →
-    ``below: 0.02``: exactly 2% does not qualify).
+    ``below: 0.02``: exactly 2% does not qualify). The value is the annual results'
+    column named by the threshold's key, or a derived ``measure`` (the key then names it
+    in reasons).
     """
 
     min: float | None = None
     max: float | None = None
     above: float | None = None
     below: float | None = None
+    #: What is compared, when not the annual results' column named by the key
+    #: (``{占公司销售额: {measure: {share: {column: 年度销售额}}, min: 0.05}}``).
+    measure: Measure | None = None
 
     def bounds(self) -> list[tuple[str, str, float]]:
         """``(field, operator, value)`` for each bound given (``[("below", "<", 0.02)]``)."""
@@ -413,7 +508,8 @@ class Levels(Model):
         dismiss_review: When it fires the case is flagged for review (连续三年 → 辞退?),
             never acted on.
         qualify: Per level, the thresholds a promotion *to* it must also meet, each over
-            a column of the annual results (``{A1: {年度销售额: {min: 5000000}}}``).
+            a column of the annual results (``{A1: {年度销售额: {min: 5000000}}}``) or a
+            derived measure (``{A1: {司龄: {measure: {tenure: {}}, min: 3}}}``).
     """
 
     column: str = Field("职级", min_length=1)
@@ -434,6 +530,18 @@ class Levels(Model):
         return {str(k): f for k, f in v.items()} if isinstance(v, dict) else v
 
 
+def _measure_roster_columns(m: Measure | None) -> list[tuple[str, str]]:
+    """The roster columns a measure reads for sure: a tenure's date, a share's group."""
+    if m is None:
+        return []
+    out = []
+    if m.tenure is not None:
+        out.append(("tenure.column", m.tenure.column))
+    if m.share is not None and m.share.group:
+        out.append(("share.group", m.share.group))
+    return out
+
+
 class Scheme(Model):
     """A whole appraisal scheme (考核方案)."""
 
@@ -451,6 +559,7 @@ class Scheme(Model):
     rollup: Rollup | None = None
     history: History | None = None
     levels: Levels | None = None
+    pay: Pay | None = None
     description: str | None = None
 
     @field_validator("raters")
@@ -476,7 +585,9 @@ class Scheme(Model):
 
         Targets given as ``{column: …}``, the ``na_group`` of ``na: average`` items, the
         forced distribution's ``group_by`` and ``tie_break``, the bonus base, level
-        factor and commission amount — each column once, in that order.
+        factor and commission amount, and what history and level conditions read from
+        the roster (a rank's ``group``, a tenure's date column, a share's ``group``) —
+        each column once, in that order.
 
         Returns:
             ``{column: needed by}``, e.g. ``{"销量目标": "new_sales.target"}``.
@@ -504,7 +615,39 @@ class Scheme(Model):
                 add(b.level_factor.column, "bonus.level_factor")
             if b.commission is not None:
                 add(getattr(b.commission.amount, "column", None), "bonus.commission.amount")
+        # History and levels read a rank's group, a tenure's date and a share's group from the roster.
+        for path, c in self._conditions():
+            if c.rank is not None:
+                add(c.rank.group, f"{path}.rank.group")
+                for sub, col in _measure_roster_columns(c.rank.by):
+                    add(col, f"{path}.rank.by.{sub}")
+            for sub, col in _measure_roster_columns(c.measure):
+                add(col, f"{path}.measure.{sub}")
+        if self.levels is not None:
+            for level, ths in self.levels.qualify.items():
+                for name, t in ths.items():
+                    for sub, col in _measure_roster_columns(t.measure):
+                        add(col, f"levels.qualify.{level}.{name}.measure.{sub}")
+        if self.pay is not None:
+            # Lines typed on the pay sheet (counts, fractions) may have no roster column.
+            typed = {ln.column for ln in self.pay.lines if ln.type in TYPED}
+            for col, why in self.pay.roster_columns().items():
+                if col not in typed:
+                    add(col, why)
         return cols
+
+    def _conditions(self) -> list[tuple[str, Condition]]:
+        """Every history and level condition, with its YAML path."""
+        out = []
+        if self.history is not None:
+            out += [(f"history.rules[{k}].when", r.when) for k, r in enumerate(self.history.rules) if r.when is not None]
+        if self.levels is not None:
+            lv = self.levels
+            out += [(f"levels.{kind}[{k}].when", r.when) for kind in ("promote", "demote")
+                    for k, r in enumerate(getattr(lv, kind))]
+            if lv.dismiss_review is not None:
+                out.append(("levels.dismiss_review.when", lv.dismiss_review.when))
+        return out
 
     def raters_of(self, item: Item) -> dict[str, float] | None:
         """The rater weights that apply to an item, or None for a single input.

@@ -51,6 +51,9 @@ def scheme_from_dict(data: Any, source: str = "scheme", locate: Locate | None = 
     return scheme
 
 
+#: Findings that setting a rejected field aside causes in its parent ("exactly one of" with none left).
+_EMPTIED = {"measure_kind", "rank_top_or_bottom", "item_or_column"}
+
 #: Stand-ins for required fields pydantic rejected, so the rest can still be checked.
 _STAND_INS: dict[str, Any] = {"points": 0, "rule": {"type": "manual"}, "name": ""}
 
@@ -86,10 +89,14 @@ def _checks_despite(data: dict, err: ValidationError, rounds: int = 4) -> list[t
         sums = {re.sub(r"\[\d+\]\.(weight|share)$", "", p) for p in rejected if re.search(r"\.(weight|share)$", p)}
         sums |= {p.rsplit(".", 1)[0] for p in rejected if re.search(r"(^|\.)raters\.\w+$", p)}
 
-        def caused(path: str) -> bool:
+        parents = {p.rsplit(".", 1)[0] for p in rejected}
+
+        def caused(path: str, code: str) -> bool:
+            if code in _EMPTIED and path in parents:  # its one form was the rejected field
+                return True
             return path in sums or any(path == b or path.startswith((b + ".", b + "[")) for b in blocked)
 
-        return [f for f in check_scheme(scheme) if not caused(f[0])]
+        return [f for f in check_scheme(scheme) if not caused(f[0], f[1])]
     return []
 
 

@@ -310,6 +310,8 @@ def _read_sheet(z: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str],
         if el.tag == _PROTECTION:
             sheet.protected = el.get("sheet", "0") in ("1", "true")
             continue
+        if not len(el) and el.get("t") != "b":
+            continue  # no <v>, <f> or <is>: a styled blank (most of a card's cells), nothing to keep
         _cell(el, cells, shared, strings, dates)
         if len(cells) > max_cells:
             raise budget.refuse(f"its sheet {sheet.name} has over {max_cells:,} cells; a scorecard has a "

@@ -14,7 +14,7 @@ from ...card.stamp import STAMP_NAME
 from ...errors import FileProblem, Problem
 from ...xlsx.reader import read_book
 from ..records import Records
-from ..returned import Returned, listed_name, place, stamped_sheets
+from ..returned import Returned, listed_names, place, stamped_sheets
 from .apply import future_saved
 from .check import Expected
 from .outcome import CollectReport
@@ -119,9 +119,13 @@ def no_manifest(master: Path, period: str) -> Problem:
                                                "kpixl, or from a copy of this master): stamps alone are checked")
 
 
-def sent_file(book_name: str, employees: list[str], plan: dict[str, tuple[str, str]]) -> str | None:
-    """The sent file a returned file answers: the one of its name, else the one most of its people were sent in."""
-    files = {f for _, f in plan.values()}
+def sent_file(book_name: str, employees: list[str], plan: dict[str, tuple[str, str]],
+              files: set[str] | None = None) -> str | None:
+    """The sent file a returned file answers: the one of its name, else the one most of its people were sent in.
+
+    ``files`` are the plan's file names, when the caller has them (one set for all returned files).
+    """
+    files = {f for _, f in plan.values()} if files is None else files
     if book_name in files:
         return book_name
     counts = Counter(plan[e][1] for e in employees if e in plan)
@@ -201,9 +205,12 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
         by_book: dict[int, list[str]] = {}
         for book, _, stamp, _ in found:
             by_book.setdefault(id(book), []).append(stamp.employee_id)
-        answers = {id(book): sent_file(book.path.name, by_book[id(book)], plan) for book, _, _, _ in found}
+        books = {id(book): book for book, _, _, _ in found}
+        files = {f for _, f in plan.values()}
+        answers = {k: sent_file(books[k].path.name, ids, plan, files) for k, ids in by_book.items()}
     out = []
     known = set(records.ids)
+    listed: dict[int, dict[str, str | None]] = {}  # per book: employee → the sheet name it was sent under
     for book, sheet, stamp, sha in found:
         report.sheets += 1
         where, eid = place(book, sheet.name), stamp.employee_id
@@ -237,7 +244,9 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             continue
         r = expected.checker.check(book, sheet, stamp)
         r.sha = sha
-        sent_as = listed_name(book, eid)
+        if id(book) not in listed:
+            listed[id(book)] = listed_names(book)
+        sent_as = listed[id(book)].get(eid)
         if sent_as is not None and sheet.name != sent_as:
             r.warnings.append(Problem(r.place(), "renamed_sheet", f"the sheet was renamed (sent as "
                                       f"{sent_as}); collected by its stamp", employee=eid))

@@ -25,6 +25,7 @@ The sheet is named ``Scheme`` or ``考核方案`` (either, not both). Top to bot
    汇总              rollup             ``checks:0.2; monthly:0.3; year_end:0.5:最后``
    历史规则          history            YAML flow: ``{rules: [{id: miss2, …}]}`` (docs/scheme.md)
    职级规则          levels             YAML flow: ``{ladder: [D4, …, A1], …}`` (docs/scheme.md)
+   薪酬              pay                YAML flow: ``{lines: [{id: base, type: wage, …}]}`` (docs/scheme.md)
    方案说明          description        free text
    ===============  =================  ===================================================
 

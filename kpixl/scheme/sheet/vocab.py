@@ -31,6 +31,7 @@ KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "rollup": (("汇总", "期间汇总"), "rollup"),
     "history": (("历史规则", "奖罚规则"), "yaml"),
     "levels": (("职级规则", "职级晋降"), "yaml"),
+    "pay": (("薪酬", "工资核算"), "yaml"),
     "description": (("方案说明", "说明"), "text"),
 }
 

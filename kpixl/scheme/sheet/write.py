@@ -162,7 +162,7 @@ def _key_values(s: Scheme) -> list[tuple[str, Any]]:
         if getattr(s.total, k) is not None:
             out.append((f"total.{k}", getattr(s.total, k)))
     out.append(("total.round", s.total.round))
-    for k in ("ratings", "bonus", "rollup", "history", "levels"):
+    for k in ("ratings", "bonus", "rollup", "history", "levels", "pay"):
         v = getattr(s, k)
         if v is not None:
             kind = KEYS[k][1]
