@@ -449,11 +449,15 @@ def _save(m: Master, bulk: dict[str, Bulk]) -> None:
 
 
 def pay_sheet(m: Master, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame) -> None:
-    """The seam for the yearly 工资核算 sheet: written here when the scheme has ``pay:``.
+    """The seam for the yearly 工资核算 sheet, when the scheme has ``pay:`` (not written yet).
 
-    The pay sheet writer (the ``pay`` scheme part, built separately) plugs in here with
-    the year's people, their annual figures (``fig``) and the copied period rows; until
-    then a scheme without ``pay`` — every scheme today — writes nothing.
+    The writers are :func:`kpixl.pay.write_params` (``薪酬参数``) and
+    :func:`kpixl.pay.write_pay_sheet` with a :class:`kpixl.pay.PayTable`: ``figures`` =
+    ``fig.people.ids`` with the pay lines' roster columns from the year's ``Roster`` and
+    ``bonus`` = ``fig.values["bonus"]``; ``bonus_refs`` = the ``年度汇总`` bonus cells (the
+    layout ``write_year`` returns); the period's history rules do not apply to a year. What
+    a year's 基本工资 line means (one month's, or twelve) is the pay scheme's to say; until
+    that is decided the year writes no pay sheet.
     """
     if getattr(scheme, "pay", None) is None:
         return
