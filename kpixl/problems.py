@@ -285,6 +285,10 @@ CODES: dict[str, Code] = {
     "year_source_changed": _c("warning", "Period master changed", "{file} changed since the year copied it: {what}",
                               "A period master was edited after the year copied it; the rebuild takes the new "
                               "figures and lists every change (person, period, old → new) on 变更."),
+    "year_pay_missing": _c("warning", "Period not paid yet", "{file} has no 工资核算 (not rated yet): its period "
+                           "is shown as 未核算", "A period master of a scheme with pay: has not been rated, so it "
+                           "has no 工资核算 to copy; the year's 工资核算 lists the period under 未核算期间 and "
+                           "counts no pay for it (rate the master, then rebuild the year)."),
     # ---- warnings (collect goes on) -------------------------------------------------------
     "renamed_sheet": _c("warning", "Sheet renamed", "the sheet was renamed (sent as {name}); collected by its stamp",
                         "A person's sheet was renamed; it is collected anyway, by its stamp."),

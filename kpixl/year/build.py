@@ -50,6 +50,7 @@ from ..xlsx.text import append_row, defuse
 from .bulk import Bulk, append_rows
 from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
+from .pay import PAY_COPIED, PAY_YEAR, pay_rows, unpaid_periods, write_pay_copied, write_year_pay
 from .sources import COPY, Source, read_source
 from .values import read_values
 
@@ -64,8 +65,8 @@ CHANGE_COLS = {"at": "时间", ID: "工号", "姓名": "姓名", "component": "�
                "what": "项目", "old": "原值", "new": "新值", "file": "来源文件", "note": "说明"}
 _WHAT = {"total": "总分", "rating": "考核等级", "bonus": "绩效奖金"}
 #: The sheets kpixl writes into a year master (HR's own sheets are kept as they are).
-OWNED = (YEAR, PARAMS, COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS)
-DATA_ONLY = (COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS)
+OWNED = (YEAR, PARAMS, COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_YEAR, PAY_COPIED)
+DATA_ONLY = (COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_COPIED)
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Year:
     warnings: list[Problem] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     verification: Any = None
+    pay: pd.DataFrame | None = None  # the engine's figures of the year's 工资核算 (a scheme with pay:)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +113,11 @@ class Year:
                 lines.append(f"    … {len(self.changes) - limit} more on {CHANGES}")
         if self.figures is not None and "bonus" in self.figures.values:
             lines.append(f"  annual bonus total {np.nansum(self.figures.values['bonus'].astype(float)):,.2f}")
+        if self.pay is not None:
+            unpaid = int((self.pay["pay.unpaid"].notna()).sum())
+            lines.append(f"  pay: {len(self.pay)} people on {PAY_YEAR}, 应发合计 "
+                         f"{np.nansum(self.pay['pay.total'].astype(float)):,.2f}"
+                         + (f" ({unpaid} with periods not paid yet: 未核算期间)" if unpaid else ""))
         lines += [f"  kept {k}" for k in self.kept]
         if self.verification is not None:
             lines.append("  " + self.verification.summary())
@@ -148,6 +155,7 @@ class _Previous:
     sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(SOURCE_COLS)))
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLS)))
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pay: pd.DataFrame = field(default_factory=pd.DataFrame)  # the period pay rows copied before (期间工资)
     values: Any = None  # the cell values of the year as last built (kpixl.year.values.Values)
 
 
@@ -163,7 +171,7 @@ def _previous(path: Path) -> _Previous:
         return _Previous()
     try:
         vals = read_values(path)
-        wb = load_workbook(io.BytesIO(_stubbed(path, {YEAR, COPIED, ROSTER})))
+        wb = load_workbook(io.BytesIO(_stubbed(path, {YEAR, COPIED, ROSTER, PAY_YEAR, PAY_COPIED})))
     except Exception as e:  # noqa: BLE001 - any unreadable file is said as such, never overwritten
         raise FileProblem(path, STEP, f"the year master exists but cannot be read ({e}); move it away to start anew")
     if COPIED not in wb.sheetnames or SCHEME_NAME not in wb.defined_names:
@@ -176,6 +184,11 @@ def _previous(path: Path) -> _Previous:
                                                                           and v.is_integer() else str(v)))
     prev.rows["period"] = prev.rows["period"].astype(str)
     prev.sources = _sheet_rows(vals, SOURCES, SOURCE_COLS)
+    if PAY_COPIED in vals.sheetnames:
+        head = next(vals[PAY_COPIED].iter_rows(values_only=True), ())
+        prev.pay = _sheet_rows(vals, PAY_COPIED, [str(h) for h in head if h is not None])
+        if ID in prev.pay.columns:
+            prev.pay[ID] = prev.pay[ID].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
     prev.changes = _sheet_rows(vals, CHANGES, CHANGE_COLS)
     if ROSTER in vals.sheetnames:
         it = vals[ROSTER].iter_rows(values_only=True)
@@ -334,6 +347,8 @@ def _build(path: Path, masters, components, period, progress) -> Year:
             blocking.append(Problem(str(src.path), "year_component",
                                     f"-c {src.component}: the scheme's rollup has {', '.join(ids)}", src.component))
         src.rows["component"] = src.component
+        if len(src.pay):
+            src.pay["component"] = src.component
     slots: dict[tuple[str, str], str] = {}
     for rec in lost:
         slots[(str(rec["component"]), str(rec["period"]))] = str(rec["path"])
@@ -396,7 +411,7 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     year.warnings += [p for p in fig.problems if p.kind == "warning"]
     if params is not None:
         params = write_params(m, params)
-    _, year_rows = write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
+    year_lay, year_rows = write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
     bulk = {YEAR: year_rows, COPIED: write_copied(m.sheet(COPIED), rows)}
     year.sources = _source_rows(path, good, lost, now)
     _write_table(m.sheet(SOURCES), SOURCE_COLS, year.sources)
@@ -407,7 +422,10 @@ def _build(path: Path, masters, components, period, progress) -> Year:
         wb.remove(wb[ROSTER])
     bulk[ROSTER] = _write_roster(wb, roster)
     _levels(m, scheme, fig, roster, year)
-    pay_sheet(m, scheme, fig, rows)
+    kept_pay = [_slot(prev.pay, r) for r in lost]
+    pay_bulk = pay_sheet(m, scheme, fig, rows, [s.pay for s in good] + kept_pay, roster, year_lay, year)
+    if pay_bulk is not None:
+        bulk[PAY_COPIED] = pay_bulk
     for name, value in ((SCHEME_NAME, scheme.id), (PERIOD_NAME, year.period)):
         if name in wb.defined_names:
             del wb.defined_names[name]
@@ -448,19 +466,41 @@ def _save(m: Master, bulk: dict[str, Bulk]) -> None:
     replace_atomically(path, write, STEP)
 
 
-def pay_sheet(m: Master, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame) -> None:
-    """The seam for the yearly 工资核算 sheet, when the scheme has ``pay:`` (not written yet).
+def _slot(frame: pd.DataFrame, rec: dict) -> pd.DataFrame:
+    """The rows of ``frame`` copied from one period master (its component and period)."""
+    if not len(frame) or "component" not in frame.columns:
+        return frame.iloc[:0]
+    return frame[(frame["component"].astype(str) == str(rec["component"]))
+                 & (frame["period"].astype(str) == str(rec["period"]))]
 
-    The writers are :func:`kpixl.pay.write_params` (``薪酬参数``) and
-    :func:`kpixl.pay.write_pay_sheet` with a :class:`kpixl.pay.PayTable`: ``figures`` =
-    ``fig.people.ids`` with the pay lines' roster columns from the year's ``Roster`` and
-    ``bonus`` = ``fig.values["bonus"]``; ``bonus_refs`` = the ``年度汇总`` bonus cells (the
-    layout ``write_year`` returns); the period's history rules do not apply to a year. What
-    a year's 基本工资 line means (one month's, or twelve) is the pay scheme's to say; until
-    that is decided the year writes no pay sheet.
+
+def pay_sheet(m: Master, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, pays: list[pd.DataFrame],
+              roster: pd.DataFrame, year_lay, year: Year) -> Bulk | None:
+    """The year's ``工资核算`` and ``期间工资`` when the scheme has ``pay:`` (:mod:`kpixl.year.pay`).
+
+    Writes ``工资核算`` (each line's sum over the periods, live), lays out ``期间工资`` and
+    returns its rows for bulk writing; sets ``year.pay``. Without ``pay:`` nothing (and an
+    old pay sheet of the year is removed).
     """
     if getattr(scheme, "pay", None) is None:
-        return
+        for title in (PAY_YEAR, PAY_COPIED):
+            if title in m.wb.sheetnames:
+                m.wb.remove(m.wb[title])
+        return None
+    ids = list(fig.people.ids)
+    copied = pay_rows(pays, ids, scheme)
+    by_id = roster.drop_duplicates(ID).set_index(roster.drop_duplicates(ID)[ID].astype(str))
+    names = {c: by_id[c].reindex(ids).tolist() for c in ("姓名", "部门") if c in by_id.columns}
+    refs = bonus = None
+    if "bonus" in fig.values and "bonus" in year_lay.cols:
+        c = year_lay.cols["bonus"].letter
+        refs = [f"'{YEAR}'!${c}${year_lay.first + k}" for k in range(len(ids))]
+        bonus = fig.values["bonus"]
+    unpaid = unpaid_periods(rows, copied)
+    _, year.pay = write_year_pay(m.sheet(PAY_YEAR, m.wb.sheetnames.index(YEAR) + 1), scheme, ids, names, copied,
+                                 unpaid, refs, bonus)
+    year.pay["pay.unpaid"] = [", ".join(unpaid.get(e, [])) or None for e in ids]
+    return write_pay_copied(m.sheet(PAY_COPIED), copied, scheme)
 
 
 def _year_label(periods: list[str]) -> str:

@@ -24,6 +24,7 @@ from ..errors import InputError, KpixlError, Problem
 from ..master.book import PERIOD_NAME, STORE
 from ..master.params import PARAMS, RATED, kept_bases, read_params
 from ..master.store import EMPLOYEE, Store
+from ..pay import PAY_SHEET
 from ..scheme.models import Scheme
 from ..scheme.sheet import read_scheme_values
 from ..scheme.sheet.vocab import SHEET_NAMES
@@ -58,6 +59,9 @@ class Source:
         scheme: Its scheme.
         roster: Its roster (a DataFrame with ``employee_id``).
         rows: One copied row per collected person (:data:`COPY` keys).
+        pay: One row per person paid on the master's ``工资核算`` (``pay.<line>``,
+            ``pay.total``, as cached there), with the provenance columns; empty when
+            the scheme has no pay or the master has not been rated.
         problems: What was found reading it (warnings: the figures are still copied).
     """
 
@@ -68,6 +72,7 @@ class Source:
     scheme: Scheme | None = None
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pay: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -101,7 +106,7 @@ def read_source(component: str | None, path: Path, cache: dict | None = None) ->
     try:
         src.sha = sha256(src.path)
         cache = {} if cache is None else cache
-        wb = read_values(src.path, {*SHEET_NAMES, *ROSTER_SHEETS, STORE, PARAMS, RATED}, cache)
+        wb = read_values(src.path, {*SHEET_NAMES, *ROSTER_SHEETS, STORE, PARAMS, RATED, PAY_SHEET}, cache)
     except OSError as e:
         src.problems.append(Problem(where, "bad_file", f"cannot be read: {e.strerror or e}"))
         return src
@@ -175,7 +180,40 @@ def _read(src: Source, wb, cache: dict) -> Source:
         "sha256": src.sha,
         "collected_at": [when.get(e) for e in ids],
     })
+    if s.pay is not None:
+        src.pay = _pay(src, wb)
     # The master's own input problems (reported when it was collected): said again, never blocking.
     src.problems += [Problem(f"{src.path.name}: {p.where}", p.code, p.message, p.value,
                              employee=p.employee, item=p.item, column=p.column) for p in prepared.problems]
     return src
+
+
+def _pay(src: Source, wb) -> pd.DataFrame:
+    """The master's ``工资核算`` as it shows it (cached values), one row per person paid.
+
+    A master of a scheme with ``pay:`` that has no pay sheet (not rated yet) gives no
+    rows and a warning: the year flags its periods as unpaid rather than make pay up.
+    """
+    keys = [f"pay.{ln.id}" for ln in src.scheme.pay.lines] + ["pay.total"]
+    cols = [ID, "姓名", "component", "period", *keys, "file", "sha256"]
+    if PAY_SHEET not in wb:
+        src.problems.append(Problem(str(src.path), "year_pay_missing",
+                                    f"{src.path.name} has no {PAY_SHEET} (not rated yet): its period "
+                                    f"{src.period} is shown as 未核算 on the year's {PAY_SHEET}", src.period))
+        return pd.DataFrame(columns=cols)
+    rows = _rows(wb, PAY_SHEET)
+    head = [str(h) if h is not None else "" for h in rows[0]] if rows else []
+    at = {k: j for j, k in enumerate(head)}
+    if ID not in at:
+        return pd.DataFrame(columns=cols)
+    names = dict(zip(src.rows[ID], src.rows["姓名"]))
+    out = []
+    for r in rows[2:]:
+        eid = r[at[ID]] if at[ID] < len(r) else None
+        if eid is None or str(eid).strip() == "":
+            continue
+        eid = str(int(eid)) if isinstance(eid, float) and eid.is_integer() else str(eid)
+        got = {k: (r[at[k]] if k in at and at[k] < len(r) else None) for k in keys}
+        out.append({ID: eid, "姓名": names.get(eid), "component": src.component, "period": src.period, **got,
+                    "file": src.path.name, "sha256": src.sha})
+    return pd.DataFrame(out, columns=cols)

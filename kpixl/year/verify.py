@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine.inputs import ID
 from ..results.verify import Verification, read_results
+from .pay import PAY_YEAR
 from .sheet import YEAR
 
 __all__ = ["agree", "verify_year"]
@@ -21,7 +22,7 @@ def agree(have: Any, want: Any) -> bool:
     if isinstance(want, (bool, np.bool_)):
         return have in (bool(want), 1 if want else 0) or str(have).upper() == str(bool(want)).upper()
     if want is None or (isinstance(want, float) and math.isnan(want)):
-        return have in (None, "")
+        return have is None or have == "" or (isinstance(have, float) and math.isnan(have))
     if isinstance(want, str):
         return str(have or "") == want
     try:
@@ -31,15 +32,24 @@ def agree(have: Any, want: Any) -> bool:
 
 
 def verify_year(path: Path, year) -> Verification:
-    """Recalculate ``path`` with LibreOffice and compare ``年度汇总`` with ``year``'s engine figures."""
+    """Recalculate ``path`` with LibreOffice and compare ``年度汇总`` (and ``工资核算``, with
+    pay) with ``year``'s engine figures."""
     from .. import libreoffice
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([Path(path)], Path(d))[0]
         got = read_results(out, YEAR)
-    got = got.set_index(got[ID].astype(str))
+        paid = read_results(out, PAY_YEAR) if year.pay is not None else None
     v = Verification()
-    for _, row in year.results().iterrows():
+    _compare(v, YEAR, got, year.results())
+    if paid is not None:
+        _compare(v, PAY_YEAR, paid, year.pay)
+    return v
+
+
+def _compare(v: Verification, sheet: str, got, engine) -> None:
+    got = got.set_index(got[ID].astype(str))
+    for _, row in engine.iterrows():
         eid = str(row[ID])
         for key, want in row.items():
             if key == ID or key not in got.columns:
@@ -47,7 +57,6 @@ def verify_year(path: Path, year) -> Verification:
             have = got.at[eid, key] if eid in got.index else None
             v.compared += 1
             if isinstance(have, str) and have.startswith("#"):
-                v.errors.append((f"{YEAR} {eid} {key}", have))
+                v.errors.append((f"{sheet} {eid} {key}", have))
             elif not agree(have, want):
-                v.mismatches.append((f"{YEAR} {eid}", key, have, want))
-    return v
+                v.mismatches.append((f"{sheet} {eid}", key, have, want))
