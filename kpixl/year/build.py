@@ -545,12 +545,30 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
         for rec in m[m["_merge"] == "left_only"].to_dict("records"):
             out.append(_change(stamp, {**rec, "姓名": rec.get("姓名_o")}, key, "人员", "有", None, src.path.name,
                                "来源中已无此人, 已从年度移除"))
+        out += _pay_changes(prev.pay, src, key, stamp, note)
     for rec in lost:
         if str(rec.get("status") or "ok") != "ok":
             continue  # already said when it went missing
         out.append({"at": stamp, ID: None, "姓名": None, "component": str(rec["component"]),
                     "period": str(rec["period"]), "what": "来源缺失", "old": None, "new": None,
                     "file": str(rec["file"]), "note": f"找不到 {rec['path']}: 保留上次复制的数据"})
+    return out
+
+
+def _pay_changes(before: pd.DataFrame, src: Source, key, stamp: str, note: str) -> list[dict[str, Any]]:
+    """Each person's 应发合计 of one period that differs from what the year copied before."""
+    if not len(before) or "pay.total" not in before.columns or not len(src.pay):
+        return []
+    old = _slot(before, {"component": key[0], "period": key[1]})
+    if not len(old):
+        return []
+    was = dict(zip(old[ID].astype(str), old["pay.total"]))
+    out = []
+    for rec in src.pay.to_dict("records"):
+        eid = str(rec[ID])
+        if eid in was and _cmp(was[eid]) != _cmp(rec["pay.total"]):
+            out.append(_change(stamp, rec, key, "应发合计", _cmp(was[eid]), _cmp(rec["pay.total"]), src.path.name,
+                               note if src.sha != (old["sha256"].iloc[0] if "sha256" in old.columns else None) else None))
     return out
 
 
@@ -572,7 +590,7 @@ def _cmp(v: Any) -> Any:
 def _changed_sources(prev: _Previous, good: list[Source], changes: list[dict]):
     shas = {str(r["path"]): r["sha256"] for r in prev.sources.to_dict("records")}
     for s in good:
-        n = sum(1 for c in changes if c["file"] == s.path.name and c["what"] in _WHAT.values())
+        n = sum(1 for c in changes if c["file"] == s.path.name and c["what"] in (*_WHAT.values(), "应发合计"))
         was = next((sha for p, sha in shas.items() if Path(p).name == s.path.name), None)
         if was is not None and was != s.sha:
             yield s, n
