@@ -37,6 +37,20 @@ def test_readme_has_transcripts():
 #: Commands that write into their first argument (a master): it is copied, once, into a
 #: folder the transcripts share, so that collect → rate → report run in README order.
 WRITES_MASTER = ("collect", "rate", "report")
+#: Where the tour's masters come from: a template of workbooks/, or an example period master.
+MASTER_SOURCES = (ROOT / "workbooks", ROOT / "examples" / "pay-months")
+
+
+def _shared_master(shared: Path, arg: str) -> str:
+    """The shared copy of a master the README names (tour/master.xlsx: of kam_monthly)."""
+    master = shared / Path(arg).name
+    if not master.exists():
+        # The tour works on git-ignored copies: tour/kam_monthly.xlsx, tour/master.xlsx (the
+        # HR master the examples are collected into, of kam_monthly), tour/pay-2026-10.xlsx.
+        source = next((d / master.name for d in MASTER_SOURCES if (d / master.name).exists()),
+                      ROOT / "workbooks" / "kam_monthly.xlsx")
+        shutil.copy2(source, master)
+    return str(master)
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +62,10 @@ def shared(tmp_path_factory) -> Path:
 def test_transcript(command: str, expected: str, tmp_path: Path, shared: Path):
     args = shlex.split(command)[1:]
     if args[0] in WRITES_MASTER:
-        master = shared / Path(args[1]).name
-        if not master.exists():
-            # The tour works on git-ignored copies of a template: tour/kam_monthly.xlsx, and
-            # tour/master.xlsx (the HR master the examples are collected into) of kam_monthly.
-            template = ROOT / "workbooks" / master.name
-            source = template if template.exists() else ROOT / "workbooks" / "kam_monthly.xlsx"
-            shutil.copy2(source, master)
-        args[1] = str(master)
+        args[1] = _shared_master(shared, args[1])
+    elif args[0] == "year":  # the year master and its period masters, in the shared folder
+        args[1] = str(shared / Path(args[1]).name)
+        args[2:] = [a if a.startswith("-") else _shared_master(shared, a) for a in args[2:]]
     # Paths in the README are relative to the repository root; outputs land in tmp_path.
     args = [str(ROOT / a) if (ROOT / a).exists() and not a.startswith("-") else a for a in args]
     r = subprocess.run([sys.executable, "-m", "kpixl.cli", *args], capture_output=True, text=True, cwd=tmp_path)

@@ -49,7 +49,7 @@ def tour_steps() -> list[tuple[str, str, str | None]]:
 
 def test_the_tour_has_steps():
     kinds = [(k, t.split()[1] if k != "python" else "") for k, t, _ in tour_steps()]
-    for cmd in ("demo", "check", "score", "generate", "distribute", "collect", "rate", "report"):
+    for cmd in ("demo", "check", "score", "generate", "distribute", "collect", "rate", "report", "year"):
         assert any(c == cmd for _, c in kinds), f"the README tour has no kpixl {cmd}"
     assert ("python", "") in kinds
 
@@ -101,7 +101,7 @@ def test_readme_tour_leaves_git_status_clean(tmp_path: Path):
 
     # The tour did write its outputs — into ignored places.
     for made in ("kpixl-demo.xlsx", "tour/kam_monthly.xlsx", "tour/2026-11.xlsx", "tour/results.xlsx",
-                 "tour/out/2026-11"):
+                 "tour/out/2026-11", "tour/年度汇总-2026.xlsx", "tour/pay-2026.xlsx"):
         assert (repo / made).exists(), made
     assert not _git(repo, "diff", "--name-only"), "the tour changed tracked files"
     assert _git(repo, "status", "--porcelain", "--untracked-files=all") == ""

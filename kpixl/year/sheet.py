@@ -15,6 +15,7 @@ own rating, rank-flag and bonus builders (:mod:`kpixl.results.sheet`,
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Font
 
@@ -27,7 +28,7 @@ from ..results.values import column_values
 from ..scheme.models import Scheme
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
-from ..xlsx.printing import hide_key_row, print_setup
+from ..xlsx.printing import YES_NO_FORMATS, column_width, hide_key_row, print_setup, yes_no
 from ..xlsx.text import append_row
 from .bulk import Bulk, Formula
 from .figures import AGG_LABEL, YearFigures, component_label, rollup_of
@@ -139,16 +140,20 @@ def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster:
         *(xlmath.times(c.weight, lay.ref(f"component:{c.id}", row)) for c in rollup.components)), rollup.round)))
     if s.ratings is not None:
         rating_columns(lay, s, fig.people)
-    lay.add(Col("flag.over_scale", f"年度总分超过{xlmath.num(s.scale)}分",
-                formula=lambda row: f"{lay.ref('total', row)}>{xlmath.num(s.scale)}"))
+    lay.add(Col("flag.over_scale", f"年度总分超过{xlmath.num(s.scale)}分", fmt=yes_no(),  # 1/0 shown 是/否
+                formula=lambda row: f"IF({lay.ref('total', row)}>{xlmath.num(s.scale)},1,0)"))
     if s.bonus is not None and params is not None:
         bonus_with_params(lay, s, fig.base, fig.level, fig.amount, params, n=len(ids), label="年度绩效奖金")
         lay.add(Col("paid", "各期绩效奖金合计", fmt="#,##0.00", formula=lambda row: (
             f"SUM({_ref('bonus', *person_rows[eid(row)])})" if eid(row) in person_rows else "0")))
     lay.add(Col("note", "备注(缺期按已有期数计)", list(fig.notes)))
     write_layout(lay, 1, ws, fig.values)
-    ws.column_dimensions[lay.cols["note"].letter].width = 40
+    # as wide as the notes need (a year without missing periods has none), at most 40
+    ws.column_dimensions[lay.cols["note"].letter].width = column_width(lay.cols["note"].label, fig.notes, lo=12, hi=40)
     cached = column_values(fig.values, {k: k for k, c in lay.cols.items() if c.formula is not None})
+    for key, c in lay.cols.items():  # a flag's formula gives 1/0 (shown 是/否): cache that, not TRUE
+        if key in cached and c.fmt in YES_NO_FORMATS:
+            cached[key] = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in cached[key]]
     rest = []
     for k in range(1, len(ids)):
         r = FIRST + k
