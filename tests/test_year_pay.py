@@ -132,3 +132,15 @@ def test_a_late_pay_correction_is_logged_and_a_lost_master_keeps_its_pay(masters
     year = build_year(out, verify=True)
     assert year.verification.ok, year.verification.summary()
     assert pay_of(year)["C01"]["pay.paid"] == 25860 + 500 and pay_of(year)["C01"]["pay.periods"] == 3
+
+
+def test_the_readme_pay_months_are_of_the_example_scheme():
+    """examples/pay-months/ (the README's year tour) holds masters of examples/pay.yaml as it is now:
+    after a change to the example, run scripts/build-pay-months (and the README transcript)."""
+    from kpixl.master.book import open_master
+
+    months = sorted((EXAMPLES / "pay-months").glob("pay-*.xlsx"))
+    assert [m.name for m in months] == ["pay-2026-10.xlsx", "pay-2026-11.xlsx"]
+    for m in months:
+        got = open_master(m).scheme
+        assert got.model_dump() == SCHEME.model_dump(), m.name
