@@ -76,6 +76,9 @@ def test_a_year_of_pay_worked_by_hand(masters, tmp_path):
     assert rate(ms[2]).ok
     year = build_year(work / "年度汇总-2026.xlsx", verify=True)
     assert year.verification.ok, year.verification.summary()
+    # the pay that arrived is said on 变更, person by person
+    assert [(c["employee_id"], c["period"], c["what"], c["old"], c["new"]) for c in year.changes] == [
+        ("C01", "2026-03", "应发合计", None, 8480)]
     got = pay_of(year)
     c01, c02 = got["C01"], got["C02"]
     assert c01["pay.periods"] == 3 and c01["pay.unpaid"] is None

@@ -557,13 +557,14 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
 
 def _pay_changes(before: pd.DataFrame, src: Source, key, stamp: str, note: str) -> list[dict[str, Any]]:
     """Each person's 应发合计 of one period that differs from what the year copied before."""
-    if not len(before) or "pay.total" not in before.columns or not len(src.pay):
+    if "pay.total" not in before.columns or not len(src.pay):
         return []
     old = _slot(before, {"component": key[0], "period": key[1]})
-    if not len(old):
-        return []
-    was = dict(zip(old[ID].astype(str), old["pay.total"]))
     out = []
+    if not len(old):  # the period was copied before it was rated: its pay arrives now
+        return [_change(stamp, rec, key, "应发合计", None, _cmp(rec["pay.total"]), src.path.name, "该期已核算工资")
+                for rec in src.pay.to_dict("records")]
+    was = dict(zip(old[ID].astype(str), old["pay.total"]))
     for rec in src.pay.to_dict("records"):
         eid = str(rec[ID])
         if eid in was and _cmp(was[eid]) != _cmp(rec["pay.total"]):
