@@ -147,3 +147,56 @@ def test_the_readme_pay_months_are_of_the_example_scheme():
     for m in months:
         got = open_master(m).scheme
         assert got.model_dump() == SCHEME.model_dump(), m.name
+
+
+@pytest.mark.engine
+def test_random_period_pay_sums_recalculate_to_the_engine(tmp_path):
+    """Random copied period pay — people missing from months, blank and text cells (a sheet
+    edited by hand: SUM and COUNT skip them, as the engine does) — in one LibreOffice call."""
+    import random
+
+    from openpyxl import Workbook
+
+    from kpixl.libreoffice import recalculate
+    from kpixl.results.verify import read_results
+    from kpixl.xlsx.cached import save_workbook
+    from kpixl.year.bulk import append_rows
+    from kpixl.year.pay import pay_columns, pay_rows, write_pay_copied, write_year_pay
+    from kpixl.year.verify import agree
+
+    keys = list(pay_columns(SCHEME))
+    paths, wants = [], []
+    for seed in range(4):
+        rnd = random.Random(seed)
+        people = [f"P{i:02d}" for i in range(rnd.randint(1, 9))]
+        frames = []
+        for month in range(1, rnd.randint(2, 12) + 1):
+            period = f"2026-{month:02d}"
+            recs = [{"employee_id": e, "姓名": f"员工{e}", "component": "periods", "period": period,
+                     **{k: rnd.choice([round(rnd.uniform(-500, 9000), 2), 0, None, "n/a"]) for k in keys},
+                     "file": f"{period}.xlsx", "sha256": "0" * 64}
+                    for e in people if rnd.random() > 0.25]
+            frames.append(pd.DataFrame(recs))
+        copied = pay_rows(frames, people, SCHEME)
+        wb = Workbook()
+        annual = wb.active
+        annual.title = "年度汇总"
+        bonus = [rnd.choice([0.0, 1234.5, 2000.0]) for _ in people]
+        for k, b in enumerate(bonus):
+            annual.cell(3 + k, 2, b)
+        refs = [f"'年度汇总'!$B${3 + k}" for k in range(len(people))]
+        _, got = write_year_pay(wb.create_sheet(PAY_YEAR), SCHEME, people, {}, copied, {}, refs, bonus)
+        bulk = write_pay_copied(wb.create_sheet(PAY_COPIED), copied, SCHEME)
+        path = tmp_path / f"pay{seed}.xlsx"
+        save_workbook(wb, path)
+        append_rows(path, {PAY_COPIED: bulk})
+        paths.append(path)
+        wants.append(got)
+    bad = []
+    for out, want in zip(recalculate(paths, tmp_path / "out"), wants):
+        have = read_results(out, PAY_YEAR).set_index("employee_id")
+        for row in want.to_dict("records"):
+            for key, v in row.items():
+                if key != "employee_id" and not agree(have.at[row["employee_id"], key], v):
+                    bad.append((out.name, row["employee_id"], key, have.at[row["employee_id"], key], v))
+    assert not bad
