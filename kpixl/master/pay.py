@@ -50,6 +50,9 @@ from .params import RATED
 from .records import Records
 from .store import PERIOD
 
+#: How the Log writes a blank 审批.
+PENDING = "待审批"
+
 __all__ = ["APPROVAL_SHEET", "PAY_SHEET", "PARAMS_SHEET", "log_approvals", "write_pay"]
 
 
@@ -226,14 +229,15 @@ def log_approvals(m: Master, pay: Pay, period: str, approvals: Approvals, values
             continue
         ln = pay.line(line_id)
         column = f"approval.{line_id}"
-        before = last.get((p, e, column)) or None
+        before = last.get((p, e, column))
+        before = None if before in (None, "", PENDING) else before
         base = [stamp, user, "", "", e, p, column]
         if (a.decision or None) != before:
             who = f"审批人 {a.by}" if a.by not in (None, "") else "审批人未填"
             when = a.date.date().isoformat() if isinstance(a.date, datetime.datetime) else a.date
-            rows.append([*base, before or "", a.decision or "",
+            rows.append([*base, before or PENDING, a.decision or PENDING,
                          f"{ln.label}: {who}" + (f", 日期 {when}" if when not in (None, "") else "")])
-            kept.append(f"{APPROVAL_SHEET} {e} {ln.label}: {before or '待审批'} → {a.decision or '待审批'}")
+            kept.append(f"{APPROVAL_SHEET} {e} {ln.label}: {before or PENDING} → {a.decision or PENDING}")
         now = float(amounts.at[e, line_key(ln)]) if e in amounts.index else 0.0
         if a.decision and a.amount is not None and not math.isclose(a.amount, now, abs_tol=1e-9):
             rows.append([*base, a.decision, a.decision, f"{ln.label}: {CHANGED} ({a.amount:,.2f} → {now:,.2f})"])
