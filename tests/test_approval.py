@@ -185,7 +185,7 @@ def test_the_list_and_english_labels(tmp_path):
     wb = openpyxl.load_workbook(path)
     ws = wb[APPROVAL_SHEET]
     assert [dv.formula1 for dv in ws.data_validations.dataValidation] == ['"同意,不同意"']
-    assert [c.value for c in ws[2]][3:] == ["Period", "Line code", "Pay line", "Grounds", "Amount proposed",
+    assert [c.value for c in ws[2]][2:] == ["Period", "Line code", "Pay line", "Grounds", "Amount proposed",
                                             "Approval", "Approved by", "Date", "Note"]
     heads = [c.value for c in wb["工资核算"][2]]
     assert "迟到早退 · counted (approved)" in heads and "Gross pay" in heads
