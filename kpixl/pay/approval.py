@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import xlmath
@@ -38,7 +39,7 @@ from ..results.sheet import FIRST, Col, Layout, write_layout
 from ..scheme.pay import Pay, PayLine
 from ..xlsx.cells import cell_value
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG
-from ..xlsx.printing import MONEY
+from ..xlsx.printing import MONEY, fit_row_heights
 from ..xlsx.text import defuse_columns
 from .amounts import AGREE, REASONS, REJECT, achievement_key, count_values, line_key
 from .formulas import percent, rule_text
@@ -205,8 +206,15 @@ def write_approvals(ws, lay: Layout, n: int, lang: str = DEFAULT_LANG) -> None:
     defuse_columns(ws, [list(lay.cols).index(k) + 1
                         for k in (ID, "approval.by", "approval.date", "approval.note", "approval.basis")],
                    first_row=FIRST)
-    ws.column_dimensions[letters["approval.by"]].width = 10
-    ws.column_dimensions[letters["approval.date"]].width = 11
+    # Room to write a name and a date by hand on the printed list; the grounds wrap.
+    ws.column_dimensions[letters["approval.by"]].width = 14
+    ws.column_dimensions[letters["approval.date"]].width = 12
+    ws.column_dimensions[letters["approval.basis"]].width = 36
+    wrap = Alignment(wrap_text=True)
+    j = list(lay.cols).index("approval.basis") + 1
+    for r in range(FIRST, FIRST + n):
+        ws.cell(r, j).alignment = wrap
+    fit_row_heights(ws, range(FIRST, FIRST + n), [j, list(lay.cols).index("approval.note") + 1])
 
 
 def read_approvals(ws, pay: Pay) -> Approvals:
