@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
 from kpixl.pay import PayTable, compute_pay, write_pay_sheet
-from kpixl.pay.approval import APPROVAL_SHEET, Approval, approval_layout, read_approvals
+from kpixl.pay.approval import APPROVAL_SHEET, Approval, approval_layout, decisions, read_approvals, write_approvals
 from kpixl.results.verify import read_results
 from kpixl.scheme.pay import Pay
 
@@ -138,6 +138,7 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
                         "创新提案": [rnd.choice([0, 1, "是", "否"]) for _ in range(n)]})
     floored = PAY.model_copy(update={"floor": 2900})
     cases = {"hand": (PAY, figures(), {("E1", "late"): "同意"}),
+             "by hand": (PAY, figures(), {}),  # a row HR adds without a 期间 (below)
              "pending": (PAY, figures(), {}),
              "random": (floored, big, {(e, ln): rnd.choice([None, "同意", "不同意"])
                                        for e in big["employee_id"] for ln in ("late", "mistake", "award")})}
@@ -147,6 +148,14 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
         _sheet(pay, f, path)
         _type(path, typed)
         paths.append(path)
+    # HR adds a row by hand at the bottom, 期间 left blank: E2's 提案 +1,000 同意
+    wb = openpyxl.load_workbook(paths[1])
+    ws = wb[APPROVAL_SHEET]
+    ws.append(["E2", "某1", None, "award", "创新提案奖", None, 1000, "同意", "部门经理"])
+    wb.save(paths[1])
+    approved = read_approvals(openpyxl.load_workbook(paths[1])[APPROVAL_SHEET], PAY)
+    assert approved[("", "E2", "award")].decision == "同意"
+    cases["by hand"] = (PAY, figures(), decisions(approved, "2026-11"))
     outs = recalculate(paths, tmp_path / "out")
     for (name, (pay, f, typed)), out in zip(cases.items(), outs):
         want = compute_pay(pay, f, approvals=typed)
@@ -154,7 +163,9 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
         for key in [c for c in want.columns if c != "employee_id"]:
             assert np.allclose(got[key].astype(float), want[key].astype(float), rtol=0, atol=1e-9), (name, key)
     hand = read_results(outs[0], "工资核算").set_index("employee_id")
-    pending = read_results(outs[1], "工资核算").set_index("employee_id")
+    pending = read_results(outs[2], "工资核算").set_index("employee_id")
+    # E2: 4,000 + 1,000 approved on the added row (失误 −400 pending) = 5,000
+    assert read_results(outs[1], "工资核算").set_index("employee_id").loc["E2", "pay.total"] == 5000
     # E1: 3,000 − 120 once 同意 is typed; 3,000 while pending (the line still shows −120)
     assert hand.loc["E1", "pay.total"] == 2880 and pending.loc["E1", "pay.total"] == 3000
     assert pending.loc["E1", "pay.late"] == -120
@@ -189,3 +200,28 @@ def test_the_list_and_english_labels(tmp_path):
                                             "Approval", "Approved by", "Date", "Note"]
     heads = [c.value for c in wb["工资核算"][2]]
     assert "迟到早退 · counted (approved)" in heads and "Gross pay" in heads
+
+
+def test_a_second_row_for_one_line_is_refused(tmp_path):
+    path = tmp_path / "p.xlsx"
+    _sheet(PAY, figures(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[APPROVAL_SHEET]
+    ws.append(["E1", "某0", "2026-11", "late", "迟到早退", None, -120, "不同意"])  # row 9; E1 late is row 3
+    with pytest.raises(InputError) as e:
+        read_approvals(ws, PAY)
+    [p] = e.value.problems
+    assert (p.where, p.code) == (f"{APPROVAL_SHEET}!A9", "duplicate_id") and "also row 3" in p.message
+
+
+def test_typed_names_stay_text():
+    f = figures()
+    got = compute_pay(PAY, f, approvals={})
+    old = {("2026-11", "E1", "late"): Approval("同意", '=HYPERLINK("http://x","y")', None, "=1+1", -120.0)}
+    lay, n, _ = approval_layout(PAY, f, got, "2026-11", {}, old)
+    wb = openpyxl.Workbook()
+    write_approvals(wb.active, lay, n)
+    ws = wb.active
+    col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    by, note = ws.cell(3, col["approval.by"]), ws.cell(3, col["approval.note"])
+    assert (by.data_type, note.data_type) == ("s", "s") and by.value.startswith("=HYPERLINK")

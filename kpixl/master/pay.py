@@ -225,8 +225,9 @@ def log_approvals(m: Master, pay: Pay, period: str, approvals: Approvals, values
     amounts = values.set_index(ID)
     rows: list[list[Any]] = []
     for (p, e, line_id), a in approvals.items():
-        if p != period:
+        if p not in (period, ""):  # "": a row added by hand without its 期间
             continue
+        p = period
         ln = pay.line(line_id)
         column = f"approval.{line_id}"
         before = last.get((p, e, column))

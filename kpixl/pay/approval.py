@@ -92,8 +92,9 @@ class ApprovalRefs:
 
 
 def decisions(approvals: Approvals, period: str) -> dict[tuple[str, str], str | None]:
-    """``{(employee id, line id): decision}`` of one period, as :func:`~kpixl.pay.compute_pay` reads them."""
-    return {(e, ln): a.decision for (p, e, ln), a in approvals.items() if p == period}
+    """``{(employee id, line id): decision}`` of one period, as :func:`~kpixl.pay.compute_pay` reads
+    them (a row HR added without a 期间 is this period's: 工资核算's COUNTIFS counts it too)."""
+    return {(e, ln): a.decision for (p, e, ln), a in approvals.items() if p in (period, "")}
 
 
 def counted_formula(amount: str, person: str, line: PayLine, refs: ApprovalRefs) -> str:
@@ -157,7 +158,7 @@ def approval_layout(pay: Pay, figures: pd.DataFrame, got: pd.DataFrame, period: 
             if not ln.needs_approval:
                 continue
             amount = float(got[line_key(ln)].iloc[k])
-            a = old.get((period, e, ln.id), Approval())
+            a = old.get((period, e, ln.id)) or old.get(("", e, ln.id)) or Approval()
             if amount == 0 and not a.typed:
                 continue
             note = a.note
@@ -221,11 +222,13 @@ def read_approvals(ws, pay: Pay) -> Approvals:
     """What HR left on 奖罚审批 (written by :func:`write_approvals`), keyed by period, person and line.
 
     Rows of lines the pay no longer has, or that no longer need approval, are ignored;
-    so are rows without a 工号 or a line.
+    so are rows without a 工号 or a line. A row without a 期间 (added by hand) is keyed
+    by the period ``""``: the period being paid.
 
     Raises:
-        InputError: A 审批 that is neither 同意 nor 不同意 nor blank, each at its cell
-            (``奖罚审批!J5``); nothing is read.
+        InputError: A 审批 that is neither 同意 nor 不同意 nor blank, or a second row for
+            the same period, person and line (工资核算 would count either's 同意), each at
+            its cell (``奖罚审批!I5``); nothing is read.
     """
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
@@ -237,6 +240,7 @@ def read_approvals(ws, pay: Pay) -> Approvals:
         return {}
     lines = {ln.id for ln in pay.lines if ln.needs_approval}
     out: Approvals = {}
+    first: dict[tuple[str, str, str], int] = {}  # key → the row it was first read on
     problems: list[Problem] = []
     col = ws.cell(1, at["approval.decision"] + 1).column_letter
 
@@ -257,7 +261,14 @@ def read_approvals(ws, pay: Pay) -> Approvals:
                                     column="approval.decision"))
             continue
         amount = get(r, "approval.amount")
-        out[(str(period), str(e), str(ln))] = Approval(
+        key = ("" if period in (None, "") else str(period).strip(), str(e).strip(), str(ln))
+        if key in first:
+            problems.append(Problem(f"{ws.title}!A{i}", "duplicate_id",
+                                    f"{APPROVAL_SHEET}: {key[1]} {ln} is listed more than once "
+                                    f"(also row {first[key]}); keep one row", e, column=ID))
+            continue
+        first[key] = i
+        out[key] = Approval(
             d, get(r, "approval.by"), get(r, "approval.date"), get(r, "approval.note"),
             float(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) else None)
     if problems:
