@@ -57,6 +57,17 @@ def test_pending_and_rejected_do_not_count_by_hand():
     assert got.loc["E3", "pay.total"] == 2500 - 50 + 1000 == 3450
 
 
+def test_the_worked_example_in_the_scheme_reference():
+    pay = Pay.model_validate({"lines": [
+        {"id": "base", "name": "基本工资", "type": "wage", "column": "基本工资"},
+        {"id": "late", "name": "迟到早退", "type": "per_event", "column": "迟到早退次数", "fraction": -0.02},
+        {"id": "attendance", "name": "全勤奖", "type": "fixed", "column": "全勤", "amount": 200, "approval": False}]})
+    f = pd.DataFrame({"employee_id": ["E1"], "基本工资": [3000], "迟到早退次数": [2], "全勤": ["是"]})
+    total = {d: compute_pay(pay, f, approvals={("E1", "late"): d})["pay.total"].iloc[0] for d in (None, "同意", "不同意")}
+    # 3,000 + 200 pending; 3,000 − 120 + 200 once 同意; 不同意 as pending
+    assert total == {None: 3200, "同意": 3080, "不同意": 3200}
+
+
 def test_approval_option_per_line():
     """``approval: false`` lets a line count at once; ``approval: true`` puts a wage line under approval."""
     pay = Pay.model_validate({"lines": [

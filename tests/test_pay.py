@@ -450,6 +450,11 @@ def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
     keys = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0]}
     assert "薪酬" in keys and "type: per_event" in keys["薪酬"]
     assert read_scheme_sheet(str(path)) == SCHEME
+    # a line's approval option too
+    lines = [ln.model_copy(update={"approval": False}) if ln.id == "late" else ln for ln in SCHEME.pay.lines]
+    scheme = SCHEME.model_copy(update={"pay": SCHEME.pay.model_copy(update={"lines": lines})})
+    write_scheme_sheet(scheme, path)
+    assert read_scheme_sheet(str(path)).pay.line("late").approval is False
 
 
 @pytest.mark.engine
