@@ -263,6 +263,32 @@ CODES: dict[str, Code] = {
     "duplicate_person": _c("file", "Person returned twice", "{id} is in {n} returned files with different values ({files})",
                            "One person's sheet came back in several files with different values; collect the right "
                            "one alone."),
+    # ---- the year master (kpixl.year) ------------------------------------------------------
+    "year_other_scheme": _c("file", "Another programme's master",
+                            "this master is of the scheme {scheme}; the year is built from {year}",
+                            "A period master given to kpixl year belongs to another scheme; build its own year "
+                            "from it, or leave it out. Nothing is written."),
+    "year_same_period": _c("file", "Period given twice", "{component} {period} is also in {other}",
+                           "Two period masters of one roll-up component are for the same period; keep one."),
+    "year_not_collected": _c("file", "Nothing collected", "nothing has been collected into this master",
+                             "A period master given to kpixl year has no collected records; collect it first or "
+                             "leave it out."),
+    "year_component": _c("input", "Unknown roll-up component", "{why}",
+                         "A master was given without a roll-up component (the scheme has several), or with one the "
+                         "scheme's rollup does not list; give it as -c COMPONENT MASTER… (docs/year.md)."),
+    "year_missing_periods": _c("warning", "Periods missing", "{id} has no {component} result for {periods}: "
+                               "averaged over the {n} periods present",
+                               "A person is missing from some period masters; the year averages the periods "
+                               "present and shows how many (the stated policy, on the sheet)."),
+    "year_missing_component": _c("warning", "Component missing", "{id} has no {component} result at all: it counts 0",
+                                 "A person has no result in a whole roll-up component; it counts 0 in the annual "
+                                 "total and the sheet's 备注 says so."),
+    "year_source_lost": _c("warning", "Period master gone", "{file} is gone: the year keeps the rows copied from it",
+                           "A period master the year was built from cannot be found; its copied rows are kept "
+                           "unchanged, with a note on 来源 and 变更."),
+    "year_source_changed": _c("warning", "Period master changed", "{file} changed since the year copied it: {what}",
+                              "A period master was edited after the year copied it; the rebuild takes the new "
+                              "figures and lists every change (person, period, old → new) on 变更."),
     # ---- warnings (collect goes on) -------------------------------------------------------
     "renamed_sheet": _c("warning", "Sheet renamed", "the sheet was renamed (sent as {name}); collected by its stamp",
                         "A person's sheet was renamed; it is collected anyway, by its stamp."),

@@ -15,6 +15,7 @@ collect        ``workbook.collect.collect``           ``kpixl collect``
 validate       ``scheme`` + ``workbook.roster``       ``kpixl check`` (and distribute's roster check)
 rate           ``workbook.rate.rate``                 ``kpixl rate``
 report         ``workbook.report.report``             ``kpixl report``
+year           ``year.build_year``                    ``kpixl year``
 help           —                                      ``kpixl --help``
 =============  =====================================  ======================================
 """
@@ -29,7 +30,7 @@ from typing import Iterator
 from .host import Host, progress_to
 from .registry import Said
 
-__all__ = ["collect", "distribute", "generate", "help", "rate", "report", "validate"]
+__all__ = ["collect", "distribute", "generate", "help", "rate", "report", "validate", "year"]
 
 PERIOD_PROMPT = "考核期间 / period (2026-11, 2026Q4, 2026H1, 2026; 默认上月 / default: last month)"
 #: Inside Excel, Python runs as xlwings' COM server; worker processes started from it
@@ -179,6 +180,40 @@ def report(host: Host) -> str | None:
     with _master_closed(host) as master:
         result = report_master(master)
     return _report(result, "master")
+
+
+def year(host: Host) -> str | None:
+    """*Year* (年度汇总): build or rebuild the year master — ``kpixl year``.
+
+    Pressed in a year master, it rebuilds it from the period masters it was built from
+    (late corrections taken, every change listed). Pressed in a period master, it asks
+    for the year master to write (default ``年度汇总-<year>.xlsx`` beside it), the roll-up
+    component (empty: the scheme's only one) and the period masters to add (this one
+    is offered first); the same as ``kpixl year OUT -c COMPONENT MASTER…``.
+    """
+    from kpixl.year import build_year
+    from kpixl.year.build import is_year_master
+
+    here = Path(host.path)
+    if is_year_master(here):
+        with _master_closed(host) as path:
+            result = build_year(path, progress=progress_to(host, "年度 / reading period masters"))
+        return _report(result, "year")
+    default = here.with_name(f"年度汇总-{_dt.date.today().year}.xlsx")
+    out = host.ask("out", "年度汇总文件 / the year master to write or rebuild", str(default))
+    if out is None or not out.strip():
+        return None
+    component = host.ask("component", "组成部分 / roll-up component (留空: 唯一的组成部分 / empty: the only one)", "")
+    if component is None:
+        return None
+    masters = host.pick_files("masters", "选择各期主表 / choose the period masters (本表也可选 / this one too)")
+    if not masters:
+        return None
+    host.save()
+    comp = component.strip()
+    result = build_year(out.strip(), [] if comp else masters, {comp: masters} if comp else None,
+                        progress=progress_to(host, "年度 / reading period masters"))
+    return _report(result, "year")
 
 
 def help(host: Host) -> str | None:  # noqa: A001 — the button is called help

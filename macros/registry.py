@@ -65,6 +65,9 @@ BUTTONS: tuple[Button, ...] = (
        "评定等级(含强制分布)并计算绩效奖金 / ratings (forced distribution) and bonuses (kpixl rate)"),
     _b("report", "报告", "Report", "ChartInsert", RESULTS,
        "生成考核结果报告 / the appraisal report (kpixl report)"),
+    _b("year", "年度汇总", "Year", "DateAndTimeInsert", RESULTS,
+       "由各期主表生成或重建年度(季度)汇总: 复制各期成绩, 加权汇总、年度等级与奖金 / build or rebuild "
+       "the year master from the period masters (kpixl year)"),
     _b("help", "帮助", "Help", "Help", HELP,
        "版本、按钮说明和文档 / version, what each button does, where the documentation is"),
 )

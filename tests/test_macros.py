@@ -26,7 +26,7 @@ from kpixl.macros.host import Host, XlwingsHost, fit_message
 from kpixl.macros.registry import resolve
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbooks" / "kam_monthly.xlsx"
-ORDER = ["generate", "distribute", "collect", "validate", "rate", "report", "help"]
+ORDER = ["generate", "distribute", "collect", "validate", "rate", "report", "year", "help"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -51,7 +51,7 @@ def cli(capfd):
 # ---- the registry ------------------------------------------------------------------------------
 
 
-def test_seven_buttons_in_ribbon_order_with_unique_ids():
+def test_eight_buttons_in_ribbon_order_with_unique_ids():
     assert [b.id for b in BUTTONS] == ORDER
     assert len({b.id for b in BUTTONS}) == len(BUTTONS)
     assert len({b.label for b in BUTTONS}) == len(BUTTONS)
@@ -64,14 +64,15 @@ def test_every_button_is_fully_described():
         assert re.fullmatch(r"[A-Z][A-Za-z0-9]+", b.image_mso), b  # an imageMso id
         assert b.func == f"kpixl.macros.buttons:{b.id}", b
         assert b.help and CJK.search(b.help), b
-    assert [b.label_en for b in BUTTONS][:6] == ["Generate", "Distribute", "Collect", "Validate", "Rate & Bonus", "Report"]
+    assert [b.label_en for b in BUTTONS][:7] == ["Generate", "Distribute", "Collect", "Validate", "Rate & Bonus", "Report",
+                                                 "Year"]
 
 
 def test_the_funcs_of_the_buttons_available_now_resolve_to_callables():
     for tag in ("generate", "distribute", "validate", "help"):
         assert callable(resolve(button(tag).func))
     # collect, rate and report call modules that are being written; their functions exist.
-    for tag in ("collect", "rate", "report"):
+    for tag in ("collect", "rate", "report", "year"):
         module, _, name = button(tag).func.partition(":")
         assert module == "kpixl.macros.buttons" and name == tag
         assert callable(resolve(button(tag).func))

@@ -53,6 +53,8 @@ PASSED_ON = {
     "kpixl/scheme/sheet/read.py add(code)",  # parse: code = ... (scanned)
     "kpixl/scheme/validate.py Problem(code)",  # findings and pydantic_problems
     "udfs/_excel.py Problem(p.code)",  # a scheme problem renamed to the argument
+    "kpixl/year/figures.py Problem(p.code)",  # bonus_problems' RowProblem -> Problem on 年度汇总
+    "kpixl/year/sources.py Problem(p.code)",  # a period master's problem, placed in that file
 }
 
 

@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="print no progress")
     g.add_argument("--lang", choices=("zh", "en"), help="汇总 headers in Chinese or English (default: the master's setting)")
     g.set_defaults(run=cmd_generate)
-    from .master import add_parser as add_master_parser  # kpixl collect | rate | report
+    from .master import add_parser as add_master_parser  # kpixl collect | rate | report | year
     add_master_parser(sub)
     from .addin import add_parser as add_addin_parser  # kpixl addin install|uninstall|status; kpixl macro
     add_addin_parser(sub)

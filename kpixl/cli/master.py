@@ -1,4 +1,4 @@
-"""``kpixl collect``, ``kpixl rate`` and ``kpixl report``: the commands that write into a master.
+"""``kpixl collect``, ``rate``, ``report`` and ``year``: the commands that write into a master.
 
 Thin: each parses its arguments, calls the same function as the ribbon button, prints
 the problems as a table and the summary, and exits 2 when something needs fixing.
@@ -51,8 +51,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_year(args: argparse.Namespace) -> int:
+    from .output import progress
+    from ..year import build_year
+
+    components: dict[str, list[str]] = {}
+    for comp, *paths in args.component or []:
+        components.setdefault(comp, []).extend(paths)
+    year = build_year(args.out, args.masters, components, period=args.period, verify=args.verify,
+                      progress=None if args.quiet else progress("reading period masters"))
+    _print_report(year.problems, year.warnings, "year")
+    print(year.summary(), file=sys.stderr)
+    return 0 if year.ok else EXIT_PROBLEMS
+
+
 def add_parser(sub) -> None:
-    """Register ``collect``, ``rate`` and ``report`` on the ``kpixl`` subparsers."""
+    """Register ``collect``, ``rate``, ``report`` and ``year`` on the ``kpixl`` subparsers."""
     c = sub.add_parser("collect", help="collect returned workbooks into the master: validate, log, consolidate")
     c.add_argument("master", help="the master workbook (Scheme, Roster and 考核表 sheets)")
     c.add_argument("returned", nargs="+", help="returned workbooks, or folders holding them")
@@ -72,6 +86,22 @@ def add_parser(sub) -> None:
     p.add_argument("master")
     _lang(p)
     p.set_defaults(run=cmd_report)
+
+    y = sub.add_parser("year", help="the year (or quarter) master: period masters copied in, rolled up, rated and "
+                                    "paid as live formulas; run again to take late corrections",
+                       description="Build or rebuild OUT from the period masters of one scheme. Masters given "
+                                   "plainly belong to the scheme's only roll-up component; with several "
+                                   "(周/月检, 月考核, 年终) give each group as -c COMPONENT MASTER…. Run again "
+                                   "with no masters to re-read every master the year was built from.")
+    y.add_argument("out", help="the year master to write (rebuilt in place, keeping finance's edits)")
+    y.add_argument("masters", nargs="*", help="period masters (of the scheme's only component)")
+    y.add_argument("-c", "--component", nargs="+", action="append", metavar=("COMPONENT", "MASTER"),
+                   help="a roll-up component and its period masters, e.g. -c monthly 2026-*.xlsx")
+    y.add_argument("--period", help="the year's label (default: the periods' calendar year, e.g. 2026)")
+    y.add_argument("--verify", action="store_true",
+                   help="recalculate the year master with LibreOffice and compare with the engine")
+    y.add_argument("--quiet", action="store_true", help="print no progress")
+    y.set_defaults(run=cmd_year)
 
 
 def _lang(parser) -> None:

@@ -137,12 +137,15 @@ def write_params(m: Master, p: Params) -> Params:
     return p
 
 
-def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str]) -> np.ndarray:
-    """The bonus bases: the roster's, except where finance overwrote one on the rated sheet."""
+def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str], sheet: str = RATED) -> np.ndarray:
+    """The bonus bases: the roster's, except where finance overwrote one on the rated sheet.
+
+    ``sheet`` is the sheet holding the bases (``等级与奖金``; the year master's ``年度汇总``).
+    """
     base = np.asarray(roster_base, dtype=float).copy()
-    if RATED not in wb.sheetnames:
+    if sheet not in wb.sheetnames:
         return base
-    rows = list(wb[RATED].iter_rows(values_only=True))
+    rows = list(wb[sheet].iter_rows(values_only=True))
     if not rows:
         return base
     keys = [str(k) for k in rows[0]]
@@ -154,6 +157,6 @@ def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str]) -> 
         v = old.get(eid)
         if isinstance(v, (int, float)) and not isinstance(v, bool) and not (
                 not math.isnan(base[k]) and math.isclose(float(v), base[k], rel_tol=0, abs_tol=1e-9)):
-            kept.append(f"{eid}'s bonus base {float(v):,.2f} edited on {RATED} (roster: {base[k]:,.2f})")
+            kept.append(f"{eid}'s bonus base {float(v):,.2f} edited on {sheet} (roster: {base[k]:,.2f})")
             base[k] = float(v)
     return base

@@ -49,7 +49,7 @@ from .pay import PAY_SHEET, pay_summary, write_pay
 from .records import Records
 from .report import redraw
 
-__all__ = ["PARAMS", "RATED", "Rated", "rate"]
+__all__ = ["PARAMS", "RATED", "Rated", "bonus_with_params", "rate", "rated_figures"]
 
 STEP = "rating"
 
@@ -150,27 +150,43 @@ def _layout(prepared: Prepared, res_lay: Layout, p: Params, overrides: Overrides
     lay.add(Col("total", "总分", fmt="0.00", formula=lambda row: f"{RESULTS}!${total}${row}"))
     if s.ratings is not None:
         rating_columns(lay, s, prepared)
+    if s.bonus is not None:
+        bonus_with_params(lay, s, overrides.base, prepared.bonus.level, prepared.bonus.amount, p, n=prepared.n)
+    return lay
+
+
+def bonus_with_params(lay: Layout, s: Scheme, base, level, amount, p: Params, n: int,
+                      label: str = "当月绩效奖金") -> None:
+    """Add the bonus columns that read finance's ``奖金参数`` (shared with the year master).
+
+    Args:
+        lay: The sheet being planned; it has ``total`` (and ``rating`` when the scheme rates).
+        s: The scheme (its ``bonus`` is not None).
+        base: The bonus base per person (finance's kept edits applied).
+        level: The level per person (with ``level_factor``), else None.
+        amount: The commission amount per person (with a commission), else None.
+        p: The parameters, with the cell ranges of their tables (:func:`write_params`).
+        n: The number of people.
+        label: The bonus column's label.
+    """
     b = s.bonus
-    if b is None:
-        return lay
     lay.add(Col("bonus.base", b.base.column if isinstance(b.base, ColumnSpec) else "奖金基数",
-                [cell_value(v) for v in overrides.base], fmt=MONEY, is_input=True))
+                [cell_value(v) for v in base], fmt=MONEY, is_input=True))
     if b.level_factor is not None:
         lay.add(Col("bonus.level", b.level_factor.column,
-                    [cell_value(v) for v in prepared.bonus.level] if prepared.bonus.level is not None else [None] * prepared.n))
+                    [cell_value(v) for v in level] if level is not None else [None] * n))
     if b.commission is not None:
         lay.add(Col("bonus.amount", b.commission.amount.column if isinstance(b.commission.amount, ColumnSpec)
-                    else "提成基数", [cell_value(v) for v in prepared.bonus.amount], fmt=MONEY))
+                    else "提成基数", [cell_value(v) for v in amount], fmt=MONEY))
     lay.add(Col("bonus.perf", "绩效奖金(预算调整前)", fmt=MONEY, formula=lambda row: bonus_mod.perf_formula(
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
         level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None,
         rating_table=p.rating_table, level_table=p.level_table)))
-    lay.add(Col("bonus", "当月绩效奖金", fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
+    lay.add(Col("bonus", label, fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
         b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None,
         budget_ref=f"'{PARAMS}'!${BUDGET_CELL[0]}${BUDGET_CELL[1:]}")))
-    return lay
 
 
 def _verify(path: Path, results: pd.DataFrame, pay: pd.DataFrame | None = None):

@@ -30,6 +30,7 @@ _WORDS = {
     "值": "Value", "严重程度": "Severity", "状态": "Status", "首次发现": "First seen", "时间": "Time",
     "操作人": "By", "文件保存时间": "File saved", "栏目": "Column", "原值": "Old", "新值": "New", "操作": "Action",
     "扣薪比例": "Salary deduction", "处理措施": "Actions", "需复核": "To review", "原因": "Reasons",
+    "工资增减比例": "Salary change",
     "项目": "Parameter", "说明": "Note", "系数": "Factor", "职级": "Level", "人数": "People", "占比": "Share",
     "满分": "Full score", "平均得分": "Average", "得分率": "Score rate", "总分区间": "Total range",
     "应考核人数": "People", "已收集": "Collected", "未收集": "Not collected", "平均总分": "Average total",

@@ -30,7 +30,7 @@ _LABELS = {
 }
 #: 考核历史's own keys (history rules' results).
 HISTORY_WORDS = {"history.deduction": "扣薪比例", "history.actions": "处理措施", "history.review": "需复核",
-                 "history.reasons": "原因"}
+                 "history.reasons": "原因", "salary_change": "工资增减比例"}
 
 
 def key_labels(keys: Sequence[str], lang: str = "zh", names: dict[str, str] | None = None) -> list[str]:

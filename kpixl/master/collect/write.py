@@ -80,6 +80,7 @@ def history_names(scheme) -> dict[str, str]:
     if scheme.history is not None:
         for rule in scheme.history.rules:
             out[f"history.{rule.id}"] = getattr(rule, "name", None) or rule.id
+            out[f"salary_change.{rule.id}"] = "工资增减·" + (getattr(rule, "name", None) or rule.id)
     return out
 
 

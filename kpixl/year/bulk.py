@@ -1,0 +1,225 @@
+"""Bulk data rows written straight into a saved package: the year's ``期间成绩`` (60,000 rows at 5,000 people).
+
+openpyxl builds a cell object per value and serialises it through an element tree
+(~15 µs a cell); a data sheet of plain values needs neither. The sheet is laid out by
+openpyxl as usual (header rows, widths, frozen panes), saved, and its rows are then
+appended to the saved ``<sheetData>`` as XML text. Text is written as a shared string,
+so it is always text — never a formula (:mod:`kpixl.xlsx.text`): ``=1+1`` stays ``=1+1``;
+characters XML cannot hold are shown as ``\\x07``, as :func:`kpixl.xlsx.text.append_row` does.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import re
+import zipfile
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Any, Sequence
+from xml.sax.saxutils import escape
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from ..xlsx.cached import sheet_parts
+
+__all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml"]
+
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+
+
+def _text(v: str) -> str:
+    v = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", v)
+    space = ' xml:space="preserve"' if v != v.strip() else ""
+    return f"<is><t{space}>{escape(v)}</t></is>"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell for :func:`row_xml`: its text (without ``=``) and the engine's value, cached beside it."""
+
+    text: str
+    cached: Any = None
+
+
+def _cached(v: Any) -> tuple[str, str] | None:
+    """``(t attribute, <v> text)`` of a cached result (as :mod:`kpixl.xlsx.cached` writes them)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return ' t="b"', str(int(v))
+    if isinstance(v, (int, float)):
+        f = float(v)
+        if math.isnan(f) or math.isinf(f):
+            return None
+        return "", str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+    text = str(v)
+    return (' t="e"' if text.startswith("#") else ' t="str"'), escape(text)
+
+
+class Strings:
+    """The shared strings the appended rows use (text repeats: a file name, a period, a SHA-256 per row)."""
+
+    def __init__(self, start: int = 0):
+        self.start = start
+        self.index: dict[str, int] = {}
+        self.refs = 0
+
+    def __call__(self, text: str) -> int:
+        self.refs += 1
+        k = self.index.get(text)
+        if k is None:
+            k = self.index[text] = self.start + len(self.index)
+        return k
+
+    def items_xml(self) -> str:
+        return "".join(f"<si>{_text(t)[4:-5]}</si>" for t in self.index)  # <is>…</is> → <si>…</si>
+
+
+def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[str, str] | None = None,
+            strings: Strings | None = None) -> str:
+    """One ``<row>``: numbers as numbers, :class:`Formula` as a formula with its cached value, everything
+    else as text (a shared string with ``strings``, else inline); blanks left out. ``styles`` gives a
+    column's style index (``s``)."""
+    styles = styles or {}
+    heads = [f'<c r="{c}{r}"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
+    return f'<row r="{r}">{"".join(_cells(heads, values, strings))}</row>'
+
+
+def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
+    for head, v in zip(heads, values):
+        kind = type(v)
+        if kind is float or kind is int:  # the common case first (bool is not int here)
+            if v != v or v in (math.inf, -math.inf):
+                continue
+            yield f"{head}><v>{int(v) if v == int(v) and abs(v) < 1e15 else repr(float(v))}</v></c>"
+        elif kind is str:
+            yield (f'{head} t="s"><v>{strings(v)}</v></c>' if strings is not None
+                   else f'{head} t="inlineStr">{_text(v)}</c>')
+        elif v is None:
+            if " s=" in head:
+                yield f"{head}/>"
+        elif kind is Formula:
+            got = _cached(v.cached)
+            t, text = got if got is not None else ("", None)
+            yield f"{head}{t}><f>{escape(v.text)}</f>{f'<v>{text}</v>' if text is not None else ''}</c>"
+        elif isinstance(v, bool):
+            yield f'{head} t="b"><v>{int(v)}</v></c>'
+        elif isinstance(v, (int, float)):  # NumPy numbers and other number types
+            yield from _cells([head], [float(v)], strings)
+        else:
+            text = v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else str(v)
+            yield from _cells([head], [text], strings)
+
+
+@dataclass
+class Bulk:
+    """Rows to append to one sheet: from sheet row ``first``, ``width`` columns wide; with ``style_row``
+    each column takes the style of that (already written) row's cell."""
+
+    first: int
+    rows: list[Sequence[Any]]
+    width: int
+    style_row: int | None = None
+
+
+_STYLED = re.compile(r'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>)')
+_S = re.compile(r'\ss="(\d+)"')
+
+
+def _styles(xml: str, row: int) -> dict[str, str]:
+    start = xml.find(f'<row r="{row}"')
+    if start < 0:
+        return {}
+    end = xml.find("</row>", start)
+    out = {}
+    for m in _STYLED.finditer(xml, start, end):
+        got = _S.search(m.group(3))
+        if got:
+            out[m.group(1)] = got.group(1)
+    return out
+
+
+_SST = "xl/sharedStrings.xml"
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_UNIQUE = re.compile(r'uniqueCount="(\d+)"')
+
+
+def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
+    """Append each :class:`Bulk`'s rows to its sheet of the saved workbook ``path``.
+
+    A sheet must have no row at or after its ``first`` (openpyxl wrote only the rows
+    before). Text goes to the shared strings (openpyxl writes none of its own: it writes
+    text inline; one left by another writer is extended). The package is copied member
+    by member into a file beside it, which then replaces it.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.rows")
+    try:
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            names = set(zin.namelist())
+            old_sst = zin.read(_SST).decode("utf-8") if _SST in names else None
+            got = _UNIQUE.search(old_sst or "")
+            strings = Strings(int(got.group(1)) if got else 0)
+            parts = {part: sheets[title] for title, part in sheet_parts(zin).items() if title in sheets}
+            for info in zin.infolist():
+                data = zin.read(info)
+                bulk = parts.get(info.filename)
+                if bulk is not None and bulk.rows:
+                    data = _append(data.decode("utf-8"), bulk, strings).encode("utf-8")
+                if info.filename != _SST:
+                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            need = old_sst is not None or bool(strings.index)
+            if need:
+                zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        if need and old_sst is None:
+            _register_sst(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _sst(old: str | None, strings: Strings) -> str:
+    new = strings.items_xml()
+    total = strings.start + len(strings.index)
+    if old is None:
+        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                f'count="{strings.refs}" uniqueCount="{total}">{new}</sst>')
+    old = _UNIQUE.sub(f'uniqueCount="{total}"', old, count=1)
+    old = re.sub(r'\scount="\d+"', "", old, count=1)  # the number of references: optional, left out
+    return old.replace("</sst>", new + "</sst>", 1) if "</sst>" in old else old.replace("/>", ">" + new + "</sst>", 1)
+
+
+def _register_sst(path: Path) -> None:
+    """Declare a new shared-strings part: its content type, and the workbook's relationship to it."""
+    out = path.with_name(path.name + ".sst")
+    try:
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename == "[Content_Types].xml":
+                    data = data.decode("utf-8").replace(
+                        "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
+                elif info.filename == "xl/_rels/workbook.xml.rels":
+                    data = data.decode("utf-8").replace(
+                        "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
+                                            f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        os.replace(out, path)
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
+    letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
+    styles = _styles(xml, bulk.style_row) if bulk.style_row else None
+    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings) for k, r in enumerate(bulk.rows))
+    last = bulk.first + len(bulk.rows) - 1
+    xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
+    if "</sheetData>" in xml:
+        return xml.replace("</sheetData>", body + "</sheetData>", 1)
+    return re.sub(r"<sheetData\s*/>", lambda _: "<sheetData>" + body + "</sheetData>", xml, count=1)  # empty

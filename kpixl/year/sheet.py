@@ -1,0 +1,157 @@
+"""The year master's sheets: the copied rows (``期间成绩``) and the live roll-up (``年度汇总``).
+
+``期间成绩`` holds one row per person, component and period, copied as data (text is
+never a formula, :mod:`kpixl.xlsx.text`) and sorted by person, then component in the
+scheme's order, then period: each person's periods of a component are one block of
+rows, so the roll-up of a person reads its own rows — ``=AVERAGE('期间成绩'!$E$15:$E$26)``
+— which finance can follow with a click, and which recalculates in time linear in the
+rows (an ``AVERAGEIFS`` over the whole table per person would be quadratic).
+
+``年度汇总`` (row 1 keys, row 2 labels, people from row 3, as ``Results``): per component
+the number of periods present and the aggregate, the weighted total, then the period's
+own rating, rank-flag and bonus builders (:mod:`kpixl.results.sheet`,
+:func:`kpixl.master.rate.bonus_with_params`) over the annual total.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from openpyxl.styles import Font
+
+from .. import xlmath
+from ..engine.inputs import ID
+from ..master.params import Params
+from ..master.rate import bonus_with_params
+from ..results.sheet import FIRST, HEAD_FILL, Col, Layout, rating_columns, write_layout
+from ..results.values import column_values
+from ..scheme.models import Scheme
+from ..xlsx.cells import cell_value
+from ..xlsx.palette import FONT
+from ..xlsx.printing import hide_key_row, print_setup
+from ..xlsx.text import append_row
+from .bulk import Bulk, Formula
+from .figures import AGG_LABEL, YearFigures, component_label, rollup_of
+from .sources import COPY
+
+__all__ = ["COPIED", "YEAR", "blocks", "data_sheet_setup", "write_copied", "write_year"]
+
+YEAR, COPIED = "年度汇总", "期间成绩"
+_LETTER = {k: chr(ord("A") + j) for j, k in enumerate(COPY)}
+
+
+def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, int]]]:
+    """The sheet rows of each (person, component) block and of each person, on ``期间成绩``."""
+    comp: dict[tuple[str, str], tuple[int, int]] = {}
+    person: dict[str, tuple[int, int]] = {}
+    for k, (eid, c) in enumerate(zip(rows[ID].astype(str), rows["component"].astype(str))):
+        r = FIRST + k
+        a = comp.get((eid, c))
+        comp[(eid, c)] = (a[0] if a else r, r)
+        p = person.get(eid)
+        person[eid] = (p[0] if p else r, r)
+    return comp, person
+
+
+def write_copied(ws, rows: pd.DataFrame) -> Bulk:
+    """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows, from row 3.
+
+    The rows themselves are appended to the saved file by :func:`kpixl.year.bulk.append_rows`
+    (values only, text as text).
+    """
+    append_row(ws, list(COPY))
+    append_row(ws, list(COPY.values()))
+    data_sheet_setup(ws)
+    ws.freeze_panes = "C3"
+    for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
+        ws.column_dimensions[c].width = w
+    columns = [rows[k].tolist() for k in COPY]  # lists: iterating a frame's cells one by one is slow
+    return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in zip(*columns)], len(COPY))
+
+
+def data_sheet_setup(ws) -> None:
+    """A data sheet people read: keys in row 1 hidden, labels in row 2 bold and printed on every page."""
+    hide_key_row(ws, 1)
+    for cell in ws[2]:
+        cell.font = Font(name=FONT, bold=True, size=10)
+        cell.fill = HEAD_FILL
+    print_setup(ws, title_rows="2:2")
+
+
+def _ref(key: str, a: int, b: int) -> str:
+    c = _LETTER[key]
+    return f"'{COPIED}'!${c}${a}:${c}${b}"
+
+
+def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster: pd.DataFrame,
+               params: Params | None) -> tuple[Layout, Bulk]:
+    """Plan and write ``年度汇总`` with every figure's engine value cached beside its formula.
+
+    Args:
+        ws: An empty worksheet.
+        scheme: The programme's scheme.
+        fig: The engine's figures (:func:`kpixl.year.figures.year_figures`).
+        rows: The copied rows, in ``期间成绩`` order.
+        roster: The year's roster.
+        params: The bonus parameters with their cells on ``奖金参数`` (None without a bonus).
+
+    Returns:
+        The layout (column key → letter), and the people after the first as rows for
+        :func:`kpixl.year.bulk.append_rows` (openpyxl lays out the header and the first
+        person, whose cells' styles the rest take).
+    """
+    s, rollup, ids = scheme, rollup_of(scheme), fig.people.ids
+    comp_rows, person_rows = blocks(rows)
+    lay = Layout(first=FIRST, last=FIRST + max(len(ids), 1) - 1)
+    lay.add(Col(ID, "工号", list(ids)))
+    by_id = roster.drop_duplicates(ID).set_index(roster.drop_duplicates(ID)[ID].astype(str))
+    for name in ("姓名", "部门"):
+        if name in by_id.columns:
+            lay.add(Col(f"roster.{name}", name, [cell_value(v) for v in by_id[name].reindex(ids)]))
+    eid = lambda row: ids[row - FIRST]  # noqa: E731
+
+    def count(comp):
+        def f(row: int) -> str:
+            got = comp_rows.get((eid(row), comp.id))
+            return f"COUNT({_ref('total', *got)})" if got else "0"
+        return f
+
+    def agg(comp):
+        counted = fig.values[f"count:{comp.id}"]
+
+        def f(row: int) -> str:
+            got = comp_rows.get((eid(row), comp.id))
+            if not got or counted[row - FIRST] == 0:
+                return "0"  # no result in this component: it counts 0 (the stated policy)
+            block = _ref("total", *got)
+            if comp.aggregate == "mean":
+                return f"AVERAGE({block})"
+            if comp.aggregate == "sum":
+                return f"SUM({block})"
+            return f"LOOKUP(9.99999999999999E+307,{block})"  # the latest period with a number
+        return f
+
+    for comp in rollup.components:
+        name = component_label(comp.id)
+        lay.add(Col(f"count:{comp.id}", f"{name}·期数", formula=count(comp)))
+        lay.add(Col(f"component:{comp.id}", f"{name}·{AGG_LABEL[comp.aggregate]}({comp.weight:.0%})",
+                    fmt="0.00", formula=agg(comp)))
+    lay.add(Col("total", "年度总分", fmt="0.00", formula=lambda row: xlmath.round_formula(xlmath.plus(
+        *(xlmath.times(c.weight, lay.ref(f"component:{c.id}", row)) for c in rollup.components)), rollup.round)))
+    if s.ratings is not None:
+        rating_columns(lay, s, fig.people)
+    lay.add(Col("flag.over_scale", f"年度总分超过{xlmath.num(s.scale)}分",
+                formula=lambda row: f"{lay.ref('total', row)}>{xlmath.num(s.scale)}"))
+    if s.bonus is not None and params is not None:
+        bonus_with_params(lay, s, fig.base, fig.level, fig.amount, params, n=len(ids), label="年度绩效奖金")
+        lay.add(Col("paid", "各期绩效奖金合计", fmt="#,##0.00", formula=lambda row: (
+            f"SUM({_ref('bonus', *person_rows[eid(row)])})" if eid(row) in person_rows else "0")))
+    lay.add(Col("note", "备注(缺期按已有期数计)", list(fig.notes)))
+    write_layout(lay, 1, ws, fig.values)
+    ws.column_dimensions[lay.cols["note"].letter].width = 40
+    cached = column_values(fig.values, {k: k for k, c in lay.cols.items() if c.formula is not None})
+    rest = []
+    for k in range(1, len(ids)):
+        r = FIRST + k
+        rest.append([Formula(c.formula(r), cached[key][k] if key in cached else None) if c.formula is not None
+                     else cell_value(c.values[k]) for key, c in lay.cols.items()])
+    return lay, Bulk(FIRST + 1, rest, len(lay.cols), style_row=FIRST)
