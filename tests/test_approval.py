@@ -159,14 +159,17 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
         _sheet(pay, f, path)
         _type(path, typed)
         paths.append(path)
-    # HR adds a row by hand at the bottom, 期间 left blank: E2's 提案 +1,000 同意
+    # After the run HR types a 创新提案 for E1 on 工资核算 (it had none: no row on 奖罚审批) and
+    # adds its row by hand at the bottom of 奖罚审批, 期间 left blank, 同意
     wb = openpyxl.load_workbook(paths[1])
-    ws = wb[APPROVAL_SHEET]
-    ws.append(["E2", "某1", None, "award", "创新提案奖", None, 1000, "同意", "部门经理"])
+    pay_ws = wb["工资核算"]
+    col = {pay_ws.cell(1, c).value: pay_ws.cell(1, c).column_letter for c in range(1, pay_ws.max_column + 1)}
+    pay_ws[f"{col['pay.award.count']}3"].value = 1
+    wb[APPROVAL_SHEET].append(["E1", "某0", None, "award", "创新提案奖", None, 1000, "同意", "部门经理"])
     wb.save(paths[1])
     approved = read_approvals(openpyxl.load_workbook(paths[1])[APPROVAL_SHEET], PAY)
-    assert approved[("", "E2", "award")].decision == "同意"
-    cases["by hand"] = (PAY, figures(), decisions(approved, "2026-11"))
+    assert approved[("", "E1", "award")].decision == "同意"
+    cases["by hand"] = (PAY, figures().assign(创新提案=[1, 1, 1]), decisions(approved, "2026-11"))
     outs = recalculate(paths, tmp_path / "out")
     for (name, (pay, f, typed)), out in zip(cases.items(), outs):
         want = compute_pay(pay, f, approvals=typed)
@@ -175,8 +178,8 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
             assert np.allclose(got[key].astype(float), want[key].astype(float), rtol=0, atol=1e-9), (name, key)
     hand = read_results(outs[0], "工资核算").set_index("employee_id")
     pending = read_results(outs[2], "工资核算").set_index("employee_id")
-    # E2: 4,000 + 1,000 approved on the added row (失误 −400 pending) = 5,000
-    assert read_results(outs[1], "工资核算").set_index("employee_id").loc["E2", "pay.total"] == 5000
+    # E1: 3,000 + 1,000 approved on the added row (迟到 −120 pending) = 4,000
+    assert read_results(outs[1], "工资核算").set_index("employee_id").loc["E1", "pay.total"] == 4000
     # E1: 3,000 − 120 once 同意 is typed; 3,000 while pending (the line still shows −120)
     assert hand.loc["E1", "pay.total"] == 2880 and pending.loc["E1", "pay.total"] == 3000
     assert pending.loc["E1", "pay.late"] == -120
@@ -218,7 +221,7 @@ def test_a_second_row_for_one_line_is_refused(tmp_path):
     _sheet(PAY, figures(), path)
     wb = openpyxl.load_workbook(path)
     ws = wb[APPROVAL_SHEET]
-    ws.append(["E1", "某0", "2026-11", "late", "迟到早退", None, -120, "不同意"])  # row 9; E1 late is row 3
+    ws.append(["E1", "某0", None, "late", "迟到早退", None, -120, "不同意"])  # row 9; E1 late is row 3
     with pytest.raises(InputError) as e:
         read_approvals(ws, PAY)
     [p] = e.value.problems

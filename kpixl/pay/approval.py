@@ -240,7 +240,7 @@ def read_approvals(ws, pay: Pay) -> Approvals:
         return {}
     lines = {ln.id for ln in pay.lines if ln.needs_approval}
     out: Approvals = {}
-    first: dict[tuple[str, str, str], int] = {}  # key → the row it was first read on
+    first: dict[tuple[str, str], int] = {}  # (person, line) → the row it was first read on
     problems: list[Problem] = []
     col = ws.cell(1, at["approval.decision"] + 1).column_letter
 
@@ -262,12 +262,13 @@ def read_approvals(ws, pay: Pay) -> Approvals:
             continue
         amount = get(r, "approval.amount")
         key = ("" if period in (None, "") else str(period).strip(), str(e).strip(), str(ln))
-        if key in first:
+        # One row per person and line, whatever its 期间: COUNTIFS reads every row.
+        if key[1:] in first:
             problems.append(Problem(f"{ws.title}!A{i}", "duplicate_id",
                                     f"{APPROVAL_SHEET}: {key[1]} {ln} is listed more than once "
-                                    f"(also row {first[key]}); keep one row", e, column=ID))
+                                    f"(also row {first[key[1:]]}); keep one row", e, column=ID))
             continue
-        first[key] = i
+        first[key[1:]] = i
         out[key] = Approval(
             d, get(r, "approval.by"), get(r, "approval.date"), get(r, "approval.note"),
             float(amount) if isinstance(amount, (int, float)) and not isinstance(amount, bool) else None)
