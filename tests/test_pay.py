@@ -329,6 +329,8 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     #   +150, 超出 2 × 10% → +120, 迟到 −120, 提案 +1,000; pending: 3,000 + 300 + 300 + 2,000 + 2,000 = 7,600.
     assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 == 7600
     assert not [r for r in _log(master) if str(r[6]).startswith("approval.")]  # nothing decided yet
+    # C01 4 (完成目标, 超额, 迟到, 提案), C02 1 (奖罚 −175), C03 2, C04 3 (完成目标, 超额, 提案)
+    assert "奖罚审批: 10 rewards and penalties proposed, 0 approved (同意) and counted" in first.summary()
 
     # HR approves in Excel (openpyxl types into the saved master): C03's two penalties 同意;
     # C01's rewards 同意, its 迟到 不同意. LibreOffice recalculates the file as HR left it.
@@ -343,6 +345,7 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     approved = rate(master, verify=True)
     assert approved.ok, approved.verification.summary()
     engine = approved.pay.set_index("employee_id")
+    assert "10 rewards and penalties proposed, 5 approved (同意)" in approved.summary()
     for key in [c for c in engine.columns]:
         assert live[key].astype(float).tolist() == engine[key].astype(float).tolist(), key
     logged = {(r[4], r[6]): (r[7], r[8]) for r in _log(master) if str(r[6]).startswith("approval.")}

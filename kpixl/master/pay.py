@@ -264,6 +264,13 @@ def _place(p, where: dict[str, Any]) -> Problem:
 
 
 def pay_summary(values: pd.DataFrame) -> str:
-    """One line: how many people were paid and the sum of 应发合计."""
+    """How many people were paid and the sum of 应发合计; with the approval step, how many
+    rewards and penalties are proposed and how many of them count (同意)."""
     total = float(np.nansum(values["pay.total"].astype(float))) if len(values) else 0.0
-    return f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}"
+    out = f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}"
+    counted = [c for c in values.columns if c.endswith(".counted")]
+    if counted:
+        proposed = sum(int((values[c[: -len(".counted")]].astype(float) != 0).sum()) for c in counted)
+        agreed = sum(int(((values[c].astype(float) != 0)).sum()) for c in counted)
+        out += f"\n  {APPROVAL_SHEET}: {proposed} rewards and penalties proposed, {agreed} approved (同意) and counted"
+    return out
