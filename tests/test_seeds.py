@@ -843,7 +843,7 @@ def test_wealth_ladder_card_bonus_and_level_proposals():
     # The ladder, over the years (年度评级 and 年度销售额 = the year's months summed).
     scheme = kpixl.load_scheme(SCHEMES / "wealth_ladder.yaml")
     roster = pd.read_csv(SCHEMES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
-    rows = annual([("W01", "2025", "良好", 3100000), ("W01", "2026", "优秀", 2800000),
+    rows = annual([("W01", "2025", "优秀", 3100000), ("W01", "2026", "优秀", 2800000),
                    ("W02", "2025", "优秀", 1500000), ("W02", "2026", "优秀", 2400000),
                    ("W03", "2025", "不合格", 2000000), ("W03", "2026", "不合格", 2100000),
                    ("W04", "2024", "不合格", 400000), ("W04", "2025", "合格", 600000),
@@ -851,13 +851,13 @@ def test_wealth_ladder_card_bonus_and_level_proposals():
                    ("W05", "2025", "优秀", 12000000), ("W05", "2026", "优秀", 12500000)], ["rating", "年度销售额"])
     got = kpixl.history.level_proposals(scheme.levels, rows, roster, "2026").set_index("employee_id")
     assert got[["proposed", "move"]].apply(tuple, axis=1).to_dict() == {
-        "W01": ("A3", "keep"),          # 优秀 one year → B1, but 2,800,000 < B1's 3,000,000
+        "W01": ("A3", "keep"),          # 优秀 twice: 快速晋升 A3→B2 passes B1, and 2,800,000 < B1's 3,000,000
         "W02": ("A3", "promote"),       # 2025、2026 优秀 → 快速晋升 two steps A1 → A3
         "W03": ("B1", "demote"),        # 2025、2026 不合格 → one step down B2 → B1
         "W04": ("业务推广专员", "keep"),  # 2024 and 2026 不合格, 2025 合格: not two in a row
         "W05": ("D4", "keep"),          # 优秀 at the top of the ladder
     }
-    assert got.loc["W01", "reason"] == "2026年度优秀，但年度销售额 2,800,000 未达 B1 门槛 3,000,000，暂不晋升"
+    assert got.loc["W01", "reason"] == "2025、2026年度均为优秀，但年度销售额 2,800,000 未达 B1 门槛 3,000,000，暂不晋升"
     assert got.loc["W02", "reason"] == "2025、2026年度均为优秀 → 连续两年优秀(快速晋升)，建议晋升 A1→A3"
     # Three 不合格 years in a row are a flag for review, never a dismissal.
     three = pd.concat([rows, annual([("W03", "2024", "不合格", 1800000)], ["rating", "年度销售额"])])
