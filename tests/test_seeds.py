@@ -935,6 +935,14 @@ def test_night_rewards_card_history_and_pay():
     assert nov.loc["N05", "salary_change"] == pytest.approx(0.11) and not nov.loc["N05", "history.loyalty"]
     sep = kpixl.history.period_rules(scheme.history, rows, "2026-09", roster=roster).set_index("employee_id")
     assert sep["history.loyalty"].to_dict() == {"N01": True, "N02": False, "N03": False, "N04": False, "N05": True}
+    # 年度客户满意度评分最高者 is judged in December on the year's mean (December repeating November here):
+    #   王伟 (.96 + .97 + .98 + .98)/4 = .9725, 刘敏 (.93 + .94 + .9975 + .9975)/4 = .96625,
+    #   李芳 .9525, 陈静 .90625, 张娜 .8725 → 王伟 alone; never before December.
+    dec = pd.concat([rows, rows[rows["period"].eq("2026-11")].assign(period="2026-12")], ignore_index=True)
+    best = kpixl.history.period_rules(scheme.history, dec, "2026-12", roster=roster).set_index("employee_id")
+    assert best["history.best_satisfaction"].to_dict() == {"N01": True, "N02": False, "N03": False, "N04": False,
+                                                           "N05": False}
+    assert not nov["history.best_satisfaction"].any()
 
     # The pay of November: 基本工资 + 奖罚 (signed % × 基本工资) + 迟到早退 (−2%/次) + 工作失误 (typed
     # 5–20%) + the fixed awards finance types when the rules flag them.
