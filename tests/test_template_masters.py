@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -29,7 +30,7 @@ from kpixl.master.params import RATED
 from kpixl.master.rate import rate
 from kpixl.results.verify import compare, read_results
 
-from collect_kit import input_cells, type_inputs
+from collect_kit import approve, input_cells, type_inputs
 
 pytestmark = pytest.mark.engine
 
@@ -62,6 +63,7 @@ def masters(tmp_path_factory):
                         recalculate([p for ps in typed.values() for p in ps], tmp / "returned")))
     out = {}
     pays = {}
+    pending = {}
     for name in TEMPLATES:
         master = tmp / name / "master.xlsx"
         got = collect(master, [returned[(name, p)] for p in typed[name]])
@@ -70,10 +72,22 @@ def masters(tmp_path_factory):
         if scheme.ratings is not None or scheme.bonus is not None:  # else there is nothing to rate
             rated = rate(master)
             assert rated.ok, (name, rated.summary())
+            if rated.pay is not None and "奖罚审批" in openpyxl.load_workbook(master, read_only=True).sheetnames:
+                # Rewards and penalties are proposals until approved: pending, 应发合计 leaves them
+                # out; HR types 同意 on every row and rates again (the approvals are kept).
+                pending[name] = rated.pay
+                assert approve(master) > 0, name
+                rated = rate(master)
+                assert rated.ok, (name, rated.summary())
             pays[name] = rated.pay
         out[name] = master
     recalced = recalculate(list(out.values()), tmp / "recalc")
+    PENDING.update(pending)
     return {name: (master, r, pays.get(name)) for (name, master), r in zip(out.items(), recalced)}
+
+
+#: The pay of each template's first rate, before anything was approved.
+PENDING: dict[str, pd.DataFrame] = {}
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -121,6 +135,13 @@ PAY_BY_HAND = {
 }
 
 
+#: The first rate, with every reward and penalty still pending (奖罚审批 blank).
+PENDING_BY_HAND = {
+    # N01: +360 proposed, not counted → 4,000; N03: −190 and −228 proposed → 3,800.
+    "night_rewards": {("N01", "pay.rewards"): 360, ("N01", "pay.total"): 4000, ("N03", "pay.total"): 3800},
+}
+
+
 @pytest.mark.parametrize("name", sorted(PAY_BY_HAND))
 def test_master_pay_sheet_agrees_with_the_engine(masters, name):
     _, recalced, pay = masters[name]
@@ -128,6 +149,10 @@ def test_master_pay_sheet_agrees_with_the_engine(masters, name):
     want = pay.set_index("employee_id")
     for (eid, key), figure in PAY_BY_HAND[name].items():
         assert want.at[eid, key] == figure, (name, eid, key)
+    if name in PENDING_BY_HAND:  # before 同意, 应发合计 is the wage lines alone (the amounts are still shown)
+        first = PENDING[name].set_index("employee_id")
+        for (eid, key), figure in PENDING_BY_HAND[name].items():
+            assert first.at[eid, key] == figure, (name, eid, key)
     got = read_results(recalced, "工资核算")
     got = got.assign(employee_id=got["employee_id"].astype(str)).set_index("employee_id")
     assert sorted(got.index) == sorted(want.index), name

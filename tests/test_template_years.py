@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from collect_kit import input_cells, type_inputs
+from collect_kit import approve, input_cells, type_inputs
 from kpixl.card.distribute import distribute
 from kpixl.master.collect import collect
 from kpixl.master.rate import rate
@@ -77,6 +77,10 @@ def test_night_rewards_three_collected_months_pay(tmp_path):
     periods = {p: months[months["period"].eq(p)][["employee_id", "sales", "satisfaction", "teamwork",
                                                    "complaints.count"]] for p in ("2026-09", "2026-10")}
     master = collected("night_rewards", tmp_path, {**periods, "2026-11": nov})
+    pending = rate(master).pay.set_index("employee_id")
+    # Every reward and penalty is a proposal until approved: 应发合计 is the wage alone (迟到 too).
+    assert pending["pay.total"].to_dict() == {"N01": 4000, "N02": 3500, "N03": 3800, "N04": 3000, "N05": 4200}
+    assert approve(master) > 0  # HR types 同意 on every row of 奖罚审批
     rated = rate(master, verify=True)  # verify: LibreOffice recalculates 工资核算 equal to the engine
     assert rated.ok, rated.verification.summary()
     pay = rated.pay.set_index("employee_id")
