@@ -68,8 +68,9 @@ CODES: dict[str, Code] = {
     "blank_id": _c("input", "Blank employee id", "every row needs an employee_id",
                    "A row of inputs, a roster or a history table has no employee id; fill it in or delete the row."),
     "duplicate_id": _c("input", "Duplicate id", "{what} {id} is used more than once",
-                       "An employee id is on two rows of a roster or inputs table, or a section, item, counter or "
-                       "rule id is used twice in a scheme; keep one, or give each its own id.",
+                       "An employee id is on two rows of a roster or inputs table (or a person's pay line twice on "
+                       "奖罚审批), or a section, item, counter or rule id is used twice in a scheme; keep one, or give "
+                       "each its own id.",
                        also=("scheme",)),
     "duplicate_column": _c("input", "Duplicate column", "column {column} appears twice (first in {cell}): this one is ignored",
                            "A header is given twice in a table; delete or rename the second column."),
@@ -172,6 +173,9 @@ CODES: dict[str, Code] = {
     "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
                                 "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
                                 "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "bad_approval": _c("input", "Bad approval", "审批 must be 同意 or 不同意 (blank: pending), not {value}",
+                       "An approval cell on 奖罚审批 holds something other than 同意 (approved) or 不同意 (rejected); "
+                       "pick one from the cell's list, or clear it while the reward or penalty is pending."),
     "not_a_date": _c("input", "Not a date", "{column} must be a date",
                      "A date kpixl reads (入职日期, for a tenure measure or a pay line's years of service) is neither "
                      "a date cell nor text such as 2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),

@@ -141,3 +141,34 @@ def records(master: Path) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in wb["_collected"].iter_rows(values_only=True)] if "_collected" in wb.sheetnames else []
     finally:
         wb.close()
+
+
+def approve(master: Path, decisions: dict[tuple[str, str], str] | None = None, by: str = "总经理办公会") -> int:
+    """Type 审批 (with 审批人 and 日期) on the master's 奖罚审批 sheet as HR would in Excel.
+
+    Args:
+        master: A rated master with a 奖罚审批 sheet.
+        decisions: ``(工号, line id) → 同意/不同意``; None approves every row (同意).
+        by: The 审批人 typed.
+
+    Returns:
+        How many rows were typed.
+    """
+    import datetime as dt
+
+    wb = openpyxl.load_workbook(master)
+    ws = wb["奖罚审批"]
+    col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    left = dict(decisions) if decisions is not None else None
+    typed = 0
+    for r in range(3, ws.max_row + 1):
+        key = (ws.cell(r, col["employee_id"]).value, ws.cell(r, col["approval.line"]).value)
+        if key[0] is None or (left is not None and key not in left):
+            continue
+        ws.cell(r, col["approval.decision"]).value = "同意" if left is None else left.pop(key)
+        ws.cell(r, col["approval.by"]).value = by
+        ws.cell(r, col["approval.date"]).value = dt.date(2026, 12, 3)
+        typed += 1
+    assert not left, f"no row on 奖罚审批 for {left}"
+    wb.save(master)
+    return typed

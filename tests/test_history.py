@@ -354,7 +354,11 @@ def test_an_unmet_threshold_blocks_a_promotion_with_its_reason():
         # Exactly at the thresholds qualifies (min and max are inclusive).
         ("Q4", "2026", "优秀", 5000000, 0.95, 0.01),
         ("Q5", "2026", "优秀", None, 0.95, 0.01),
-    ], {"Q1": "A3", "Q2": "B3", "Q3": "A2", "Q4": "B3", "Q5": "B3"})
+        # A3 with two years 优秀: the fast track A3→B2 passes B1, whose gate (3,000,000) it misses;
+        # B2 itself has no threshold. Then one step (A3→B1) is blocked by the same gate.
+        ("Q6", "2025", "优秀", 0, 0, 0), ("Q6", "2026", "优秀", 2400000, 0.95, 0.0),
+    ], {"Q1": "A3", "Q2": "B3", "Q3": "A2", "Q4": "B3", "Q5": "B3", "Q6": "A3"})
+    assert got["Q6"] == ("A3", "keep", "2025、2026年度均为优秀，但年度销售额 2,400,000 未达 B1 门槛 3,000,000，暂不晋升")
     assert got["Q1"] == ("A3", "keep", "2026年度优秀，但年度销售额 2,942,500 未达 B1 门槛 3,000,000，暂不晋升")
     assert got["Q2"] == ("B3", "keep", "2026年度优秀，但客户满意度 94% 未达 C1 门槛 95%；投诉率 2% 超过 C1 上限 1%，暂不晋升")
     assert got["Q3"] == ("A3", "promote", "2026年度优秀 → 建议晋升 A2→A3")

@@ -322,16 +322,48 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     assert first.ok, first.verification.summary()
     pay = first.pay.set_index("employee_id")
     # C03: 业绩 40% in both months → −5% × 2,800 = −140; total 40 × 0.4 + 30 × 0.5/0.95 + 10
-    #   = 41.79 < 60: no bonus; 5 次迟到 −280: 2,800 − 140 − 280 = 2,380.
-    assert pay.loc["C03", "pay.rewards"] == -140 and pay.loc["C03", "pay.total"] == 2380
-    # C01: 业绩 125% → 48 (capped at 120%) + 30 + 28 = 106 → full bonus 2,000; 完成目标 +150,
-    #   超出 2 × 10% → +120: 3,000 + 300 + 300 + 2,000 + 2,000 + 150 + 120 − 120 + 1,000 = 8,750.
-    assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 + 150 + 120 - 120 + 1000 == 8750
+    #   = 41.79 < 60: no bonus; 5 次迟到 −280. Both are proposals (奖罚审批), pending: 2,800.
+    assert pay.loc["C03", "pay.rewards"] == -140 and pay.loc["C03", "pay.late"] == -280
+    assert pay.loc["C03", "pay.total"] == 2800
+    # C01: 业绩 125% → 48 (capped at 120%) + 30 + 28 = 106 → full bonus 2,000; proposed: 完成目标
+    #   +150, 超出 2 × 10% → +120, 迟到 −120, 提案 +1,000; pending: 3,000 + 300 + 300 + 2,000 + 2,000 = 7,600.
+    assert pay.loc["C01", "pay.total"] == 3000 + 300 + 300 + 2000 + 2000 == 7600
+    assert not [r for r in _log(master) if str(r[6]).startswith("approval.")]  # nothing decided yet
+    # C01 4 (完成目标, 超额, 迟到, 提案), C02 1 (奖罚 −175), C03 2, C04 3 (完成目标, 超额, 提案)
+    assert "奖罚审批: 10 rewards and penalties proposed, 0 approved (同意) and counted" in first.summary()
+
+    # HR approves in Excel (openpyxl types into the saved master): C03's two penalties 同意;
+    # C01's rewards 同意, its 迟到 不同意. LibreOffice recalculates the file as HR left it.
+    _approve(master, {("C03", "rewards"): "同意", ("C03", "late"): "同意", ("C01", "target_met"): "同意",
+                      ("C01", "beyond"): "同意", ("C01", "proposal"): "同意", ("C01", "late"): "不同意"})
+    [typed] = recalculate([master], tmp_path / "typed-approvals")
+    live = read_results(typed, "工资核算").set_index("employee_id")
+    # C03: 2,800 − 140 − 280 = 2,380; C01: 7,600 + 150 + 120 + 1,000 = 8,870 (迟到 −120 rejected)
+    assert live.loc["C03", "pay.total"] == 2380 and live.loc["C01", "pay.total"] == 8870
+    assert live.loc["C01", "pay.late"] == -120 and live.loc["C01", "pay.late.counted"] == 0
+    # the engine fed the same approvals gives the same pay (rate re-run: keeps them, verifies)
+    approved = rate(master, verify=True)
+    assert approved.ok, approved.verification.summary()
+    engine = approved.pay.set_index("employee_id")
+    assert "10 rewards and penalties proposed, 5 approved (同意)" in approved.summary()
+    for key in [c for c in engine.columns]:
+        assert live[key].astype(float).tolist() == engine[key].astype(float).tolist(), key
+    logged = {(r[4], r[6]): (r[7], r[8]) for r in _log(master) if str(r[6]).startswith("approval.")}
+    pending = "待审批"
+    assert logged == {("C03", "approval.rewards"): (pending, "同意"), ("C03", "approval.late"): (pending, "同意"),
+                      ("C01", "approval.target_met"): (pending, "同意"), ("C01", "approval.beyond"): (pending, "同意"),
+                      ("C01", "approval.proposal"): (pending, "同意"), ("C01", "approval.late"): (pending, "不同意")}
+    assert any("审批人 总经理办公会" in str(r[9]) for r in _log(master))
+    rate(master)  # nothing changed: nothing more logged
+    assert len([r for r in _log(master) if str(r[6]).startswith("approval.")]) == 6
+    wb = openpyxl.load_workbook(master)
+    assert [c.value for c in wb["奖罚审批"][2]] == ["工号", "姓名", "部门", "期间", "项目代码", "工资项目", "依据",
+                                                 "提交金额", "审批", "审批人", "日期", "备注"]
 
     # every formula cell caches the engine's value (read without recalculating)
     cached = read_results(master, "工资核算").set_index("employee_id")
-    for key in [c for c in pay.columns]:
-        assert cached[key].astype(float).tolist() == pay[key].astype(float).tolist(), key
+    for key in [c for c in engine.columns]:
+        assert cached[key].astype(float).tolist() == engine[key].astype(float).tolist(), key
     wb = openpyxl.load_workbook(master)
     ws = wb["工资核算"]
     heads = {ws.cell(1, c).value: ws.cell(2, c).value for c in range(1, ws.max_column + 1)}
@@ -358,21 +390,58 @@ def test_master_pay_sheet_with_finance_edits_and_a_bad_share(tmp_path):
     second = rate(master, verify=True)
     assert second.ok, second.verification.summary()
     c01 = second.pay.set_index("employee_id").loc["C01"]
-    # 1,000 + 3% × 50,000 = 2,500; 工作失误 −10% × 3,000 = −300: 8,750 + 500 − 300 = 8,950.
-    assert c01["pay.commission"] == 2500 and c01["pay.mistake"] == -300 and c01["pay.total"] == 8950
+    # 1,000 + 3% × 50,000 = 2,500; 工作失误 −10% × 3,000 = −300, a new proposal, pending:
+    #   8,870 + 500 = 9,370.
+    assert c01["pay.commission"] == 2500 and c01["pay.mistake"] == -300 and c01["pay.total"] == 9370
     assert any("commission.tiers[1].rate" in k for k in second.kept)
+    # approved, then the share changes to 20% (−600): the approval is kept (9,370 − 600 = 8,770)
+    # with 备注 金额已变, 请复核, and the Log says so
+    _approve(master, {("C01", "mistake"): "同意"})
+    wb = openpyxl.load_workbook(master)
+    wb["工资核算"][f"{col['pay.mistake.typed']}3"].value = 0.20
+    wb.save(master)
+    third = rate(master, verify=True)
+    assert third.ok, third.verification.summary()
+    assert third.pay.set_index("employee_id").loc["C01", "pay.total"] == 9370 - 600 == 8770
+    assert any("金额已变" in k for k in third.kept)
+    sheet = openpyxl.load_workbook(master)["奖罚审批"]
+    note = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == "C01" and r[4] == "mistake")
+    assert note[7] == -600 and note[8] == "同意" and note[11] == "金额已变, 请复核 (原 -300.00)"
+    assert any("金额已变, 请复核 (-300.00 → -600.00)" in str(r[9]) for r in _log(master))
 
-    # a share outside 5%–20% is refused at its cell, and the master is left as it was
+    # a share outside 5%–20% and an approval typed "ok" are refused at their cells, at once,
+    # and the master is left as it was
     wb = openpyxl.load_workbook(master)
     wb["工资核算"][f"{col['pay.mistake.typed']}4"].value = 0.3
+    wb["奖罚审批"]["I3"].value = "ok"
     wb.save(master)
     before = master.read_bytes()
     with pytest.raises(InputError) as e:
         rate(master)
     assert [(p.where, p.code) for p in e.value.problems] == [(f"工资核算!{col['pay.mistake.typed']}4",
-                                                               "fraction_out_of_range")]
+                                                               "fraction_out_of_range"),
+                                                              ("奖罚审批!I3", "bad_approval")]
     assert master.read_bytes() == before
     shutil.rmtree(tmp_path / "2026-10", ignore_errors=True)
+
+
+def _approve(master: Path, decisions: dict[tuple[str, str], str]) -> None:
+    """Type 审批 (and 审批人, 日期) on 奖罚审批 as HR would, into the saved master."""
+    wb = openpyxl.load_workbook(master)
+    ws = wb["奖罚审批"]
+    col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    for r in range(3, ws.max_row + 1):
+        key = (ws.cell(r, col["employee_id"]).value, ws.cell(r, col["approval.line"]).value)
+        if key in decisions:
+            ws.cell(r, col["approval.decision"]).value = decisions.pop(key)
+            ws.cell(r, col["approval.by"]).value = "总经理办公会"
+            ws.cell(r, col["approval.date"]).value = dt.date(2026, 12, 3)
+    assert not decisions, f"no row on 奖罚审批 for {decisions}"
+    wb.save(master)
+
+
+def _log(master: Path) -> list[tuple]:
+    return list(openpyxl.load_workbook(master)["Log"].iter_rows(min_row=3, values_only=True))
 
 
 def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
@@ -384,6 +453,11 @@ def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
     keys = {r[0]: r[1] for r in wb.worksheets[0].iter_rows(values_only=True) if r and r[0]}
     assert "薪酬" in keys and "type: per_event" in keys["薪酬"]
     assert read_scheme_sheet(str(path)) == SCHEME
+    # a line's approval option too
+    lines = [ln.model_copy(update={"approval": False}) if ln.id == "late" else ln for ln in SCHEME.pay.lines]
+    scheme = SCHEME.model_copy(update={"pay": SCHEME.pay.model_copy(update={"lines": lines})})
+    write_scheme_sheet(scheme, path)
+    assert read_scheme_sheet(str(path)).pay.line("late").approval is False
 
 
 @pytest.mark.engine

@@ -23,6 +23,8 @@ import pytest
 import yaml
 
 import kpixl
+import kpixl.history
+import kpixl.pay
 from kpixl.engine.score import prepare
 from kpixl.errors import InputError
 from kpixl.scheme.validate import scheme_from_dict
@@ -38,6 +40,7 @@ SEED_SYSTEMS = [
     "kam_monthly", "cs_dept_manager", "cs_monthly", "cs_center_manager", "cm_monthly_kpi",
     "tobacco", "post_model", "cm_month_deduct", "cs_deqinnengji",
     "kam_market_monthly", "sales_cm_monthly", "cm_behaviour", "cs_manager_rating",
+    "wealth_ladder", "night_rewards", "cm_grade_review", "cs_pay",
 ]
 
 
@@ -803,6 +806,252 @@ def test_cs_manager_rating():
     assert_person(r, "R03", {**{i: 10 for i in lines10}, **{i: 5 for i in lines5}}, 100.0)
     # R04: every line 1 → a fifth: 7 × 2 + 6 × 1 = 20 (the scale starts at 1, not 0)
     assert_person(r, "R04", {**{i: 2 for i in lines10}, **{i: 1 for i in lines5}}, 20.0)
+
+
+# ---- S10–S13: the ladder, the rewards and penalties, the grade review, the pay ---------------
+
+
+def annual(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["employee_id", "period", *columns])
+
+
+def test_wealth_ladder_card_bonus_and_level_proposals():
+    r = scored("wealth_ladder")
+    # 业绩 45 × min(实际/目标, 1.2) + 15 × min(新增/目标, 1.2); 品德 15, 能力 15, 学识 10 as typed.
+    # Bonus = 月度绩效奖金 × 总分/100 × 职级系数.
+    # W01 王伟 A3: 330,000/300,000 = 110% → 49.5; 11/10 = 110% → 16.5; 14 + 13 + 9
+    #   total 49.5 + 16.5 + 14 + 13 + 9 = 102;  bonus 2,000 × 1.02 × 1.2 = 2,448
+    assert_person(r, "W01", {"sales": 45 * 1.1, "new_clients": 15 * 1.1, "results": 66, "attitude": 14,
+                             "conduct": 14, "ability_score": 13, "ability": 13, "knowledge_score": 9,
+                             "knowledge": 9}, 102.0, "优秀", 2000 * 1.02 * 1.2)
+    # W02 李芳 A1: 240,000/200,000 = 120% → 54; 10/8 = 125% → capped 120% → 18;
+    #   total 54 + 18 + 14 + 14 + 9 = 109;  bonus 2,000 × 1.09 × 1.0 = 2,180
+    assert_person(r, "W02", {"sales": 54, "new_clients": 18, "attitude": 14, "ability_score": 14,
+                             "knowledge_score": 9}, 109.0, "优秀", 2180.0)
+    # W03 张娜 B2: 200,000/400,000 = 50% → 22.5; 6/12 → 7.5; total 22.5 + 7.5 + 10 + 9 + 6 = 55
+    #   不合格 (no curve floor in the seed: the bonus follows the score) 2,500 × 0.55 × 1.5 = 2,062.5
+    assert_person(r, "W03", {"sales": 22.5, "new_clients": 7.5, "attitude": 10, "ability_score": 9,
+                             "knowledge_score": 6}, 55.0, "不合格", 2062.5)
+    # W04 刘敏 业务推广专员: 50,000/100,000 → 22.5; 2/5 = 40% → 6; total 22.5 + 6 + 9 + 8 + 5 = 50.5
+    #   bonus 1,500 × 0.505 × 0.6 = 454.5
+    assert_person(r, "W04", {"sales": 22.5, "new_clients": 6, "attitude": 9, "ability_score": 8,
+                             "knowledge_score": 5}, 50.5, "不合格", 454.5)
+    # W05 陈静 D4: exactly on target → 45 + 15, full marks elsewhere: 100; 3,000 × 1.0 × 2.5 = 7,500
+    assert_person(r, "W05", {"sales": 45, "new_clients": 15, "attitude": 15, "ability_score": 15,
+                             "knowledge_score": 10}, 100.0, "优秀", 7500.0)
+
+    # The ladder, over the years (年度评级 and 年度销售额 = the year's months summed).
+    scheme = kpixl.load_scheme(SCHEMES / "wealth_ladder.yaml")
+    roster = pd.read_csv(SCHEMES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
+    rows = annual([("W01", "2025", "优秀", 3100000), ("W01", "2026", "优秀", 2800000),
+                   ("W02", "2025", "优秀", 1500000), ("W02", "2026", "优秀", 2400000),
+                   ("W03", "2025", "不合格", 2000000), ("W03", "2026", "不合格", 2100000),
+                   ("W04", "2024", "不合格", 400000), ("W04", "2025", "合格", 600000),
+                   ("W04", "2026", "不合格", 500000),
+                   ("W05", "2025", "优秀", 12000000), ("W05", "2026", "优秀", 12500000)], ["rating", "年度销售额"])
+    got = kpixl.history.level_proposals(scheme.levels, rows, roster, "2026").set_index("employee_id")
+    assert got[["proposed", "move"]].apply(tuple, axis=1).to_dict() == {
+        "W01": ("A3", "keep"),          # 优秀 twice: 快速晋升 A3→B2 passes B1, and 2,800,000 < B1's 3,000,000
+        "W02": ("A3", "promote"),       # 2025、2026 优秀 → 快速晋升 two steps A1 → A3
+        "W03": ("B1", "demote"),        # 2025、2026 不合格 → one step down B2 → B1
+        "W04": ("业务推广专员", "keep"),  # 2024 and 2026 不合格, 2025 合格: not two in a row
+        "W05": ("D4", "keep"),          # 优秀 at the top of the ladder
+    }
+    assert got.loc["W01", "reason"] == "2025、2026年度均为优秀，但年度销售额 2,800,000 未达 B1 门槛 3,000,000，暂不晋升"
+    assert got.loc["W02", "reason"] == "2025、2026年度均为优秀 → 连续两年优秀(快速晋升)，建议晋升 A1→A3"
+    # Three 不合格 years in a row are a flag for review, never a dismissal.
+    three = pd.concat([rows, annual([("W03", "2024", "不合格", 1800000)], ["rating", "年度销售额"])])
+    assert kpixl.history.level_proposals(scheme.levels, three, roster, "2026").set_index("employee_id").loc[
+        "W03", ["proposed", "move"]].tolist() == ["B2", "review"]
+
+
+NIGHT_MONTHS = [  # Sep and Oct; November is the template's example inputs
+    # id, period, total, rating, sales, 业绩目标, 团队协作, 满意度, 投诉
+    ("N01", "2026-09", 92, "优秀", 100000, 100000, 18, 0.96, 0),
+    ("N01", "2026-10", 95, "优秀", 110000, 100000, 19, 0.97, 0),
+    ("N02", "2026-09", 84, "良好", 95000, 100000, 17, 0.95, 0),
+    ("N02", "2026-10", 82, "良好", 92000, 100000, 16, 0.96, 0),
+    ("N03", "2026-09", 88, "良好", 130000, 120000, 10, 0.90, 1),
+    ("N03", "2026-10", 70, "合格", 100000, 120000, 11, 0.88, 0),
+    ("N04", "2026-09", 85, "良好", 80000, 80000, 16, 0.93, 0),
+    ("N04", "2026-10", 86, "良好", 82000, 80000, 17, 0.94, 0),
+    ("N05", "2026-09", 96, "优秀", 120000, 100000, 19, 0.92, 0),
+    ("N05", "2026-10", 93, "优秀", 105000, 100000, 18, 0.90, 0),
+]
+
+
+def night_history() -> pd.DataFrame:
+    """Three months of 夜场 results: Sep and Oct as typed above, November scored from the template."""
+    nov = scored("night_rewards").reset_index()
+    inp = pd.read_csv(SCHEMES / "night_rewards.inputs.csv", dtype={"employee_id": str})
+    roster = pd.read_csv(SCHEMES / "night_rewards.roster.csv", dtype={"employee_id": str})
+    nov = nov[["employee_id", "total", "rating", "teamwork"]].merge(inp).merge(roster[["employee_id", "业绩目标"]])
+    cols = ["employee_id", "period", "total", "rating", "sales", "sales.target", "score:teamwork", "satisfaction",
+            "complaints.count"]
+    nov = pd.DataFrame({"employee_id": nov["employee_id"], "period": "2026-11", "total": nov["total"],
+                        "rating": nov["rating"], "sales": nov["sales"], "sales.target": nov["业绩目标"],
+                        "score:teamwork": nov["teamwork"], "satisfaction": nov["satisfaction"],
+                        "complaints.count": nov["complaints.count"]})
+    rows = pd.concat([pd.DataFrame(NIGHT_MONTHS, columns=cols), nov], ignore_index=True)
+    return rows.assign(**{"satisfaction.target": 0.95})
+
+
+def test_night_rewards_card_history_and_pay():
+    r = scored("night_rewards")
+    # 业绩 60 × min(实际/目标, 1.2); 满意度 20 × min(评分/95%, 1); 团队协作 as typed; 投诉 0 points.
+    # N01 王伟: 125,000/100,000 → capped 120% → 72; 0.98/0.95 → capped → 20; 19 → 111 优秀
+    assert_person(r, "N01", {"sales": 72, "satisfaction": 20, "teamwork": 19, "complaints": 0, "monthly": 111},
+                  111.0, "优秀")
+    # N02 李芳: 90% → 54; 0.95/0.95 = 100% → 20; 17 → 91 优秀
+    assert_person(r, "N02", {"sales": 54, "satisfaction": 20, "teamwork": 17, "complaints": 0}, 91.0, "优秀")
+    # N03 张娜: 60,000/120,000 = 50% → 30; 0.855/0.95 = 90% → 18; 12 → 60 合格 (60 is 合格's floor)
+    assert_person(r, "N03", {"sales": 30, "satisfaction": 18, "teamwork": 12, "complaints": 0}, 60.0, "合格")
+    # N04 刘敏: 80,000/80,000 → 60; 0.9975/0.95 = 105% → 20; 18 → 98 优秀
+    assert_person(r, "N04", {"sales": 60, "satisfaction": 20, "teamwork": 18, "complaints": 0}, 98.0, "优秀")
+    # N05 陈静: 130% → 72; 0.9025/0.95 = 95% → 19; 16 → 107 优秀
+    assert_person(r, "N05", {"sales": 72, "satisfaction": 19, "teamwork": 16, "complaints": 0}, 107.0, "优秀")
+
+    scheme = kpixl.load_scheme(SCHEMES / "night_rewards.yaml")
+    roster = pd.read_csv(SCHEMES / "night_rewards.roster.csv", dtype={"employee_id": str})
+    rows = night_history()
+    nov = kpixl.history.period_rules(scheme.history, rows, "2026-11", roster=roster).set_index("employee_id")
+    # 团队协作 ranks (competition ranking over the five):
+    #   Sep 陈静19 王伟18 李芳17 刘敏16 张娜10; Oct 王伟19 陈静18 刘敏17 李芳16 张娜11;
+    #   Nov 王伟19 刘敏18 李芳17 陈静16 张娜12 → 王伟 2,1,1 (前三 three months); 张娜 last three months.
+    # N01: 125% → +5% + 2 × 2% = +9%; 满意度 .96/.97/.98 ≥ 95% three months → 奖励1000元; 前三 → 奖励500元.
+    assert nov.loc["N01", "salary_change"] == pytest.approx(0.09)
+    assert nov.loc["N01", "history.actions"] == "奖励1000元；奖励500元"
+    # N02: 95%, 92%, 90% → 连续三个月未完成 −10% (supersedes 两个月 −5%), 岗位调整; first complaint → 警告;
+    #   满意度 .95/.96/.95: 95% itself is 达到95%以上 → 奖励1000元 too.
+    assert nov.loc["N02", "salary_change"] == pytest.approx(-0.10)
+    assert nov.loc["N02", "history.actions"] == "奖励1000元；岗位调整；警告"
+    # N03: Sep 130,000/120,000 met, Oct 83%, Nov 50% → 连续两个月 −5%; complaints 1 + 0 + 2 = 3 in 2026
+    #   → 累计三次 −10% 岗位培训; 团队协作 last three months −3%: −5 − 10 − 3 = −18%.
+    assert nov.loc["N03", "salary_change"] == pytest.approx(-0.18)
+    # N04: 100% → +5%; joined 2023-11-30 → 3 whole years at 2026-11-30, 优秀 → the loyalty award, once.
+    assert nov.loc["N04", "salary_change"] == pytest.approx(0.05) and nov.loc["N04", "history.loyalty"]
+    # N05: 130% → +5% + 3 × 2% = +11% (3 whole steps: 0.3/0.1 read as its decimal); joined 2019 and
+    #   优秀 in September → its loyalty award was September's, not November's.
+    assert nov.loc["N05", "salary_change"] == pytest.approx(0.11) and not nov.loc["N05", "history.loyalty"]
+    sep = kpixl.history.period_rules(scheme.history, rows, "2026-09", roster=roster).set_index("employee_id")
+    assert sep["history.loyalty"].to_dict() == {"N01": True, "N02": False, "N03": False, "N04": False, "N05": True}
+    # 年度客户满意度评分最高者 is judged in December on the year's mean (December repeating November here):
+    #   王伟 (.96 + .97 + .98 + .98)/4 = .9725, 刘敏 (.93 + .94 + .9975 + .9975)/4 = .96625,
+    #   李芳 .9525, 陈静 .90625, 张娜 .8725 → 王伟 alone; never before December.
+    dec = pd.concat([rows, rows[rows["period"].eq("2026-11")].assign(period="2026-12")], ignore_index=True)
+    best = kpixl.history.period_rules(scheme.history, dec, "2026-12", roster=roster).set_index("employee_id")
+    assert best["history.best_satisfaction"].to_dict() == {"N01": True, "N02": False, "N03": False, "N04": False,
+                                                           "N05": False}
+    assert not nov["history.best_satisfaction"].any()
+
+    # The pay of November: 基本工资 + 奖罚 (signed % × 基本工资) + 迟到早退 (−2%/次) + 工作失误 (typed
+    # 5–20%) + the fixed awards finance types when the rules flag them.
+    figures = roster.assign(**{"salary_change": nov.loc[roster["employee_id"], "salary_change"].to_numpy(),
+                               "工作失误比例": [None, None, 0.10, None, None],
+                               "满意度奖次数": [1, 1, 0, 0, 0], "团队协作奖次数": [1, 0, 0, 0, 0],
+                               "创新提案": [0, 0, 0, 0, 1], "忠诚奖金": [0, 0, 0, 1, 0]})
+    pay = kpixl.pay.compute_pay(scheme.pay, figures).set_index("employee_id")
+    # N01: 4,000 + 9% × 4,000 = 360 + 1,000 + 500 = 5,860
+    assert pay.loc["N01", ["pay.base", "pay.rewards", "pay.satisfaction_award", "pay.team_award"]].tolist() == \
+        [4000, 360, 1000, 500]
+    assert pay.loc["N01", "pay.total"] == 4000 + 360 + 1000 + 500 == 5860
+    # N02: 3,500 − 10% × 3,500 = −350; 迟到 1 次 −2% × 3,500 = −70; 满意度奖 1,000 → 4,080
+    assert pay.loc["N02", "pay.total"] == 3500 - 350 - 70 + 1000 == 4080
+    # N03: 3,800 − 18% × 3,800 = −684; 迟到 3 次 −2% × 3,800 × 3 = −228; 工作失误 10% −380 → 2,508
+    assert pay.loc["N03", ["pay.rewards", "pay.late", "pay.mistake"]].tolist() == [-684, -228, -380]
+    assert pay.loc["N03", "pay.total"] == 3800 - 684 - 228 - 380 == 2508
+    # N04: 3,000 + 5% 150 + 忠诚奖金 5,000 = 8,150;  N05: 4,200 + 11% 462 + 创新提案 1,000 = 5,662
+    assert pay.loc["N04", "pay.total"] == 3000 + 150 + 5000 == 8150
+    assert pay.loc["N05", "pay.total"] == 4200 + 462 + 1000 == 5662
+
+
+def test_cm_grade_review_card_and_level_proposals():
+    r = scored("cm_grade_review")
+    # 销售额 40 × min(实际/目标, 1.2); 客户开发 20 × min(实际/目标, 1.2); 满意度 20 × min(占比/90%, 1);
+    # 投诉率 ≤1% 10, ≤3% 5, else 0; 重点客户 5 each, at most 10.
+    # G01 王伟: 6,000,000/5,000,000 = 120% → 48; 24/20 = 120% → 24; .95 → 20; 0.5% → 10; 2 → 10: 112
+    assert_person(r, "G01", {"sales": 48, "new_clients": 24, "satisfaction": 20, "complaint_rate": 10,
+                             "key_clients": 10, "performance": 112}, 112.0, "优秀")
+    # G02 李芳: 2,400,000/2,000,000 → 48; 12/12 → 20; .9 → 20; 2% → 5; 1 → 5: 98
+    assert_person(r, "G02", {"sales": 48, "new_clients": 20, "satisfaction": 20, "complaint_rate": 5,
+                             "key_clients": 5}, 98.0, "优秀")
+    # G03 张娜: 1,500,000/3,000,000 = 50% → 20; 6/15 = 40% → 8; .72/.9 = 80% → 16; 5% → 0; 0: 44 不合格
+    assert_person(r, "G03", {"sales": 20, "new_clients": 8, "satisfaction": 16, "complaint_rate": 0,
+                             "key_clients": 0}, 44.0, "不合格")
+    # G04 刘敏: on target → 40 + 20; .9 → 20; 1% (the edge) → 10; 0: 90 优秀 (90 is 优秀's floor)
+    assert_person(r, "G04", {"sales": 40, "new_clients": 20, "satisfaction": 20, "complaint_rate": 10,
+                             "key_clients": 0}, 90.0, "优秀")
+    # G05 陈静: 7,200,000/6,000,000 → 48; 30/25 → 24; .99 → 20; 0 → 10; 3 → 15 capped 10: 112
+    assert_person(r, "G05", {"sales": 48, "new_clients": 24, "satisfaction": 20, "complaint_rate": 10,
+                             "key_clients": 10}, 112.0, "优秀")
+
+    scheme = kpixl.load_scheme(SCHEMES / "cm_grade_review.yaml")
+    roster = pd.read_csv(SCHEMES / "cm_grade_review.roster.csv", dtype={"employee_id": str})
+    inp = pd.read_csv(SCHEMES / "cm_grade_review.inputs.csv", dtype={"employee_id": str})
+    y2026 = r.reset_index()[["employee_id", "total", "rating"]].merge(inp[["employee_id", "sales", "complaint_rate"]])
+    rows = pd.concat([annual([("G01", "2025", 88, "良好", 5500000, 0.01), ("G02", "2025", 80, "良好", 2000000, 0.02),
+                              ("G03", "2024", 65, "合格", 2000000, 0.03), ("G03", "2025", 52, "不合格", 1400000, 0.04),
+                              ("G04", "2025", 70, "合格", 1300000, 0.01), ("G05", "2024", 93, "优秀", 6500000, 0),
+                              ("G05", "2025", 95, "优秀", 7000000, 0)],
+                             ["total", "rating", "sales", "complaint_rate"]),
+                      y2026.assign(period="2026")], ignore_index=True)
+    got = kpixl.history.level_proposals(scheme.levels, rows, roster, "2026").set_index("employee_id")
+    # 2026's sales: 6.0 + 2.4 + 1.5 + 1.5 + 7.2 = 18.6 million.
+    assert rows.loc[rows["period"].eq("2026"), "sales"].sum() == 18600000
+    assert got[["proposed", "move"]].apply(tuple, axis=1).to_dict() == {
+        # 优秀; 高级: joined 2016-04-01 → 10 years ≥ 6; 6,000,000 ≥ 5,000,000; 6.0/18.6 = 32.3% ≥ 15%
+        "G01": ("高级", "promote"),
+        # 优秀; 中级: 2022-07-01 → 4 years ≥ 3; 2,400,000 ≥ 2,000,000; 2.4/2.0 − 1 = 20% ≥ 10%;
+        #   投诉率 2% ≤ 2% (低于 read as at most)
+        "G02": ("中级", "promote"),
+        "G03": ("初级", "demote"),   # 2025、2026 不合格 → 连续两年业绩不达标
+        "G04": ("初级", "keep"),     # 优秀, but 2 years < 3 and 1,500,000 < 2,000,000
+        "G05": ("高级", "keep"),     # at the top
+    }
+    assert got.loc["G04", "reason"] == ("2026年度优秀，但从业年限 2 未达 中级 门槛 3；年度业务销售额 1,500,000 "
+                                        "未达 中级 门槛 2,000,000，暂不晋升")
+    # The penalties over the years: 首次不达标 is G03's 2025 (warned once, not again in 2026); three
+    # 优秀 years (G05 2024–2026) → 额外福利 for review; G02's growth is exactly 20%, not above it.
+    y25 = kpixl.history.period_rules(scheme.history, rows, "2025", roster=roster).set_index("employee_id")
+    y26 = kpixl.history.period_rules(scheme.history, rows, "2026", roster=roster).set_index("employee_id")
+    assert y25.loc["G03", "history.actions"] == "警告并要求制定改进计划" and not y26.loc["G03", "history.first_miss"]
+    assert y26.loc["G05", "history.reasons"] == "连续三年业绩优秀(2024 优秀, 2025 优秀, 2026 优秀)"
+    assert not y26["history.growth"].any()
+
+
+def test_cs_pay_card_and_pay_lines():
+    r = scored("cs_pay")
+    # 满意度 40 × min(评分/95%, 1); 问题解决 30 and 团队合作 30 as typed.
+    # Bonus: 月度绩效奖金 × 总分/100, none below 60.
+    # P01 王伟: .98 → capped → 40; 27 + 28 → 95 优秀; 2,000 × 0.95 = 1,900
+    assert_person(r, "P01", {"satisfaction": 40, "resolution": 27, "teamwork": 28, "performance": 95},
+                  95.0, "优秀", 1900.0)
+    # P02 李芳: .9025/.95 = 95% → 38; 24 + 25 → 87 良好; 2,000 × 0.87 = 1,740
+    assert_person(r, "P02", {"satisfaction": 38, "resolution": 24, "teamwork": 25}, 87.0, "良好", 1740.0)
+    # P03 张娜: .76/.95 = 80% → 32; 12 + 14 → 58 < 60 → no bonus
+    assert_person(r, "P03", {"satisfaction": 32, "resolution": 12, "teamwork": 14}, 58.0, "不合格", 0.0)
+    # P04 刘敏: .95 → 40; 20 + 22 → 82; 1,500 × 0.82 = 1,230
+    assert_person(r, "P04", {"satisfaction": 40, "resolution": 20, "teamwork": 22}, 82.0, "良好", 1230.0)
+    # P05 陈静: .855/.95 = 90% → 36; 28 + 29 → 93; 1,800 × 0.93 = 1,674
+    assert_person(r, "P05", {"satisfaction": 36, "resolution": 28, "teamwork": 29}, 93.0, "优秀", 1674.0)
+
+    scheme = kpixl.load_scheme(SCHEMES / "cs_pay.yaml")
+    roster = pd.read_csv(SCHEMES / "cs_pay.roster.csv", dtype={"employee_id": str})
+    pay = kpixl.pay.compute_pay(scheme.pay, roster.assign(bonus=r.loc[roster["employee_id"], "bonus"].to_numpy()))
+    pay = pay.set_index("employee_id")
+    lines = ["pay.base", "pay.seniority", "pay.title", "pay.perf", "pay.commission"]
+    # P01: 3,000; 4 年 → ≥3: 300; 中级 300; 1,900; 150,000 累进 1% × 100,000 + 2% × 50,000 = 2,000
+    assert pay.loc["P01", lines].tolist() == [3000, 300, 300, 1900, 2000]
+    assert pay.loc["P01", "pay.total"] == 3000 + 300 + 300 + 1900 + 2000 == 7500
+    # P02: 3,500; 6 年 → ≥5: 600; 高级 800; 1,740; 1% × 80,000 = 800
+    assert pay.loc["P02", "pay.total"] == 3500 + 600 + 800 + 1740 + 800 == 7440
+    # P03: 2,800; 1 年 → 0; 初级 0; no bonus; no 业务量
+    assert pay.loc["P03", lines].tolist() == [2800, 0, 0, 0, 0] and pay.loc["P03", "pay.total"] == 2800
+    # P04: 3,200; exactly 3 年 → 300; 中级 300; 1,230; exactly 100,000 → 1,000 (upto is inclusive)
+    assert pay.loc["P04", "pay.total"] == 3200 + 300 + 300 + 1230 + 1000 == 6030
+    # P05: 4,000; 12 年 → ≥10: 1,000; 高级 800; 1,674; 260,000 → 1,000 + 2% × 160,000 = 4,200
+    assert pay.loc["P05", "pay.commission"] == 1000 + 3200
+    assert pay.loc["P05", "pay.total"] == 4000 + 1000 + 800 + 1674 + 4200 == 11674
 
 
 # ---- the examples are executed ------------------------------------------------------------

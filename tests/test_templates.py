@@ -49,8 +49,8 @@ def _card(wb):
     return wb["考核表"]
 
 
-def test_thirteen_templates_shipped():
-    assert len(NAMES) == 13
+def test_seventeen_templates_shipped():
+    assert len(NAMES) == 17
     # udf_examples.xlsx is finance's function examples, not a scorecard template.
     assert sorted(p.stem for p in WORKBOOKS.glob("*.xlsx") if p.stem != "udf_examples") == NAMES
     shipped = kpixl.templates()

@@ -35,10 +35,11 @@ def level_proposals(levels: Levels, annual: pd.DataFrame | Table, roster: pd.Dat
        its reason. **Nothing here ever dismisses anyone.**
     2. the first ``demote`` rule that fires → ``demote`` by its ``steps``; at the bottom
        of the ladder there is nowhere to go, so the case becomes ``review``.
-    3. the first ``promote`` rule that fires and whose target level's ``qualify``
-       thresholds the ``year`` row meets → ``promote`` (at most to the top). At the top
-       of the ladder, or with an unmet threshold, the person stays (``keep``) and the
-       reason says why (``年度销售额 4,200,000 未达 A1 门槛 5,000,000，暂不晋升``).
+    3. the first ``promote`` rule that fires and whose ``qualify`` thresholds (of the
+       target level and of every level passed on the way) the ``year`` row meets →
+       ``promote`` (at most to the top). At the top of the ladder, or with an unmet
+       threshold, the person stays (``keep``) and the reason says why
+       (``年度销售额 4,200,000 未达 A1 门槛 5,000,000，暂不晋升``).
     4. otherwise ``keep``.
 
     Args:
@@ -177,7 +178,8 @@ class _Mover:
                 if j == i:
                     blocked = blocked or f"{ev}，但 {level} 已是最高职级，不再晋升"
                     continue
-                unmet = self.unmet(eid, ladder[j])
+                # Every level passed on the way is a gate: a two-step move A3→B2 must meet B1's.
+                unmet = [u for k in range(i + 1, j + 1) for u in self.unmet(eid, ladder[k])]
                 if unmet:
                     blocked = blocked or f"{ev}，但{'；'.join(unmet)}，暂不晋升"
                     continue

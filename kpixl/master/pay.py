@@ -9,7 +9,10 @@ bonus cell). What each line reads:
 * typed lines (迟到早退 counts, 工作失误 shares, award flags): the roster column when the
   roster has one; otherwise the value typed on ``工资核算`` last time, kept on re-runs.
 
-Finance's edits on ``薪酬参数`` are kept as ``奖金参数`` edits are. A problem in any of it
+Rewards and penalties are proposals until approved on ``奖罚审批`` (:mod:`kpixl.pay.approval`):
+HR's 审批/审批人/日期 there are kept on re-runs (per period, person and line), a decided
+line whose amount changed keeps its decision with 备注 金额已变, 请复核, and each change
+is appended to ``Log``. Finance's edits on ``薪酬参数`` are kept as ``奖金参数`` edits are. A problem in any of it
 (a blank wage, a 工作失误 share outside 5%–20%) is raised with its cell before anything
 is saved: the master is left as it was.
 """
@@ -17,6 +20,7 @@ is saved: the master is left as it was.
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 import numpy as np
@@ -29,6 +33,12 @@ from ..pay import PARAMS_SHEET, PAY_SHEET, PayTable, compute_pay, history_rules,
 from ..pay import write_params, write_pay_sheet
 from ..pay.amounts import BONUS, CHANGE_COLUMNS, DEDUCTION, REASONS
 from ..pay.sheet import input_key
+from ..pay.amounts import line_key
+from ..pay.approval import APPROVAL_SHEET, CHANGED, Approvals, decisions, read_approvals
+from .book import LOG
+from .collect.columns import LOG_COLUMNS
+from .collect.write import read_rows, write_rows
+from .collect import login
 from ..periods import parse_period, period_start
 from ..engine.prepared import Prepared
 from ..pay.amounts import achievement_key
@@ -40,7 +50,10 @@ from .params import RATED
 from .records import Records
 from .store import PERIOD
 
-__all__ = ["PAY_SHEET", "PARAMS_SHEET", "write_pay"]
+#: How the Log writes a blank 审批.
+PENDING = "待审批"
+
+__all__ = ["APPROVAL_SHEET", "PAY_SHEET", "PARAMS_SHEET", "log_approvals", "write_pay"]
 
 
 def _old_typed(wb, pay: Pay) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -156,9 +169,15 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
 
     live = _achievements(prepared, pay, fig) if prepared is not None else {}
     as_of = period_end(records.period)
-    found = pay_problems(pay, fig, as_of)
-    if found:
-        raise InputError([_place(p, where) for p in found], "pay")
+    problems = [_place(p, where) for p in pay_problems(pay, fig, as_of)]
+    approvals: Approvals = {}
+    if APPROVAL_SHEET in m.wb.sheetnames:
+        try:
+            approvals = read_approvals(m.wb[APPROVAL_SHEET], pay)
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(problems, "pay")
     names = {}
     for label in ("姓名", "部门"):
         if label in rdf.columns:
@@ -167,12 +186,67 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     if any(ln.type == "bonus" for ln in pay.lines) and "bonus" in rated.cols:
         c = rated.cols["bonus"].letter
         refs = [f"'{RATED}'!${c}${FIRST + k}" for k in range(len(ids))]
-    values = compute_pay(pay, fig, as_of)
+    period = records.period
+    reviewed = any(ln.needs_approval for ln in pay.lines)
+    values = compute_pay(pay, fig, as_of, decisions(approvals, period) if reviewed else None)
     params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
     table = PayTable(fig, names, refs, on_sheet, live, {i.id: i.name or i.id for _, i in s.items()})
-    write_pay_sheet(m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET)), pay, table, params,
-                    history_rules(s.history), values, lang=m.lang)
+    pay_ws = m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET))
+    approval_ws = None
+    if reviewed:
+        approval_ws = m.sheet(APPROVAL_SHEET, m.wb.sheetnames.index(PAY_SHEET) + 1)
+    elif APPROVAL_SHEET in m.wb.sheetnames:  # the scheme no longer asks for approval
+        del m.wb[APPROVAL_SHEET]
+    write_pay_sheet(pay_ws, pay, table, params, history_rules(s.history), values, lang=m.lang,
+                    approval_ws=approval_ws, approvals=approvals, period=period)
+    if reviewed:
+        log_approvals(m, pay, period, approvals, values, kept)
     return values
+
+
+def log_approvals(m: Master, pay: Pay, period: str, approvals: Approvals, values: pd.DataFrame,
+                  kept: list[str], user: str | None = None) -> list[list[Any]]:
+    """Append to the master's ``Log`` each approval that changed since the last run, and each
+    decided line whose amount changed (金额已变, 请复核); return the rows appended.
+
+    Who typed an approval, and when, cannot be known from the file: the row records the
+    run that saw it (``time``, ``by``), the 审批 before and after, and in ``action`` the
+    审批人 and 日期 typed. "Before" is the last state the Log recorded (blank at first).
+    """
+    header, old_log = read_rows(m.wb, LOG)
+    last: dict[tuple[str, str, str], Any] = {}
+    if header == list(LOG_COLUMNS):
+        for r in old_log:
+            row = dict(zip(header, r))
+            if str(row.get("column") or "").startswith("approval."):
+                last[(str(row["period"]), str(row["employee_id"]), str(row["column"]))] = row.get("new")
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    user = user or login()
+    amounts = values.set_index(ID)
+    rows: list[list[Any]] = []
+    for (p, e, line_id), a in approvals.items():
+        if p not in (period, ""):  # "": a row added by hand without its 期间
+            continue
+        p = period
+        ln = pay.line(line_id)
+        column = f"approval.{line_id}"
+        before = last.get((p, e, column))
+        before = None if before in (None, "", PENDING) else before
+        base = [stamp, user, "", "", e, p, column]
+        if (a.decision or None) != before:
+            who = f"审批人 {a.by}" if a.by not in (None, "") else "审批人未填"
+            when = a.date.date().isoformat() if isinstance(a.date, datetime.datetime) else a.date
+            rows.append([*base, before or PENDING, a.decision or PENDING,
+                         f"{ln.label}: {who}" + (f", 日期 {when}" if when not in (None, "") else "")])
+            kept.append(f"{APPROVAL_SHEET} {e} {ln.label}: {before or PENDING} → {a.decision or PENDING}")
+        now = float(amounts.at[e, line_key(ln)]) if e in amounts.index else 0.0
+        if a.decision and a.amount is not None and not math.isclose(a.amount, now, abs_tol=1e-9):
+            rows.append([*base, a.decision, a.decision, f"{ln.label}: {CHANGED} ({a.amount:,.2f} → {now:,.2f})"])
+            kept.append(f"{APPROVAL_SHEET} {e} {ln.label}: {a.decision} kept, {CHANGED} "
+                        f"({a.amount:,.2f} → {now:,.2f})")
+    if rows:
+        write_rows(m, LOG, LOG_COLUMNS, (old_log if header == list(LOG_COLUMNS) else []) + rows)
+    return rows
 
 
 def period_end(period: str) -> datetime.date:
@@ -190,6 +264,13 @@ def _place(p, where: dict[str, Any]) -> Problem:
 
 
 def pay_summary(values: pd.DataFrame) -> str:
-    """One line: how many people were paid and the sum of 应发合计."""
+    """How many people were paid and the sum of 应发合计; with the approval step, how many
+    rewards and penalties are proposed and how many of them count (同意)."""
     total = float(np.nansum(values["pay.total"].astype(float))) if len(values) else 0.0
-    return f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}"
+    out = f"  pay: {len(values)} people on {PAY_SHEET}, 应发合计 {total:,.2f}"
+    counted = [c for c in values.columns if c.endswith(".counted")]
+    if counted:
+        proposed = sum(int((values[c[: -len(".counted")]].astype(float) != 0).sum()) for c in counted)
+        agreed = sum(int(((values[c].astype(float) != 0)).sum()) for c in counted)
+        out += f"\n  {APPROVAL_SHEET}: {proposed} rewards and penalties proposed, {agreed} approved (同意) and counted"
+    return out

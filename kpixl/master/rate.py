@@ -13,8 +13,9 @@ writes two sheets:
   computed cell is a formula from the same builders as the engine (:mod:`kpixl.rating`,
   :mod:`kpixl.bonus`), with the factors and the budget looked up on ``奖金参数``.
 
-When the scheme has ``pay:``, ``工资核算`` and ``薪酬参数`` follow (:mod:`.pay`): each
-person's pay line by line, the bonus line reading ``等级与奖金``'s bonus cell.
+When the scheme has ``pay:``, ``工资核算``, ``奖罚审批`` and ``薪酬参数`` follow (:mod:`.pay`):
+each person's pay line by line, the bonus line reading ``等级与奖金``'s bonus cell, rewards
+and penalties counting only once approved on ``奖罚审批`` (approvals kept, changes logged).
 
 The Python engine computes the same figures from the same records and parameters;
 ``verify=True`` lets LibreOffice recalculate the master and compares every cell.

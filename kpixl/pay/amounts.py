@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,11 @@ from ..scheme.base import Column
 from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 from .formulas import percent
 
-__all__ = ["BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
+__all__ = ["AGREE", "REJECT", "counted_amounts", "counted_key", "BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
            "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
 
+#: The approval that lets a reward or penalty count (奖罚审批's list: 同意 / 不同意).
+AGREE, REJECT = "同意", "不同意"
 #: The figures column holding each person's bonus (the rated sheet's ``bonus``).
 BONUS = "bonus"
 #: The history frame's signed wage fraction, first found wins; else −``history.deduction``.
@@ -361,16 +363,40 @@ def line_amounts(pay: Pay, lines: Lines) -> dict[str, np.ndarray]:
     return got
 
 
-def total(pay: Pay, got: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """应发合计: ``MAX(floor, ROUND(ROUND(SUM(lines),9),round))``."""
+def total(pay: Pay, got: dict[str, np.ndarray], n: int,
+          counted: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """应发合计: ``MAX(floor, ROUND(ROUND(SUM(lines),9),round))``; with ``counted`` (line id →
+    the approved amount), a line under approval adds what is counted, not what is proposed."""
     s = np.zeros(n)
     for ln in pay.lines:
-        s = s + got[ln.id]
+        s = s + (counted[ln.id] if counted is not None and ln.id in counted else got[ln.id])
     t = np.asarray(xlmath.round_decimal(s, pay.round), dtype=float)
     return t if pay.floor is None else np.maximum(t, pay.floor)
 
 
-def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None) -> pd.DataFrame:
+def counted_key(line: PayLine | str) -> str:
+    """The result column of what a line under approval adds to 应发合计: ``pay.<id>.counted``."""
+    return f"{line_key(line)}.counted"
+
+
+def counted_amounts(pay: Pay, got: dict[str, np.ndarray], ids: list[str],
+                    approvals: Mapping[tuple[str, str], Any]) -> dict[str, np.ndarray]:
+    """``{line id: amount × approved}`` for every line that needs approval.
+
+    A line counts for a person only when ``approvals[(employee id, line id)]`` is 同意
+    (:data:`AGREE`); 不同意, blank or absent (pending) count 0, as the sheet's
+    ``X3*(COUNTIFS(…,"同意")>0)``.
+    """
+    out = {}
+    for ln in pay.lines:
+        if ln.needs_approval:
+            ok = np.array([approvals.get((e, ln.id)) == AGREE for e in ids], dtype=bool)
+            out[ln.id] = np.where(ok, got[ln.id], 0.0)
+    return out
+
+
+def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None,
+                approvals: Mapping[tuple[str, str], Any] | None = None) -> pd.DataFrame:
     """Each person's pay, line by line (docs/scheme.md § Pay).
 
     Args:
@@ -383,10 +409,17 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
             absent (nobody had an event); a blank typed cell is 0.
         as_of: The end of the period, for a raise by years of service ``from_date``
             (入职日期): whole years completed by then.
+        approvals: The approval step (docs/scheme.md § Pay, approval): ``{(employee id,
+            line id): 同意 | 不同意 | None}``. Given (even empty), a line that needs
+            approval (:attr:`~kpixl.scheme.pay.PayLine.needs_approval`) adds to 应发合计
+            only for the people whose entry is 同意. None: no approval step, every line
+            counts (a pay sheet written without 奖罚审批).
 
     Returns:
         ``employee_id``, ``pay.wage_base`` (when a line takes a share of the wage),
-        ``pay.<line id>`` per line, ``pay.total`` (应发合计).
+        ``pay.<line id>`` per line (the proposed amount), with approvals
+        ``pay.<line id>.counted`` per line under approval (what it adds), and
+        ``pay.total`` (应发合计).
 
     Raises:
         InputError: Every problem at once (a blank wage, text in a count, a typed share
@@ -402,7 +435,10 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
     out = pd.DataFrame({ID: figures[ID].astype(str).to_numpy() if ID in figures.columns else np.arange(lines.n)})
     if any(ln.type in OF_WAGE for ln in pay.lines):
         out["pay.wage_base"] = wage_base(pay, got, lines)
+    counted = None if approvals is None else counted_amounts(pay, got, out[ID].tolist(), approvals)
     for ln in pay.lines:
         out[line_key(ln)] = got[ln.id]
-    out[total_key()] = total(pay, got, lines.n)
+        if counted is not None and ln.id in counted:
+            out[counted_key(ln)] = counted[ln.id]
+    out[total_key()] = total(pay, got, lines.n, counted)
     return out

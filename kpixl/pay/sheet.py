@@ -37,6 +37,8 @@ from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
+from .amounts import counted_key
+from .approval import ApprovalRefs, Approvals, approval_layout, counted_formula, decisions, refs_of, write_approvals
 from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, salary_change, total_key
 from .formulas import Params, line_formula, line_title, percent, total_formula, wage_base_formula
 
@@ -303,8 +305,10 @@ def _date_column(figures: pd.DataFrame, col: str, n: int) -> list:
     return [cell_value(v) if b else d for v, d, b in zip(figures[col].tolist(), days, bad)]
 
 
-def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[str, float]] = ()) -> Layout:
-    """Plan the pay sheet's columns (see :func:`write_pay_sheet`)."""
+def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[str, float]] = (),
+               approval: ApprovalRefs | None = None) -> Layout:
+    """Plan the pay sheet's columns (see :func:`write_pay_sheet`); with ``approval``, each line
+    under approval is followed by what it adds once approved on 奖罚审批 (``<line>·计入``)."""
     f = table.figures
     n = len(f)
     lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)
@@ -317,6 +321,12 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
 
     def ref(row: int):
         return lambda key: lay.ref(alias.get(key, key), row)
+
+    def counted(ln: PayLine) -> None:
+        if approval is not None and ln.needs_approval:
+            lay.add(Col(counted_key(ln), f"{ln.label}·计入(已批准)", fmt=_MONEY,
+                        formula=lambda row: counted_formula(lay.ref(line_key(ln), row), lay.ref(ID, row),
+                                                            ln, approval)))
 
     based = False
     for ln in pay.lines:
@@ -337,6 +347,7 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
         inp = input_key(ln)
         if ln.type == "wage":
             lay.add(Col(key, title, _column(f, ln.column, n, number=True), fmt=_MONEY))
+            counted(ln)
             continue
         if ln.type == "bonus":
             if table.bonus_refs is not None:
@@ -344,6 +355,7 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
                 lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, refs=refs: refs[row - FIRST]))
             else:
                 lay.add(Col(key, title, _column(f, BONUS, n, number=True), fmt=_MONEY))
+            counted(ln)
             continue
         if ln.type == "history":
             change = salary_change(f)
@@ -373,7 +385,8 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
         else:  # per_event, fixed
             lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=table.is_typed(ln)))
         lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, ln=ln: line_formula(pay, ln, ref(row), params)))
-    keys = [line_key(ln) for ln in pay.lines]
+        counted(ln)
+    keys = [counted_key(ln) if approval is not None and ln.needs_approval else line_key(ln) for ln in pay.lines]
     lay.add(Col(total_key(), "应发合计" + (f" (不低于{xlmath.num(pay.floor)})" if pay.floor else ""), fmt=_MONEY,
                 formula=lambda row: total_formula(pay, [lay.ref(k, row) for k in keys], params)))
     return lay
@@ -405,8 +418,14 @@ def _validation(ws, lay: Layout, pay: Pay, table: PayTable, n: int) -> None:
 
 def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
                     rules: Sequence[tuple[str, float]] = (), values: pd.DataFrame | None = None,
-                    lang: str = DEFAULT_LANG) -> tuple[Layout, pd.DataFrame]:
+                    lang: str = DEFAULT_LANG, approval_ws=None, approvals: Approvals | None = None,
+                    period: str = "") -> tuple[Layout, pd.DataFrame]:
     """Write the pay of ``table`` on the empty sheet ``ws`` as live formulas.
+
+    With ``approval_ws`` (the approval step, :mod:`.approval`), the rewards and penalties
+    are proposals: ``approval_ws`` becomes 奖罚审批 (one row per person and line under
+    approval with an amount, HR's 审批/审批人/日期 kept from ``approvals``), and 应发合计
+    counts a line only where its 审批 is 同意.
 
     Args:
         pay: The pay (with finance's parameters: :func:`read_params`).
@@ -416,18 +435,31 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
             line's header (:func:`~kpixl.pay.formulas.history_rules`).
         values: The engine's pay of ``table`` when the caller has it; else computed.
         lang: The labels' language (:mod:`kpixl.xlsx.lang`); the rules' words stay Chinese.
+        approval_ws: The empty sheet for 奖罚审批; None: no approval step (every line counts).
+        approvals: What HR left on 奖罚审批 before (:func:`~kpixl.pay.approval.read_approvals`).
+        period: The period of the pay (奖罚审批 keeps approvals per period).
 
     Returns:
-        The layout and the engine's figures (:func:`~kpixl.pay.compute_pay`), which every
-        formula cell caches.
+        The layout and the engine's figures (:func:`~kpixl.pay.compute_pay`, with the
+        approvals' decisions when there is an approval step), which every formula cell
+        caches. ``values`` given with an approval step must have been computed with them.
 
     Raises:
         InputError: The figures have problems (:func:`~kpixl.pay.compute_pay`): nothing
             is written.
     """
     params = params or Params()
-    got = compute_pay(pay, table.figures, params.as_of) if values is None else values
-    lay = layout_pay(pay, table, params, rules)
+    refs = None
+    if approval_ws is not None:
+        got = compute_pay(pay, table.figures, params.as_of, decisions(approvals or {}, period)) \
+            if values is None else values
+        people = {k: list(v) for k, v in table.people.items()}
+        alay, n, _ = approval_layout(pay, table.figures, got, period, people, approvals)
+        write_approvals(approval_ws, alay, n, lang)
+        refs = refs_of(alay, approval_ws.title)
+    else:
+        got = compute_pay(pay, table.figures, params.as_of) if values is None else values
+    lay = layout_pay(pay, table, params, rules, refs)
     figures = {k: got[k].to_numpy() for k in got.columns if k != ID}
     for ln in pay.lines:  # a live achievement column caches the achievement the engine read
         if ln.type == "achievement" and achievement_key(ln.item) in table.figures.columns \

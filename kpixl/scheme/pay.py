@@ -40,6 +40,8 @@ LINE_TYPES: tuple[str, ...] = LineType.__args__  # type: ignore[attr-defined]
 OF_WAGE = ("history", "per_event", "achievement", "range")
 #: The lines whose per-person value may be typed on the pay sheet when the roster has no column.
 TYPED = ("per_event", "range", "fixed")
+#: The reward and penalty lines: proposals until approved, unless the line says ``approval: false``.
+REVIEWED = ("history", "per_event", "achievement", "range", "fixed")
 
 # What each type reads, needs and may carry (every other field is reported unused).
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -101,6 +103,9 @@ class PayLine(Model):
         table: Raise amounts by a text (``{初级: 0, 中级: 300, 高级: 800}``).
         of: The wage base this line takes a share of, when not the pay's ``wage_base``.
         description: What the rule says, as printed (the seed's words).
+        approval: Whether the line is a proposal until management approves it on
+            奖罚审批 (所有奖励与惩罚均需经过管理层审核批准); default: on for the reward and
+            penalty lines (history, per_event, achievement, range, fixed), off for the rest.
     """
 
     id: str
@@ -123,6 +128,7 @@ class PayLine(Model):
     start: float | None = None
     every: float | None = Field(None, gt=0)
     description: str | None = None
+    approval: bool | None = None
 
     @field_validator("id")
     @classmethod
@@ -138,6 +144,11 @@ class PayLine(Model):
     def label(self) -> str:
         """The line's name, else its id."""
         return self.name or self.id
+
+    @property
+    def needs_approval(self) -> bool:
+        """Whether the line counts in 应发合计 only once approved (``approval``, else its type)."""
+        return self.approval if self.approval is not None else self.type in REVIEWED
 
     @property
     def sign(self) -> int:

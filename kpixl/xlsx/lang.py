@@ -35,14 +35,27 @@ _WORDS = {
     "满分": "Full score", "平均得分": "Average", "得分率": "Score rate", "总分区间": "Total range",
     "应考核人数": "People", "已收集": "Collected", "未收集": "Not collected", "平均总分": "Average total",
     "未收集名单": "Not collected yet", "（无）": "(none)", "奖金预算": "Bonus budget",
+    # the pay (工资核算) and its approval step (奖罚审批)
+    "应发合计": "Gross pay", "当月工资(计提基数)": "Monthly wage (base of shares)", "项目代码": "Line code",
+    "工资项目": "Pay line", "依据": "Grounds", "提交金额": "Amount proposed", "审批": "Approval",
+    "审批人": "Approved by", "日期": "Date", "备注": "Note", "待审批": "Pending",
 }
+#: Beginnings of labels kpixl builds (``应发合计 (不低于0)``), translated with the rest kept.
+_BEGINNINGS = (
+    ("应发合计 (不低于", "Gross pay (at least "), ("当月工资(计提基数: ", "Monthly wage (base: "),
+)
+#: Middles of labels kpixl builds around a scheme's name (``工作失误·比例(填5%–20%)``).
+_MIDDLES = (
+    ("·比例(填", " · share (type "), ("·计提基数(", " · wage base ("),
+)
 #: Endings kpixl adds to a scheme's names (``销售任务·实际``).
 _ENDINGS = (
     ("·得分(不适用者暂按本表同组均分, 以人力汇总为准)", " · score (N/A: this sheet's group mean until HR's summary)"),
     ("·得分(原始)", " · raw score"), ("·得分", " · score"), ("·实际", " · actual"), ("·加扣分", " · points"),
     ("·评分", " · rating"), ("(等级)", " (level)"), ("(是/否)", " (yes/no)"), ("·目标", " · target"),
     ("(次)", " (times)"), ("·不适用", " · N/A"), ("·分组", " · group"), ("·原因", " · reason"),
-    ("·达成率", " · achievement"),
+    ("·达成率", " · achievement"), ("·计入(已批准)", " · counted (approved)"),
+    ("·比例(历史规则)", " · share (history rules)"), ("·事由", " · reasons"), ("·完成率", " · achievement"),
 )
 
 
@@ -76,6 +89,12 @@ def label(text: str, lang: str = DEFAULT) -> str:
     for zh, en in _ENDINGS:
         if text.endswith(zh):
             return text[: -len(zh)] + en
+    for zh, en in _BEGINNINGS:
+        if text.startswith(zh):
+            return en + text[len(zh):]
+    for zh, en in _MIDDLES:
+        if zh in text:
+            return text.replace(zh, en, 1)
     return text
 
 
