@@ -19,6 +19,7 @@ import kpixl
 from kpixl.master.rate import rate
 from kpixl.year import build_year
 from kpixl.year.pay import PAY_COPIED, PAY_YEAR
+from collect_kit import approve
 from year_kit import period_master
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -38,7 +39,9 @@ def masters(tmp_path_factory):
         out.append(period_master(d / f"{period}.xlsx", SCHEME, ROSTER, period,
                                  [{"employee_id": e, "sales": a, "satisfaction": b, "resolution": c}
                                   for e, a, b, c in recs]))
-    for m in out[:2]:  # 2026-03 is not rated yet
+    for m in out[:2]:  # 2026-03 is not rated yet; the others' rewards and penalties are all approved
+        assert rate(m).ok
+        assert approve(m) > 0
         assert rate(m).ok
     return out
 
@@ -72,20 +75,23 @@ def test_a_year_of_pay_worked_by_hand(masters, tmp_path):
     assert c01["pay.annual_bonus"] == 2000 and c01["pay.total"] == 19380
 
     # 2026-03 rated: 业绩 90% → 36 + 30 + 24 = 90 → 2,000 (90 is not below 90); no target reward:
-    #   3,000 + 300 + 300 + 2,000 + 2,000 − 120 + 1,000 = 8,480. Rebuilt without arguments.
+    #   3,000 + 300 + 300 + 2,000 + 2,000 − 120 + 1,000 = 8,480 proposed, but 迟到 −120 and 创新提案
+    #   +1,000 are not approved yet on 奖罚审批: 8,480 + 120 − 1,000 = 7,600 counts. Rebuilt without arguments.
     assert rate(ms[2]).ok
     year = build_year(work / "年度汇总-2026.xlsx", verify=True)
     assert year.verification.ok, year.verification.summary()
     # the pay that arrived is said on 变更, person by person
     assert [(c["employee_id"], c["period"], c["what"], c["old"], c["new"]) for c in year.changes] == [
-        ("C01", "2026-03", "应发合计", None, 8480)]
+        ("C01", "2026-03", "应发合计", None, 7600)]
     got = pay_of(year)
     c01, c02 = got["C01"], got["C02"]
     assert c01["pay.periods"] == 3 and c01["pay.unpaid"] is None
-    assert c01["pay.paid"] == 8750 + 8630 + 8480 == 25860
-    # the lines add up to the periods' 应发合计 (no floor was reached)
-    assert sum(c01[f"pay.{ln.id}"] for ln in SCHEME.pay.lines) == 25860
-    assert c01["pay.total"] == 25860 + 2000
+    assert c01["pay.paid"] == 8750 + 8630 + 7600 == 24980
+    # the lines add up to the periods' 应发合计 (no floor was reached): each line under approval
+    # as it counted (迟到 −120 × 2 approved months, 创新提案 +1,000 × 2)
+    assert c01["pay.late"] == -240 and c01["pay.proposal"] == 2000
+    assert sum(c01[f"pay.{ln.id}"] for ln in SCHEME.pay.lines) == 24980
+    assert c01["pay.total"] == 24980 + 2000
     # C02 李芳 (3,500; 工作年限 6 → 600; 高级 → 800; 业务量 80,000 → 800), absent in 2026-03 (no result:
     #   not flagged as unpaid): 01: 100 → 2,000, 完成目标 +175 → 7,875; 02: 业绩 80% → 32 + 30 + 18 = 80
     #   → 2,000 × 80/100 = 1,600 → 7,300. Annual total mean(100, 80) = 90 → 2,000.
@@ -129,12 +135,13 @@ def test_a_late_pay_correction_is_logged_and_a_lost_master_keeps_its_pay(masters
     year = build_year(out)
     changed = [(c["employee_id"], c["period"], c["what"], c["old"], c["new"]) for c in year.changes]
     assert ("C01", "2026-01", "应发合计", 8750, 9250) in changed
-    assert pay_of(year)["C01"]["pay.paid"] == 25860 + 500
+    # 2026-03 left pending (7,600, as above)
+    assert pay_of(year)["C01"]["pay.paid"] == 24980 + 500
     # 2026-02 is lost: the year keeps the pay it copied from it
     ms[1].unlink()
     year = build_year(out, verify=True)
     assert year.verification.ok, year.verification.summary()
-    assert pay_of(year)["C01"]["pay.paid"] == 25860 + 500 and pay_of(year)["C01"]["pay.periods"] == 3
+    assert pay_of(year)["C01"]["pay.paid"] == 24980 + 500 and pay_of(year)["C01"]["pay.periods"] == 3
 
 
 def test_the_readme_pay_months_are_of_the_example_scheme():

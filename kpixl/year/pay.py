@@ -6,7 +6,8 @@ figures are copied as data with their provenance (file, SHA-256), like ``期间�
 period pay was checked, typed (迟到早退, 工作失误) and approved in its master, and the year
 does not compute it again. On ``工资核算`` of the year every figure is a live formula:
 
-* ``<line>·全年合计`` = ``SUM`` of the person's block of rows on ``期间工资``;
+* ``<line>·全年合计`` = ``SUM`` of the person's block of rows on ``期间工资`` (a line under
+  approval: ``·全年计入``, the sum of what each period's 奖罚审批 approved — what counted);
 * ``已核算期数`` = ``COUNT`` of the block's 应发合计; ``未核算期间`` names the periods the
   person has a result for (``期间成绩``) but no pay (a master not rated yet, or a person
   not rated in it) — flagged, never made up;
@@ -50,8 +51,9 @@ def pay_columns(scheme: Scheme) -> dict[str, str]:
 
 
 def copied_keys(scheme: Scheme) -> dict[str, str]:
-    """Every column of ``期间工资``, key → label."""
-    return {**_HEAD, **pay_columns(scheme), **_TAIL}
+    """Every column of ``期间工资``, key → label (a line under approval: ``<line>·计入``)."""
+    reviewed = {f"pay.{ln.id}" for ln in scheme.pay.lines if ln.needs_approval}
+    return {**_HEAD, **{k: f"{v}·计入" if k in reviewed else v for k, v in pay_columns(scheme).items()}, **_TAIL}
 
 
 def pay_rows(frames: list[pd.DataFrame], people: list[str], scheme: Scheme) -> pd.DataFrame:
@@ -152,10 +154,12 @@ def write_year_pay(ws, scheme: Scheme, ids: list[str], names: dict[str, list], r
 
     lay.add(Col("pay.periods", "已核算期数", formula=over("pay.total", "COUNT")))
     lay.add(Col("pay.unpaid", "未核算期间", [", ".join(unpaid.get(e, [])) or None for e in ids]))
+    reviewed = {f"pay.{ln.id}" for ln in scheme.pay.lines if ln.needs_approval}
     for k, label in cols.items():
         if k == "pay.total":
             continue
-        lay.add(Col(k, f"{label}·全年合计", fmt=MONEY, formula=over(k, "SUM")))
+        # a line under approval: what was approved (计入), as 应发合计 counted it
+        lay.add(Col(k, f"{label}·全年{'计入' if k in reviewed else '合计'}", fmt=MONEY, formula=over(k, "SUM")))
     lay.add(Col("pay.paid", "各期应发合计", fmt=MONEY, formula=over("pay.total", "SUM")))
     if annual:
         refs = list(bonus_refs)

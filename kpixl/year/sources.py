@@ -189,7 +189,9 @@ def _read(src: Source, wb, cache: dict) -> Source:
 
 
 def _pay(src: Source, wb) -> pd.DataFrame:
-    """The master's ``工资核算`` as it shows it (cached values), one row per person paid.
+    """The master's ``工资核算`` as it shows it (cached values), one row per person paid: each
+    line's amount as it counts in 应发合计 (for a line under approval, ``<line>·计入``: 0 until
+    approved on 奖罚审批).
 
     A master of a scheme with ``pay:`` that has no pay sheet (not rated yet) gives no
     rows and a warning: the year flags its periods as unpaid rather than make pay up.
@@ -213,7 +215,9 @@ def _pay(src: Source, wb) -> pd.DataFrame:
         if eid is None or str(eid).strip() == "":
             continue
         eid = str(int(eid)) if isinstance(eid, float) and eid.is_integer() else str(eid)
-        got = {k: (r[at[k]] if k in at and at[k] < len(r) else None) for k in keys}
+        # A line under approval (奖罚审批) adds only what was approved: its ``.counted`` column.
+        got = {k: (r[at[c]] if c in at and at[c] < len(r) else None)
+               for k in keys for c in [f"{k}.counted" if f"{k}.counted" in at else k]}
         out.append({ID: eid, "姓名": names.get(eid), "component": src.component, "period": src.period, **got,
                     "file": src.path.name, "sha256": src.sha})
     return pd.DataFrame(out, columns=cols)
