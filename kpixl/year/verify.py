@@ -13,7 +13,7 @@ from ..engine.inputs import ID
 from ..results.verify import Verification, read_results
 from .sheet import YEAR
 
-__all__ = ["agree", "verify_year"]
+__all__ = ["agree", "compare_year", "verify_year"]
 
 
 def agree(have: Any, want: Any) -> bool:
@@ -36,7 +36,21 @@ def verify_year(path: Path, year) -> Verification:
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([Path(path)], Path(d))[0]
-        got = read_results(out, YEAR)
+        return compare_year(out, year)
+
+
+def compare_year(recalculated: Path, year) -> Verification:
+    """Compare ``年度汇总`` of a year master LibreOffice recalculated with ``year``'s engine figures.
+
+    Args:
+        recalculated: The year master as LibreOffice saved it (cached values recalculated).
+        year: The :class:`kpixl.year.build.Year` the build returned.
+
+    Returns:
+        A :class:`kpixl.results.verify.Verification`: every result cell compared, the
+        mismatches and error values.
+    """
+    got = read_results(recalculated, YEAR)
     got = got.set_index(got[ID].astype(str))
     v = Verification()
     for _, row in year.results().iterrows():
