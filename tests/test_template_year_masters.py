@@ -23,6 +23,8 @@ import pandas as pd
 import pytest
 
 import kpixl
+from kpixl.cli.commands import main
+from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
 from kpixl.year import build_year
 from kpixl.year.verify import compare_year
@@ -128,29 +130,62 @@ def test_wealth_ladder_year_is_the_mean_of_its_months(years):
     assert (w02["total"], w02["rating"], w02["bonus"], w02["paid"]) == (109, "优秀", 2180, 6540)
 
 
-def test_wealth_ladder_year_master_proposes_levels_from_the_annual_rating(tmp_path):
-    """职级建议 from the year's rating. 年度销售额 (levels.qualify) is no card item: HR gives it on the
-    roster of the year's latest master (here the months' sales summed)."""
+def ladder_year(d: Path, year: str, changed: dict, earlier=()):
+    """wealth_ladder's year master of ``year`` from its months (``changed``: as :data:`CHANGED`).
+
+    年度销售额 (levels.qualify) is no card item: HR gives it on the roster of the year's latest
+    master — here W01's months summed, 330,000 + 300,000 + 150,000 = 780,000.
+    """
     s = kpixl.load_scheme(EXAMPLES / "wealth_ladder.yaml")
     roster = pd.read_csv(EXAMPLES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
-    # W01: 330,000 + 300,000 + 150,000 = 780,000; the others sell the example's figure three times.
     sales = {"W01": 780000, "W02": 720000, "W03": 600000, "W04": 150000, "W05": 3000000}
     roster = roster.assign(年度销售额=roster["employee_id"].map(sales))
-    masters = [period_master(tmp_path / f"{p}.xlsx", s, roster, p, inputs_of("wealth_ladder", ch))
-               for p, ch in CHANGED["wealth_ladder"].items()]
-    y = build_year(tmp_path / "year.xlsx", masters)
+    d.mkdir(parents=True, exist_ok=True)
+    masters = [period_master(d / f"{p.replace('2026', year)}.xlsx", s, roster, p.replace("2026", year),
+                             inputs_of("wealth_ladder", ch)) for p, ch in changed.items()]
+    return build_year(d / f"{year}年度.xlsx", masters, earlier=earlier)
+
+
+def proposals(path: Path) -> dict:
+    ws = openpyxl.load_workbook(path)["职级建议"]
+    return {r[0]: r[1:4] for r in ws.iter_rows(min_row=3, values_only=True)}
+
+
+def test_wealth_ladder_year_master_proposes_levels_with_the_fast_track(tmp_path):
+    y = ladder_year(tmp_path, "2026", CHANGED["wealth_ladder"])
     assert not [w for w in y.warnings if w.code == "missing_column"], y.warnings
-    ws = openpyxl.load_workbook(tmp_path / "year.xlsx")["职级建议"]
-    got = {r[0]: r[1:4] for r in ws.iter_rows(min_row=3, values_only=True)}
-    assert got == {
+    # One year alone: only the one-year rules can fire.
+    assert proposals(y.path) == {
         "W01": ("A3", "A3", "keep"),    # 88 良好: no rule fires
-        # 109 优秀: 年度优秀 one step A1 → A2 (A2 has no threshold). The 快速晋升 two steps needs 优秀
-        # in 2025 too, which a 2026 year master does not hold (test_seeds works it over two years).
-        "W02": ("A1", "A2", "promote"),
+        "W02": ("A1", "A2", "promote"),  # 109 优秀: 年度优秀 one step A1 → A2 (A2 has no threshold)
         "W03": ("B2", "B2", "keep"),    # 55 不合格 one year: 连续两年不合格 needs two
-        "W04": ("业务推广专员", "业务推广专员", "keep"),  # 50.5 不合格, at the bottom: one year only
+        "W04": ("业务推广专员", "业务推广专员", "keep"),  # 50.5 不合格, one year
         "W05": ("D4", "D4", "keep"),    # 100 优秀 at the top of the ladder
     }
+    # 2025's year master (each month the example: W01 102, W02 109, W05 100 优秀; W03 55, W04 50.5 不合格)
+    # given as --earlier: its annual ratings are copied onto 往年年度 and the rules over two years fire.
+    y2025 = ladder_year(tmp_path / "2025", "2025", {m: {} for m in MONTHS})
+    y = ladder_year(tmp_path / "again", "2026", CHANGED["wealth_ladder"], earlier=[y2025.path])
+    want = {
+        "W01": ("A3", "A3", "keep"),    # 2025 优秀, 2026 良好: not two 优秀 years
+        "W02": ("A1", "A3", "promote"),  # 2025、2026 优秀 → 连续两年优秀(快速晋升) two steps A1 → A3
+        "W03": ("B2", "B1", "demote"),  # 2025、2026 不合格 → 连续两年不合格 one step down B2 → B1
+        # 2025、2026 不合格 at the bottom of the ladder: nowhere to go down, a case for review
+        "W04": ("业务推广专员", "业务推广专员", "review"),
+        "W05": ("D4", "D4", "keep"),    # 优秀 twice at the top
+    }
+    assert proposals(y.path) == want
+    copied = list(openpyxl.load_workbook(y.path)["往年年度"].iter_rows(min_row=3, values_only=True))
+    assert ("W02", "2025", 109, "优秀", "2025年度.xlsx") in [r[:5] for r in copied]
+    # A rebuild with nothing named keeps the earlier years it copied; the command takes --earlier too.
+    assert proposals(build_year(y.path).path) == want
+    assert main(["year", str(y.path), "--earlier", str(y2025.path), "--quiet"]) == 0
+    assert proposals(y.path) == want
+    # An earlier year master that is not earlier (the 2026 one itself) is refused, nothing written.
+    before = y.path.read_bytes()
+    with pytest.raises(InputError) as e:
+        build_year(y.path, earlier=[y.path])
+    assert [p.code for p in e.value.problems] == ["bad_period"] and y.path.read_bytes() == before
 
 
 def test_night_rewards_year_averages_the_months_present(years):
