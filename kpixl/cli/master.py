@@ -59,7 +59,8 @@ def cmd_year(args: argparse.Namespace) -> int:
     for comp, *paths in args.component or []:
         components.setdefault(comp, []).extend(paths)
     year = build_year(args.out, args.masters, components, period=args.period, verify=args.verify,
-                      progress=None if args.quiet else progress("reading period masters"))
+                      progress=None if args.quiet else progress("reading period masters"),
+                      earlier=args.earlier or ())
     _print_report(year.problems, year.warnings, "year")
     print(year.summary(), file=sys.stderr)
     return 0 if year.ok else EXIT_PROBLEMS
@@ -98,6 +99,9 @@ def add_parser(sub) -> None:
     y.add_argument("-c", "--component", nargs="+", action="append", metavar=("COMPONENT", "MASTER"),
                    help="a roll-up component and its period masters, e.g. -c monthly 2026-*.xlsx")
     y.add_argument("--period", help="the year's label (default: the periods' calendar year, e.g. 2026)")
+    y.add_argument("--earlier", nargs="+", metavar="YEAR_MASTER",
+                   help="year masters of earlier years: their annual ratings are copied in (往年年度) for the "
+                        "level rules over several years (连续两年优秀 → 快速晋升)")
     y.add_argument("--verify", action="store_true",
                    help="recalculate the year master with LibreOffice and compare with the engine")
     y.add_argument("--quiet", action="store_true", help="print no progress")

@@ -48,6 +48,7 @@ from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
 from .bulk import Bulk, append_rows
+from .earlier import EARLIER, kept_earlier, merged, read_earlier, write_earlier
 from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .pay import PAY_COPIED, PAY_YEAR, pay_rows, unpaid_periods, write_pay_copied, write_year_pay
@@ -65,8 +66,8 @@ CHANGE_COLS = {"at": "时间", ID: "工号", "姓名": "姓名", "component": "�
                "what": "项目", "old": "原值", "new": "新值", "file": "来源文件", "note": "说明"}
 _WHAT = {"total": "总分", "rating": "考核等级", "bonus": "绩效奖金"}
 #: The sheets kpixl writes into a year master (HR's own sheets are kept as they are).
-OWNED = (YEAR, PARAMS, COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_YEAR, PAY_COPIED)
-DATA_ONLY = (COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_COPIED)
+OWNED = (YEAR, PARAMS, COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_YEAR, PAY_COPIED, EARLIER)
+DATA_ONLY = (COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_COPIED, EARLIER)
 
 
 @dataclass
@@ -245,7 +246,7 @@ def _resolved(year: Path, stored: str) -> Path:
 
 def build_year(out: str | Path, masters: Sequence[str | Path] = (),
                components: dict[str, Sequence[str | Path]] | None = None, *, period: str | None = None,
-               verify: bool = False, progress=None) -> Year:
+               verify: bool = False, progress=None, earlier: Sequence[str | Path] = ()) -> Year:
     """Build (or rebuild) the year master ``out`` from period masters of one programme.
 
     Args:
@@ -258,6 +259,9 @@ def build_year(out: str | Path, masters: Sequence[str | Path] = (),
             of the periods.
         verify: Recalculate the year master with LibreOffice and compare every figure.
         progress: Called ``(done, total)`` as period masters are read.
+        earlier: Year masters of earlier years: their annual totals and ratings are copied
+            onto ``往年年度`` (kept on rebuilds) for the level rules over several years
+            (连续两年优秀 → 快速晋升); see :mod:`kpixl.year.earlier`.
 
     Returns:
         A :class:`Year`.
@@ -272,7 +276,7 @@ def build_year(out: str | Path, masters: Sequence[str | Path] = (),
         raise FileProblem(path, STEP, "the year master must be an .xlsx file")
     check_closed(path, STEP)
     with locked(path, STEP):
-        year = _build(path, masters, components or {}, period, progress)
+        year = _build(path, masters, components or {}, period, progress, earlier)
     if verify:
         from .verify import verify_year
 
@@ -280,7 +284,7 @@ def build_year(out: str | Path, masters: Sequence[str | Path] = (),
     return year
 
 
-def _build(path: Path, masters, components, period, progress) -> Year:
+def _build(path: Path, masters, components, period, progress, earlier=()) -> Year:
     prev = _previous(path)
     year = Year(path)
     was = {_resolved(path, str(r["path"])).resolve(): r for r in prev.sources.to_dict("records")}
@@ -391,6 +395,16 @@ def _build(path: Path, masters, components, period, progress) -> Year:
 
     year.period = period or _year_label(sorted(rows["period"].astype(str).unique()))
     year.scheme_id = scheme.id
+    # The earlier years' annual rows (for the level ladder): kept from the last build, replaced per year
+    # by the earlier year masters given now.
+    given_earlier, bad = [], []
+    for e in earlier:
+        got, probs = read_earlier(Path(e), programme, year.period, SCHEME_NAME, PERIOD_NAME)
+        given_earlier.append(got)
+        bad += probs
+    if bad:
+        raise InputError(bad, "earlier year masters")
+    earlier_rows = merged(kept_earlier(prev.values), given_earlier)
 
     # ---- write -----------------------------------------------------------------------------
     wb = prev.wb if prev.wb is not None else Workbook()
@@ -421,7 +435,9 @@ def _build(path: Path, masters, components, period, progress) -> Year:
     if ROSTER in wb.sheetnames:
         wb.remove(wb[ROSTER])
     bulk[ROSTER] = _write_roster(wb, roster)
-    _levels(m, scheme, fig, roster, year)
+    if len(earlier_rows):
+        write_earlier(m.sheet(EARLIER), earlier_rows)
+    _levels(m, scheme, fig, roster, year, earlier_rows)
     kept_pay = [_slot(prev.pay, r) for r in lost]
     pay_bulk = pay_sheet(m, scheme, fig, rows, [s.pay for s in good] + kept_pay, roster, year_lay, year)
     if pay_bulk is not None:
@@ -640,7 +656,8 @@ def _write_notes(ws, scheme: Scheme, year: Year) -> None:
     ws.column_dimensions["A"].width = 120
 
 
-def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, year: Year) -> None:
+def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, year: Year,
+            earlier: pd.DataFrame | None = None) -> None:
     if scheme.levels is None:
         return
     from ..history import level_proposals
@@ -656,6 +673,9 @@ def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, y
     for measure in {m_ for th in scheme.levels.qualify.values() for m_ in th}:
         if measure in roster.columns:
             annual[measure] = roster.set_index(ID)[measure].reindex(fig.people.ids).to_numpy()
+    if earlier is not None and len(earlier):  # the rules over several years read the earlier years' ratings
+        before = earlier[earlier["period"] < year.period][[ID, "period", "total", "rating"]]
+        annual = pd.concat([before, annual], ignore_index=True)
     try:
         props = level_proposals(scheme.levels, annual, roster, year.period)
     except InputError as e:

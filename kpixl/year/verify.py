@@ -14,7 +14,7 @@ from ..results.verify import Verification, read_results
 from .pay import PAY_YEAR
 from .sheet import YEAR
 
-__all__ = ["agree", "verify_year"]
+__all__ = ["agree", "compare_year", "verify_year"]
 
 
 def agree(have: Any, want: Any) -> bool:
@@ -38,12 +38,26 @@ def verify_year(path: Path, year) -> Verification:
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([Path(path)], Path(d))[0]
-        got = read_results(out, YEAR)
-        paid = read_results(out, PAY_YEAR) if year.pay is not None else None
+        return compare_year(out, year)
+
+
+def compare_year(recalculated: Path, year) -> Verification:
+    """Compare a year master LibreOffice recalculated with ``year``'s engine figures.
+
+    ``年度汇总`` always, and the year's ``工资核算`` when the scheme has pay.
+
+    Args:
+        recalculated: The year master as LibreOffice saved it (cached values recalculated).
+        year: The :class:`kpixl.year.build.Year` the build returned.
+
+    Returns:
+        A :class:`kpixl.results.verify.Verification`: every result cell compared, the
+        mismatches and error values.
+    """
     v = Verification()
-    _compare(v, YEAR, got, year.results())
-    if paid is not None:
-        _compare(v, PAY_YEAR, paid, year.pay)
+    _compare(v, YEAR, read_results(recalculated, YEAR), year.results())
+    if year.pay is not None:
+        _compare(v, PAY_YEAR, read_results(recalculated, PAY_YEAR), year.pay)
     return v
 
 
