@@ -647,3 +647,19 @@ def test_random_commission_tables_agree_with_libreoffice(tmp_path_factory, cases
     [out] = recalculate([folder / "c.xlsx"], folder / "out")
     got = openpyxl.load_workbook(out, data_only=True).active
     assert [got.cell(k, 2).value for k in range(1, r)] == pytest.approx(want, abs=1e-9)
+
+
+def test_the_flag_example_in_the_scheme_reference():
+    """docs/scheme.md § Pay: the fixed award reading a history rule's flag, worked for one person."""
+    import re
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scheme.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"<!-- merge -->\n```yaml\n(.*?)```", text, re.S) if "history: satisfied3" in b)
+    pay = Pay.model_validate(yaml.safe_load(block)["pay"])
+    person = pd.DataFrame([{"employee_id": "N01", "基本工资": 4000, "history.satisfied3": True,
+                            "history.team_last3": False}])
+    # 4,000 + 1,000 × 1 − 3% × 4,000 × 0 = 5,000 once 同意; 4,000 while pending
+    assert compute_pay(pay, person, approvals={("N01", "sat_award"): "同意"})["pay.total"].iloc[0] == 5000
+    assert compute_pay(pay, person, approvals={})["pay.total"].iloc[0] == 4000
