@@ -165,15 +165,18 @@ def test_fixed_and_per_event_lines_read_a_history_rules_flag():
     ok = compute_pay(FLAGGED, df, approvals={("N01", "sat"): "同意"}).set_index("employee_id")
     assert ok.loc["N01", "pay.total"] == 4000 + 1000
     assert all(FLAGGED.line(i).needs_approval for i in ("sat", "team", "last"))
+    # over several periods (a year's pay) the column may count the periods it fired in: 2 × 1,000
+    year = compute_pay(FLAGGED, df.assign(**{"history.satisfied3": [2, 0, 0]})).set_index("employee_id")
+    assert year.loc["N01", "pay.sat"] == 2 * 1000
 
 
 def test_a_missing_or_bad_flag_is_a_problem():
-    df = pd.DataFrame({"employee_id": ["A", "B"], "基本工资": [3000, 3000], "history.satisfied3": [1, 2],
+    df = pd.DataFrame({"employee_id": ["A", "B"], "基本工资": [3000, 3000], "history.satisfied3": [1, -1],
                        "history.team_last3": [0, "yes"]})
     with pytest.raises(InputError) as e:
         compute_pay(FLAGGED, df)
     got = {(p.where, p.code) for p in e.value.problems}
-    assert got == {("inputs row 2, history.satisfied3", "not_a_number"),
+    assert got == {("inputs row 2, history.satisfied3", "negative"),
                    ("inputs row 2, history.team_last3", "not_a_number"),
                    ("inputs", "missing_column")}  # no history.team_top3 at all
 
@@ -548,6 +551,11 @@ def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
     scheme = SCHEME.model_copy(update={"pay": SCHEME.pay.model_copy(update={"lines": lines})})
     write_scheme_sheet(scheme, path)
     assert read_scheme_sheet(str(path)).pay.line("late").approval is False
+    # a line reading a history rule's flag (night_rewards: history: satisfied3)
+    night = kpixl.load_scheme(EXAMPLES / "schemes" / "night_rewards.yaml")
+    write_scheme_sheet(night, path)
+    back = read_scheme_sheet(str(path))
+    assert back.pay.line("satisfaction_award").history == "satisfied3" and back == night
 
 
 @pytest.mark.engine

@@ -208,10 +208,15 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
             s = need(col, why)
             if s is None or col in out.values:
                 continue
+            # 1/0 (True/False) for one period; a pay over several periods (a year) may give
+            # how many of them the rule fired in.
             v, bad = count_values(s)
-            for r in np.flatnonzero(bad | (~np.isnan(v) & (v != 0) & (v != 1))):
+            for r in np.flatnonzero(bad):
                 problems.append(PayProblem(int(r), col, "not_a_number",
                                            f"{col} must be 1 or 0 (rule {ln.history} fired or not; {why})", s.iloc[r]))
+            for r in np.flatnonzero((v < 0) & ~bad):
+                problems.append(PayProblem(int(r), col, "negative", f"{col}: a count cannot be below 0 ({why})",
+                                           float(v[r])))
             out.values[col] = np.where(np.isnan(v), 0.0, v)
         elif ln.type in TYPED:
             if ln.column not in figures.columns:
@@ -427,8 +432,8 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
             achievement line; ``bonus`` for a bonus line;
             ``history.salary_change`` or ``salary_change`` (signed; else
             −``history.deduction``) for a history line; ``history.<rule id>`` (1/0, True/False:
-            the rule fired this period) for a fixed or per_event line reading a rule's
-            flag (``history: <rule id>``). A typed line's column may be absent (nobody had
+            the rule fired this period; over several periods, how many it fired in) for a
+            fixed or per_event line reading a rule's flag (``history: <rule id>``). A typed line's column may be absent (nobody had
             an event); a blank typed cell is 0.
         as_of: The end of the period, for a raise by years of service ``from_date``
             (入职日期): whole years completed by then.
