@@ -106,3 +106,10 @@ def test_night_rewards_three_collected_months_pay(tmp_path):
         {"N01": 1, "N02": 1, "N03": 0, "N04": 0, "N05": 0}
     why = heads.index("满意度奖·事由") + 1
     assert str(ws.cell(3 + ids.index("N01"), why).value).startswith("客户满意度连续三个月95%以上(2026-09 ")
+    # 奖罚审批 lists the award with the rule's reason as its 依据 (approved above: counted)
+    wa = openpyxl.load_workbook(master)["奖罚审批"]
+    keys = [c.value for c in wa[1]]
+    rows = [dict(zip(keys, r)) for r in wa.iter_rows(min_row=3, values_only=True)]
+    award = next(r for r in rows if r["employee_id"] == "N04" and r["approval.line"] == "loyalty")
+    assert award["approval.amount"] == 5000 and award["approval.decision"] == "同意"
+    assert str(award["approval.basis"]).startswith("连续工作满三年且表现优秀(")
