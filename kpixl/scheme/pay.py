@@ -56,8 +56,8 @@ _MAY: dict[str, tuple[str, ...]] = {
     "fixed": ("column", "history"),
     "achievement": ("start", "every", "of"),
 }
-_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of", "from_date", "item", "start", "every",
-             "history")
+_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of",
+             "from_date", "item", "start", "every", "history")
 #: The lines that may read a history rule's flag instead of a column (``history: <rule id>``).
 FLAGGED = ("per_event", "fixed")
 
