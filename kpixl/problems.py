@@ -449,7 +449,8 @@ CODES: dict[str, Code] = {
     "count_or_when": _c("scheme", "Count or when", "cumulative needs either count: {column: …} or when: …, not both or neither",
                         "A cumulative history rule gives neither or both of count and when; give one."),
     "unknown_rule": _c("scheme", "Unknown rule", "no other rule with id {rule}; rules are {rules}",
-                       "supersedes names a history rule that does not exist; use another rule's id."),
+                       "supersedes, or a pay line's history, names a history rule that does not exist; use a "
+                       "rule's id."),
     "deductions_add_up": _c("scheme", "Deductions add up",
                             "rules {a} and {b} test the same condition and both deduct salary; add supersedes: [{a}] to {b}",
                             "Two history rules over one condition would both deduct salary; make the longer one "
@@ -461,6 +462,9 @@ CODES: dict[str, Code] = {
                    "A pay line of type bonus needs the scheme's bonus policy; add bonus: or remove the line."),
     "no_history": _c("scheme", "History line without rules", "a history line pays what the history rules give: add history: rules",
                      "A pay line of type history needs the scheme's history rules; add them or remove the line."),
+    "column_or_history": _c("scheme", "Column or history",
+                            "a {type} line reads either column (a count) or history (a rule's flag), not both",
+                            "A fixed or per-event pay line gives both column and history; keep one."),
     "rate_or_tiers": _c("scheme", "Rate or tiers", "a commission line needs either rate (flat) or tiers (a table), not both",
                         "A commission line gives neither or both of rate and tiers; give one."),
     "steps_or_table": _c("scheme", "Steps or table", "a raise line needs either steps (by a number) or table (by a text), not both",

@@ -133,6 +133,54 @@ def test_achievement_steps_by_hand():
     assert achievement_steps(every, x).tolist() == [0, 0, 0, 0, 1, 2, 3, 10]
 
 
+#: Seed 夜场客户经理奖罚: the fixed awards read their history rule's flag (history: <rule id>).
+FLAGGED = Pay.model_validate({"lines": [
+    {"id": "base", "name": "基本工资", "type": "wage", "column": "基本工资"},
+    # 客户满意度评分连续三个月达到95%以上,奖励1000元。
+    {"id": "sat", "name": "满意度奖", "type": "fixed", "history": "satisfied3", "amount": 1000},
+    # 团队协作得分连续三个月排名前三,团队成员每人奖励500元。
+    {"id": "team", "name": "团队协作奖", "type": "fixed", "history": "team_top3", "amount": 500},
+    # a per_event line may read a flag too: 团队协作连续三个月排名最后 −3% of 当月工资
+    {"id": "last", "name": "团队协作罚", "type": "per_event", "history": "team_last3", "fraction": -0.03},
+    {"id": "proposal", "name": "创新提案奖", "type": "fixed", "column": "创新提案", "amount": 1000},
+]})
+FLAG_NAMES = {"satisfied3": "客户满意度连续三个月95%以上", "team_top3": "团队协作连续三个月排名前三",
+              "team_last3": "团队协作连续三个月排名最后"}
+
+
+def test_fixed_and_per_event_lines_read_a_history_rules_flag():
+    df = pd.DataFrame({"employee_id": ["N01", "N02", "N03"], "基本工资": [4000, 3500, 3800],
+                       "history.satisfied3": [True, 1, False], "history.team_top3": [True, None, False],
+                       "history.team_last3": [False, 0, True], "创新提案": [0, 1, 0]})
+    got = compute_pay(FLAGGED, df).set_index("employee_id")
+    # N01: both awards fired → 4,000 + 1,000 + 500 = 5,500
+    assert got.loc["N01", ["pay.sat", "pay.team", "pay.last"]].tolist() == [1000, 500, 0]
+    assert got.loc["N01", "pay.total"] == 4000 + 1000 + 500 == 5500
+    # N02: 满意度 (1 reads as fired), no 团队 row (blank = not fired), 创新提案 typed → 3,500 + 1,000 + 1,000
+    assert got.loc["N02", "pay.total"] == 3500 + 1000 + 1000 == 5500
+    # N03: last three months → −3% × 3,800 = −114 → 3,686
+    assert got.loc["N03", "pay.last"] == -114
+    assert got.loc["N03", "pay.total"] == 3800 - 114 == 3686
+    # under approval like any reward: pending counts 0, 同意 counts
+    ok = compute_pay(FLAGGED, df, approvals={("N01", "sat"): "同意"}).set_index("employee_id")
+    assert ok.loc["N01", "pay.total"] == 4000 + 1000
+    assert all(FLAGGED.line(i).needs_approval for i in ("sat", "team", "last"))
+    # over several periods (a year's pay) the column may count the periods it fired in: 2 × 1,000
+    year = compute_pay(FLAGGED, df.assign(**{"history.satisfied3": [2, 0, 0]})).set_index("employee_id")
+    assert year.loc["N01", "pay.sat"] == 2 * 1000
+
+
+def test_a_missing_or_bad_flag_is_a_problem():
+    df = pd.DataFrame({"employee_id": ["A", "B"], "基本工资": [3000, 3000], "history.satisfied3": [1, -1],
+                       "history.team_last3": [0, "yes"]})
+    with pytest.raises(InputError) as e:
+        compute_pay(FLAGGED, df)
+    got = {(p.where, p.code) for p in e.value.problems}
+    assert got == {("inputs row 2, history.satisfied3", "negative"),
+                   ("inputs row 2, history.team_last3", "not_a_number"),
+                   ("inputs", "missing_column")}  # no history.team_top3 at all
+
+
 def test_floor_keeps_pay_at_zero():
     pay = Pay.model_validate({"lines": [{"id": "base", "type": "wage", "column": "基本工资"},
                                         {"id": "late", "type": "per_event", "column": "n", "fraction": -0.02}]})
@@ -231,6 +279,27 @@ def test_scheme_problems_are_placed():
     assert ("pay.lines[7].every", "greater_than") in got
 
 
+def test_a_flag_line_names_a_known_rule_and_not_a_column_too():
+    history = {"history": {"rules": [{"id": "sat3", "when": {"total_at_least": 90}, "consecutive": 3}]}}
+    got = _problems({"lines": [
+        {"id": "base", "type": "wage", "column": "基本工资"},
+        {"id": "a", "type": "fixed", "history": "nope", "amount": 1000},
+        {"id": "b", "type": "fixed", "history": "sat3", "column": "次数", "amount": 500},
+        {"id": "c", "type": "per_event", "fraction": -0.02},
+        {"id": "d", "type": "fixed", "history": "sat3", "amount": 500},
+    ]}, **history)
+    assert ("pay.lines[1].history", "unknown_rule") in got
+    assert ("pay.lines[2].history", "column_or_history") in got
+    assert ("pay.lines[3].column", "missing") in got
+    assert not [g for g in got if g[0].startswith("pay.lines[4]")]
+    assert ("pay.lines[1].history", "no_history") in _problems({"lines": [
+        {"id": "base", "type": "wage", "column": "基本工资"},
+        {"id": "a", "type": "fixed", "history": "nope", "amount": 1000}]})
+    assert ("pay.lines[1].history", "field_unused") in _problems({"lines": [
+        {"id": "base", "type": "wage", "column": "基本工资"},
+        {"id": "a", "type": "range", "history": "sat3", "column": "x", "min": 0.05, "max": 0.2}]}, **history)
+
+
 def test_a_share_outside_its_range_is_a_placed_problem():
     bad = figures(**{"工作失误比例": [0.30, 0.04, 0, None], "职称": ["中级", "特级", "初级", "中级"]})
     with pytest.raises(InputError) as e:
@@ -288,6 +357,22 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
         _, want = write_pay_sheet(wb.create_sheet(f"工资{k}"), pay, PayTable(table, {"姓名": ["某"] * 60}), params,
                                   values=None)
         cases[f"工资{k}"] = want
+    # lines reading a history rule's flag, under approval (奖罚审批 with some 同意 typed)
+    rnd = random.Random(7)
+    table = pd.DataFrame({
+        "employee_id": [f"F{k:03d}" for k in range(40)],
+        "基本工资": [rnd.choice([2800, 3333.33, 4125.5]) for _ in range(40)],
+        "history.satisfied3": [rnd.choice([True, False, None, 1, 0]) for _ in range(40)],
+        "history.team_top3": [rnd.choice([True, False]) for _ in range(40)],
+        "history.team_last3": [rnd.choice([True, False, None]) for _ in range(40)],
+        "创新提案": [rnd.choice([0, 1, 2, "是", None]) for _ in range(40)],
+        "history.reasons": ["客户满意度连续三个月95%以上(2026-09 101%, 2026-10 102%, 2026-11 103%)"] * 40,
+    })
+    agreed = {("", e, ln): kpixl.pay.approval.Approval("同意") for e in table["employee_id"][::2]
+              for ln in ("sat", "team", "last", "proposal")}
+    _, want = write_pay_sheet(wb.create_sheet("工资3"), FLAGGED, PayTable(table, rule_names=FLAG_NAMES),
+                              approval_ws=wb.create_sheet("审批3"), approvals=agreed, period="2026-11")
+    cases["工资3"] = want
     src = tmp_path / "pay.xlsx"
     wb.save(src)
     [out] = recalculate([src], tmp_path / "out")
@@ -295,6 +380,14 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
         got = read_results(out, title)
         for key in [c for c in want.columns if c != "employee_id"]:
             assert np.allclose(got[key].astype(float), want[key].astype(float), rtol=0, atol=1e-9), (title, key)
+    w3 = cases["工资3"]
+    assert (w3["pay.sat"] == 1000).any() and (w3["pay.sat.counted"] == 0).any() and (w3["pay.last"] < 0).any()
+    # the flag is data beside its line, the rule named in its header, the rule's reason beside it
+    heads = [c.value for c in openpyxl.load_workbook(src)["工资3"][2]]
+    assert "满意度奖·客户满意度连续三个月95%以上(历史规则, 触发=1)" in heads and "满意度奖·事由" in heads
+    ws = openpyxl.load_workbook(src)["工资3"]
+    assert ws.cell(3, heads.index("满意度奖·事由") + 1).value.startswith("客户满意度连续三个月95%以上(2026-09")
+    assert ws.cell(3, heads.index("团队协作奖·事由") + 1).value is None  # no reason of that rule
     # the floor binds somewhere in the second case, and the whole-amount table differs from the marginal one
     assert (cases["工资1"]["pay.total"] == 6000).any()
     assert (cases["工资1"]["pay.commission"] != cases["工资0"]["pay.commission"]).any()
@@ -458,6 +551,11 @@ def test_pay_round_trips_through_the_scheme_sheet(tmp_path):
     scheme = SCHEME.model_copy(update={"pay": SCHEME.pay.model_copy(update={"lines": lines})})
     write_scheme_sheet(scheme, path)
     assert read_scheme_sheet(str(path)).pay.line("late").approval is False
+    # a line reading a history rule's flag (night_rewards: history: satisfied3)
+    night = kpixl.load_scheme(EXAMPLES / "schemes" / "night_rewards.yaml")
+    write_scheme_sheet(night, path)
+    back = read_scheme_sheet(str(path))
+    assert back.pay.line("satisfaction_award").history == "satisfied3" and back == night
 
 
 @pytest.mark.engine
@@ -557,3 +655,19 @@ def test_random_commission_tables_agree_with_libreoffice(tmp_path_factory, cases
     [out] = recalculate([folder / "c.xlsx"], folder / "out")
     got = openpyxl.load_workbook(out, data_only=True).active
     assert [got.cell(k, 2).value for k in range(1, r)] == pytest.approx(want, abs=1e-9)
+
+
+def test_the_flag_example_in_the_scheme_reference():
+    """docs/scheme.md § Pay: the fixed award reading a history rule's flag, worked for one person."""
+    import re
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scheme.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"<!-- merge -->\n```yaml\n(.*?)```", text, re.S) if "history: satisfied3" in b)
+    pay = Pay.model_validate(yaml.safe_load(block)["pay"])
+    person = pd.DataFrame([{"employee_id": "N01", "基本工资": 4000, "history.satisfied3": True,
+                            "history.team_last3": False}])
+    # 4,000 + 1,000 × 1 − 3% × 4,000 × 0 = 5,000 once 同意; 4,000 while pending
+    assert compute_pay(pay, person, approvals={("N01", "sat_award"): "同意"})["pay.total"].iloc[0] == 5000
+    assert compute_pay(pay, person, approvals={})["pay.total"].iloc[0] == 4000

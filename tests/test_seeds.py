@@ -945,12 +945,19 @@ def test_night_rewards_card_history_and_pay():
     assert not nov["history.best_satisfaction"].any()
 
     # The pay of November: 基本工资 + 奖罚 (signed % × 基本工资) + 迟到早退 (−2%/次) + 工作失误 (typed
-    # 5–20%) + the fixed awards finance types when the rules flag them.
-    figures = roster.assign(**{"salary_change": nov.loc[roster["employee_id"], "salary_change"].to_numpy(),
-                               "工作失误比例": [None, None, 0.10, None, None],
-                               "满意度奖次数": [1, 1, 0, 0, 0], "团队协作奖次数": [1, 0, 0, 0, 0],
-                               "创新提案": [0, 0, 0, 0, 1], "忠诚奖金": [0, 0, 0, 1, 0]})
+    # 5–20%) + the fixed awards, each read from its history rule's flag (history: satisfied3,
+    # team_top3, loyalty) + 创新提案 (typed by finance).
+    flags = ["salary_change", "history.satisfied3", "history.team_top3", "history.loyalty"]
+    figures = roster.assign(**{c: nov.loc[roster["employee_id"], c].to_numpy() for c in flags},
+                            **{"工作失误比例": [None, None, 0.10, None, None], "创新提案": [0, 0, 0, 0, 1]})
+    # The flags as the rules fired in November: 满意度 N01 N02; 前三 N01; 忠诚 N04 (N05's was September's).
+    assert figures["history.satisfied3"].tolist() == [True, True, False, False, False]
+    assert figures["history.team_top3"].tolist() == [True, False, False, False, False]
+    assert figures["history.loyalty"].tolist() == [False, False, False, True, False]
     pay = kpixl.pay.compute_pay(scheme.pay, figures).set_index("employee_id")
+    assert pay["pay.satisfaction_award"].tolist() == [1000, 1000, 0, 0, 0]
+    assert pay["pay.team_award"].tolist() == [500, 0, 0, 0, 0]
+    assert pay["pay.loyalty"].tolist() == [0, 0, 0, 5000, 0]
     # N01: 4,000 + 9% × 4,000 = 360 + 1,000 + 500 = 5,860
     assert pay.loc["N01", ["pay.base", "pay.rewards", "pay.satisfaction_award", "pay.team_award"]].tolist() == \
         [4000, 360, 1000, 500]

@@ -126,19 +126,25 @@ PAY_BY_HAND = {
     # P05 陈静: 4,000 + 工龄12年 1,000 + 高级 800 + 绩效奖金 1,800 × 0.93 = 1,674
     #   + 提成 1% × 100,000 + 2% × 160,000 = 4,200 → 11,674 (tests/test_seeds.py, test_cs_pay_…).
     "cs_pay": {("P05", "pay.total"): 4000 + 1000 + 800 + 1674 + 4200, ("P03", "pay.perf"): 0},
-    # One month only, so no 连续 rule can fire. N01 王伟: 125% → +5% + 2 × 2% = +9% × 4,000 = 360.
+    # One month only, so no 连续 rule can fire (no 满意度奖, no 团队协作奖). N01 王伟: 125% → +5%
+    #   + 2 × 2% = +9% × 4,000 = 360; joined 2021-03-15 (5 years at 2026-11-30) and 优秀 (111) with
+    #   no earlier month kept → 忠诚奖金 (history: loyalty) 5,000 → 4,000 + 360 + 5,000 = 9,360.
     # N03 张娜: 2 complaints in the month → 客户投诉第二次 −5% × 3,800 = −190; 迟到早退 3 次
-    #   −2% × 3,800 × 3 = −228 → 3,800 − 190 − 228 = 3,382 (the fixed awards and 工作失误 are
-    #   typed by finance on 工资核算: blank here).
-    "night_rewards": {("N01", "pay.rewards"): 360, ("N01", "pay.total"): 4360, ("N03", "pay.rewards"): -190,
-                      ("N03", "pay.late"): -228, ("N03", "pay.total"): 3800 - 190 - 228},
+    #   −2% × 3,800 × 3 = −228 → 3,800 − 190 − 228 = 3,382 (合格: no loyalty award; 创新提案 and
+    #   工作失误 are typed by finance on 工资核算: blank here).
+    # N04 刘敏: 3 years at 2026-11-30, 优秀 → 5,000 + 5% × 3,000 = 150 → 8,150. N02 李芳: joined 2025: none.
+    "night_rewards": {("N01", "pay.rewards"): 360, ("N01", "pay.loyalty"): 5000, ("N01", "pay.total"): 4000 + 360 + 5000,
+                      ("N02", "pay.loyalty"): 0, ("N03", "pay.rewards"): -190, ("N03", "pay.loyalty"): 0,
+                      ("N03", "pay.late"): -228, ("N03", "pay.total"): 3800 - 190 - 228,
+                      ("N04", "pay.total"): 3000 + 150 + 5000, ("N01", "pay.satisfaction_award"): 0},
 }
 
 
 #: The first rate, with every reward and penalty still pending (奖罚审批 blank).
 PENDING_BY_HAND = {
-    # N01: +360 proposed, not counted → 4,000; N03: −190 and −228 proposed → 3,800.
-    "night_rewards": {("N01", "pay.rewards"): 360, ("N01", "pay.total"): 4000, ("N03", "pay.total"): 3800},
+    # N01: +360 and 忠诚奖金 +5,000 proposed, not counted → 4,000; N03: −190 and −228 proposed → 3,800.
+    "night_rewards": {("N01", "pay.rewards"): 360, ("N01", "pay.loyalty"): 5000, ("N01", "pay.total"): 4000,
+                      ("N03", "pay.total"): 3800},
 }
 
 

@@ -85,12 +85,31 @@ def test_night_rewards_three_collected_months_pay(tmp_path):
     assert rated.ok, rated.verification.summary()
     pay = rated.pay.set_index("employee_id")
     # tests/test_seeds.py::test_night_rewards_card_history_and_pay, less what finance types on 工资核算
-    # (满意度奖, 团队协作奖, 创新提案, 忠诚奖金, 工作失误 — blank here):
-    # N01 +9% of 4,000 = 360; N02 连续三个月 −10% of 3,500 = −350, 迟到 1 次 −70;
-    # N03 −5% − 10% − 3% = −18% of 3,800 = −684, 迟到 3 次 −228; N04 +5% of 3,000 = 150; N05 +11% of 4,200 = 462.
+    # (创新提案, 工作失误 — blank here):
+    # N01 +9% of 4,000 = 360, 满意度连续三个月 +1,000, 团队协作前三 +500;
+    # N02 连续三个月 −10% of 3,500 = −350, 迟到 1 次 −70, 满意度连续三个月 +1,000;
+    # N03 −5% − 10% − 3% = −18% of 3,800 = −684, 迟到 3 次 −228; N04 +5% of 3,000 = 150, 忠诚奖金 +5,000
+    # (3 years at 2026-11-30, 优秀); N05 +11% of 4,200 = 462 (its 忠诚奖金 was September's: not again).
     assert pay["pay.rewards"].to_dict() == {"N01": 360, "N02": -350, "N03": -684, "N04": 150, "N05": 462}
-    assert pay["pay.total"].to_dict() == {"N01": 4000 + 360, "N02": 3500 - 350 - 70, "N03": 3800 - 684 - 228,
-                                          "N04": 3000 + 150, "N05": 4200 + 462}
+    assert pay["pay.satisfaction_award"].to_dict() == {"N01": 1000, "N02": 1000, "N03": 0, "N04": 0, "N05": 0}
+    assert pay["pay.team_award"].to_dict() == {"N01": 500, "N02": 0, "N03": 0, "N04": 0, "N05": 0}
+    assert pay["pay.loyalty"].to_dict() == {"N01": 0, "N02": 0, "N03": 0, "N04": 5000, "N05": 0}
+    assert pay["pay.total"].to_dict() == {"N01": 4000 + 360 + 1000 + 500, "N02": 3500 - 350 - 70 + 1000,
+                                          "N03": 3800 - 684 - 228, "N04": 3000 + 150 + 5000, "N05": 4200 + 462}
     ws = openpyxl.load_workbook(master)["工资核算"]
     heads = [c.value for c in ws[2]]
     assert any(str(h).startswith("奖罚 (") for h in heads)
+    # Each award's flag is a data cell beside it, the rule named in its header, its reason beside it.
+    flag = heads.index("满意度奖·客户满意度连续三个月95%以上(历史规则, 触发=1)") + 1
+    ids = [ws.cell(r, 1).value for r in range(3, 8)]
+    assert {e: ws.cell(r, flag).value for e, r in zip(ids, range(3, 8))} == \
+        {"N01": 1, "N02": 1, "N03": 0, "N04": 0, "N05": 0}
+    why = heads.index("满意度奖·事由") + 1
+    assert str(ws.cell(3 + ids.index("N01"), why).value).startswith("客户满意度连续三个月95%以上(2026-09 ")
+    # 奖罚审批 lists the award with the rule's reason as its 依据 (approved above: counted)
+    wa = openpyxl.load_workbook(master)["奖罚审批"]
+    keys = [c.value for c in wa[1]]
+    rows = [dict(zip(keys, r)) for r in wa.iter_rows(min_row=3, values_only=True)]
+    award = next(r for r in rows if r["employee_id"] == "N04" and r["approval.line"] == "loyalty")
+    assert award["approval.amount"] == 5000 and award["approval.decision"] == "同意"
+    assert str(award["approval.basis"]).startswith("连续工作满三年且表现优秀(")

@@ -6,6 +6,9 @@ bonus cell). What each line reads:
 * roster columns (基本工资, 工作年限/职称, 业务量) from the master's Roster;
 * the history rules' signed wage share of the master's period, from the history kept in
   the master (``history.salary_change``; −``history.deduction`` before signed rules);
+* a fixed or per_event line reading a history rule's flag (``history: satisfied3``): the
+  rule's ``history.<rule id>`` of the master's period (1 fired, 0 not), written beside the
+  line as data with the rule's reason;
 * typed lines (迟到早退 counts, 工作失误 shares, award flags): the roster column when the
   roster has one; otherwise the value typed on ``工资核算`` last time, kept on re-runs.
 
@@ -44,7 +47,7 @@ from ..engine.prepared import Prepared
 from ..pay.amounts import achievement_key
 from ..results.sheet import FIRST, Layout, layout_results
 from ..rules import ItemRefs
-from ..scheme.pay import TYPED, Pay
+from ..scheme.pay import Pay
 from .book import RESULTS, Master
 from .params import RATED
 from .records import Records
@@ -70,21 +73,22 @@ def _old_typed(wb, pay: Pay) -> dict[str, tuple[str, dict[str, Any]]]:
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for ln in pay.lines:
         key = input_key(ln)
-        if ln.type in TYPED and key in keys:
+        if ln.is_typed and key in keys:
             j = keys.index(key)
             out[ln.column] = (get_column_letter(j + 1), {str(r[i]): r[j] for r in rows[FIRST - 1:] if r[i] is not None})
     return out
 
 
-def _history(records: Records) -> pd.DataFrame | None:
-    """This period's history columns per person (signed share, deduction, reasons)."""
+def _history(records: Records, flags: list[str]) -> pd.DataFrame | None:
+    """This period's history columns per person (signed share, deduction, reasons, and the
+    ``flags`` — ``history.<rule id>`` — that lines reading a rule's flag need)."""
     if records.scheme.history is None:
         return None
     h = records.history()
     if not len(h):
         return None
     h = h[h[PERIOD] == records.period]
-    cols = [c for c in (*CHANGE_COLUMNS, DEDUCTION, REASONS) if c in h.columns]
+    cols = [c for c in dict.fromkeys((*CHANGE_COLUMNS, DEDUCTION, REASONS, *flags)) if c in h.columns]
     return h[[ID, *cols]].assign(**{ID: h[ID].astype(str)}).set_index(ID)
 
 
@@ -148,9 +152,9 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
             fig[col] = [rdf[col].iloc[r] if r is not None else None for r in rows]
             where[col] = lambda k, col=col: roster.where(rows[k], col) if rows[k] is not None else f"{RATED} row {FIRST + k}"
     typed = _old_typed(m.wb, pay)
-    on_sheet = {ln.column for ln in pay.lines if ln.type in TYPED and ln.column not in fig.columns}
+    on_sheet = {ln.column for ln in pay.lines if ln.is_typed and ln.column not in fig.columns}
     for ln in pay.lines:
-        if ln.type in TYPED and ln.column not in fig.columns:
+        if ln.is_typed and ln.column not in fig.columns:
             letter, old = typed.get(ln.column, ("", {}))
             fig[ln.column] = [old.get(e) for e in ids]
             if any(v not in (None, "") for v in old.values()):
@@ -160,12 +164,16 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
             where[ln.column] = lambda k, letter=letter, row_of=row_of: f"{PAY_SHEET}!{letter}{row_of.get(ids[k], FIRST + k)}"
     if bonus is not None:
         fig[BONUS] = np.asarray(bonus, dtype=float)
-    hist = _history(records)
+    flags = [ln.source for ln in pay.lines if ln.history is not None]
+    hist = _history(records, flags)
     if hist is not None:
         for c in hist.columns:
             fig[c] = [hist.at[e, c] if e in hist.index else None for e in ids]
     elif s.history is not None:  # no history kept yet: no rule has fired
         fig[DEDUCTION] = 0.0
+    for c in flags:  # a rule added since the history was kept has not fired
+        if c not in fig.columns:
+            fig[c] = 0
 
     live = _achievements(prepared, pay, fig) if prepared is not None else {}
     as_of = period_end(records.period)
@@ -190,7 +198,8 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     reviewed = any(ln.needs_approval for ln in pay.lines)
     values = compute_pay(pay, fig, as_of, decisions(approvals, period) if reviewed else None)
     params = write_params(m.sheet(PARAMS_SHEET), pay, as_of)
-    table = PayTable(fig, names, refs, on_sheet, live, {i.id: i.name or i.id for _, i in s.items()})
+    table = PayTable(fig, names, refs, on_sheet, live, {i.id: i.name or i.id for _, i in s.items()},
+                     {r.id: r.name or r.id for r in s.history.rules} if s.history is not None else {})
     pay_ws = m.sheet(PAY_SHEET, m.wb.sheetnames.index(PARAMS_SHEET))
     approval_ws = None
     if reviewed:

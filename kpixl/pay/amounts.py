@@ -24,7 +24,7 @@ from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 from .formulas import percent
 
 __all__ = ["AGREE", "REJECT", "counted_amounts", "counted_key", "BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
-           "pay_problems", "raise_amounts", "read_lines", "salary_change", "total_key", "line_key"]
+           "pay_problems", "raise_amounts", "read_lines", "rule_reason", "salary_change", "total_key", "line_key"]
 
 #: The approval that lets a reward or penalty count (奖罚审批's list: 同意 / 不同意).
 AGREE, REJECT = "同意", "不同意"
@@ -66,6 +66,17 @@ class Lines:
     values: dict[str, np.ndarray]  # column → numbers (or text keys for a table raise)
     change: np.ndarray | None = None  # the history fraction, signed
     bonus: np.ndarray | None = None
+
+
+def rule_reason(reasons: Any, rule_id: str, name: str | None = None) -> str | None:
+    """One rule's reason out of a person's ``history.reasons`` (rules' reasons joined by ``；``,
+    each starting with the rule's name, or ``<id>:`` when it has none); None when not there."""
+    if not isinstance(reasons, str):
+        return None
+    for part in reasons.split("；"):
+        if (name and part.startswith(f"{name}(")) or part.startswith(f"{rule_id}:"):
+            return part
+    return None
 
 
 def salary_change(figures: pd.DataFrame) -> np.ndarray | None:
@@ -192,6 +203,21 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
                         problems.append(PayProblem(r, ln.column, "unknown_grade",
                                                    f"{ln.label}: {k} has no raise in the table; enter one of {allowed}", k))
                 out.values[ln.column] = np.array(keys, dtype=object)
+        elif ln.type in TYPED and ln.history is not None:  # a history rule's flag: 1 fired, 0 not
+            col = ln.source
+            s = need(col, why)
+            if s is None or col in out.values:
+                continue
+            # 1/0 (True/False) for one period; a pay over several periods (a year) may give
+            # how many of them the rule fired in.
+            v, bad = count_values(s)
+            for r in np.flatnonzero(bad):
+                problems.append(PayProblem(int(r), col, "not_a_number",
+                                           f"{col} must be 1 or 0 (rule {ln.history} fired or not; {why})", s.iloc[r]))
+            for r in np.flatnonzero((v < 0) & ~bad):
+                problems.append(PayProblem(int(r), col, "negative", f"{col}: a count cannot be below 0 ({why})",
+                                           float(v[r])))
+            out.values[col] = np.where(np.isnan(v), 0.0, v)
         elif ln.type in TYPED:
             if ln.column not in figures.columns:
                 out.values.setdefault(ln.column, np.zeros(n))
@@ -347,7 +373,7 @@ def line_amounts(pay: Pay, lines: Lines) -> dict[str, np.ndarray]:
         elif ln.type == "commission":
             got[ln.id] = rnd(commission(ln, lines.values[ln.column]))
         elif ln.type == "fixed":
-            got[ln.id] = rnd(ln.amount * lines.values[ln.column])
+            got[ln.id] = rnd(ln.amount * lines.values[ln.source])
     for ln in pay.lines:  # wage fractions: after every wage and raise line is known
         if ln.type not in OF_WAGE:
             continue
@@ -355,7 +381,7 @@ def line_amounts(pay: Pay, lines: Lines) -> dict[str, np.ndarray]:
         if ln.type == "history":
             got[ln.id] = rnd(w * lines.change)
         elif ln.type == "per_event":
-            got[ln.id] = rnd(w * ln.fraction * lines.values[ln.column])
+            got[ln.id] = rnd(w * ln.fraction * lines.values[ln.source])
         elif ln.type == "achievement":
             got[ln.id] = rnd(w * ln.fraction * achievement_steps(ln, lines.values[achievement_key(ln.item)]))
         else:  # range: the typed share, taken off (−W×V) or added
@@ -405,8 +431,10 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
             工作年限, 业务量, counts, typed shares); ``achievement:<item>`` for an
             achievement line; ``bonus`` for a bonus line;
             ``history.salary_change`` or ``salary_change`` (signed; else
-            −``history.deduction``) for a history line. A typed line's column may be
-            absent (nobody had an event); a blank typed cell is 0.
+            −``history.deduction``) for a history line; ``history.<rule id>`` (1/0, True/False:
+            the rule fired this period; over several periods, how many it fired in) for a
+            fixed or per_event line reading a rule's flag (``history: <rule id>``). A typed line's column may be absent (nobody had
+            an event); a blank typed cell is 0.
         as_of: The end of the period, for a raise by years of service ``from_date``
             (入职日期): whole years completed by then.
         approvals: The approval step (docs/scheme.md § Pay, approval): ``{(employee id,

@@ -41,7 +41,7 @@ from ..xlsx.cells import cell_value
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG
 from ..xlsx.printing import MONEY, fit_row_heights
 from ..xlsx.text import defuse_columns
-from .amounts import AGREE, REASONS, REJECT, achievement_key, count_values, line_key
+from .amounts import AGREE, REASONS, REJECT, achievement_key, count_values, line_key, rule_reason
 from .formulas import percent, rule_text
 
 __all__ = ["APPROVAL_SHEET", "Approval", "ApprovalRefs", "CHANGED", "approval_layout", "counted_formula",
@@ -103,9 +103,13 @@ def counted_formula(amount: str, person: str, line: PayLine, refs: ApprovalRefs)
             f"{refs.decisions},{xlmath.text(AGREE)})>0)")
 
 
-def _basis(line: PayLine, figures: pd.DataFrame, k: int) -> str:
+def _basis(line: PayLine, figures: pd.DataFrame, k: int, rule_names: Mapping[str, str] | None = None) -> str:
     """On what grounds a person's line has its amount: ``2次; −2%/次``, the history's reasons."""
     rule = rule_text(line)
+    if line.history is not None:  # a history rule's flag: that rule's reason
+        name = (rule_names or {}).get(line.history, line.history)
+        why = rule_reason(figures[REASONS].iloc[k], line.history, name) if REASONS in figures.columns else None
+        return f"{why}; {rule}" if why else f"{name}; {rule}"
     if line.type == "history":
         if REASONS in figures.columns:
             why = cell_value(figures[REASONS].iloc[k])
@@ -130,7 +134,8 @@ def _basis(line: PayLine, figures: pd.DataFrame, k: int) -> str:
 
 def approval_layout(pay: Pay, figures: pd.DataFrame, got: pd.DataFrame, period: str,
                     people: Mapping[str, Sequence[Any]] | None = None,
-                    old: Approvals | None = None) -> tuple[Layout, int, Approvals]:
+                    old: Approvals | None = None,
+                    rule_names: Mapping[str, str] | None = None) -> tuple[Layout, int, Approvals]:
     """Plan 奖罚审批: one row per person and line under approval with a non-zero amount.
 
     A row HR typed in is kept even when the amount is now 0 (its decision stays on
@@ -144,6 +149,7 @@ def approval_layout(pay: Pay, figures: pd.DataFrame, got: pd.DataFrame, period: 
         period: The period the pay is for; rows of other periods on the old sheet are dropped.
         people: Columns shown after 工号 (姓名, 部门), one value per row of ``figures``.
         old: What HR left on the sheet (:func:`read_approvals`).
+        rule_names: History rule id → name, to find the reason of a line reading a rule's flag.
 
     Returns:
         The layout, its number of rows, and the approvals it holds (with new notes).
@@ -168,7 +174,7 @@ def approval_layout(pay: Pay, figures: pd.DataFrame, got: pd.DataFrame, period: 
             a = replace(a, note=note, amount=amount)
             now[(period, e, ln.id)] = a
             rows.append({ID: e, **{f"roster.{lab}": vals[k] for lab, vals in people.items()},
-                         "period": period, "line": ln.id, "name": ln.label, "basis": _basis(ln, figures, k),
+                         "period": period, "line": ln.id, "name": ln.label, "basis": _basis(ln, figures, k, rule_names),
                          "amount": amount, "decision": a.decision, "by": a.by, "date": a.date, "note": a.note})
     n = len(rows)
     lay = Layout(first=FIRST, last=FIRST + max(n, 1) - 1)

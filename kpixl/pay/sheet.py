@@ -33,13 +33,14 @@ from ..engine.inputs import ID, is_blank, numbers
 from ..errors import InputError, Problem
 from ..results.sheet import FIRST, Col, Layout, write_layout
 from ..scheme.base import Column
-from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine, check_pay
+from ..scheme.pay import OF_WAGE, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
 from .amounts import counted_key
 from .approval import ApprovalRefs, Approvals, approval_layout, counted_formula, decisions, refs_of, write_approvals
-from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, salary_change, total_key
+from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, rule_reason, salary_change
+from .amounts import total_key
 from .formulas import Params, line_formula, line_title, percent, total_formula, wage_base_formula
 
 __all__ = ["PAY_SHEET", "PARAMS_SHEET", "PayTable", "input_key", "read_params", "write_params", "write_pay_sheet"]
@@ -256,6 +257,8 @@ class PayTable:
         refs: Per figures column, a formula per person (``achievement:sales`` →
             ``ROUND('Results'!$F$3/'Results'!$G$3,9)``): the sheet's column is then live.
         item_names: Item id → name, for the achievement columns' labels (业绩完成·完成率).
+        rule_names: History rule id → name, for the label of a line reading a rule's flag
+            (``history: <rule id>``) and to find its reason in ``history.reasons``.
         bonus_refs: Each person's bonus cell (``'等级与奖金'!$Q$3``): the bonus line is then
             a formula reading it; None writes the bonus as a value.
         typed: The columns people type on this sheet (yellow, with data validation);
@@ -269,10 +272,11 @@ class PayTable:
     typed: set[str] | None = None
     refs: dict[str, Sequence[str]] = field(default_factory=dict)
     item_names: dict[str, str] = field(default_factory=dict)
+    rule_names: dict[str, str] = field(default_factory=dict)
 
     def is_typed(self, line: PayLine) -> bool:
         """Whether the line's column is typed on the sheet."""
-        return line.type in TYPED and (self.typed is None or line.column in self.typed)
+        return line.is_typed and (self.typed is None or line.column in self.typed)
 
 
 def input_key(line: PayLine) -> str | None:
@@ -382,6 +386,12 @@ def layout_pay(pay: Pay, table: PayTable, params: Params, rules: Sequence[tuple[
         elif ln.type == "range":
             lay.add(Col(inp, f"{ln.label}·比例(填{percent(ln.min)}–{percent(ln.max)})",
                         _column(f, ln.column, n, number=True), fmt=_PCT, is_input=table.is_typed(ln)))
+        elif ln.history is not None:  # per_event, fixed reading a history rule's flag: data, not typed
+            name = table.rule_names.get(ln.history, ln.history)
+            lay.add(Col(inp, f"{ln.label}·{name}(历史规则, 触发=1)", _column(f, ln.source, n, count=True)))
+            why = f[REASONS].tolist() if REASONS in f.columns else [None] * n
+            lay.add(Col(f"pay.{ln.id}.reasons", f"{ln.label}·事由",
+                        [cell_value(rule_reason(v, ln.history, name)) for v in why]))
         else:  # per_event, fixed
             lay.add(Col(inp, f"{ln.column}(次)", _column(f, ln.column, n, count=True), is_input=table.is_typed(ln)))
         lay.add(Col(key, title, fmt=_MONEY, formula=lambda row, ln=ln: line_formula(pay, ln, ref(row), params)))
@@ -454,7 +464,7 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
         got = compute_pay(pay, table.figures, params.as_of, decisions(approvals or {}, period)) \
             if values is None else values
         people = {k: list(v) for k, v in table.people.items()}
-        alay, n, _ = approval_layout(pay, table.figures, got, period, people, approvals)
+        alay, n, _ = approval_layout(pay, table.figures, got, period, people, approvals, table.rule_names)
         write_approvals(approval_ws, alay, n, lang)
         refs = refs_of(alay, approval_ws.title)
     else:

@@ -132,7 +132,8 @@ def _check(s: Scheme) -> Iterator[Found]:
         yield from _check_levels(s.levels, items, names)
     if s.pay is not None:
         yield from check_pay(s.pay, s.bonus is not None, s.history is not None,
-                             {i.id: i.rule.uses_achievement for _, i in s.items()})
+                             {i.id: i.rule.uses_achievement for _, i in s.items()},
+                             [r.id for r in s.history.rules] if s.history is not None else None)
 
 
 def _check_item(s: Scheme, p: str, item) -> Iterator[Found]:

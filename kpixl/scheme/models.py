@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 from ..rules import Rule, RuleModel
 from .base import Column, Model
 from .base import ident as _ident
-from .pay import TYPED, Pay
+from .pay import Pay
 
 NA = Literal["zero", "full", "average", "exclude"]
 Period = Literal["month", "quarter", "half", "year"]
@@ -630,7 +630,7 @@ class Scheme(Model):
                         add(col, f"levels.qualify.{level}.{name}.measure.{sub}")
         if self.pay is not None:
             # Lines typed on the pay sheet (counts, fractions) may have no roster column.
-            typed = {ln.column for ln in self.pay.lines if ln.type in TYPED}
+            typed = {ln.column for ln in self.pay.lines if ln.is_typed}
             for col, why in self.pay.roster_columns().items():
                 if col not in typed:
                     add(col, why)

@@ -16,19 +16,20 @@ raise      looked up from a table by a roster column: ``steps`` by a number
 bonus      the scheme's bonus (绩效奖金, the rated sheet's bonus)
 commission ``rate`` × amount, or ``tiers`` marginal (累进) or whole-amount (全额)
 history    the signed wage fraction the history rules give × the wage base
-per_event  ``fraction`` (signed) × a count × the wage base (迟到早退 −2%/次)
+per_event  ``fraction`` (signed) × a count (or a history rule's flag) × the wage base (迟到早退 −2%/次)
 achievement ``fraction`` × the wage base once an item's achievement reaches ``start``
            (完成目标奖励5%), or per whole ``every`` above it (每超出10%加2%)
 range      a fraction the manager types within ``min``–``max`` × the wage base,
            taken off (``effect: penalty``) or added (工作失误 5%–20%)
-fixed      ``amount`` (signed) × a count or a yes/no flag (奖励1000元)
+fixed      ``amount`` (signed) × a count or a yes/no flag (奖励1000元), or × a history
+           rule's flag: 1 in the period it fires (``history: satisfied3``)
 ========== ===================================================================
 """
 
 from __future__ import annotations
 
 from collections import Counter as Tally
-from typing import Iterator, Literal
+from typing import Iterator, Literal, Sequence
 
 from pydantic import Field, field_validator
 
@@ -46,15 +47,19 @@ REVIEWED = ("history", "per_event", "achievement", "range", "fixed")
 # What each type reads, needs and may carry (every other field is reported unused).
 _NEEDS: dict[str, tuple[str, ...]] = {
     "wage": ("column",), "raise": ("column",), "bonus": (), "commission": ("column",), "history": (),
-    "per_event": ("column", "fraction"), "range": ("column", "min", "max"), "fixed": ("column", "amount"),
+    "per_event": ("fraction",), "range": ("column", "min", "max"), "fixed": ("amount",),
     "achievement": ("item", "fraction"),
 }
 _MAY: dict[str, tuple[str, ...]] = {
     "wage": (), "raise": ("steps", "table", "from_date"), "bonus": (), "commission": ("rate", "tiers", "method"),
-    "history": ("of",), "per_event": ("of",), "range": ("effect", "of"), "fixed": (),
+    "history": ("of",), "per_event": ("column", "history", "of"), "range": ("effect", "of"),
+    "fixed": ("column", "history"),
     "achievement": ("start", "every", "of"),
 }
-_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of", "from_date", "item", "start", "every")
+_OPTIONAL = ("column", "rate", "tiers", "method", "fraction", "min", "max", "effect", "amount", "steps", "table", "of",
+             "from_date", "item", "start", "every", "history")
+#: The lines that may read a history rule's flag instead of a column (``history: <rule id>``).
+FLAGGED = ("per_event", "fixed")
 
 
 class Tier(Model):
@@ -100,6 +105,9 @@ class PayLine(Model):
             without it, one ``fraction`` once the achievement reaches ``start``.
         from_date: The raise's column holds a date (入职日期): the steps look up the whole
             years of service completed at the end of the period (``DATEDIF(…,"y")``).
+        history: A history rule's id (per_event, fixed): the line counts 1 in the period
+            the rule fires for the person, else 0 (its ``history.<rule id>`` flag),
+            instead of a ``column``.
         table: Raise amounts by a text (``{初级: 0, 中级: 300, 高级: 800}``).
         of: The wage base this line takes a share of, when not the pay's ``wage_base``.
         description: What the rule says, as printed (the seed's words).
@@ -127,6 +135,7 @@ class PayLine(Model):
     item: str | None = None
     start: float | None = None
     every: float | None = Field(None, gt=0)
+    history: str | None = Field(None, min_length=1)
     description: str | None = None
     approval: bool | None = None
 
@@ -144,6 +153,17 @@ class PayLine(Model):
     def label(self) -> str:
         """The line's name, else its id."""
         return self.name or self.id
+
+    @property
+    def source(self) -> str | None:
+        """The figures column the line reads per person: ``column``, or ``history.<rule id>``."""
+        return f"history.{self.history}" if self.history is not None else self.column
+
+    @property
+    def is_typed(self) -> bool:
+        """Whether the line's value may be typed on the pay sheet (a per_event, range or
+        fixed line reading a column, not a history rule's flag)."""
+        return self.type in TYPED and self.history is None
 
     @property
     def needs_approval(self) -> bool:
@@ -204,7 +224,8 @@ class Pay(Model):
 Found = tuple[str, str, str]
 
 
-def check_pay(pay: Pay, has_bonus: bool, has_history: bool, items: dict[str, bool] | None = None) -> Iterator[Found]:
+def check_pay(pay: Pay, has_bonus: bool, has_history: bool, items: dict[str, bool] | None = None,
+              rules: Sequence[str] | None = None) -> Iterator[Found]:
     """Every cross-field problem of ``pay``, each ``(YAML path, code, message)``.
 
     Args:
@@ -212,6 +233,8 @@ def check_pay(pay: Pay, has_bonus: bool, has_history: bool, items: dict[str, boo
         has_bonus: The scheme has a ``bonus`` (a bonus line reads it).
         has_history: The scheme has ``history`` rules (a history line reads them).
         items: The scheme's item ids, each with whether its rule has an achievement
+            (None: not checked).
+        rules: The ids of the scheme's history rules, which a line's ``history`` names
             (None: not checked).
     """
     ids = Tally(ln.id for ln in pay.lines)
@@ -232,6 +255,18 @@ def check_pay(pay: Pay, has_bonus: bool, has_history: bool, items: dict[str, boo
             yield f"{p}.type", "no_bonus", "a bonus line pays the scheme's bonus: add bonus: to the scheme"
         if ln.type == "history" and not has_history:
             yield f"{p}.type", "no_history", "a history line pays what the history rules give: add history: rules"
+        if ln.type in FLAGGED and ln.column is not None and ln.history is not None:
+            yield f"{p}.history", "column_or_history", (f"a {ln.type} line reads either column (a count) or history "
+                                                        "(a rule's flag), not both")
+        elif ln.type in FLAGGED and ln.column is None and ln.history is None:
+            yield f"{p}.column", "missing", f"a {ln.type} line needs column (a count) or history (a rule's id)"
+        if ln.type in FLAGGED and ln.history is not None:
+            if not has_history:
+                yield f"{p}.history", "no_history", (f"line {ln.id} reads history rule {ln.history!r}: "
+                                                     "add history: rules")
+            elif rules is not None and ln.history not in rules:
+                yield f"{p}.history", "unknown_rule", (f"no history rule {ln.history!r}; rules are "
+                                                       f"{', '.join(rules) or 'none'}")
         if ln.type == "achievement" and items is not None and ln.item is not None:
             if ln.item not in items:
                 yield f"{p}.item", "unknown_item", f"no item {ln.item!r} in the scheme; items are {', '.join(items)}"
