@@ -181,6 +181,9 @@ def print_setup(ws, *, title_rows: str | None = None, title_cols: str | None = N
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # The footer sits inside the bottom margin: openpyxl's default distance (0.5") would leave
+    # it 0.1" of room, and LibreOffice clips the text.
+    ws.page_margins.header = ws.page_margins.footer = 0.25
     if title_rows:
         ws.print_title_rows = title_rows
     if title_cols and pages_wide > 1:
