@@ -200,7 +200,6 @@ def test_a_function_without_arguments_gets_no_argument_descriptions():
 # ---- LibreOffice reads the VBA project -------------------------------------------------------
 
 
-@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed (scripts/setup-system)")
 def test_libreoffice_imports_every_module_of_the_addin(project):
     _, sources = project
     with tempfile.TemporaryDirectory(prefix="kpixl-xlam-") as tmp:

@@ -201,7 +201,6 @@ def test_the_config_file_is_the_one_the_built_addin_reads():
     assert inst.places("win32", appdata="A", home="H").config.parts[-2:] == (".kpixl", "kpixl.conf")
 
 
-@pytest.mark.skipif(not inst.packaged_addin().is_file(), reason="the packaged add-in is not built in this checkout")
 def test_install_copies_the_packaged_addin_by_default(tmp_path):
     inst.install(platform="win32", appdata=tmp_path / "AppData", home=tmp_path / "hr", executable=PY, environ=NO_CONDA)
     installed = tmp_path / "AppData" / "Microsoft" / "Excel" / "XLSTART" / "kpixl.xlam"
