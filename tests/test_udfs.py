@@ -496,7 +496,7 @@ def test_example_workbook_links_the_calls_to_the_installed_addin():
 
 
 def test_libreoffice_opens_the_example_workbook(tmp_path):
-    from kpixl.libreoffice import convert, recalculate
+    from kpixl.libreoffice import convert, find_soffice, recalculate
 
     # Recalculated (the project's gateway forces it): LibreOffice cannot call the add-in,
     # so the calls become errors — but the file opens and everything else survives.
