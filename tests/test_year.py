@@ -461,7 +461,7 @@ def test_random_years_recalculate_to_the_engine(tmp_path, seed):
     from kpixl.year import build as year_build
     from kpixl.year.figures import year_figures
     from kpixl.year.sheet import write_copied, write_year
-    from kpixl.year.verify import agree
+    from kpixl.results.verify import agree
 
     rnd = random.Random(seed)
     base = deqin_with_bonus()

@@ -23,7 +23,6 @@ The Python engine computes the same figures from the same records and parameters
 
 from __future__ import annotations
 
-import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +190,7 @@ def bonus_with_params(lay: Layout, s: Scheme, base, level, amount, p: Params, n:
 
 def _verify(path: Path, results: pd.DataFrame, pay: pd.DataFrame | None = None):
     from .. import libreoffice
-    from ..results.verify import Verification, read_results
+    from ..results.verify import Verification, compare_sheet, read_results
 
     with tempfile.TemporaryDirectory() as d:
         out = libreoffice.recalculate([path], Path(d))[0]
@@ -201,33 +200,7 @@ def _verify(path: Path, results: pd.DataFrame, pay: pd.DataFrame | None = None):
             sheets.append((PAY_SHEET, read_results(out, PAY_SHEET), pay))
     v = Verification()
     for title, got, want in sheets:
-        _compare(v, title, got, want)
+        compare_sheet(v, title, got, want)
     return v
 
 
-def _compare(v, title: str, got: pd.DataFrame, results: pd.DataFrame) -> None:
-    got = got.set_index(ID)
-    for _, row in results.iterrows():
-        eid = str(row[ID])
-        for key, want in row.items():
-            if key == ID or key not in got.columns:
-                continue
-            have = got.at[eid, key] if eid in got.index else None
-            v.compared += 1
-            if isinstance(have, str) and have.startswith("#"):
-                v.errors.append((f"{title} {eid} {key}", have))
-            elif not _agree(have, want):
-                v.mismatches.append((f"{title} {eid}", key, have, want))
-
-
-def _agree(have: Any, want: Any) -> bool:
-    if isinstance(want, (bool, np.bool_)):
-        return have in (want, 1 if want else 0) or str(have).upper() == str(bool(want)).upper()
-    if want is None or (isinstance(want, float) and math.isnan(want)):
-        return have in (None, "")
-    if isinstance(want, str):
-        return str(have or "") == want
-    try:
-        return math.isclose(float(have), float(want), rel_tol=1e-9, abs_tol=1e-9)
-    except (TypeError, ValueError):
-        return False

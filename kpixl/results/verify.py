@@ -11,11 +11,14 @@ import math
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
 from .. import libreoffice
+from ..engine.inputs import ID
 from .sheet import FIRST
 from .scored import RESULTS
 
@@ -50,6 +53,44 @@ def read_results(path: Path, sheet: str = RESULTS) -> pd.DataFrame:
         wb.close()
     keys = [str(k) for k in rows[0]]
     return pd.DataFrame([list(r) for r in rows[FIRST - 1:]], columns=keys)
+
+
+def agree(have: Any, want: Any) -> bool:
+    """A recalculated cell equals the engine's value (numbers to 1e-9, booleans as TRUE/1, blanks as None)."""
+    if isinstance(want, (bool, np.bool_)):
+        return have in (bool(want), 1 if want else 0) or str(have).upper() == str(bool(want)).upper()
+    if want is None or (isinstance(want, float) and math.isnan(want)):
+        return have is None or have == "" or (isinstance(have, float) and math.isnan(have))
+    if isinstance(want, str):
+        return str(have or "") == want
+    try:
+        return math.isclose(float(have), float(want), rel_tol=1e-9, abs_tol=1e-9)
+    except (TypeError, ValueError):
+        return False
+
+
+def compare_sheet(v: Verification, title: str, got: pd.DataFrame, engine: pd.DataFrame) -> None:
+    """Add to ``v`` every engine figure of a keyed sheet compared with its recalculated cell.
+
+    Args:
+        v: The verification being filled.
+        title: The sheet's name, for the messages.
+        got: The sheet as :func:`read_results` read it back (``employee_id`` and result keys).
+        engine: The engine's rows (``employee_id`` and the same keys); a key the sheet
+            does not have is not compared.
+    """
+    got = got.set_index(got[ID].astype(str))
+    for _, row in engine.iterrows():
+        eid = str(row[ID])
+        for key, want in row.items():
+            if key == ID or key not in got.columns:
+                continue
+            have = got.at[eid, key] if eid in got.index else None
+            v.compared += 1
+            if isinstance(have, str) and have.startswith("#"):
+                v.errors.append((f"{title} {eid} {key}", have))
+            elif not agree(have, want):
+                v.mismatches.append((f"{title} {eid}", key, have, want))
 
 
 def compare(values: pd.DataFrame, results: pd.DataFrame, scheme, tol: float = 1e-9) -> Verification:

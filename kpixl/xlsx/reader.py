@@ -32,7 +32,7 @@ from . import xmlstream
 from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, parse_part, read_small, \
     small_part
 
-__all__ = ["Book", "Cell", "Sheet", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
+__all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
 
 #: A distributed workbook for a team of ten is ~50 KB; a file over this is refused unread.
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -287,7 +287,15 @@ def _date_styles(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], budg
     part = next((p for p in rels.values() if p.endswith("styles.xml")), "xl/styles.xml")
     if part not in names:
         return set()
-    root = small_part(z, part, budget)
+    return date_styles(small_part(z, part, budget))
+
+
+def date_styles(root) -> set[int]:
+    """The cell style indices of a parsed ``styles.xml`` whose number format shows a date or time.
+
+    Args:
+        root: The ``styleSheet`` element.
+    """
     formats = dict(BUILTIN_FORMATS)
     for f in root.iter(_M + "numFmt"):
         if f.get("numFmtId", "").isdigit():

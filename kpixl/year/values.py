@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any, Iterator
 from xml.etree import ElementTree as ET
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import from_excel
 
 from ..errors import FileProblem
 from ..xlsx.cached import sheet_parts
-from ..xlsx.reader import MAX_UNPACKED_BYTES, read_book, split_ref
+from ..xlsx.reader import MAX_UNPACKED_BYTES, date_styles, read_book, split_ref
 
 __all__ = ["Values", "read_values"]
 
@@ -139,7 +138,6 @@ _TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _SI = re.compile(r"<si>(.*?)</si>|<si/>", re.S)
 _REF = re.compile(r"([A-Z]+)(\d+)")
-_CJK_DATES = set(range(27, 37)) | set(range(50, 59))
 
 
 def _part(z: zipfile.ZipFile, name: str) -> str:
@@ -201,19 +199,7 @@ def _fast(path: Path, z: zipfile.ZipFile, titles: set[str] | None, cache: dict) 
 
 
 def _date_styles(xml: str) -> set[int]:
-    root = ET.fromstring(xml)
-    formats = dict(BUILTIN_FORMATS)
-    for f in root.iter(_M + "numFmt"):
-        if f.get("numFmtId", "").isdigit():
-            formats[int(f.get("numFmtId"))] = f.get("formatCode", "")
-    xfs = root.find(_M + "cellXfs")
-    out = set()
-    for k, xf in enumerate(xfs if xfs is not None else []):
-        v = xf.get("numFmtId", "0")
-        fmt = int(v) if v.isdigit() else 0
-        if fmt in _CJK_DATES or (fmt in formats and is_date_format(formats[fmt])):
-            out.add(k)
-    return out
+    return date_styles(ET.fromstring(xml))
 
 
 def _scan(xml: str, strings: list[str], dates: set[int]) -> dict[int, dict[int, Any]] | None:
