@@ -14,7 +14,7 @@ The masters hold Scheme, Roster, 考核表 and ``_collected`` (no Results sheet:
 collected master also has one, which the year does not read).
 
 Timed, in a fresh process: ``kpixl.year.build_year(out, masters)`` — read the 12
-masters (one pattern over each sheet's XML, kpixl/year/values.py), score each period with the engine, copy 60,000 rows with their
+masters (one pattern over each sheet's XML, kpixl/xlsx/scan.py), score each period with the engine, copy 60,000 rows with their
 provenance, roll up, rate and pay, write ``年度汇总`` as live formulas with cached
 values and save atomically. Printed: wall time and peak memory (``VmHWM``). Then a
 rebuild of the same year (nothing changed: every master read again and compared).

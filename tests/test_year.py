@@ -341,7 +341,7 @@ def test_the_command_and_the_button_say_the_same(world, tmp_path, capfd):
 def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
     import datetime as dt
 
-    from kpixl.year.bulk import Bulk, append_rows
+    from kpixl.xlsx.bulk import Bulk, append_rows
 
     wb = openpyxl.Workbook()
     wb.active.title = "期间成绩"
@@ -407,12 +407,12 @@ def test_a_master_tampered_with_after_the_build_is_reported_on_rebuild(world, tm
 
 
 def test_the_pattern_reader_reads_what_the_element_reader_reads(world):
-    """kpixl.year.values scans sheet XML with one pattern; on kpixl's masters, the year master and files
+    """kpixl.xlsx.scan scans sheet XML with one pattern; on kpixl's masters, the year master and files
     LibreOffice saved it must give exactly what kpixl.xlsx.reader gives (and fall back where it cannot)."""
     import zipfile
     from pathlib import Path
 
-    from kpixl.year import values
+    from kpixl.xlsx import scan as values
 
     root = Path(__file__).resolve().parents[1]
     files = [world["out"], world["masters"]["monthly"][0], *sorted((root / "examples" / "returned").glob("*.xlsx"))]

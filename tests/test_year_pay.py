@@ -167,7 +167,7 @@ def test_random_period_pay_sums_recalculate_to_the_engine(tmp_path):
     from kpixl.libreoffice import recalculate
     from kpixl.results.verify import read_results
     from kpixl.xlsx.cached import save_workbook
-    from kpixl.year.bulk import append_rows
+    from kpixl.xlsx.bulk import append_rows
     from kpixl.year.pay import pay_columns, pay_rows, write_pay_copied, write_year_pay
     from kpixl.results.verify import agree
 

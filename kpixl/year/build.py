@@ -47,13 +47,13 @@ from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.text import append_row, defuse
-from .bulk import Bulk, append_rows
+from ..xlsx.bulk import Bulk, append_rows
 from .earlier import EARLIER, kept_earlier, merged, read_earlier, write_earlier
 from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .pay import PAY_COPIED, PAY_YEAR, pay_rows, unpaid_periods, write_pay_copied, write_year_pay
 from .sources import COPY, Source, read_source
-from .values import read_values
+from ..xlsx.scan import read_values
 
 __all__ = ["CHANGES", "SOURCES", "Year", "build_year", "is_year_master"]
 
@@ -157,7 +157,7 @@ class _Previous:
     changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLS)))
     roster: pd.DataFrame = field(default_factory=pd.DataFrame)
     pay: pd.DataFrame = field(default_factory=pd.DataFrame)  # the period pay rows copied before (期间工资)
-    values: Any = None  # the cell values of the year as last built (kpixl.year.values.Values)
+    values: Any = None  # the cell values of the year as last built (kpixl.xlsx.scan.Values)
 
 
 def _name(wb, name: str) -> str | None:

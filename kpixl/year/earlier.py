@@ -23,7 +23,7 @@ from ..xlsx.cells import cell_value
 from ..xlsx.text import append_row
 from .sheet import YEAR
 from .sources import sha256
-from .values import read_values
+from ..xlsx.scan import read_values
 
 __all__ = ["EARLIER", "EARLIER_COLS", "kept_earlier", "merged", "read_earlier", "write_earlier"]
 
@@ -49,7 +49,7 @@ def _table(wb, title: str) -> list[dict[str, Any]]:
 
 
 def kept_earlier(values) -> pd.DataFrame:
-    """The ``往年年度`` rows a year master holds (``values``: its :class:`kpixl.year.values.Values`, or None)."""
+    """The ``往年年度`` rows a year master holds (``values``: its :class:`kpixl.xlsx.scan.Values`, or None)."""
     if values is None:
         return _frame([])
     return _frame([{k: d.get(k) for k in EARLIER_COLS} for d in _table(values, EARLIER) if d.get(ID) is not None])

@@ -32,7 +32,7 @@ from ..scheme.models import Scheme
 from ..xlsx.cells import cell_value
 from ..xlsx.printing import MONEY
 from ..xlsx.text import append_row
-from .bulk import Bulk
+from ..xlsx.bulk import Bulk
 from .sheet import data_sheet_setup
 
 __all__ = ["PAY_COPIED", "PAY_YEAR", "copied_keys", "pay_columns", "pay_rows", "unpaid_periods", "write_pay_copied",

@@ -30,7 +30,7 @@ from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.printing import YES_NO_FORMATS, column_width, hide_key_row, print_setup, yes_no
 from ..xlsx.text import append_row
-from .bulk import Bulk, Formula
+from ..xlsx.bulk import Bulk, Formula
 from .figures import AGG_LABEL, YearFigures, component_label, rollup_of
 from .sources import COPY
 
@@ -56,7 +56,7 @@ def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], 
 def write_copied(ws, rows: pd.DataFrame) -> Bulk:
     """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows, from row 3.
 
-    The rows themselves are appended to the saved file by :func:`kpixl.year.bulk.append_rows`
+    The rows themselves are appended to the saved file by :func:`kpixl.xlsx.bulk.append_rows`
     (values only, text as text).
     """
     append_row(ws, list(COPY))
@@ -97,7 +97,7 @@ def write_year(ws, scheme: Scheme, fig: YearFigures, rows: pd.DataFrame, roster:
 
     Returns:
         The layout (column key → letter), and the people after the first as rows for
-        :func:`kpixl.year.bulk.append_rows` (openpyxl lays out the header and the first
+        :func:`kpixl.xlsx.bulk.append_rows` (openpyxl lays out the header and the first
         person, whose cells' styles the rest take).
     """
     s, rollup, ids = scheme, rollup_of(scheme), fig.people.ids

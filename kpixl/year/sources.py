@@ -28,7 +28,7 @@ from ..pay import PAY_SHEET
 from ..scheme.models import Scheme
 from ..scheme.sheet import read_scheme_values
 from ..scheme.sheet.vocab import SHEET_NAMES
-from .values import read_values
+from ..xlsx.scan import read_values
 
 __all__ = ["COPY", "Source", "read_source", "sha256"]
 
@@ -88,7 +88,7 @@ def _rows(wb, title: str) -> list[tuple]:
 def read_source(component: str | None, path: Path, cache: dict | None = None) -> Source:
     """Read one period master: its scheme, roster and every collected person's figures.
 
-    One streaming pass over the file (cached values, :mod:`kpixl.year.values`; a
+    One streaming pass over the file (cached values, :mod:`kpixl.xlsx.scan`; a
     master open in Excel can be read): the Scheme sheet, the roster, the record store of the master's period and
     finance's parameters (``奖金参数``, bases kept on ``等级与奖金``).
 
@@ -96,7 +96,7 @@ def read_source(component: str | None, path: Path, cache: dict | None = None) ->
         component: The roll-up component the master belongs to (None: decided later).
         path: The period master.
         cache: A dict kept across the masters of one build: a sheet (and a roster) already
-            read from an identical part is not read again (:func:`kpixl.year.values.read_values`).
+            read from an identical part is not read again (:func:`kpixl.xlsx.scan.read_values`).
 
     Returns:
         A :class:`Source`; an unreadable master has one problem and no rows.

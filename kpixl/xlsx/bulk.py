@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from ..xlsx.cached import sheet_parts
+from .cached import sheet_parts
 
 __all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml"]
 

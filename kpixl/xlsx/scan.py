@@ -1,4 +1,4 @@
-"""A period master's cell values, read by kpixl's streaming reader and shaped like openpyxl's.
+"""Cell values of a saved workbook read with one pattern over each sheet's XML, shaped like openpyxl's.
 
 The year reads twelve masters of thousands of rows; openpyxl's read-only mode parses a
 cell in ~50 µs, :func:`kpixl.xlsx.reader.read_book` (expat, an element per cell) in ~10,
@@ -26,8 +26,8 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import from_excel
 
 from ..errors import FileProblem
-from ..xlsx.cached import sheet_parts
-from ..xlsx.reader import MAX_UNPACKED_BYTES, date_styles, read_book, split_ref
+from .cached import sheet_parts
+from .reader import MAX_UNPACKED_BYTES, date_styles, read_book, split_ref
 
 __all__ = ["Values", "read_values"]
 
