@@ -188,6 +188,17 @@ def test_wealth_ladder_year_master_proposes_levels_with_the_fast_track(tmp_path)
     assert proposals(build_year(y.path).path) == want
     assert main(["year", str(y.path), "--earlier", str(y2025.path), "--quiet"]) == 0
     assert proposals(y.path) == want
+    # The ribbon button, pressed in a period master of a scheme with a ladder, asks for the earlier
+    # year masters too (optional) and proposes the same.
+    from kpixl.macros import dispatch
+    from kpixl.macros.host import FileHost
+
+    months = sorted(p for p in (tmp_path / "again").glob("2026-*.xlsx") if ".bak" not in p.name)
+    host = FileHost(months[0], {"out": str(tmp_path / "按钮年度.xlsx"), "component": "",
+                                "masters": [str(p) for p in months], "earlier": [str(y2025.path)]})
+    said = dispatch("year", host)
+    assert said.ok, said.text
+    assert proposals(tmp_path / "按钮年度.xlsx") == want
     # An earlier year master that is not earlier (the 2026 one itself) is refused, nothing written.
     before = y.path.read_bytes()
     with pytest.raises(InputError) as e:
