@@ -173,6 +173,10 @@ CODES: dict[str, Code] = {
     "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
                                 "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
                                 "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "bad_param": _c("input", "Bad bonus parameter", "{what} must be more than 0 (or 0 or more)",
+                    "A value finance typed on 奖金参数 (the budget, a rating or level factor) or a bonus base on "
+                    "等级与奖金 / 年度汇总 is negative (or a budget of 0); correct it, or clear a budget for none. "
+                    "Nothing is saved until it is corrected."),
     "bad_approval": _c("input", "Bad approval", "审批 must be 同意 or 不同意 (blank: pending), not {value}",
                        "An approval cell on 奖罚审批 holds something other than 同意 (approved) or 不同意 (rejected); "
                        "pick one from the cell's list, or clear it while the reward or penalty is pending."),

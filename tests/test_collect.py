@@ -134,6 +134,42 @@ def test_finance_changes_budget_and_rate_keeps_it(world, tmp_path):
     assert perf["E2002"] == pytest.approx(115 / 100 * 3500 * 1.5)
 
 
+def test_finance_values_that_are_none_are_placed_and_nothing_is_saved(world, tmp_path):
+    """Text, a formula or a negative amount typed for a budget, factor or base is never dropped in silence."""
+    from kpixl.cli.commands import main
+    from kpixl.errors import InputError
+
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    rate(master)
+    wb = openpyxl.load_workbook(master)
+    keys = [c.value for c in wb[RATED][1]]
+    base_col = openpyxl.utils.get_column_letter(keys.index("bonus.base") + 1)
+    wb[PARAMS]["B3"] = "一万"
+    wb[PARAMS]["E3"] = -1  # 优秀's factor
+    wb[RATED][f"{base_col}3"] = "=1+1"
+    wb[RATED][f"{base_col}4"] = "三千"
+    wb.save(master)
+    before = master.read_bytes()
+    with pytest.raises(InputError) as e:
+        rate(master)
+    got = {(p.where, p.code) for p in e.value.problems}
+    assert got == {(f"{PARAMS}!B3", "not_a_number"), (f"{PARAMS}!E3", "bad_param"),
+                   (f"{RATED}!{base_col}3", "not_a_number"), (f"{RATED}!{base_col}4", "not_a_number")}
+    assert "not a formula" in next(p.message for p in e.value.problems if p.where.endswith(f"{base_col}3"))
+    assert master.read_bytes() == before  # what finance typed is still there to correct
+    assert main(["report", str(master)]) == 2 and master.read_bytes() == before
+    # Corrected (a budget of 0 is none too: cleared is the way to say no budget), rate goes on.
+    wb = openpyxl.load_workbook(master)
+    wb[PARAMS]["B3"], wb[PARAMS]["E3"] = None, 1.2
+    wb[RATED][f"{base_col}3"], wb[RATED][f"{base_col}4"] = 5000, None
+    wb.save(master)
+    first = wb[RATED].cell(3, keys.index("employee_id") + 1).value
+    again = rate(master)
+    assert f"{first}'s bonus base 5,000.00 edited on {RATED} (roster: 3,000.00)" in again.kept, again.kept
+    assert any(k.startswith(f"the budget on {PARAMS}!B3: (none)") for k in again.kept)  # cleared: no budget
+
+
 def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_path):
     master = fresh_master(world, tmp_path)
     first = collect(master, world["returned"])

@@ -414,10 +414,13 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     params = None
     base = None
     if scheme.bonus is not None:
-        params = read_params(wb, scheme, year.kept)
+        bad: list[Problem] = []  # finance's typed values that are none: refused, nothing written
+        params = read_params(wb, scheme, year.kept, bad)
         # The bases as finance left them on the last build's 年度汇总 (its rows were read as values).
         base = kept_bases(prev.values if prev.values is not None else wb, people,
-                          roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR)
+                          roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR, problems=bad)
+        if bad:
+            raise InputError(bad, "bonus parameters")
     fig = year_figures(scheme, rows, people, roster, policy=params.policy(scheme.bonus) if params else None,
                        base=base)
     year.figures = fig
