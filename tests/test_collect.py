@@ -345,6 +345,14 @@ def test_a_master_open_in_excel_is_refused_and_left_alone(world, tmp_path):
     with pytest.raises(kpixl.FileProblem, match="open in Excel or WPS"):
         collect(master, world["returned"])
     assert master.read_bytes() == before
+    # LibreOffice's lock file says the same (rate and report check it too).
+    (tmp_path / f"~${master.name}").unlink()
+    (tmp_path / f".~lock.{master.name}#").write_text(",someone,host,07.12.2026 10:00,")
+    with pytest.raises(kpixl.FileProblem, match=r"open in LibreOffice \(\.~lock\.master\.xlsx# exists\)"):
+        collect(master, world["returned"])
+    with pytest.raises(kpixl.FileProblem, match="open in LibreOffice"):
+        rate(master)
+    assert master.read_bytes() == before
 
 
 def test_two_collects_at_once_do_not_interleave(world, tmp_path):
