@@ -367,3 +367,17 @@ def test_two_collects_at_once_do_not_interleave(world, tmp_path):
     assert len(records(master)) == 1 + 40
     log = [r for r in openpyxl.load_workbook(master)["Log"].iter_rows(values_only=True)][2:]
     assert sorted(r[4] for r in log) == sorted(world["roster"]["employee_id"])
+
+
+def test_the_folder_distribute_wrote_collects_without_its_manifest(tmp_path):
+    """HR may collect from the very folder distribute wrote: its manifest.csv/json are not returned files
+    (given by name they still are, and get the not-a-workbook problem as any other file)."""
+    from kpixl.master.collect import returned_files
+
+    d = tmp_path / "2026-11"
+    (d / "quarantine").mkdir(parents=True)
+    for name in ("2026-11-王经理.xlsx", "manifest.csv", "manifest.json", "~$2026-11-王经理.xlsx", ".hidden.xlsx",
+                 "quarantine/old.xlsx", "notes.txt"):
+        (d / name).write_bytes(b"x")
+    assert [f.name for f in returned_files([d])] == ["2026-11-王经理.xlsx", "notes.txt"]
+    assert [f.name for f in returned_files([d / "manifest.csv"])] == ["manifest.csv"]
