@@ -224,6 +224,19 @@ def test_monthly_card_inputs_made_annual_for_the_levels(tmp_path):
     ws = openpyxl.load_workbook(y.path)["职级建议"]
     assert [c.value for c in ws[2]][5:] == ["理财产品销售额·年度合计", "新增有效客户·年度平均"]
     assert {r[0]: r[5:] for r in ws.iter_rows(min_row=3, values_only=True)}["W02"] == (790000, 11)
+    # February re-collected with W02's sales 300,000 → 310,000 (still capped: 109): the rebuild logs it on 变更
+    # and sums 240,000 + 310,000 + 250,000 = 800,000. Then March's master is lost: its copied inputs are kept.
+    period_master(tmp_path / "all" / "2026-02.xlsx", s, roster, "2026-02",
+                  inputs_of("wealth_ladder", {"W02": {**w02["2026-02"], "sales": 310000}}))
+    y = build_year(y.path)
+    assert [(c["what"], c["old"], c["new"]) for c in y.changes if c["employee_id"] == "W02"] == [
+        ("理财产品销售额", 300000, 310000)]
+    (tmp_path / "all" / "2026-03.xlsx").unlink()
+    y = build_year(y.path)
+    assert [w.code for w in y.warnings] == ["year_source_lost"]
+    assert proposals(y.path)["W02"] == ("A1", "A2", "promote")
+    ws = openpyxl.load_workbook(y.path)["职级建议"]
+    assert {r[0]: r[5:] for r in ws.iter_rows(min_row=3, values_only=True)}["W02"] == (800000, 11)
     # W02 not collected in March: the sum counts the months present, 240,000 + 300,000 = 540,000 < 780,000,
     # and the mean too, (10 + 12)/2 = 11 ≥ 11; the year is still (109 + 109)/2 = 109 优秀 — the threshold stops it.
     y = year(tmp_path / "two", {**w02, "2026-03": None})

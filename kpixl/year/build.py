@@ -659,6 +659,10 @@ def _write_notes(ws, scheme: Scheme, year: Year) -> None:
         "丢失的主表保留已复制的数据。",
         f"财务可修改“{PARAMS}”的黄色单元格和“{YEAR}”的奖金基数; 重建时保留这些修改。",
     ]
+    how = {"sum": "各期合计", "mean": "有值各期的平均", "last": "最后一期的值"}
+    said = [f"{input_label(scheme, c)}({c}) = {how[h]}" for c, h in (scheme.levels.annual if scheme.levels else {}).items()]
+    if said:
+        lines.append(f"职级建议读取的年度值(方案 levels.annual, 各期录入值见“{COPIED}”): " + "; ".join(said) + "。")
     for k, line in enumerate(lines, 1):
         ws.cell(k, 1, line).font = Font(name=FONT, size=10, bold=k == 1)
     ws.column_dimensions["A"].width = 120
