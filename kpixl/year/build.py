@@ -441,7 +441,9 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     bulk[ROSTER] = _write_roster(wb, roster)
     values, copied = annual_values(scheme, rows, list(fig.people.ids), roster)
     if len(earlier_rows):
-        write_earlier(m.sheet(EARLIER), earlier_rows, {c: value_label(scheme, c, c in copied) for c in values})
+        # Every value the rules read that an earlier year has, even one this year's rows lack.
+        write_earlier(m.sheet(EARLIER), earlier_rows, {
+            c: value_label(scheme, c, c in copied or input_label(scheme, c) != c) for c in _read_values(scheme)})
     _levels(m, scheme, fig, roster, year, earlier_rows, values, copied)
     kept_pay = [_slot(prev.pay, r) for r in lost]
     pay_bulk = pay_sheet(m, scheme, fig, rows, [s.pay for s in good] + kept_pay, roster, year_lay, year)
