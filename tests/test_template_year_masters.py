@@ -246,6 +246,26 @@ def test_monthly_card_inputs_made_annual_for_the_levels(tmp_path):
     assert row_[5:] == (540000, 11) and "年度业务销售额 540,000 未达 A2 门槛 780,000" in row_[4]
 
 
+def test_card_inputs_are_copied_as_data(tmp_path):
+    """A formula typed where a card input belongs is copied onto 期间成绩 as text, and counts as blank."""
+    d = yaml.safe_load((EXAMPLES / "wealth_ladder.yaml").read_text(encoding="utf-8"))
+    d["levels"]["qualify"] = {"A2": {"年度业务销售额": {"measure": {"column": "sales"}, "min": 780000}}}
+    d["levels"]["annual"] = {"sales": "sum"}
+    s = scheme_from_dict(d)
+    roster = pd.read_csv(EXAMPLES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
+    masters = [period_master(tmp_path / f"{p}.xlsx", s, roster, p, inputs_of("wealth_ladder", {"W03": ch}))
+               for p, ch in {"2026-01": {"sales": "=HYPERLINK(\"http://x\",1)"}, "2026-02": {}}.items()]
+    y = build_year(tmp_path / "year.xlsx", masters)
+    assert any(w.code == "not_a_number" and w.employee == "W03" for w in y.warnings)
+    wb = openpyxl.load_workbook(y.path)
+    ws = wb["期间成绩"]
+    col = [c.value for c in ws[1]].index("input:sales") + 1
+    cells = {(ws.cell(r, 1).value, ws.cell(r, 4).value): ws.cell(r, col) for r in range(3, ws.max_row + 1)}
+    assert cells[("W03", "2026-01")].value == '=HYPERLINK("http://x",1)' and cells[("W03", "2026-01")].data_type == "s"
+    # W03's annual sales: February's 200,000 alone (the text is no number).
+    assert {r[0]: r[5] for r in wb["职级建议"].iter_rows(min_row=3, values_only=True)}["W03"] == 200000
+
+
 def test_night_rewards_year_averages_the_months_present(years):
     y, _ = years["night_rewards"]
     # N01: (99 + 105 + 111)/3 = 315/3 = 105 优秀, above 100 (年度总分超过100分).
