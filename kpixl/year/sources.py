@@ -183,8 +183,9 @@ def _read(src: Source, wb, cache: dict) -> Source:
         "collected_at": [when.get(e) for e in ids],
     })
     # The card inputs the level rules read (sales for 年度业务销售额): copied as data beside the figures.
-    by_id = frame.set_index(frame[ID].astype(str))
-    for c in level_inputs(s, store.columns):
+    inputs = level_inputs(s, store.columns)
+    by_id = frame.set_index(frame[ID].astype(str)) if inputs else None
+    for c in inputs:
         src.rows[INPUT + c] = by_id[c].reindex(ids).to_numpy(dtype=object)
     if s.pay is not None:
         src.pay = _pay(src, wb)
