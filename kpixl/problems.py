@@ -494,6 +494,14 @@ CODES: dict[str, Code] = {
                          "A promote or demote rule moves more steps than the ladder has; lower steps."),
     "qualify_lowest": _c("scheme", "Qualification for the lowest level", "{level} is the lowest level: nobody is promoted to it",
                          "A qualification is given for the ladder's lowest level; remove it."),
+    "annual_missing": _c("scheme", "Annual value not said", "the card is monthly: say how the year master makes one "
+                         "annual value of {column} (levels.annual: sum, mean or last)",
+                         "A level rule or threshold reads a card input and the card is not yearly: say in "
+                         "levels.annual whether the year's value is the periods' sum (amounts: 年度销售额), mean "
+                         "(rates: 投诉率) or the last period's value."),
+    "annual_unused": _c("scheme", "levels.annual not used", "no level rule or threshold reads {column}",
+                        "levels.annual names a column no level rule or qualification reads; remove it or fix "
+                        "the name."),
     "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min or above, max or below, or both",
                           "A level qualification threshold gives no bound; give min/above, max/below or both."),
     "change_and_deduction": _c("scheme", "Salary change and deduction",
