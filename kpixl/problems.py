@@ -320,7 +320,8 @@ CODES: dict[str, Code] = {
                         "A scheme file holds a list or a single value instead of fields; write it as "
                         "fields (id:, name:, sections: …)."),
     "bad_target": _c("scheme", "Bad target", "a target is a number or {column: <roster column>}, not {value}",
-                     "An item's target is neither a number nor a roster column; give one of those."),
+                     "An item's target (or the bonus base, a commission amount) is neither a number nor a roster "
+                     "column; give one of those."),
     "illegal_character": _c("scheme", "Control character", "holds a control character that a workbook cannot store",
                             "A scheme text holds a control character, so it cannot be written to a workbook; remove it."),
     "invalid_value": _c("scheme", "Invalid value", "{pydantic's message}",

@@ -584,3 +584,19 @@ def test_excel_unicode_text_is_read_and_a_gbk_csv_is_explained(tmp_path):
     (tmp_path / "gbk.csv").write_bytes((data / "demo_inputs.csv").read_text(encoding="utf-8").encode("gbk"))
     with pytest.raises(kpixl.FileProblem, match="CSV UTF-8"):
         kpixl.score(data / "demo_scheme.yaml", tmp_path / "gbk.csv")
+
+
+def test_a_misspelt_column_in_a_bonus_base_is_named(tmp_path):
+    """bonus.base is a number or {column: …}: a typo inside it names the base and what was given, not pydantic's
+    two union failures ("unknown parameter 'base'; allowed: base, …")."""
+    path = tmp_path / "typo.yaml"
+    path.write_text("id: t\nname: t\nversion: 1\nperiod: month\nsections:\n  - id: s\n    items:\n"
+                    "      - {id: a, points: 100, rule: {type: ratio}, target: 10}\n"
+                    "bonus:\n  base: {colum: 月度绩效奖金}\n  commission: {rate: 0.01, amount: {colum: 销售额}}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        kpixl.load_scheme(path)
+    msg = {p.where: (p.code, p.message) for p in err.value.problems}
+    assert msg["bonus.base"] == ("bad_target", "a bonus base is a number or {column: <roster column>}, "
+                                               "not {'colum': '月度绩效奖金'}")
+    assert msg["bonus.commission.amount"][0] == "bad_target" and "'colum'" in msg["bonus.commission.amount"][1]

@@ -134,6 +134,10 @@ def _problems(found: list[tuple[str, str, str]], locate: Locate | None) -> list[
 # ---- pydantic errors → (path, code, message) --------------------------------------------
 
 
+#: Fields typed ``number | {column: …}`` (models.py), and what a message calls them.
+NUMBER_OR_COLUMN = {"target": "target", "base": "bonus base", "amount": "commission amount"}
+
+
 def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> list[tuple[str, str, str]]:
     """Turn pydantic's errors into located, readable problems, one per place."""
     merged: dict[str, list[tuple[str, str]]] = {}
@@ -146,9 +150,10 @@ def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> l
     for path, errs in merged.items():
         msgs = list(dict.fromkeys(m for _, m in errs))
         code = errs[0][0] if errs[0][0] in CODES else "invalid_value"  # a pydantic type not catalogued yet
-        if path.endswith("target") and len(errs) > 1:
+        field = path.rsplit(".", 1)[-1]
+        if field in NUMBER_OR_COLUMN and len(errs) > 1:  # the union's two failures say less than this
             code = "bad_target"
-            msgs = [f"a target is a number or {{column: <roster column>}}, not {given[path]!r}"]
+            msgs = [f"a {NUMBER_OR_COLUMN[field]} is a number or {{column: <roster column>}}, not {given[path]!r}"]
         out.append((path, code, " or ".join(msgs)))
     return out
 
