@@ -381,3 +381,14 @@ def test_the_folder_distribute_wrote_collects_without_its_manifest(tmp_path):
         (d / name).write_bytes(b"x")
     assert [f.name for f in returned_files([d])] == ["2026-11-王经理.xlsx", "notes.txt"]
     assert [f.name for f in returned_files([d / "manifest.csv"])] == ["manifest.csv"]
+
+
+def test_another_schemes_files_into_a_fresh_master_say_so(tmp_path):
+    """A fresh master (no period yet) given only another scheme's files: the scheme is the news, not the period."""
+    master = tmp_path / "cs_pay.xlsx"
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "workbooks" / "cs_pay.xlsx", master)
+    before = master.read_bytes()
+    with pytest.raises(kpixl.FileProblem, match=r"belong to the scheme kam-monthly, not cs-pay \(this master's\)"):
+        collect(master, [root / "examples" / "returned"])
+    assert master.read_bytes() == before

@@ -195,6 +195,11 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             missing = [str(f) for f in files if not f.exists() and not f.is_symlink()]
             if missing and len(missing) == len(files):
                 raise FileProblem(records.path, STEP, f"no such file or folder: {', '.join(missing[:5])}")
+            others = sorted({s.scheme_id for _, _, s, _ in found})
+            if others:  # sheets were found, of another scheme: that is the news, not the period
+                raise FileProblem(records.path, STEP, f"the returned sheets belong to the scheme {', '.join(others)}, "
+                                                     f"not {records.scheme.id} (this master's): collect them into "
+                                                     "that scheme's master")
             raise FileProblem(records.path, STEP, "no returned sheet of this scheme was found, so the period is "
                                                  "unknown; give it (--period 2026-11)")
         records.period = mine[0]
