@@ -600,3 +600,18 @@ def test_a_misspelt_column_in_a_bonus_base_is_named(tmp_path):
     assert msg["bonus.base"] == ("bad_target", "a bonus base is a number or {column: <roster column>}, "
                                                "not {'colum': '月度绩效奖金'}")
     assert msg["bonus.commission.amount"][0] == "bad_target" and "'colum'" in msg["bonus.commission.amount"][1]
+
+
+def test_a_percent_weight_and_a_word_for_a_level_in_yaml_say_what_to_write(tmp_path):
+    """YAML takes fractions (the Scheme sheet takes 40%): the message gives the fraction; a rubric level that is
+    no number is one problem at the level, not pydantic's two union members (levels[2].float, levels[2].tuple…)."""
+    path = tmp_path / "pct.yaml"
+    path.write_text("id: t\nname: t\nversion: 1\nperiod: month\nsections:\n"
+                    "  - {id: s, weight: 40%, items: [{id: a, points: 50, rule: {type: ratio}, target: 10},\n"
+                    "      {id: b, points: 50, rule: {type: rubric, levels: {1: 10, 2: 十}}}]}\n"
+                    "  - {id: s2, weight: 0.6, items: [{id: c, points: 100, rule: {type: manual}}]}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        kpixl.load_scheme(path)
+    assert {p.where: p.message for p in err.value.problems} == {
+        "sections[0].weight": "write 40% as the fraction 0.4 (the Scheme sheet takes 40%; YAML takes fractions)",
+        "sections[0].items[1].rule.levels[2]": "must be a number or a [min, max] range, not '十'"}
