@@ -165,6 +165,13 @@ def test_score_prints_a_table_without_json():
     head = proc.stdout.splitlines()[0].split()
     assert head == DEMO_COLUMNS
     assert len(proc.stdout.splitlines()) == 31
+    # A scheme without ratings or a bonus prints no empty rating/bonus columns (--json keeps them, as null).
+    d = Path(__file__).resolve().parents[1] / "examples" / "schemes"
+    args = (d / "cm_monthly_kpi.yaml", "--inputs", d / "cm_monthly_kpi.inputs.csv", "--roster", d / "cm_monthly_kpi.roster.csv")
+    proc = run("score", *args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].split()[-1] == "total" and "NaN" not in proc.stdout
+    assert {"rating", "bonus"} <= set(json.loads(run("score", *args, "--json").stdout)[0])
 
 
 def test_score_out_csv_and_xlsx(tmp_path):

@@ -86,7 +86,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         print(results.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        print(results.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        s = prepared.scheme  # a scheme without ratings or a bonus: no empty columns on the screen
+        shown = results.drop(columns=[c for c, none in (("rating", s.ratings is None), ("bonus", s.bonus is None))
+                                      if none and c in results.columns])
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     if prepared.notes:  # counted as their limits (beyond: cap): said after the results, not refused
         print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     return 0
