@@ -46,8 +46,10 @@ def last_month(today: _dt.date | None = None) -> str:
 
 def _ask_period(host: Host) -> str | None:
     """Ask for the period, offering last month; the answer is stated in the button's message."""
+    from kpixl.periods import canonical_text
+
     period = host.ask("period", PERIOD_PROMPT, last_month())
-    return None if period is None or not period.strip() else period.strip()
+    return None if period is None or not period.strip() else canonical_text(period.strip())  # 2026年11月 too
 
 
 @contextmanager
