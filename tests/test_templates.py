@@ -139,6 +139,22 @@ def test_card_speaks_to_raters(name):
     assert found == []
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_the_bonus_is_named_by_the_schemes_period(name):
+    """A yearly card pays a 年度绩效奖金, a monthly one a 当月绩效奖金: never "当月" on a yearly card."""
+    import kpixl
+    from kpixl.bonus import BONUS_LABELS
+
+    scheme = kpixl.load_scheme(WORKBOOKS / f"{name}.xlsx")
+    texts = [c.value for row in _card(openpyxl.load_workbook(WORKBOOKS / f"{name}.xlsx")).iter_rows() for c in row
+             if isinstance(c.value, str)]
+    wrong = [t for t in texts for kind, label in BONUS_LABELS.items() if kind != scheme.period and label in t
+             and not (scheme.period == "year" and kind == "half")]  # 半年度绩效奖金 holds 年度绩效奖金
+    assert wrong == []
+    if scheme.bonus is not None:
+        assert any(t.startswith(BONUS_LABELS[scheme.period]) for t in texts), texts
+
+
 def test_developer_words_are_caught():
     # the kam_monthly note as it was, and tobacco's V3 line
     assert DEVELOPER_WORDS.search("决定: 岗位工作两行(种子未印分值)各25分; 奖金不为负(bonus.floor 0)")

@@ -157,7 +157,8 @@ def _layout(prepared: Prepared, res_lay: Layout, p: Params, overrides: Overrides
     if s.ratings is not None:
         rating_columns(lay, s, prepared)
     if s.bonus is not None:
-        bonus_with_params(lay, s, overrides.base, prepared.bonus.level, prepared.bonus.amount, p, n=prepared.n)
+        bonus_with_params(lay, s, overrides.base, prepared.bonus.level, prepared.bonus.amount, p, n=prepared.n,
+                          label=bonus_mod.bonus_label(s.period))
     return lay
 
 
