@@ -148,11 +148,23 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
                         "工作失误比例": [rnd.choice([None, 0, 0.05, 0.125, 0.2]) for _ in range(n)],
                         "创新提案": [rnd.choice([0, 1, "是", "否"]) for _ in range(n)]})
     floored = PAY.model_copy(update={"floor": 2900})
+    wild = pd.DataFrame({"employee_id": ["A*", "A?", "A~B", "AB", "<>", "=A", "A"], "基本工资": 3000,
+                         "迟到早退次数": 2, "工作失误比例": None, "创新提案": 0})
+    # 30 distinct ids of A, B, *, ?, ~, <, >, = (case aside: the criterion ignores case)
+    odd_ids = list(dict.fromkeys("".join(rnd.choice("AB*?~<>=") for _ in range(rnd.randint(1, 4)))
+                                 for _ in range(200)))[:30]
+    odd = pd.DataFrame({"employee_id": odd_ids, "基本工资": 3000, "迟到早退次数": 1,
+                        "工作失误比例": 0.05, "创新提案": 1})
     cases = {"hand": (PAY, figures(), {("E1", "late"): "同意"}),
              "by hand": (PAY, figures(), {}),  # a row HR adds without a 期间 (below)
              "pending": (PAY, figures(), {}),
              "random": (floored, big, {(e, ln): rnd.choice([None, "同意", "不同意"])
-                                       for e in big["employee_id"] for ln in ("late", "mistake", "award")})}
+                                       for e in big["employee_id"] for ln in ("late", "mistake", "award")}),
+             # Ids the criterion must not read as wildcards (A* would match AB, A~B is "AB") or
+             # operators (<> matches every id): only AB's 迟到 is approved.
+             "wildcards": (PAY, wild, {("AB", "late"): "同意"}),
+             "random ids": (PAY, odd, {(e, ln): rnd.choice([None, "同意", "不同意"])
+                                       for e in odd["employee_id"] for ln in ("late", "mistake", "award")})}
     paths = []
     for name, (pay, f, typed) in cases.items():
         path = tmp_path / f"{name}.xlsx"
@@ -183,6 +195,9 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
     # E1: 3,000 − 120 once 同意 is typed; 3,000 while pending (the line still shows −120)
     assert hand.loc["E1", "pay.total"] == 2880 and pending.loc["E1", "pay.total"] == 3000
     assert pending.loc["E1", "pay.late"] == -120
+    # AB: 3,000 − 120 (2次 × −2% × 3,000) approved = 2,880; every other id stays 3,000 (pending)
+    wild_got = read_results(outs[4], "工资核算").set_index("employee_id")["pay.total"].to_dict()
+    assert wild_got == {"A*": 3000, "A?": 3000, "A~B": 3000, "AB": 2880, "<>": 3000, "=A": 3000, "A": 3000}
 
 
 def test_a_bad_approval_is_placed_at_its_cell(tmp_path):
