@@ -151,6 +151,19 @@ def equals_text(value: str) -> str:
     return text(esc if esc == s and s[:1] not in ("", "<", ">", "=") else "=" + esc)
 
 
+def pick(key: str, table: list[tuple[str, str]], otherwise: str = "NA()") -> str:
+    """The value of the first key equal to ``key`` (ignoring case, as MATCH does), else ``otherwise``:
+    ``IF(E5&""="A1",1,IF(E5&""="B1",1.3,NA()))`` for ``key`` ``E5&""``.
+
+    For a lookup in keys written into the formula. ``=`` knows no wildcards, where
+    ``MATCH(…,{"A1","B1"},0)`` reads ``A*`` as one in Excel but not in LibreOffice, and an
+    escaped ``A~*`` as ``A*`` in Excel but as itself in LibreOffice."""
+    expr = otherwise
+    for k, v in reversed(table):
+        expr = f"IF({key}={text(k)},{v},{expr})"
+    return expr
+
+
 def literal(value: Any) -> str:
     """A number or a string as a formula literal."""
     if isinstance(value, bool):

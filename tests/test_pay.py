@@ -373,6 +373,19 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
     _, want = write_pay_sheet(wb.create_sheet("工资3"), FLAGGED, PayTable(table, rule_names=FLAG_NAMES),
                               approval_ws=wb.create_sheet("审批3"), approvals=agreed, period="2026-11")
     cases["工资3"] = want
+    # A 职称 is no wildcard to the table's lookup (A* would take A?'s amount, A~B would be AB's),
+    # on 薪酬参数 (MATCH, escaped) and written into the formula (IF(…="A*",…)); case ignored.
+    grades = Pay.model_validate({"lines": [
+        {"id": "base", "name": "基本工资", "type": "wage", "column": "基本工资"},
+        {"id": "grade", "name": "职称工资", "type": "raise", "column": "职称",
+         "table": {"A?": 100, "A*": 200, "AB": 300, "A~B": 400, "<>": 500}}]})
+    odd = pd.DataFrame({"employee_id": [f"G{k}" for k in range(7)], "基本工资": 3000,
+                        "职称": ["A*", "A?", "AB", "A~B", "a*", "ab", "<>"]})
+    for title, params in (("工资4", write_params(wb.create_sheet("参数4"), grades)), ("工资5", None)):
+        _, want = write_pay_sheet(wb.create_sheet(title), grades, PayTable(odd), params)
+        # by hand: 3,000 + the grade's own amount
+        assert want["pay.total"].tolist() == [3200, 3100, 3300, 3400, 3200, 3300, 3500]
+        cases[title] = want
     src = tmp_path / "pay.xlsx"
     wb.save(src)
     [out] = recalculate([src], tmp_path / "out")
