@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
-from kpixl.pay import PayTable, compute_pay, write_pay_sheet
+from kpixl.pay import PayTable, compute_pay, pay_problems, write_pay_sheet
 from kpixl.pay.approval import APPROVAL_SHEET, Approval, approval_layout, decisions, read_approvals, write_approvals
 from kpixl.results.verify import read_results
 from kpixl.scheme.pay import Pay
@@ -254,3 +254,16 @@ def test_typed_names_stay_text():
     col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
     by, note = ws.cell(3, col["approval.by"]), ws.cell(3, col["approval.note"])
     assert (by.data_type, note.data_type) == ("s", "s") and by.value.startswith("=HYPERLINK")
+
+
+def test_ids_that_differ_only_in_case_are_refused_with_an_approval_step():
+    """奖罚审批's COUNTIFS ignores case (as Excel does): AB would count ab's 同意, so a pay
+    under approval refuses the pair; without 奖罚审批 nothing compares ids and both are paid."""
+    f = figures().assign(employee_id=["AB", "ab", "E3"])
+    with pytest.raises(InputError) as e:
+        compute_pay(PAY, f, approvals={("AB", "late"): "同意"})
+    assert [(p.where, p.code) for p in e.value.problems] == [("inputs row 2, employee_id", "duplicate_id")]
+    assert "only in case" in e.value.problems[0].message
+    assert [(p.row, p.code) for p in pay_problems(PAY, f)] == [(1, "duplicate_id")]
+    # no approval step: 3,000 − 120 and 4,000 − 400 + 1,000, each their own
+    assert compute_pay(PAY, f)["pay.total"].tolist()[:2] == [2880, 4600]
