@@ -127,11 +127,12 @@ def rating_factor_formula(factors: dict[str, float] | None, rating_ref: str,
     With ``table`` (the ranges of a names column and a factors column, e.g. on a
     parameters sheet finance edits) the factors are looked up there instead:
     ``IFERROR(INDEX(factors,MATCH(D5,names,0)),1)`` — MATCH, like the Python side,
-    ignores case and takes the first name listed.
+    ignores case and takes the first name listed; the rating's ``~``, ``*`` and ``?`` are
+    escaped (:func:`~kpixl.xlmath.plain`), so a name is never a wildcard.
     """
     if table is not None:
         names, values = table
-        return f"IFERROR(INDEX({values},MATCH({rating_ref},{names},0)),1)"
+        return f"IFERROR(INDEX({values},MATCH({xlmath.plain(rating_ref)},{names},0)),1)"
     expr = "1"
     for name, f in reversed(list((factors or {}).items())):
         if f != 1:
@@ -150,17 +151,18 @@ def level_factors(level_factor: LevelFactor, level: Any) -> np.ndarray:
 
 
 def level_factor_formula(level_factor: LevelFactor, level_ref: str, table: tuple[str, str] | None = None) -> str:
-    """The formula twin of :func:`level_factors`: ``INDEX({1,1.3},MATCH(E5&"",{"A1","B1"},0))``.
+    """The formula twin of :func:`level_factors`: ``IF(E5&""="A1",1,IF(E5&""="B1",1.3,NA()))``.
 
     An unknown or blank level gives ``#N/A``. With ``table`` (the ranges of a levels
-    column holding text and a factors column) the factors are looked up there.
+    column holding text and a factors column) the factors are looked up there:
+    ``INDEX(factors,MATCH(E5&"",levels,0))``, the level's wildcards escaped
+    (:func:`~kpixl.xlmath.plain`), so a level ``A*`` never matches ``A1``.
     """
     if table is not None:
         keys_range, values_range = table
-        return f'INDEX({values_range},MATCH({level_ref}&"",{keys_range},0))'
-    keys = ",".join(xlmath.text(level_key(k)) for k in level_factor.factors)
-    values = ",".join(xlmath.num(f) for f in level_factor.factors.values())
-    return f'INDEX({{{values}}},MATCH({level_ref}&"",{{{keys}}},0))'
+        key = xlmath.plain(f'{level_ref}&""')
+        return f"INDEX({values_range},MATCH({key},{keys_range},0))"
+    return xlmath.pick(f'{level_ref}&""', [(level_key(k), xlmath.num(f)) for k, f in level_factor.factors.items()])
 
 
 def budget_factor(budget: float | None, perf: Any) -> float:

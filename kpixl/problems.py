@@ -69,7 +69,8 @@ CODES: dict[str, Code] = {
                    "A row of inputs, a roster or a history table has no employee id; fill it in or delete the row."),
     "duplicate_id": _c("input", "Duplicate id", "{what} {id} is used more than once",
                        "An employee id is on two rows of a roster or inputs table (or a person's pay line twice on "
-                       "奖罚审批), or a section, item, counter or rule id is used twice in a scheme; keep one, or give "
+                       "奖罚审批; or, in a pay with 奖罚审批, two ids that differ only in case, which Excel's COUNTIFS "
+                       "cannot tell apart), or a section, item, counter or rule id is used twice in a scheme; keep one, or give "
                        "each its own id.",
                        also=("scheme",)),
     "duplicate_column": _c("input", "Duplicate column", "column {column} appears twice (first in {cell}): this one is ignored",

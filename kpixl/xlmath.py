@@ -116,6 +116,54 @@ def text(value: str) -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
+#: The characters COUNTIFS, SUMIFS, AVERAGEIFS and MATCH(…,0) read as wildcards, ``~`` first
+#: (Excel, WPS, and LibreOffice with the wildcards an .xlsx file turns on).
+_WILD = ("~", "*", "?")
+
+
+def plain(expr: str) -> str:
+    """The text of ``expr`` with its wildcards escaped (``~~``, ``~*``, ``~?``), for MATCH(…,0) to
+    compare as it is: ``SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(A3,"~","~~"),"*","~*"),"?","~?")``.
+
+    Without it an employee id ``A*`` typed in a cell matches ``AB``. Plain text is unchanged
+    (a number becomes its text)."""
+    for ch in _WILD:
+        expr = f'SUBSTITUTE({expr},"{ch}","~{ch}")'
+    return expr
+
+
+def equals(ref: str) -> str:
+    """A COUNTIFS/SUMIFS criterion matching the text in ``ref`` as it is: ``"="&plain(ref)``.
+
+    The ``=`` keeps a leading ``<``, ``>`` or ``=`` in an id from being read as an operator
+    (criterion ``<>`` counts every non-blank cell); :func:`plain` keeps ``*``, ``?`` and ``~``
+    from being wildcards. Like every criterion it ignores case (``ab`` matches ``AB``)."""
+    return f'"="&{plain(ref)}'
+
+
+def equals_text(value: str) -> str:
+    """:func:`equals` for a fixed text: the literal criterion, escaped only where it must be
+    (``"late"`` stays ``"late"``; ``A*`` becomes ``"=A~*"``)."""
+    s = str(value)
+    esc = s
+    for ch in _WILD:
+        esc = esc.replace(ch, "~" + ch)
+    return text(esc if esc == s and s[:1] not in ("", "<", ">", "=") else "=" + esc)
+
+
+def pick(key: str, table: list[tuple[str, str]], otherwise: str = "NA()") -> str:
+    """The value of the first key equal to ``key`` (ignoring case, as MATCH does), else ``otherwise``:
+    ``IF(E5&""="A1",1,IF(E5&""="B1",1.3,NA()))`` for ``key`` ``E5&""``.
+
+    For a lookup in keys written into the formula. ``=`` knows no wildcards, where
+    ``MATCH(…,{"A1","B1"},0)`` reads ``A*`` as one in Excel but not in LibreOffice, and an
+    escaped ``A~*`` as ``A*`` in Excel but as itself in LibreOffice."""
+    expr = otherwise
+    for k, v in reversed(table):
+        expr = f"IF({key}={text(k)},{v},{expr})"
+    return expr
+
+
 def literal(value: Any) -> str:
     """A number or a string as a formula literal."""
     if isinstance(value, bool):

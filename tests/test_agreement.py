@@ -39,7 +39,7 @@ pytestmark = pytest.mark.engine
 EXCEL_2010 = frozenset({
     "IF", "MIN", "MAX", "SUM", "SUMPRODUCT", "ROUND", "ROUNDDOWN", "ROUNDUP", "INDEX", "MATCH",
     "CHOOSE", "COUNTIF", "COUNTIFS", "SUMIFS", "AVERAGEIFS", "LOOKUP", "IFERROR", "AND", "OR",
-    "NOT", "N", "COUNT", "COUNTA", "AVERAGE", "ABS", "ISNUMBER", "LEN",
+    "NOT", "N", "COUNT", "COUNTA", "AVERAGE", "ABS", "ISNUMBER", "LEN", "NA", "SUBSTITUTE",
 })
 _FUNCTION = re.compile(r"[A-Z][A-Z0-9.]*\(")
 _STRING = re.compile(r'"(?:[^"]|"")*"')

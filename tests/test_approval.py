@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
-from kpixl.pay import PayTable, compute_pay, write_pay_sheet
+from kpixl.pay import PayTable, compute_pay, pay_problems, write_pay_sheet
 from kpixl.pay.approval import APPROVAL_SHEET, Approval, approval_layout, decisions, read_approvals, write_approvals
 from kpixl.results.verify import read_results
 from kpixl.scheme.pay import Pay
@@ -148,11 +148,23 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
                         "工作失误比例": [rnd.choice([None, 0, 0.05, 0.125, 0.2]) for _ in range(n)],
                         "创新提案": [rnd.choice([0, 1, "是", "否"]) for _ in range(n)]})
     floored = PAY.model_copy(update={"floor": 2900})
+    wild = pd.DataFrame({"employee_id": ["A*", "A?", "A~B", "AB", "<>", "=A", "A"], "基本工资": 3000,
+                         "迟到早退次数": 2, "工作失误比例": None, "创新提案": 0})
+    # 30 distinct ids of A, B, *, ?, ~, <, >, = (case aside: the criterion ignores case)
+    odd_ids = list(dict.fromkeys("".join(rnd.choice("AB*?~<>=") for _ in range(rnd.randint(1, 4)))
+                                 for _ in range(200)))[:30]
+    odd = pd.DataFrame({"employee_id": odd_ids, "基本工资": 3000, "迟到早退次数": 1,
+                        "工作失误比例": 0.05, "创新提案": 1})
     cases = {"hand": (PAY, figures(), {("E1", "late"): "同意"}),
              "by hand": (PAY, figures(), {}),  # a row HR adds without a 期间 (below)
              "pending": (PAY, figures(), {}),
              "random": (floored, big, {(e, ln): rnd.choice([None, "同意", "不同意"])
-                                       for e in big["employee_id"] for ln in ("late", "mistake", "award")})}
+                                       for e in big["employee_id"] for ln in ("late", "mistake", "award")}),
+             # Ids the criterion must not read as wildcards (A* would match AB, A~B is "AB") or
+             # operators (<> matches every id): only AB's 迟到 is approved.
+             "wildcards": (PAY, wild, {("AB", "late"): "同意"}),
+             "random ids": (PAY, odd, {(e, ln): rnd.choice([None, "同意", "不同意"])
+                                       for e in odd["employee_id"] for ln in ("late", "mistake", "award")})}
     paths = []
     for name, (pay, f, typed) in cases.items():
         path = tmp_path / f"{name}.xlsx"
@@ -183,6 +195,9 @@ def test_typing_approvals_agrees_with_the_engine_in_libreoffice(tmp_path):
     # E1: 3,000 − 120 once 同意 is typed; 3,000 while pending (the line still shows −120)
     assert hand.loc["E1", "pay.total"] == 2880 and pending.loc["E1", "pay.total"] == 3000
     assert pending.loc["E1", "pay.late"] == -120
+    # AB: 3,000 − 120 (2次 × −2% × 3,000) approved = 2,880; every other id stays 3,000 (pending)
+    wild_got = read_results(outs[4], "工资核算").set_index("employee_id")["pay.total"].to_dict()
+    assert wild_got == {"A*": 3000, "A?": 3000, "A~B": 3000, "AB": 2880, "<>": 3000, "=A": 3000, "A": 3000}
 
 
 def test_a_bad_approval_is_placed_at_its_cell(tmp_path):
@@ -239,3 +254,16 @@ def test_typed_names_stay_text():
     col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
     by, note = ws.cell(3, col["approval.by"]), ws.cell(3, col["approval.note"])
     assert (by.data_type, note.data_type) == ("s", "s") and by.value.startswith("=HYPERLINK")
+
+
+def test_ids_that_differ_only_in_case_are_refused_with_an_approval_step():
+    """奖罚审批's COUNTIFS ignores case (as Excel does): AB would count ab's 同意, so a pay
+    under approval refuses the pair; without 奖罚审批 nothing compares ids and both are paid."""
+    f = figures().assign(employee_id=["AB", "ab", "E3"])
+    with pytest.raises(InputError) as e:
+        compute_pay(PAY, f, approvals={("AB", "late"): "同意"})
+    assert [(p.where, p.code) for p in e.value.problems] == [("inputs row 2, employee_id", "duplicate_id")]
+    assert "only in case" in e.value.problems[0].message
+    assert [(p.row, p.code) for p in pay_problems(PAY, f)] == [(1, "duplicate_id")]
+    # no approval step: 3,000 − 120 and 4,000 − 400 + 1,000, each their own
+    assert compute_pay(PAY, f)["pay.total"].tolist()[:2] == [2880, 4600]

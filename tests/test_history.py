@@ -103,8 +103,9 @@ def test_three_misses_sep_to_nov_hand_worked():
     assert oct_["history.deduction"] == 0.05 and oct_["history.review"] is False
     assert oct_["history.reasons"] == "连续两个月未完成业绩目标(2026-09 82%, 2026-10 90%)"
     # November: Oct+Nov missed (miss2) and Sep+Oct+Nov missed (miss3). 连续三个月 supersedes
-    # 连续两个月: the deduction is 10%, not 5% + 10%, with 岗位调整 to review.
-    assert (nov["history.miss2"], nov["history.miss3"]) == (True, True)
+    # 连续两个月: the deduction is 10%, not 5% + 10%, with 岗位调整 to review; miss2's flag
+    # says no (replaced), so a pay line reading it does not take 5% more.
+    assert (nov["history.miss2"], nov["history.miss3"]) == (False, True)
     assert nov["history.deduction"] == 0.10
     assert nov["history.review"] is True
     assert nov["history.actions"] == "扣当月工资10%并岗位调整"
@@ -548,10 +549,11 @@ def test_example_history_hand_worked():
     # K04 刘敏: Oct 60%, Nov 55% (连续两个月, 5%) and totals 55, 58 (书面警告).
     assert (nov.loc["K04", "history.deduction"], nov.loc["K04", "history.actions"]) == (0.05, "扣当月工资5%；书面警告")
     # K05 陈静: nothing. K06 杨洋: 4 misses (10%) and 3 complaints in November (10%) → 20%;
-    # the complaint rules 1 and 2 fire too but complaints3 supersedes them.
+    # the complaint rules 1 and 2 fire too but complaints3 supersedes them: their flags say no.
     assert not nov.loc["K05", [c for c in nov.columns if c.startswith("history.") and nov[c].dtype == bool]].any()
     assert nov.loc["K06", "history.deduction"] == 0.2
-    assert nov.loc["K06", ["history.complaint1", "history.complaint2", "history.complaints3"]].tolist() == [True] * 3
+    assert nov.loc["K06", ["history.complaint1", "history.complaint2", "history.complaints3"]].tolist() == [
+        False, False, True]
     assert nov["history.review"].to_dict() == {"K01": True, "K02": False, "K03": True, "K04": False, "K05": False,
                                                "K06": True}
     # July: 张娜's second complaint in 2026 (the 2025-12 one does not count) → 5%.

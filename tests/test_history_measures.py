@@ -93,10 +93,11 @@ def test_superseded_rules_leave_the_change_too():
          "supersedes": ["miss2"]})
     rows = [{"employee_id": "E1", "period": p, "achievement:sales": 0.9} for p in ("2026-09", "2026-10", "2026-11")]
     assert run(history, rows, "2026-11").loc["E1", "salary_change"] == -0.10  # not −15%
-    # The superseded rule's part is 0: its column history.miss2 still says it fired.
+    # The superseded rule is replaced: its part is 0 and its flag history.miss2 says no.
     got = run(history, rows, "2026-11").loc["E1"]
-    assert (got["history.miss2"], got["salary_change.miss2"], got["salary_change.miss3"]) == (True, 0, -0.10)
+    assert (got["history.miss2"], got["salary_change.miss2"], got["salary_change.miss3"]) == (False, 0, -0.10)
     assert run(history, rows, "2026-10").loc["E1", "salary_change"] == -0.05
+    assert run(history, rows, "2026-10").loc["E1", "history.miss2"]  # October: miss2 alone, it stands
 
 
 # ---- ranks ----------------------------------------------------------------------------------

@@ -22,10 +22,12 @@ from hypothesis import strategies as st
 
 import kpixl
 from kpixl.errors import InputError
+from kpixl.history import period_rules
 from kpixl.libreoffice import recalculate
 from kpixl.pay import PayTable, compute_pay, write_params, write_pay_sheet
 from kpixl.pay.amounts import commission
 from kpixl.results.verify import read_results
+from kpixl.scheme import History
 from kpixl.scheme.pay import Pay, PayLine
 from kpixl.scheme.validate import scheme_from_dict
 
@@ -168,6 +170,41 @@ def test_fixed_and_per_event_lines_read_a_history_rules_flag():
     # over several periods (a year's pay) the column may count the periods it fired in: 2 × 1,000
     year = compute_pay(FLAGGED, df.assign(**{"history.satisfied3": [2, 0, 0]})).set_index("employee_id")
     assert year.loc["N01", "pay.sat"] == 2 * 1000
+
+
+#: 连续两个月未完成业绩目标罚款200元; 连续三个月未完成 罚款500元并扣当月工资3%, replacing the two-month rule.
+MISSES = History.model_validate({"rules": [
+    {"id": "miss2", "name": "连续两个月未完成业绩目标", "when": {"item": "sales", "achievement_below": 1.0},
+     "consecutive": 2},
+    {"id": "miss3", "name": "连续三个月未完成业绩目标", "when": {"item": "sales", "achievement_below": 1.0},
+     "consecutive": 3, "supersedes": ["miss2"]}]})
+FINES = Pay.model_validate({"lines": [
+    {"id": "base", "name": "基本工资", "type": "wage", "column": "基本工资"},
+    {"id": "fine2", "name": "两月未达标罚款", "type": "fixed", "history": "miss2", "amount": -200},
+    {"id": "fine3", "name": "三月未达标罚款", "type": "fixed", "history": "miss3", "amount": -500},
+    {"id": "cut3", "name": "三月未达标扣薪", "type": "per_event", "history": "miss3", "fraction": -0.03}]})
+
+
+def _misses() -> pd.DataFrame:
+    """November's flags of MISSES: M1 missed Sep, Oct, Nov; M2 Oct, Nov; M3 none; 基本工资 4,000 each."""
+    ach = {"M1": [0.8, 0.9, 0.95], "M2": [1.1, 0.9, 0.95], "M3": [1.0, 1.2, 1.0]}
+    rows = pd.DataFrame([{"employee_id": e, "period": p, "achievement:sales": a[k]} for e, a in ach.items()
+                         for k, p in enumerate(("2026-09", "2026-10", "2026-11"))])
+    return period_rules(MISSES, rows, "2026-11").assign(基本工资=4000)
+
+
+def test_a_superseded_rule_pays_nothing_beside_the_one_replacing_it():
+    f = _misses()
+    assert f["employee_id"].tolist() == ["M1", "M2", "M3"]
+    # M1: 连续三个月 fires and replaces 连续两个月, whose flag says no:
+    #   4,000 − 500 − 3% × 4,000 = 4,000 − 500 − 120 = 3,380 (not 200 less again: 3,180)
+    assert f.loc[0, ["history.miss2", "history.miss3"]].tolist() == [False, True]
+    got = compute_pay(FINES, f).set_index("employee_id")
+    assert got.loc["M1", ["pay.fine2", "pay.fine3", "pay.cut3"]].tolist() == [0, -500, -120]
+    assert got.loc["M1", "pay.total"] == 4000 - 500 - 120 == 3380
+    # M2: Oct and Nov, 连续两个月 alone → 4,000 − 200 = 3,800; M3 met every month → 4,000
+    assert got.loc["M2", ["pay.fine2", "pay.fine3", "pay.cut3"]].tolist() == [-200, 0, 0]
+    assert got["pay.total"].tolist() == [3380, 3800, 4000]
 
 
 def test_a_missing_or_bad_flag_is_a_problem():
@@ -373,6 +410,22 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
     _, want = write_pay_sheet(wb.create_sheet("工资3"), FLAGGED, PayTable(table, rule_names=FLAG_NAMES),
                               approval_ws=wb.create_sheet("审批3"), approvals=agreed, period="2026-11")
     cases["工资3"] = want
+    # A 职称 is no wildcard to the table's lookup (A* would take A?'s amount, A~B would be AB's),
+    # on 薪酬参数 (MATCH, escaped) and written into the formula (IF(…="A*",…)); case ignored.
+    grades = Pay.model_validate({"lines": [
+        {"id": "base", "name": "基本工资", "type": "wage", "column": "基本工资"},
+        {"id": "grade", "name": "职称工资", "type": "raise", "column": "职称",
+         "table": {"A?": 100, "A*": 200, "AB": 300, "A~B": 400, "<>": 500}}]})
+    odd = pd.DataFrame({"employee_id": [f"G{k}" for k in range(7)], "基本工资": 3000,
+                        "职称": ["A*", "A?", "AB", "A~B", "a*", "ab", "<>"]})
+    for title, params in (("工资4", write_params(wb.create_sheet("参数4"), grades)), ("工资5", None)):
+        _, want = write_pay_sheet(wb.create_sheet(title), grades, PayTable(odd), params)
+        # by hand: 3,000 + the grade's own amount
+        assert want["pay.total"].tolist() == [3200, 3100, 3300, 3400, 3200, 3300, 3500]
+        cases[title] = want
+    # a superseded rule's flag cell is 0, and its line's formula pays nothing (M1: 3,380)
+    _, cases["工资6"] = write_pay_sheet(wb.create_sheet("工资6"), FINES, PayTable(
+        _misses(), rule_names={r.id: r.name for r in MISSES.rules}))
     src = tmp_path / "pay.xlsx"
     wb.save(src)
     [out] = recalculate([src], tmp_path / "out")
@@ -380,6 +433,7 @@ def test_pay_sheet_agrees_with_libreoffice(tmp_path):
         got = read_results(out, title)
         for key in [c for c in want.columns if c != "employee_id"]:
             assert np.allclose(got[key].astype(float), want[key].astype(float), rtol=0, atol=1e-9), (title, key)
+    assert read_results(out, "工资6")["pay.total"].tolist() == [3380, 3800, 4000]
     w3 = cases["工资3"]
     assert (w3["pay.sat"] == 1000).any() and (w3["pay.sat.counted"] == 0).any() and (w3["pay.last"] < 0).any()
     # the flag is data beside its line, the rule named in its header, the rule's reason beside it

@@ -245,7 +245,7 @@ def test_seed_rating_and_level_factors():
     assert bonus.tolist() == [1600, 2080, 2496]
     assert B.perf_formula(LEVEL_BONUS, "H5", "F5", 100, "I5", "E5") == (
         'MAX(0,F5*IF(H5<60,0,IF(H5<90,H5/100,1))*IF(I5="优秀",1.2,1)'
-        '*INDEX({1,1.3},MATCH(E5&"",{"A1","B1"},0)))')
+        '*IF(E5&""="A1",1,IF(E5&""="B1",1.3,NA())))')
 
 
 def test_unknown_level_and_bad_base_are_problems_not_defaults():
@@ -452,7 +452,9 @@ def bonus_cases(draw):
     rating_factor = draw(st.one_of(st.none(), st.dictionaries(
         st.sampled_from(RATING_NAMES[:4]), st.integers(50, 150).map(lambda k: k / 100), min_size=1)))
     levels = draw(st.one_of(st.none(), st.dictionaries(
-        st.sampled_from(["A1", "B1", "C2", "3"]), st.integers(50, 200).map(lambda k: k / 100), min_size=1)))
+        # A* and A? are levels, not wildcards (MATCH would take A1 for them); A~1 is not A1
+        st.sampled_from(["A1", "B1", "C2", "3", "A*", "A?", "A~1"]), st.integers(50, 200).map(lambda k: k / 100),
+        min_size=1)))
     rate = draw(st.sampled_from([None, 0.01, 0.005, 0.015, 0.0125, 0.001]))
     bonus = Bonus(base=Column(column="月度绩效奖金"), curve=curve, rating_factor=rating_factor,
                   level_factor=None if levels is None else LevelFactor(column="职级", factors=levels),

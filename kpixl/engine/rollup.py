@@ -67,14 +67,17 @@ def roll_up(rollup: Rollup, scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollup_formula(rollup: Rollup, id_ref: str, id_range: str, component_range: str, total_range: str) -> str:
-    """The rolled-up total of one person over a scores table (rows sorted by period)."""
+    """The rolled-up total of one person over a scores table (rows sorted by period).
+
+    AVERAGEIFS/SUMIFS match the id as it is (:func:`~kpixl.xlmath.equals`: ``A*`` is no wildcard)."""
     terms = []
+    who = xlmath.equals(id_ref)
     for comp in rollup.components:
         c = xlmath.text(comp.id)
         if comp.aggregate == "mean":
-            agg = f"AVERAGEIFS({total_range},{id_range},{id_ref},{component_range},{c})"
+            agg = f"AVERAGEIFS({total_range},{id_range},{who},{component_range},{xlmath.equals_text(comp.id)})"
         elif comp.aggregate == "sum":
-            agg = f"SUMIFS({total_range},{id_range},{id_ref},{component_range},{c})"
+            agg = f"SUMIFS({total_range},{id_range},{who},{component_range},{xlmath.equals_text(comp.id)})"
         else:
             agg = f"LOOKUP(2,1/(({id_range}={id_ref})*({component_range}={c})),{total_range})"
         terms.append(xlmath.times(comp.weight, agg))

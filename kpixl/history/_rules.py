@@ -39,8 +39,10 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
       month after it.
 
     When a rule fires together with one it ``supersedes`` (连续三个月 over 连续两个月), the
-    superseded rule's column still says True, but its action, reason and deduction are
-    left out. The deduction is the sum over the rules left (independent penalties add).
+    superseded rule is replaced: its column says False, and its action, reason and
+    deduction are left out — so a pay line reading its flag (连续两个月 −5%) does not pay
+    beside the stronger rule's (连续三个月 −10%). The deduction is the sum over the rules
+    left (independent penalties add).
 
     ``salary_change`` is the signed sum over the rules left of each rule's
     ``salary_change`` (or −``salary_deduction``) plus its ``per`` steps: whole steps of
@@ -64,7 +66,8 @@ def period_rules(history: History, rows: pd.DataFrame | Table, period: str,
 
     Returns:
         One row per employee with a row in ``period`` (in the order of those rows):
-        ``employee_id``; ``history.<rule id>`` (bool) per rule; ``history.deduction``
+        ``employee_id``; ``history.<rule id>`` (bool: the rule fired and no rule that fired
+        too supersedes it) per rule; ``history.deduction``
         (share of the month's salary deducted, 0.15 = 15%: the penalties' sum, as a
         positive number, rewards left out); ``salary_change`` (the signed share of the
         month's salary, rewards and penalties together: +0.09, −0.10) and, for each rule
@@ -198,6 +201,8 @@ def _evaluate(history: History, read: _Read, cur: PeriodKey) -> pd.DataFrame:
                 fired[rule.id] = reason
         gone = {s for rule in history.rules if rule.id in fired for s in rule.supersedes}
         left = [rule for rule in history.rules if rule.id in fired and rule.id not in gone]
+        for rid in gone.intersection(fired):  # replaced: its flag says no, so no pay line reads it as fired
+            out[f"history.{rid}"][-1] = False
         now = at[(eid, cur.ordinal)]
         each = [_change(rule, steps.get(rule.id), now) for rule in left]
         by_rule = dict(zip((rule.id for rule in left), each))

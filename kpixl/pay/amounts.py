@@ -24,7 +24,7 @@ from ..scheme.pay import OF_WAGE, TYPED, Pay, PayLine
 from .formulas import percent
 
 __all__ = ["AGREE", "REJECT", "counted_amounts", "counted_key", "BONUS", "CHANGE", "CHANGE_COLUMNS", "REASONS", "PayProblem", "commission", "achievement_key", "achievement_steps", "compute_pay", "count_values", "dates", "years_of_service",
-           "pay_problems", "raise_amounts", "read_lines", "rule_reason", "salary_change", "total_key", "line_key"]
+           "pay_problems", "case_twins", "raise_amounts", "read_lines", "rule_reason", "salary_change", "total_key", "line_key"]
 
 #: The approval that lets a reward or penalty count (奖罚审批's list: 同意 / 不同意).
 AGREE, REJECT = "同意", "不同意"
@@ -273,10 +273,28 @@ def read_lines(pay: Pay, figures: pd.DataFrame, problems: list[PayProblem],
 
 
 def pay_problems(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = None) -> list[PayProblem]:
-    """Every problem in the figures the pay reads, at once (rows 0-based; row −1 for a column)."""
+    """Every problem in the figures the pay reads, at once (rows 0-based; row −1 for a column);
+    with a line under approval, ids that differ only in case too (:func:`case_twins`)."""
     found: list[PayProblem] = []
     read_lines(pay, figures, found, as_of)
+    if any(ln.needs_approval for ln in pay.lines) and ID in figures.columns:
+        found += case_twins(figures[ID].astype(str).tolist())
     return sorted(found, key=lambda p: p.row)
+
+
+def case_twins(ids: list[str]) -> list[PayProblem]:
+    """Ids equal to an earlier one but for case (``ab`` after ``AB``): 奖罚审批's COUNTIFS, like
+    every criterion in Excel, WPS and LibreOffice, ignores case, so each would count the
+    other's 同意 while :func:`compute_pay` keeps them apart."""
+    first: dict[str, int] = {}
+    found = []
+    for k, e in enumerate(ids):
+        j = first.setdefault(e.casefold(), k)
+        if j != k and ids[j] != e:
+            found.append(PayProblem(k, ID, "duplicate_id",
+                                    f"工号 {e} differs from {ids[j]} (row {j + 1}) only in case: 奖罚审批 cannot "
+                                    "tell them apart (Excel compares 工号 without case); give one another id", e))
+    return found
 
 
 # ---- the lines -------------------------------------------------------------------------------
@@ -455,6 +473,8 @@ def compute_pay(pay: Pay, figures: pd.DataFrame, as_of: datetime.date | None = N
     """
     found: list[PayProblem] = []
     lines = read_lines(pay, figures, found, as_of)
+    if approvals is not None and ID in figures.columns:
+        found += case_twins(figures[ID].astype(str).tolist())
     if found:
         raise InputError([Problem(f"inputs row {p.row + 1}, {p.column}" if p.row >= 0 else "inputs", p.code,
                                   p.message, p.value, column=p.column) for p in sorted(found, key=lambda p: p.row)],

@@ -9,8 +9,9 @@ grounds, the amount proposed, and three cells HR fills in Excel — 审批 (a li
 同意/不同意), 审批人, 日期 — and a 备注.
 
 工资核算 keeps the line's proposed amount in its own column and shows beside it what
-counts (``<line>·计入``): ``X3*(COUNTIFS(奖罚审批!工号,A3,奖罚审批!项目代码,"late",
-奖罚审批!审批,"同意")>0)``; 应发合计 sums those. So typing 同意 changes the pay at once;
+counts (``<line>·计入``): ``X3*(COUNTIFS(奖罚审批!工号,"="&A3,奖罚审批!项目代码,"late",
+奖罚审批!审批,"同意")>0)`` (the id's ``~``, ``*`` and ``?`` escaped, so an id is never a
+wildcard); 应发合计 sums those. So typing 同意 changes the pay at once;
 blank (pending) and 不同意 (rejected) count 0. COUNTIFS, not a cell reference, so sorting
 or filtering 奖罚审批 in Excel (or adding a row by hand) never points a person's pay at
 someone else's approval.
@@ -98,9 +99,12 @@ def decisions(approvals: Approvals, period: str) -> dict[tuple[str, str], str | 
 
 
 def counted_formula(amount: str, person: str, line: PayLine, refs: ApprovalRefs) -> str:
-    """What a line under approval adds: ``X3*(COUNTIFS(ids,A3,lines,"late",decisions,"同意")>0)``."""
-    return (f"{amount}*(COUNTIFS({refs.ids},{person},{refs.lines},{xlmath.text(line.id)},"
-            f"{refs.decisions},{xlmath.text(AGREE)})>0)")
+    """What a line under approval adds: ``X3*(COUNTIFS(ids,"="&SUBSTITUTE(…A3…),lines,"late",decisions,"同意")>0)``.
+
+    The person's id is matched as it is (:func:`~kpixl.xlmath.equals`): an id ``A*``, ``A?``
+    or ``<>`` is no wildcard or operator, so it never counts another person's 同意."""
+    return (f"{amount}*(COUNTIFS({refs.ids},{xlmath.equals(person)},{refs.lines},{xlmath.equals_text(line.id)},"
+            f"{refs.decisions},{xlmath.equals_text(AGREE)})>0)")
 
 
 def _basis(line: PayLine, figures: pd.DataFrame, k: int, rule_names: Mapping[str, str] | None = None) -> str:

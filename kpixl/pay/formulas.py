@@ -65,7 +65,9 @@ def commission_formula(line: PayLine, amount: str, p: Params) -> str:
 
 def raise_formula(line: PayLine, by: str, p: Params) -> str:
     """The twin of :func:`.amounts.raise_amounts`: ``IFERROR(LOOKUP(ROUND(Y,9),mins,amounts),0)``
-    for steps; ``INDEX(amounts,MATCH(T&"",keys,0))`` for a table (#N/A for an unknown key)."""
+    for steps; ``INDEX(amounts,MATCH(T&"",keys,0))`` for a table on 薪酬参数 (#N/A for an unknown
+    key; the text's wildcards escaped, :func:`~kpixl.xlmath.plain`), ``IF(T&""="初级",0,…,NA())``
+    for a table written into the formula (:func:`~kpixl.xlmath.pick`)."""
     if line.steps is not None:
         if line.from_date:
             by = f'DATEDIF({by},{p.date()},"y")'
@@ -74,9 +76,11 @@ def raise_formula(line: PayLine, by: str, p: Params) -> str:
         mins = p.refs.get(f"{line.id}.steps.min") or "{" + ",".join(xlmath.num(s.min) for s in line.steps) + "}"
         amounts = p.refs.get(f"{line.id}.steps.amount") or "{" + ",".join(xlmath.num(s.amount) for s in line.steps) + "}"
         return f"IFERROR(LOOKUP({by},{mins},{amounts}),0)"
-    keys = p.refs.get(f"{line.id}.table.key") or "{" + ",".join(xlmath.text(k) for k in line.table) + "}"
-    amounts = p.refs.get(f"{line.id}.table.amount") or "{" + ",".join(xlmath.num(v) for v in line.table.values()) + "}"
-    return f'INDEX({amounts},MATCH({by}&"",{keys},0))'
+    keys, amounts = p.refs.get(f"{line.id}.table.key"), p.refs.get(f"{line.id}.table.amount")
+    if keys is None or amounts is None:  # the table in the formula: = knows no wildcards
+        return xlmath.pick(f'{by}&""', [(k, xlmath.num(v)) for k, v in line.table.items()])
+    key = xlmath.plain(f'{by}&""')
+    return f"INDEX({amounts},MATCH({key},{keys},0))"
 
 
 def achievement_steps_formula(line: PayLine, x: str, p: Params) -> str:

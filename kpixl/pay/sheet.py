@@ -37,6 +37,7 @@ from ..scheme.pay import OF_WAGE, Pay, PayLine, check_pay
 from ..xlsx.cells import cell_value
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG
 from ..xlsx.palette import FONT, HEAD, INPUT, fill
+from ..xlsx.text import defuse_columns
 from .amounts import counted_key
 from .approval import ApprovalRefs, Approvals, approval_layout, counted_formula, decisions, refs_of, write_approvals
 from .amounts import BONUS, REASONS, achievement_key, compute_pay, count_values, dates, line_key, rule_reason, salary_change
@@ -477,5 +478,7 @@ def write_pay_sheet(ws, pay: Pay, table: PayTable, params: Params | None = None,
             x, _ = numbers(table.figures[achievement_key(ln.item)])
             figures[f"pay.{ln.id}.achievement"] = np.where(np.isnan(x), 0.0, x)
     write_layout(lay, len(table.figures), ws, figures, lang=lang)
+    # 工号, 姓名, typed figures: data from the roster, never formulas (an id "=A" stays text).
+    defuse_columns(ws, [j for j, c in enumerate(lay.cols.values(), 1) if c.formula is None], first_row=FIRST)
     _validation(ws, lay, pay, table, len(table.figures))
     return lay, got

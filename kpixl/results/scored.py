@@ -96,7 +96,7 @@ def _summary(ws, prepared: Prepared, lay: Layout, values) -> None:
         for name in names:
             r += 1
             ws.cell(r, 1, name).font = body
-            ws.cell(r, 2, f'=COUNTIF({RESULTS}!{lay.range("rating")},"{name}")').font = body
+            ws.cell(r, 2, f'=COUNTIF({RESULTS}!{lay.range("rating")},{xlmath.equals_text(name)})').font = body
             kept[f"B{r}"] = ratings.count(name.casefold())  # COUNTIF compares text without case
     remember(ws, kept)
     ws.column_dimensions["A"].width = 16
