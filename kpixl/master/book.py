@@ -35,6 +35,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically, temp_files
+from ..xlsx.bulk import Bulk, append_rows
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
@@ -102,10 +103,20 @@ def locked(path: Path, step: str, timeout: float = LOCK_WAIT) -> Iterator[None]:
 
 
 class Master:
-    """A master workbook loaded for one run: the openpyxl workbook and its template parts."""
+    """A master workbook loaded for one run: the openpyxl workbook and its template parts.
+
+    Attributes:
+        bulk: Sheet title → data rows written into the saved file as XML text
+            (:mod:`kpixl.xlsx.bulk`) after openpyxl has written the sheet's first rows: a
+            sheet of thousands of rows costs no openpyxl cell. Those rows are not in ``wb``.
+        store: The record store as last written to ``_collected`` this run (its rows are
+            bulk rows, so a later reader in the same run takes it from here), else None.
+    """
 
     def __init__(self, path: Path, wb, template: Template):
         self.path, self.wb, self.template = path, wb, template
+        self.bulk: dict[str, Bulk] = {}
+        self.store = None
 
     @property
     def scheme(self):
@@ -141,6 +152,7 @@ class Master:
     def sheet(self, title: str, index: int | None = None):
         """A fresh, empty sheet ``title`` (an old one of that name is replaced in place)."""
         wb = self.wb
+        self.bulk.pop(title, None)
         if title in wb.sheetnames:
             pos = wb.sheetnames.index(title)
             wb.remove(wb[title])
@@ -158,6 +170,9 @@ class Master:
             # Each rewritten sheet's formulas cache the engine's results (kept by its
             # writer), in the temporary file, so a crash never leaves a half-cached master.
             save_workbook(self.wb, tmp, previous=path)
+            bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
+            if bulk:
+                append_rows(tmp, bulk)
             if path.exists():
                 bak = backup_path(path)
                 part = bak.with_name(f".{bak.name}.part")

@@ -43,7 +43,8 @@ class Records:
         self.roster: Table = read_table(master.path, "roster", sheet=tpl.roster_sheet)
         if self.roster.problems:
             raise InputError(self.roster.problems, "roster")
-        self.store = Store.read(master.wb)
+        # The store written earlier in this run (its rows are written on saving, not in the workbook).
+        self.store = master.store if master.store is not None else Store.read(master.wb)
         self.period = period
         self.ids: list[str] = self.roster.df[ID].astype(str).tolist()
 

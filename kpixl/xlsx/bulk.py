@@ -79,13 +79,14 @@ class Strings:
 
 
 def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[str, str] | None = None,
-            strings: Strings | None = None) -> str:
+            strings: Strings | None = None, height: float | None = None) -> str:
     """One ``<row>``: numbers as numbers, :class:`Formula` as a formula with its cached value, everything
     else as text (a shared string with ``strings``, else inline); blanks left out. ``styles`` gives a
-    column's style index (``s``)."""
+    column's style index (``s``); ``height`` the row's height in points (as openpyxl writes one)."""
     styles = styles or {}
     heads = [f'<c r="{c}{r}"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
-    return f'<row r="{r}">{"".join(_cells(heads, values, strings))}</row>'
+    ht = f' ht="{height:.16g}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>{"".join(_cells(heads, values, strings))}</row>'
 
 
 def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
@@ -117,12 +118,14 @@ def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
 @dataclass
 class Bulk:
     """Rows to append to one sheet: from sheet row ``first``, ``width`` columns wide; with ``style_row``
-    each column takes the style of that (already written) row's cell."""
+    each column takes the style of that (already written) row's cell; ``heights`` gives each row's
+    height in points (None or 0: the default height)."""
 
     first: int
     rows: list[Sequence[Any]]
     width: int
     style_row: int | None = None
+    heights: Sequence[float | None] | None = None
 
 
 _STYLED = re.compile(r'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>)')
@@ -217,7 +220,9 @@ def _register_sst(path: Path) -> None:
 def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
     styles = _styles(xml, bulk.style_row) if bulk.style_row else None
-    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings) for k, r in enumerate(bulk.rows))
+    heights = bulk.heights or ()
+    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings, heights[k] if k < len(heights) else None)
+                   for k, r in enumerate(bulk.rows))
     last = bulk.first + len(bulk.rows) - 1
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
     if "</sheetData>" in xml:
