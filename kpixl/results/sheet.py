@@ -389,7 +389,9 @@ def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[l
         for key, vals in cached.items():
             if lay.cols[key].fmt in YES_NO_FORMATS:  # a flag's formula gives 1/0 (shown 是/否)
                 cached[key] = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in vals]
-    plan = [(c.formula, cached.get(key), c.values) for key, c in lay.cols.items()]
+    last = lay.first + n - 1
+    plan = [(row_formula(c.formula, lay.first + start, last) if c.formula is not None else None, cached.get(key),
+             c.values) for key, c in lay.cols.items()]
     rows = []
     for k in range(start, n):
         row = lay.first + k
@@ -401,6 +403,26 @@ def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[l
                 out.append(cell_value(vals[k]))
         rows.append(out)
     return bulk_values(rows)
+
+
+#: A row no sheet reaches, written where a formula's own row number stands to make its template.
+PROBE_ROW = 917_353
+
+
+def row_formula(formula: Callable[[int], str], first: int, last: int) -> Callable[[int], str]:
+    """``formula``, built once: its text for row ``PROBE_ROW`` with the row number put in per row.
+
+    A layout's formula depends on its row only through its own row's references (``C5``, while
+    a range is ``$C$3:$C$1002``); checked on the first and the last row, else ``formula`` itself.
+    """
+    probe = formula(PROBE_ROW)
+    parts = probe.split(str(PROBE_ROW))
+    if len(parts) < 2:  # no reference to its own row: the same text on every row
+        return formula if formula(first) != probe or formula(last) != probe else (lambda row: probe)
+    made = lambda row: str(row).join(parts)  # noqa: E731
+    if any(formula(r) != made(r) for r in {first, last}):
+        return formula
+    return made
 
 
 def _result(v: Any) -> Any:

@@ -217,11 +217,37 @@ def _register_sst(path: Path) -> None:
         out.unlink(missing_ok=True)
 
 
+def _fast_row(r: int, values: Sequence[Any], pre: list[str], post: list[str], strings: Strings,
+              height: float | None) -> str:
+    """:func:`row_xml` with shared strings, the same text, with each column's head worked out once
+    (``pre`` + row + ``post``) and the common values written inline (a sheet of 60,000 rows)."""
+    rs = str(r)
+    out = [f'<row r="{rs}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{rs}">']
+    add = out.append
+    for a, b, v in zip(pre, post, values):
+        kind = type(v)
+        if kind is str:
+            add(f'{a}{rs}{b} t="s"><v>{strings(v)}</v></c>')
+        elif kind is float or kind is int:
+            if v != v or v in (math.inf, -math.inf):
+                continue
+            add(f"{a}{rs}{b}><v>{int(v) if v == int(v) and abs(v) < 1e15 else repr(float(v))}</v></c>")
+        elif v is None:
+            if b != '"':
+                add(f"{a}{rs}{b}/>")
+        else:
+            out.extend(_cells([f"{a}{rs}{b}"], [v], strings))
+    out.append("</row>")
+    return "".join(out)
+
+
 def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
-    styles = _styles(xml, bulk.style_row) if bulk.style_row else None
+    styles = (_styles(xml, bulk.style_row) if bulk.style_row else None) or {}
     heights = bulk.heights or ()
-    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings, heights[k] if k < len(heights) else None)
+    pre = [f'<c r="{c}' for c in letters]
+    post = ['"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
+    body = "".join(_fast_row(bulk.first + k, r, pre, post, strings, heights[k] if k < len(heights) else None)
                    for k, r in enumerate(bulk.rows))
     last = bulk.first + len(bulk.rows) - 1
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
