@@ -35,7 +35,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically, temp_files
-from ..xlsx.bulk import Bulk, append_rows
+from ..xlsx.bulk import Bulk, save_with_rows
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
@@ -169,10 +169,11 @@ class Master:
         def write(tmp: str) -> None:
             # Each rewritten sheet's formulas cache the engine's results (kept by its
             # writer), in the temporary file, so a crash never leaves a half-cached master.
-            save_workbook(self.wb, tmp, previous=path)
             bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
-            if bulk:
-                append_rows(tmp, bulk)
+            if bulk:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
+                save_with_rows(self.wb, tmp, bulk, previous=path)
+            else:
+                save_workbook(self.wb, tmp, previous=path)
             if path.exists():
                 bak = backup_path(path)
                 part = bak.with_name(f".{bak.name}.part")

@@ -82,12 +82,17 @@ def save_workbook(wb, path: str | Path, previous: str | Path | None = None) -> N
     wb.calculation.fullCalcOnLoad = True
     with fast_cells():  # the same bytes as openpyxl's own cell writer, in under half the time
         wb.save(path)
+    add_cached_values(path, results_to_cache(wb, previous))
+
+
+def results_to_cache(wb, previous: str | Path | None = None) -> dict[str, Mapping[str, Any]]:
+    """``{sheet title: {cell ref: value or Kept}}``: the results :func:`save_workbook` caches."""
     values: dict[str, Mapping[str, Any]] = {}
     fresh = remembered(wb)
     if previous is not None and Path(previous).exists():
         values.update(kept_results(previous, skip=fresh))  # a rewritten sheet's old results are not wanted
     values.update(fresh)
-    add_cached_values(path, values)
+    return values
 
 
 def kept_results(path: str | Path, skip: Iterable[str] = ()) -> dict[str, dict[str, Kept]]:
