@@ -109,8 +109,9 @@ class Master:
         bulk: Sheet title → data rows written into the saved file as XML text
             (:mod:`kpixl.xlsx.bulk`) after openpyxl has written the sheet's first rows: a
             sheet of thousands of rows costs no openpyxl cell. Those rows are not in ``wb``.
-        store: The record store as last written to ``_collected`` this run (its rows are
-            bulk rows, so a later reader in the same run takes it from here), else None.
+        store: The record store when it is not in ``wb``: read from the sheet's XML (the sheet
+            loaded empty, to be written anew) or written this run as bulk rows; a later reader in
+            the same run takes it from here. None: read it from ``wb``.
     """
 
     def __init__(self, path: Path, wb, template: Template):
