@@ -1,4 +1,5 @@
-"""Bulk data rows written straight into a saved package: the year's ``期间成绩`` (60,000 rows at 5,000 people).
+"""Bulk data rows written straight into a saved package: the year's ``期间成绩`` (60,000 rows at 5,000
+people), and the master's ``Results``, ``考核历史``, ``Issues``, ``Log`` and record store on every collect.
 
 openpyxl builds a cell object per value and serialises it through an element tree
 (~15 µs a cell); a data sheet of plain values needs neither. The sheet is laid out by
@@ -6,6 +7,9 @@ openpyxl as usual (header rows, widths, frozen panes), saved, and its rows are t
 appended to the saved ``<sheetData>`` as XML text. Text is written as a shared string,
 so it is always text — never a formula (:mod:`kpixl.xlsx.text`): ``=1+1`` stays ``=1+1``;
 characters XML cannot hold are shown as ``\\x07``, as :func:`kpixl.xlsx.text.append_row` does.
+A column's style is that of its cell in a row openpyxl wrote (``style_row``); a row may have a
+height. :func:`save_with_rows` saves an openpyxl workbook, caches its formulas' results and
+appends the rows in one copy of the package.
 """
 
 from __future__ import annotations
@@ -187,12 +191,17 @@ def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str 
         ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True)).save()  # closes it
     results = results_to_cache(wb, previous)
     with zipfile.ZipFile(buf) as zin:
-        _copy(zin, Path(path), sheets, results)
+        _copy(zin, Path(path), sheets, results, register=True)
 
 
 def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
-          results: dict[str, Any] | None = None) -> None:
-    """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values)."""
+          results: dict[str, Any] | None = None, register: bool = False) -> None:
+    """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values).
+
+    A package without shared strings gets them when a row holds text: declared afterwards in a
+    second copy, or — ``register`` — at once, in this copy, whenever rows are appended (then the
+    shared strings may be empty).
+    """
     results = {k: v for k, v in (results or {}).items() if v}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         names = set(zin.namelist())
@@ -202,6 +211,7 @@ def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
         titles = sheet_parts(zin)
         parts = {part: sheets[title] for title, part in titles.items() if title in sheets}
         cache = {part: results[title] for title, part in titles.items() if title in results}
+        now = register and old_sst is None and any(b.rows for b in parts.values())
         for info in zin.infolist():
             data = zin.read(info)
             bulk = parts.get(info.filename)
@@ -213,12 +223,14 @@ def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
                 if bulk is not None and bulk.rows:
                     xml = _append(xml, bulk, strings)
                 data = xml.encode("utf-8")
+            elif now:
+                data = _declared(info.filename, data)
             if info.filename != _SST:
                 zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-        need = old_sst is not None or bool(strings.index)
+        need = old_sst is not None or bool(strings.index) or now
         if need:
             zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-    if need and old_sst is None:
+    if need and old_sst is None and not now:
         _register_sst(out)
 
 
@@ -240,18 +252,23 @@ def _register_sst(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                data = zin.read(info)
-                if info.filename == "[Content_Types].xml":
-                    data = data.decode("utf-8").replace(
-                        "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
-                elif info.filename == "xl/_rels/workbook.xml.rels":
-                    data = data.decode("utf-8").replace(
-                        "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
-                                            f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                zout.writestr(info, _declared(info.filename, zin.read(info)), compress_type=zipfile.ZIP_DEFLATED,
+                              compresslevel=1)
         os.replace(out, path)
     finally:
         out.unlink(missing_ok=True)
+
+
+def _declared(name: str, data: bytes) -> bytes:
+    """A package part with the new shared strings declared (its content type; the workbook's link)."""
+    if name == "[Content_Types].xml":
+        return data.decode("utf-8").replace(
+            "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
+    if name == "xl/_rels/workbook.xml.rels":
+        return data.decode("utf-8").replace(
+            "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
+                                f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
+    return data
 
 
 def _fast_row(r: int, values: Sequence[Any], pre: list[str], post: list[str], strings: Strings,
