@@ -28,8 +28,6 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from openpyxl.writer.excel import ExcelWriter
-
 from .cached import results_to_cache, rewrite_sheet, sheet_parts
 from .cellwriter import fast_cells
 
@@ -180,15 +178,14 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
 def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str | Path | None = None) -> None:
     """:func:`kpixl.xlsx.cached.save_workbook` and :func:`append_rows` in one pass.
 
-    openpyxl writes the package uncompressed in memory; it is then copied once into ``path``,
-    each rewritten sheet's formulas caching their results (as ``save_workbook`` does) and each
-    :class:`Bulk`'s rows appended — rather than compressed, read back and compressed again twice.
+    openpyxl saves the package in memory; it is then copied once into ``path``, each rewritten
+    sheet's formulas caching their results (as ``save_workbook`` does) and each :class:`Bulk`'s
+    rows appended — rather than written, read back and written again twice.
     """
     buf = io.BytesIO()
     wb.calculation.fullCalcOnLoad = True
-    wb.properties.modified = _dt.datetime.now(tz=_dt.timezone.utc).replace(tzinfo=None)  # as wb.save does
     with fast_cells():  # the same bytes as openpyxl's own cell writer, in under half the time
-        ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True)).save()  # closes it
+        wb.save(buf)
     results = results_to_cache(wb, previous)
     with zipfile.ZipFile(buf) as zin:
         _copy(zin, Path(path), sheets, results, register=True)
