@@ -38,9 +38,9 @@ times; wall times were 1.5–3× these), before → after the read/write work of
 Then the master written with bulk rows (``Results``, ``考核历史``, ``Issues``, ``Log`` and the
 record store as XML text after their first row: kpixl.xlsx.bulk, one copy of the package;
 widths from the values; the store, Issues and Log read from their XML), interleaved runs at
-load 4–5, medians of 3:
+load 4–5, medians of 3 (collect and the floor each in a fresh process):
 
-* 1,000 sheets as generated: collect CPU 1.67 s → 1.19 s; the floor 0.19 s: 8.9× → 6.2×;
+* 1,000 sheets as generated: collect CPU 1.70 s → 1.17 s; the floor 0.19 s: 8.9× → 6.2×;
   peak 167 → 146 MB; the no-op re-collect unchanged (0.08 s CPU);
 * 5,000 sheets (one run each): 8.1 s → 5.4 s CPU, floor 0.95 s: 8.5× → 5.7×; peak 437 → 340 MB;
 * a second batch into a master already holding 500 records (600 sheets more): 1.51 s → 0.85 s.
