@@ -27,21 +27,31 @@ sheet and writes the master). Skipped with a note when python-calamine is not in
 Goals: the first collect of 1,000 sheets within 3× the floor; the no-op re-collect under
 0.5 s; 5,000 people (``--files 500``) under 600 MB peak. Peak memory is the child's own
 high-water mark (``VmHWM``; ``ru_maxrss`` would carry the forking parent's across exec).
-Measured (Dec 2026, the team's 2-core machine shared with other work at load 5–7, so CPU
-times; wall times were 2–3× these), before → after the read/write work of issue 12 point 7:
+Measured (Dec 2026, the team's 2-core machine shared with other work at load 4–7, so CPU
+times; wall times were 1.5–3× these), before → after the read/write work of issue 12 point 7:
 
 * 1,000 sheets as generated: collect CPU 2.46 s → 1.66 s; the floor 0.19 s: 12.9× → 8.7×;
 * 1,000 sheets saved by LibreOffice: 2.86 s → 1.89 s; the floor 0.22 s: 13.1× → 8.6×;
 * 5,000 sheets (``--files 500``, as generated): 12.8 s → 8.3 s, floor 0.97 s; peak 427 → 430 MB
   (goal 600 MB: met); the no-op re-collect of 1,000 sheets: 0.17 s → 0.09 s CPU.
 
-Where the 1.7 s go (CPU, 1,000 sheets): parsing the returned XML with ``xml.etree`` (C expat)
-0.43 s — alone 2.3× the whole floor — and taking the cells out of it 0.2 s; checking stamps,
-formulas and locked cells 0.1 s; building ``Results`` with openpyxl 0.24 s and saving the
-master 0.22 s (cells written by kpixl.xlsx.cellwriter), caching formula results 0.08 s;
-Issues, Log, 考核历史 and the store 0.2 s; loading the master 0.1 s. With a Python XML parser
-and openpyxl, about 7× the floor is what this design can reach; 3× would take a native
-reader (as python-calamine is) and a master writer that does not build openpyxl cells.
+Then the master written with bulk rows (``Results``, ``考核历史``, ``Issues``, ``Log`` and the
+record store as XML text after their first row: kpixl.xlsx.bulk, one copy of the package;
+widths from the values; the store, Issues and Log read from their XML), interleaved runs at
+load 4–5, medians of 3 (collect and the floor each in a fresh process):
+
+* 1,000 sheets as generated: collect CPU 1.70 s → 1.17 s; the floor 0.19 s: 8.9× → 6.2×;
+  peak 167 → 146 MB; the no-op re-collect unchanged (0.08 s CPU);
+* 5,000 sheets (one run each): 8.1 s → 5.4 s CPU, floor 0.95 s: 8.5× → 5.7×; peak 437 → 340 MB;
+* a second batch into a master already holding 500 records (600 sheets more): 1.51 s → 0.85 s.
+
+Where the 1.2 s go now (CPU, 1,000 sheets): reading the returned files 0.75 s — parsing
+their XML with ``xml.etree`` (C expat) alone is 2.3× the whole floor — checking and
+validating 0.05 s; loading the master with openpyxl 0.10 s (the card's merged cells, the
+roster's 7,000 cells); ``Results`` 0.05 s (the engine's figures, each formula built once per
+column); ``考核历史`` 0.03 s; saving 0.10 s (openpyxl writing HR's own sheets, then the bulk
+rows and one copy of the package). Writing takes under a third of what it took; 3× the floor would
+take a native reader (as python-calamine is).
 
 ``--repeat N`` runs collect and the floor N times, one after the other, and prints medians.
 ``--dir DIR`` keeps the prepared files in DIR and reuses them on the next run (LibreOffice

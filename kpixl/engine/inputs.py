@@ -132,9 +132,19 @@ def _read_sheet(path: Path, sheet: str | None, name: str = "inputs") -> Table:
         rows = list(ws.iter_rows(values_only=True))
     finally:
         wb.close()
+    return sheet_table(path, ws.title, rows)
+
+
+def sheet_table(path: Path, title: str, rows: list[tuple]) -> Table:
+    """The table of a sheet's rows of values (row 1 the header), with every cell's place ``title!B5``.
+
+    Raises:
+        FileProblem: The sheet is empty.
+    """
+    from openpyxl.utils import get_column_letter
+
     if not rows:
-        raise FileProblem(path, f"reading sheet {ws.title}", "the sheet is empty")
-    title = ws.title
+        raise FileProblem(path, f"reading sheet {title}", "the sheet is empty")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     keep, letters, dups = [], {}, []
     for i, h in enumerate(header):

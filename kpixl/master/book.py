@@ -35,6 +35,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
 from ..xlsx.atomic import replace_atomically, temp_files
+from ..xlsx.bulk import Bulk, save_with_rows
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
@@ -108,10 +109,21 @@ def locked(path: Path, step: str, timeout: float = LOCK_WAIT) -> Iterator[None]:
 
 
 class Master:
-    """A master workbook loaded for one run: the openpyxl workbook and its template parts."""
+    """A master workbook loaded for one run: the openpyxl workbook and its template parts.
+
+    Attributes:
+        bulk: Sheet title → data rows written into the saved file as XML text
+            (:mod:`kpixl.xlsx.bulk`) after openpyxl has written the sheet's first rows: a
+            sheet of thousands of rows costs no openpyxl cell. Those rows are not in ``wb``.
+        store: The record store when it is not in ``wb``: read from the sheet's XML (the sheet
+            loaded empty, to be written anew) or written this run as bulk rows; a later reader in
+            the same run takes it from here. None: read it from ``wb``.
+    """
 
     def __init__(self, path: Path, wb, template: Template):
         self.path, self.wb, self.template = path, wb, template
+        self.bulk: dict[str, Bulk] = {}
+        self.store = None
 
     @property
     def scheme(self):
@@ -147,6 +159,7 @@ class Master:
     def sheet(self, title: str, index: int | None = None):
         """A fresh, empty sheet ``title`` (an old one of that name is replaced in place)."""
         wb = self.wb
+        self.bulk.pop(title, None)
         if title in wb.sheetnames:
             pos = wb.sheetnames.index(title)
             wb.remove(wb[title])
@@ -163,7 +176,11 @@ class Master:
         def write(tmp: str) -> None:
             # Each rewritten sheet's formulas cache the engine's results (kept by its
             # writer), in the temporary file, so a crash never leaves a half-cached master.
-            save_workbook(self.wb, tmp, previous=path)
+            bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
+            if bulk:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
+                save_with_rows(self.wb, tmp, bulk, previous=path)
+            else:
+                save_workbook(self.wb, tmp, previous=path)
             if path.exists():
                 bak = backup_path(path)
                 part = bak.with_name(f".{bak.name}.part")

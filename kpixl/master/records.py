@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine.inputs import ID, Table, read_table
+from ..engine.inputs import ID, Table, sheet_table
 from ..engine.prepared import Prepared
 from ..engine.score import compute, prepare
 from ..errors import FileProblem, InputError
 from ..history import rules_by_period
 from ..scheme.models import Scheme
+from ..xlsx.scan import read_values
 from .book import Master
 from .store import EMPLOYEE, PERIOD, Store
 
@@ -40,10 +41,13 @@ class Records:
         tpl = master.template
         if tpl.roster_sheet is None:
             raise FileProblem(master.path, step, "the master has no Roster (花名册) sheet: collection needs the roster")
-        self.roster: Table = read_table(master.path, "roster", sheet=tpl.roster_sheet)
+        # The roster's values straight from its XML (kpixl.xlsx.scan), as openpyxl would read them.
+        sheet = read_values(master.path, {tpl.roster_sheet})[tpl.roster_sheet]
+        self.roster: Table = sheet_table(master.path, tpl.roster_sheet, list(sheet.iter_rows(values_only=True)))
         if self.roster.problems:
             raise InputError(self.roster.problems, "roster")
-        self.store = Store.read(master.wb)
+        # The store written earlier in this run (its rows are written on saving, not in the workbook).
+        self.store = master.store if master.store is not None else Store.read(master.wb)
         self.period = period
         self.ids: list[str] = self.roster.df[ID].astype(str).tolist()
 

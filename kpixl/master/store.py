@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..xlsx.text import append_row
+from ..xlsx.bulk import Bulk
+from ..xlsx.text import append_row, bulk_values
 from .book import STORE
 
 PERIOD, EMPLOYEE = "period", "employee_id"
@@ -76,12 +77,18 @@ class Store:
         return [r for (p, _), r in sorted(self.records.items()) if p == period]
 
     def write(self, master) -> None:
+        """Write the records to ``_collected`` (its rows as bulk rows of the saved file: :attr:`Master.bulk`)."""
         ws = master.sheet(STORE)
         header = [PERIOD, EMPLOYEE, *self.columns, *META]
         append_row(ws, header)
-        for key in sorted(self.records):
-            rec = self.records[key]
-            append_row(ws, [rec.get(h) for h in header])
+        rows = [[self.records[key].get(h) for h in header] for key in sorted(self.records)]
+        body = bulk_values(rows)
+        if body is None:  # a value only openpyxl writes (a date)
+            for r in rows:
+                append_row(ws, r)
+        elif body:
+            master.bulk[STORE] = Bulk(2, body, len(header))
+        master.store = self  # what a later reader in this run reads (the rows are not in the workbook)
         ws.sheet_state = "hidden"  # hidden, not very hidden: an auditor can unhide it
         ws.protection.sheet = True
 

@@ -22,8 +22,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..xlsx.bulk import Formula
 from ..xlsx.cached import remember
 from ..xlsx.cells import cell_value
+from ..xlsx.text import bulk_values
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, label as in_lang
 from ..xlsx.palette import FONT, HEAD, INPUT_TEMPLATE, RESULT, fill
 from ..xlsx.printing import MONEY, NUMBER, YES_NO_FORMATS, column_width, fit_row_heights, hide_key_row, print_setup, yes_no
@@ -319,7 +321,7 @@ def setup_page(ws: Worksheet, lay: Layout, lang: str = DEFAULT_LANG) -> None:
 
 
 def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = None,
-                 lang: str = DEFAULT_LANG) -> None:
+                 lang: str = DEFAULT_LANG, cells: int | None = None) -> None:
     """Write a planned sheet: row 1 keys (hidden), row 2 labels, ``n`` people from row 3.
 
     Shared by ``Results`` and the master's ``等级与奖金`` sheet. Printed landscape over as
@@ -328,14 +330,16 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
 
     Args:
         lay: The planned columns.
-        n: The number of people.
+        n: The number of people (the columns' widths fit all of them).
         ws: An empty openpyxl worksheet.
         values: The engine's figures keyed like the columns (:mod:`.values`): each
             formula's result, remembered for :func:`kpixl.xlsx.cached.save_workbook`.
         lang: The labels' language (:mod:`kpixl.xlsx.lang`).
+        cells: Write only the first ``cells`` people as openpyxl cells (default: all): the
+            others go into the saved file as :func:`bulk_rows`, styled like the first.
     """
     if values is not None:
-        remember(ws, cached_cells(lay, n, values))
+        remember(ws, cached_cells(lay, n if cells is None else min(cells, n), values))
     head = Font(name=FONT, bold=True, size=10)
     body = Font(name=FONT, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
@@ -362,7 +366,7 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
         elif col.formula:
             first.fill = _RESULT_FILL
         style = first._style
-        for k in range(n):
+        for k in range(n if cells is None else min(cells, n)):
             row = FIRST + k
             target = ws.cell(row=row, column=j)
             target.value = ("=" + col.formula(row)) if col.formula else cell_value(col.values[k])
@@ -370,3 +374,63 @@ def write_layout(lay: Layout, n: int, ws: Worksheet, values: Figures | None = No
     ws.freeze_panes = "B3"
     fit_row_heights(ws, [2])
     setup_page(ws, lay, lang)
+
+
+def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[list[Any]] | None:
+    """The people from the ``start``-th (0-based) as rows for :mod:`kpixl.xlsx.bulk`: values, and
+    formulas with the engine's results cached (as :func:`write_layout` remembers them).
+
+    Returns None when a value is of a type only openpyxl writes (a date): the caller then writes
+    every person with :func:`write_layout`.
+    """
+    cached = {}
+    if values is not None:
+        cached = column_values(values, {k: k for k, c in lay.cols.items() if c.formula is not None})
+        for key, vals in cached.items():
+            if lay.cols[key].fmt in YES_NO_FORMATS:  # a flag's formula gives 1/0 (shown 是/否)
+                cached[key] = [int(v) if isinstance(v, (bool, np.bool_)) else v for v in vals]
+    last = lay.first + n - 1
+    plan = [(row_formula(c.formula, lay.first + start, last) if c.formula is not None else None, cached.get(key),
+             c.values) for key, c in lay.cols.items()]
+    rows = []
+    for k in range(start, n):
+        row = lay.first + k
+        out = []
+        for formula, got, vals in plan:
+            if formula is not None:
+                out.append(Formula(formula(row), _result(got[k]) if got is not None else None))
+            else:
+                out.append(cell_value(vals[k]))
+        rows.append(out)
+    return bulk_values(rows)
+
+
+#: A row no sheet reaches, written where a formula's own row number stands to make its template.
+PROBE_ROW = 917_353
+
+
+def row_formula(formula: Callable[[int], str], first: int, last: int) -> Callable[[int], str]:
+    """``formula``, built once: its text for row ``PROBE_ROW`` with the row number put in per row.
+
+    A layout's formula depends on its row only through its own row's references (``C5``, while
+    a range is ``$C$3:$C$1002``); checked on the first and the last row, else ``formula`` itself.
+    """
+    probe = formula(PROBE_ROW)
+    parts = probe.split(str(PROBE_ROW))
+    if len(parts) < 2:  # no reference to its own row: the same text on every row
+        return formula if formula(first) != probe or formula(last) != probe else (lambda row: probe)
+    made = lambda row: str(row).join(parts)  # noqa: E731
+    if any(formula(r) != made(r) for r in {first, last}):
+        return formula
+    return made
+
+
+def _result(v: Any) -> Any:
+    """A result as :func:`kpixl.xlsx.cached.save_workbook` caches it: text and booleans as they are,
+    anything else a number (a NumPy boolean too)."""
+    if v is None or isinstance(v, (bool, str)):
+        return v
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None

@@ -1,4 +1,5 @@
-"""Bulk data rows written straight into a saved package: the year's ``期间成绩`` (60,000 rows at 5,000 people).
+"""Bulk data rows written straight into a saved package: the year's ``期间成绩`` (60,000 rows at 5,000
+people), and the master's ``Results``, ``考核历史``, ``Issues``, ``Log`` and record store on every collect.
 
 openpyxl builds a cell object per value and serialises it through an element tree
 (~15 µs a cell); a data sheet of plain values needs neither. The sheet is laid out by
@@ -6,11 +7,15 @@ openpyxl as usual (header rows, widths, frozen panes), saved, and its rows are t
 appended to the saved ``<sheetData>`` as XML text. Text is written as a shared string,
 so it is always text — never a formula (:mod:`kpixl.xlsx.text`): ``=1+1`` stays ``=1+1``;
 characters XML cannot hold are shown as ``\\x07``, as :func:`kpixl.xlsx.text.append_row` does.
+A column's style is that of its cell in a row openpyxl wrote (``style_row``); a row may have a
+height. :func:`save_with_rows` saves an openpyxl workbook, caches its formulas' results and
+appends the rows in one copy of the package.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import math
 import os
 import re
@@ -23,9 +28,10 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from .cached import sheet_parts
+from .cached import results_to_cache, rewrite_sheet, sheet_parts
+from .cellwriter import fast_cells
 
-__all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml"]
+__all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml", "save_with_rows"]
 
 _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
@@ -79,13 +85,14 @@ class Strings:
 
 
 def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[str, str] | None = None,
-            strings: Strings | None = None) -> str:
+            strings: Strings | None = None, height: float | None = None) -> str:
     """One ``<row>``: numbers as numbers, :class:`Formula` as a formula with its cached value, everything
     else as text (a shared string with ``strings``, else inline); blanks left out. ``styles`` gives a
-    column's style index (``s``)."""
+    column's style index (``s``); ``height`` the row's height in points (as openpyxl writes one)."""
     styles = styles or {}
     heads = [f'<c r="{c}{r}"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
-    return f'<row r="{r}">{"".join(_cells(heads, values, strings))}</row>'
+    ht = f' ht="{height:.16g}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>{"".join(_cells(heads, values, strings))}</row>'
 
 
 def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
@@ -117,12 +124,14 @@ def _cells(heads: list[str], values: Sequence[Any], strings: Strings | None):
 @dataclass
 class Bulk:
     """Rows to append to one sheet: from sheet row ``first``, ``width`` columns wide; with ``style_row``
-    each column takes the style of that (already written) row's cell."""
+    each column takes the style of that (already written) row's cell; ``heights`` gives each row's
+    height in points (None or 0: the default height)."""
 
     first: int
     rows: list[Sequence[Any]]
     width: int
     style_row: int | None = None
+    heights: Sequence[float | None] | None = None
 
 
 _STYLED = re.compile(r'<c r="([A-Z]+)(\d+)"([^>]*?)(?:/>|>)')
@@ -159,27 +168,67 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
     path = Path(path)
     tmp = path.with_name(f".{path.name}.rows")
     try:
-        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
-            names = set(zin.namelist())
-            old_sst = zin.read(_SST).decode("utf-8") if _SST in names else None
-            got = _UNIQUE.search(old_sst or "")
-            strings = Strings(int(got.group(1)) if got else 0)
-            parts = {part: sheets[title] for title, part in sheet_parts(zin).items() if title in sheets}
-            for info in zin.infolist():
-                data = zin.read(info)
-                bulk = parts.get(info.filename)
-                if bulk is not None and bulk.rows:
-                    data = _append(data.decode("utf-8"), bulk, strings).encode("utf-8")
-                if info.filename != _SST:
-                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-            need = old_sst is not None or bool(strings.index)
-            if need:
-                zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-        if need and old_sst is None:
-            _register_sst(tmp)
+        with zipfile.ZipFile(path) as zin:
+            _copy(zin, tmp, sheets)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str | Path | None = None) -> None:
+    """:func:`kpixl.xlsx.cached.save_workbook` and :func:`append_rows` in one pass.
+
+    openpyxl saves the package in memory; it is then copied once into ``path``, each rewritten
+    sheet's formulas caching their results (as ``save_workbook`` does) and each :class:`Bulk`'s
+    rows appended — rather than written, read back and written again twice.
+    """
+    buf = io.BytesIO()
+    wb.calculation.fullCalcOnLoad = True
+    with fast_cells():  # the same bytes as openpyxl's own cell writer, in under half the time
+        wb.save(buf)
+    results = results_to_cache(wb, previous)
+    with zipfile.ZipFile(buf) as zin:
+        _copy(zin, Path(path), sheets, results, register=True)
+
+
+def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
+          results: dict[str, Any] | None = None, register: bool = False) -> None:
+    """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values).
+
+    A package without shared strings gets them when a row holds text: declared afterwards in a
+    second copy, or — ``register`` — at once, in this copy, whenever rows are appended (then the
+    shared strings may be empty).
+    """
+    results = {k: v for k, v in (results or {}).items() if v}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        names = set(zin.namelist())
+        old_sst = zin.read(_SST).decode("utf-8") if _SST in names else None
+        got = _UNIQUE.search(old_sst or "")
+        strings = Strings(int(got.group(1)) if got else 0)
+        titles = sheet_parts(zin)
+        parts = {part: sheets[title] for title, part in titles.items() if title in sheets}
+        cache = {part: results[title] for title, part in titles.items() if title in results}
+        now = register and old_sst is None and any(b.rows for b in parts.values())
+        for info in zin.infolist():
+            data = zin.read(info)
+            bulk = parts.get(info.filename)
+            values = cache.get(info.filename)
+            if values is not None or (bulk is not None and bulk.rows):
+                xml = data.decode("utf-8")
+                if values is not None:
+                    xml = rewrite_sheet(xml, values)
+                if bulk is not None and bulk.rows:
+                    xml = _append(xml, bulk, strings)
+                data = xml.encode("utf-8")
+            elif now:
+                data = _declared(info.filename, data)
+            if info.filename != _SST:
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+        need = old_sst is not None or bool(strings.index) or now
+        if need:
+            zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+    if need and old_sst is None and not now:
+        _register_sst(out)
 
 
 def _sst(old: str | None, strings: Strings) -> str:
@@ -200,24 +249,57 @@ def _register_sst(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
             for info in zin.infolist():
-                data = zin.read(info)
-                if info.filename == "[Content_Types].xml":
-                    data = data.decode("utf-8").replace(
-                        "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
-                elif info.filename == "xl/_rels/workbook.xml.rels":
-                    data = data.decode("utf-8").replace(
-                        "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
-                                            f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                zout.writestr(info, _declared(info.filename, zin.read(info)), compress_type=zipfile.ZIP_DEFLATED,
+                              compresslevel=1)
         os.replace(out, path)
     finally:
         out.unlink(missing_ok=True)
 
 
+def _declared(name: str, data: bytes) -> bytes:
+    """A package part with the new shared strings declared (its content type; the workbook's link)."""
+    if name == "[Content_Types].xml":
+        return data.decode("utf-8").replace(
+            "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
+    if name == "xl/_rels/workbook.xml.rels":
+        return data.decode("utf-8").replace(
+            "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
+                                f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
+    return data
+
+
+def _fast_row(r: int, values: Sequence[Any], pre: list[str], post: list[str], strings: Strings,
+              height: float | None) -> str:
+    """:func:`row_xml` with shared strings, the same text, with each column's head worked out once
+    (``pre`` + row + ``post``) and the common values written inline (a sheet of 60,000 rows)."""
+    rs = str(r)
+    out = [f'<row r="{rs}" ht="{height:.16g}" customHeight="1">' if height else f'<row r="{rs}">']
+    add = out.append
+    for a, b, v in zip(pre, post, values):
+        kind = type(v)
+        if kind is str:
+            add(f'{a}{rs}{b} t="s"><v>{strings(v)}</v></c>')
+        elif kind is float or kind is int:
+            if v != v or v in (math.inf, -math.inf):
+                continue
+            add(f"{a}{rs}{b}><v>{int(v) if v == int(v) and abs(v) < 1e15 else repr(float(v))}</v></c>")
+        elif v is None:
+            if b != '"':
+                add(f"{a}{rs}{b}/>")
+        else:
+            out.extend(_cells([f"{a}{rs}{b}"], [v], strings))
+    out.append("</row>")
+    return "".join(out)
+
+
 def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
-    styles = _styles(xml, bulk.style_row) if bulk.style_row else None
-    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings) for k, r in enumerate(bulk.rows))
+    styles = (_styles(xml, bulk.style_row) if bulk.style_row else None) or {}
+    heights = bulk.heights or ()
+    pre = [f'<c r="{c}' for c in letters]
+    post = ['"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
+    body = "".join(_fast_row(bulk.first + k, r, pre, post, strings, heights[k] if k < len(heights) else None)
+                   for k, r in enumerate(bulk.rows))
     last = bulk.first + len(bulk.rows) - 1
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
     if "</sheetData>" in xml:

@@ -19,7 +19,7 @@ import weakref
 import zipfile
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -82,18 +82,27 @@ def save_workbook(wb, path: str | Path, previous: str | Path | None = None) -> N
     wb.calculation.fullCalcOnLoad = True
     with fast_cells():  # the same bytes as openpyxl's own cell writer, in under half the time
         wb.save(path)
+    add_cached_values(path, results_to_cache(wb, previous))
+
+
+def results_to_cache(wb, previous: str | Path | None = None) -> dict[str, Mapping[str, Any]]:
+    """``{sheet title: {cell ref: value or Kept}}``: the results :func:`save_workbook` caches."""
     values: dict[str, Mapping[str, Any]] = {}
+    fresh = remembered(wb)
     if previous is not None and Path(previous).exists():
-        values.update(kept_results(previous))
-    values.update(remembered(wb))
-    add_cached_values(path, values)
+        values.update(kept_results(previous, skip=fresh))  # a rewritten sheet's old results are not wanted
+    values.update(fresh)
+    return values
 
 
-def kept_results(path: str | Path) -> dict[str, dict[str, Kept]]:
-    """``{sheet title: {cell ref: Kept}}`` of every formula result cached in an xlsx."""
+def kept_results(path: str | Path, skip: Iterable[str] = ()) -> dict[str, dict[str, Kept]]:
+    """``{sheet title: {cell ref: Kept}}`` of every formula result cached in an xlsx (but the sheets ``skip``)."""
     out: dict[str, dict[str, Kept]] = {}
+    skip = set(skip)
     with zipfile.ZipFile(path) as z:
         for title, part in sheet_parts(z).items():
+            if title in skip:
+                continue
             try:
                 xml = z.read(part).decode("utf-8")
             except KeyError:

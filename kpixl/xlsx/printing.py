@@ -70,11 +70,20 @@ def column_width(label: Any, values: Iterable[Any] = (), *, lo: float = 6.0, hi:
         hi: The widest width (longer text wraps or is cut).
         label_lines: How many lines the header may take.
     """
-    data = max((text_width(v) for v in values), default=0.0)
+    data = max((text_width(v) for v in _distinct(values)), default=0.0)
     # A label wraps between words (Latin) or characters (CJK): never narrower than its longest word.
     words = re.findall(r"[!-~]+", str(label)) if label is not None else []
     head = max([text_width(label) / max(label_lines, 1)] + [text_width(w) + 0.5 for w in words])
     return round(min(hi, max(lo, data + 2.0, head + 2.0)), 1)
+
+
+def _distinct(values: Iterable[Any]) -> Iterable[Any]:
+    """Each value once (a column repeats its values: a period, a file name, a score), told apart by
+    type as well (``1``, ``1.0`` and ``True`` are as wide as ``1``, ``1.00`` and ``TRUE``)."""
+    try:
+        return {(type(v), v): v for v in values}.values()
+    except TypeError:  # a value that cannot be a key
+        return values
 
 
 def fit_columns(ws, *, label_row: int | None = None, first_row: int = 1, lo: float = 6.0, hi: float = 40.0,

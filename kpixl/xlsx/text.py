@@ -11,11 +11,19 @@ sheet that holds no formula of kpixl's own).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Iterable
+
+import numpy as np
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 
-__all__ = ["append_row", "as_text", "defuse", "defuse_columns"]
+from .bulk import Formula
+
+__all__ = ["append_row", "as_text", "bulk_values", "defuse", "defuse_columns"]
+
+#: The longest text a cell holds (openpyxl cuts a longer one).
+MAX_TEXT = 32767
 
 
 def as_text(cell) -> None:
@@ -65,3 +73,41 @@ def defuse_columns(ws, columns: Iterable[int], first_row: int = 1) -> None:
         for cell in row:
             if cell.column in cols and cell.data_type == "f":
                 as_text(cell)
+
+
+def bulk_values(rows: Iterable[Iterable[Any]]) -> list[list[Any]] | None:
+    """Rows as :mod:`kpixl.xlsx.bulk` writes them to read back as :func:`append_row`'s cells do.
+
+    Text keeps to what a cell holds (control characters shown, cut at :data:`MAX_TEXT`; always
+    text there, even ``=1+1``); empty text and NaN are blank cells; NumPy numbers are plain
+    numbers. None when a value is of a type only openpyxl writes (a date, a time): such rows
+    are written with :func:`append_row`.
+    """
+    out = []
+    for row in rows:
+        got = []
+        for v in row:
+            kind = type(v)
+            if kind is str:
+                if not v:
+                    v = None
+                else:
+                    v = _cell_text(v)
+                    if len(v) > MAX_TEXT:
+                        v = v[:MAX_TEXT]
+            elif kind is float:
+                if v != v:
+                    v = None
+            elif v is None or kind is int or kind is bool or kind is Formula:
+                pass
+            elif isinstance(v, np.bool_):
+                v = bool(v)
+            elif isinstance(v, (np.integer, np.floating, Decimal)):
+                v = float(v) if not isinstance(v, np.integer) else int(v)
+                if v != v:
+                    v = None
+            else:
+                return None
+            got.append(v)
+        out.append(got)
+    return out

@@ -29,13 +29,15 @@ import getpass
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
 from ...errors import FileProblem
-from ..book import HISTORY, ISSUES, LOG, RESULTS, backup_path, check_closed, locked, open_master
+from ...xlsx.scan import read_values
+from ..book import HISTORY, ISSUES, LOG, RESULTS, STORE, Master, backup_path, check_closed, locked, open_master
 from ..records import Records
+from ..store import Store
 from ..report import redraw
 from .apply import apply
 from .check import Expected, duplicates, spread, validate
@@ -87,7 +89,8 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
                 if progress is not None:
                     progress(len(files), len(files))
                 return quick
-        m = open_master(path, STEP, rewrite=(RESULTS, HISTORY))  # written anew below, never read
+        m, kept = _open(path)
+        kept = kept if kept is not None else m.wb
         if lang:
             m.lang = lang
         records = Records(m, period or m.period, STEP)
@@ -95,7 +98,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         before = {k: dict(v) for k, v in records.store.records.items()}
         report = CollectReport(path, "")
         report.files = len(files)
-        _, old_issues = read_rows(m.wb, ISSUES)
+        _, old_issues = read_rows(kept, ISSUES)
         skip = recorded(records.store.of_period(records.period)) if records.period else {}
         seen = flagged(old_issues)
         skip = {sha: ids for sha, ids in skip.items() if not any(shas[f] == sha and labels[f] in seen for f in files)}
@@ -109,7 +112,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         collected = {e for p, e in records.store.records if p == records.period}
         report.missing = [e for e in records.ids if e not in collected]
         stamp = now.isoformat(timespec="seconds")
-        issues, _ = issue_rows(report, list(labels.values()), m.wb, stamp)
+        issues, _ = issue_rows(report, list(labels.values()), kept, stamp)
         # Nothing collected, nothing written: a batch of refused files leaves the master (and its
         # backup) as they were; the problems are printed and the files quarantined.
         store_changed = records.store.records != before
@@ -121,13 +124,31 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
                     report.warnings.append(p)
             report.warnings += write_history(records)
             write_rows(m, ISSUES, ISSUE_COLUMNS, issues)
-            _, old_log = read_rows(m.wb, LOG)
+            _, old_log = read_rows(kept, LOG)
             write_rows(m, LOG, LOG_COLUMNS, old_log + log)
             redraw(m)
             m.save(STEP)
             report.written = True
         quarantine(path, report, labels)
         return report
+
+
+def _open(path: Path) -> tuple[Master, Any]:
+    """The master, loaded without the cells collect writes anew, and what it reads of them.
+
+    ``Results`` and ``考核历史`` are never read; the record store, ``Issues`` and ``Log`` are read
+    from their XML (:func:`kpixl.xlsx.scan.read_values`, values as openpyxl reads them) and
+    loaded empty: whenever collect writes the master it writes all three anew. Returns the master
+    and the workbook-like source of those three sheets (the master's own workbook when its XML
+    cannot be read that way).
+    """
+    try:
+        kept = read_values(path, {STORE, ISSUES, LOG})
+    except FileProblem:
+        return open_master(path, STEP, rewrite=(RESULTS, HISTORY)), None
+    m = open_master(path, STEP, rewrite=(RESULTS, HISTORY, STORE, ISSUES, LOG))
+    m.store = Store.read(kept)
+    return m, kept
 
 
 @contextlib.contextmanager

@@ -77,15 +77,13 @@ def unchanged(master: Path, files: list[Path], labels: dict[Path, str], shas: di
     a file with Issues, a period not settled, a master that cannot be read this way.
     """
     try:
-        book = read_book(master, name=master.name, sheets={STORE, ISSUES, *ROSTER_SHEETS},
-                         max_cells=MAX_MASTER_CELLS)
+        book = read_book(master, name=master.name, sheets={STORE, ISSUES}, max_cells=MAX_MASTER_CELLS)
     except FileProblem:
         return None
     names = {n: t for n, local, t in book.names if local is None}
     period = period or (names.get(PERIOD_NAME) or "").strip().strip('"') or None
     store, issues = book.sheet(STORE), book.sheet(ISSUES)
-    roster = next((s for s in (book.sheet(n) for n in ROSTER_SHEETS) if s is not None), None)
-    if period is None or store is None or roster is None:
+    if period is None or store is None:
         return None
     rows = _table(store)
     if not rows or PERIOD not in rows[0] or EMPLOYEE not in rows[0] or "_sha256" not in rows[0]:
@@ -95,6 +93,13 @@ def unchanged(master: Path, files: list[Path], labels: dict[Path, str], shas: di
     done = recorded(r for r in recs if str(r.get(PERIOD)) == period)
     seen = flagged(data_rows(_table(issues))[1]) if issues is not None else set()
     if any(shas[f] not in done or labels[f] in seen for f in files):
+        return None  # the roster is read only when every file is (the full collect reads it anyway)
+    try:
+        book = read_book(master, name=master.name, sheets=set(ROSTER_SHEETS), max_cells=MAX_MASTER_CELLS)
+    except FileProblem:
+        return None
+    roster = next((s for s in (book.sheet(n) for n in ROSTER_SHEETS) if s is not None), None)
+    if roster is None:
         return None
     roster_rows = _table(roster)
     col = next((k for k, h in enumerate(roster_rows[0] if roster_rows else []) if h in ID_ALIASES), None)

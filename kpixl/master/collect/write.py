@@ -5,21 +5,25 @@ from __future__ import annotations
 import shutil
 import stat
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from ...card.naming import period_label
 from ...engine.inputs import ID
 from ...engine.score import prepare
 from ...errors import InputError, Problem
 from ...history import level_proposals
-from ...results.sheet import write_results as write_results_sheet
+from ...results.sheet import bulk_rows, layout_results, write_layout
+from ...results.values import sheet_values
+from ...xlsx.bulk import Bulk
 from ...xlsx.palette import FONT, HEAD, fill
-from ...xlsx.printing import fit_columns, fit_row_heights, hide_key_row, print_setup, yes_no
-from ...xlsx.text import append_row, defuse_columns
+from ...xlsx.printing import (column_width, fit_columns, fit_row_heights, hide_key_row, print_setup, wrapped_lines,
+                              yes_no)
+from ...xlsx.text import append_row, bulk_values, defuse_columns
 from ..book import HISTORY, ISSUES, LEVELS, RESULTS, Master
 from ..records import Records
 from ..returned import WARNING
@@ -38,11 +42,18 @@ def write_results(records: Records) -> list[Problem]:
         ws["A1"] = f"{period_label(records.period)}: 尚未收集到任何考核表 / nothing collected yet"
         return []
     prepared = prepare(records.scheme, frame, records.roster)
-    write_results_sheet(prepared, ws, outputs=False, lang=records.master.lang)
+    lay = layout_results(prepared, outputs=False)
+    values = sheet_values(prepared)
+    # The first person as openpyxl cells (their styles are the column's), the others as bulk rows:
+    # text there is always text, never a formula.
+    rest = bulk_rows(lay, prepared.n, values, 1)
+    write_layout(lay, prepared.n, ws, values, records.master.lang, cells=None if rest is None else 1)
     ws.title = RESULTS
     # Inputs are values typed by managers (a reason may read "=HYPERLINK(…)"): text, never formulas.
     data = {ID, *records.store.columns, *frame.columns}
     defuse_columns(ws, [c.column for c in ws[1] if c.value in data], first_row=3)
+    if rest:
+        records.master.bulk[RESULTS] = Bulk(lay.first + 1, rest, len(lay.cols), style_row=lay.first)
     return prepared.problems
 
 
@@ -54,19 +65,16 @@ def write_history(records: Records) -> list[Problem]:
     rows = full.drop(columns=[c for c in records.store.columns if c in full.columns])
     ws = records.master.sheet(HISTORY)
     header = [str(c) for c in rows.columns]
-    append_row(ws, header)
-    append_row(ws, key_labels(header, records.master.lang, history_names(records.scheme)))
     columns = [rows[c].to_numpy(dtype=object) for c in rows.columns]
     # A flag column (True/False) is written 1/0 and shown 是/否 (TRUE/FALSE cannot be formatted).
     flags = [all(isinstance(v, (bool, np.bool_)) or v is None for v in col) and len(col) > 0 for col in columns]
-    for k in range(len(rows)):
-        append_row(ws, [int(v) if flag and v is not None else v if isinstance(v, str) else plain(v)
-                        for v, flag in zip((col[k] for col in columns), flags)])
+    body = [[int(v) if flag and v is not None else v if isinstance(v, str) else plain(v)
+             for v, flag in zip(values, flags)] for values in zip(*columns)]
     formats = {j: yes_no(records.master.lang) for j, flag in enumerate(flags, 1) if flag}
     formats.update({j: "0.0%" for j, h in enumerate(header, 1) if h.startswith("achievement:") or h == "history.deduction"})
     formats.update({j: "0.00" for j, h in enumerate(header, 1) if h.startswith("score:") or h == "total"})
-    style_table(ws, len(header), formats=formats, wide={"history.reasons", "history.actions"},
-                lang=records.master.lang)
+    write_table(records.master, ws, header, key_labels(header, records.master.lang, history_names(records.scheme)),
+                body, formats=formats, wide={"history.reasons", "history.actions"})
     return problems
 
 
@@ -108,7 +116,7 @@ def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
 
 
 def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Iterable[str] = (),
-                lang: str = "zh") -> None:
+                lang: str = "zh", rows: Sequence[Sequence[Any]] | None = None) -> list[float | None]:
     """A keyed table (row 1 keys, hidden; row 2 labels): styled, filtered, fitted and set up to print.
 
     Args:
@@ -117,11 +125,17 @@ def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Ite
         formats: Column number → number format of its data cells.
         wide: Keys of columns holding long text (wrapped in a wide column).
         lang: The footer's language.
+        rows: Every data row (row 3 on), when the sheet holds only the first of them as cells
+            (the others are bulk rows): widths, heights and the filter are worked out from these.
+
+    Returns:
+        With ``rows``: the height of each data row after the first that is not on the sheet
+        (None: one line), for :class:`kpixl.xlsx.bulk.Bulk`; else ``[]``.
     """
     bold = Font(name=FONT, bold=True, size=10)
     key_font = Font(name=FONT, size=8, color="808080")
     wide = set(wide)
-    last = ws.max_row
+    last = ws.max_row if rows is None else FIRST_ROW + len(rows) - 1
     for c in range(1, width + 1):
         ws.cell(1, c).font = key_font
         cell = ws.cell(2, c)
@@ -130,24 +144,77 @@ def style_table(ws, width: int, formats: dict[int, str] | None = None, wide: Ite
         fmt = (formats or {}).get(c)
         wrap = ws.cell(1, c).value in wide
         if fmt or wrap:
-            for r in range(FIRST_ROW, last + 1):
+            for r in range(FIRST_ROW, ws.max_row + 1):
                 target = ws.cell(r, c)
                 if fmt:
                     target.number_format = fmt
                 if wrap:
                     target.alignment = Alignment(wrap_text=True)
-    fit_columns(ws, label_row=2, first_row=2, lo=7.0, hi=28.0, label_lines=2)
+    if rows is None:
+        fit_columns(ws, label_row=2, first_row=2, lo=7.0, hi=28.0, label_lines=2)
+    else:
+        fit_values(ws, [c.value for c in ws[2]], rows)
     wrapped = [c for c in range(1, width + 1) if ws.cell(1, c).value in wide]
     for c in wrapped:
         ws.column_dimensions[ws.cell(1, c).column_letter].width = 45.0
     fit_row_heights(ws, [2], list(range(1, width + 1)))
+    heights: list[float | None] = []
     if wrapped and last < 5000:  # beyond that, rows keep one line (fitting them would slow every run)
-        fit_row_heights(ws, range(FIRST_ROW, last + 1), wrapped)
+        fit_row_heights(ws, range(FIRST_ROW, min(last, ws.max_row) + 1), wrapped)
+        if rows is not None and len(rows) > 1:
+            heights = row_heights(ws, rows[1:], wrapped)
     hide_key_row(ws, 1)
     ws.freeze_panes = f"A{FIRST_ROW}"
     if last >= FIRST_ROW:
         ws.auto_filter.ref = f"A2:{ws.cell(2, width).column_letter}{last}"
     print_setup(ws, title_rows="2:2", title_cols="A:B", lang=lang)
+    return heights
+
+
+def fit_values(ws, labels: Sequence[Any], rows: Sequence[Sequence[Any]], max_rows: int = 2000) -> None:
+    """Column widths of a keyed table from its labels and data rows, as :func:`fit_columns` sets them
+    from cells (the first ``max_rows`` rows measured; a text starting ``=`` as a number)."""
+    values: dict[int, list[Any]] = {}
+    for row in rows[:max_rows]:
+        for c, v in enumerate(row, 1):
+            if v is None:
+                continue
+            values.setdefault(c, []).append(12345.67 if isinstance(v, str) and v.startswith("=") else v)
+    named = {c: v for c, v in enumerate(labels, 1) if v is not None}
+    for c in sorted(set(named) | set(values)):
+        ws.column_dimensions[get_column_letter(c)].width = column_width(
+            named.get(c), values.get(c, ()), lo=7.0, hi=28.0, label_lines=2)
+
+
+def row_heights(ws, rows: Sequence[Sequence[Any]], columns: Sequence[int], *, line: float = 13.5,
+                pad: float = 4.0, most: int = 8) -> list[float | None]:
+    """Each row's height to show its wrapped text, as :func:`fit_row_heights` sets it on cells."""
+    got = {c: ws.column_dimensions.get(get_column_letter(c)) for c in columns}
+    widths = {c: float(d.width) if d is not None and d.width else 8.43 for c, d in got.items()}
+    out: list[float | None] = []
+    for row in rows:
+        n = max((wrapped_lines(row[c - 1] if c <= len(row) else None, widths[c]) for c in columns), default=1)
+        out.append(min(n, most) * line + pad if n > 1 else None)
+    return out
+
+
+def write_table(master: Master, ws, header: Sequence[str], labels: Sequence[str], rows: Sequence[Sequence[Any]],
+                formats: dict[int, str] | None = None, wide: Iterable[str] = ()) -> None:
+    """A keyed table: keys, labels and the first data row as openpyxl cells, styled by
+    :func:`style_table`; the other rows go into the saved file as bulk rows styled like the first
+    (:attr:`Master.bulk`), unless a value is of a type only openpyxl writes (a date)."""
+    append_row(ws, header)
+    append_row(ws, labels)
+    body = bulk_values(rows)
+    if body is None or len(body) < 2:
+        for r in rows:
+            append_row(ws, r)
+        style_table(ws, len(header), formats=formats, wide=wide, lang=master.lang)
+        return
+    append_row(ws, rows[0])
+    heights = style_table(ws, len(header), formats=formats, wide=wide, lang=master.lang, rows=body)
+    width = max(len(header), max(len(r) for r in body))
+    master.bulk[ws.title] = Bulk(FIRST_ROW + 1, body[1:], width, style_row=FIRST_ROW, heights=heights)
 
 
 def read_rows(wb, title: str) -> tuple[list[str], list[list[Any]]]:
@@ -186,11 +253,7 @@ def write_rows(master: Master, title: str, header: Iterable[str], rows: list[lis
     """Write a keyed table (Issues, Log): keys, labels in the master's language, rows."""
     ws = master.sheet(title)
     header = list(header)
-    append_row(ws, header)
-    append_row(ws, key_labels(header, master.lang))
-    for r in rows:
-        append_row(ws, r)
-    style_table(ws, len(header), wide={"problem"} if title == ISSUES else (), lang=master.lang)
+    write_table(master, ws, header, key_labels(header, master.lang), rows, wide={"problem"} if title == ISSUES else ())
 
 
 def quarantine(master: Path, report: CollectReport, files: dict[Path, str]) -> None:
