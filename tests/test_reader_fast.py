@@ -273,3 +273,48 @@ def test_pattern_cache_is_bounded(tmp_path):
     for k in range(300):
         cellscan.scan_sheet(sheet(f'<row r="{k}"/>', tail=f'<pageMargins left="{k}"/>').encode(), [], set(), 10)
     assert len(cellscan._SEEN_OUTSIDE) <= 256
+
+
+# ---- the master's roster, taken from the open workbook -----------------------------------------------
+
+
+def test_roster_from_the_open_master_is_the_roster_read_from_its_file(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from collect_kit import e2e_scheme, roster
+    from kpixl.engine.inputs import read_table
+    from kpixl.master.book import new_master, open_master
+    from kpixl.master.records import Records
+
+    path = new_master(e2e_scheme(), roster(6), tmp_path / "master.xlsx")
+    m = open_master(path)
+    title = m.template.roster_sheet
+    read = read_table(path, "roster", sheet=title)
+    got = Records(m, None, "test").roster
+    pd.testing.assert_frame_equal(got.df, read.df)
+    assert got.name == read.name and got.problems == read.problems
+    assert [got.cell(r, c) for r in (-1, 0, 5) for c in got.df.columns] == \
+           [read.cell(r, c) for r in (-1, 0, 5) for c in read.df.columns]
+    # A formula in the roster: its saved value is in the file, not in the open workbook — read from the file.
+    wb = openpyxl.load_workbook(path)
+    wb[title]["G3"] = "=1+1"
+    wb.save(path)
+    m = open_master(path)
+    assert Records(m, None, "test").roster.df.equals(read_table(path, "roster", sheet=title).df)
+
+
+@pytest.mark.parametrize("body", [
+    '<row r="1"><c r="A1"><f' + " " * 1_000_000 + "x",  # spaces, then not an attribute
+    "<row" + " " * 1_000_000 + "x",
+    '<row r="1"><c r="A1"><v>' + "a" * 1_000_000,  # text that never ends
+    '<row r="1">' + '<c r="A1" s="1"/>' * 50_000 + '<c r="A1"><f ' + "ab" * 500_000,
+])
+def test_hostile_shapes_are_given_up_in_linear_time(body):
+    """Patterns cannot be interrupted by the file's deadline: a hostile part must be given up in linear time."""
+    import time
+
+    data = f"{HEAD}<sheetData>{body}</sheetData></worksheet>".encode()
+    t = time.perf_counter()
+    assert cellscan.scan_sheet(data, [], set(), 10**6) is None
+    assert time.perf_counter() - t < 2.0

@@ -116,7 +116,6 @@ def _read_sheet(path: Path, sheet: str | None, name: str = "inputs") -> Table:
     import zipfile
 
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
@@ -134,7 +133,18 @@ def _read_sheet(path: Path, sheet: str | None, name: str = "inputs") -> Table:
         wb.close()
     if not rows:
         raise FileProblem(path, f"reading sheet {ws.title}", "the sheet is empty")
-    title = ws.title
+    return rows_table(rows, ws.title)
+
+
+def rows_table(rows: list[tuple], title: str) -> Table:
+    """A table from a sheet's rows of values (row 1 the header), as :func:`read_table` reads a workbook's sheet.
+
+    Args:
+        rows: Every row of the sheet from row 1, as ``iter_rows(values_only=True)`` gives them.
+        title: The sheet's name, for places (``Roster!B7``).
+    """
+    from openpyxl.utils import get_column_letter
+
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     keep, letters, dups = [], {}, []
     for i, h in enumerate(header):

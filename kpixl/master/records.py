@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..engine.inputs import ID, Table, read_table
+from ..engine.inputs import ID, Table, read_table, rows_table
 from ..engine.prepared import Prepared
 from ..engine.score import compute, prepare
 from ..errors import FileProblem, InputError
@@ -40,7 +40,7 @@ class Records:
         tpl = master.template
         if tpl.roster_sheet is None:
             raise FileProblem(master.path, step, "the master has no Roster (花名册) sheet: collection needs the roster")
-        self.roster: Table = read_table(master.path, "roster", sheet=tpl.roster_sheet)
+        self.roster: Table = _roster(master, tpl.roster_sheet)
         if self.roster.problems:
             raise InputError(self.roster.problems, "roster")
         self.store = Store.read(master.wb)
@@ -100,3 +100,18 @@ class Records:
             flags = rules_by_period(self.scheme.history, rows, self.periods(), roster=self.roster)
             rows = rows.merge(flags.rename(columns={"period": PERIOD}), on=[PERIOD, ID], how="left")
         return rows
+
+
+def _roster(master: Master, title: str) -> Table:
+    """The master's roster table: from the open workbook (as loaded from the file), or read from the file.
+
+    The open workbook holds the roster's values as saved, so it is not read again from
+    disk; a roster with a formula (whose saved result the file has and the open workbook
+    has not) or an empty roster sheet is read by :func:`read_table` as before.
+    """
+    ws = master.wb[title] if title in master.wb.sheetnames else None
+    if ws is not None and not any(c.data_type == "f" for row in ws.iter_rows() for c in row):
+        rows = list(ws.iter_rows(values_only=True))
+        if rows and any(v is not None for v in rows[0]):
+            return rows_table(rows, ws.title)
+    return read_table(master.path, "roster", sheet=title)

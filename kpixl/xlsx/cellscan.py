@@ -113,35 +113,38 @@ class _Odd(Exception):
 _M = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 # Whitespace as XML knows it (a carriage return sends the part to the careful path: expat would normalise it).
+# Runs are possessive (*+, ++): a long run of spaces or text that then fails is given up at once, not
+# retried shorter (a pattern cannot be stopped by the file's deadline; tests time hostile parts).
 _W = "[ \t\n]"
+# Text and attribute values: no character XML forbids (nor a carriage return), so that expat would take them as they are.
+_TXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
+_VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
 _TOKEN = re.compile(
     # A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace: skipped.
     rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?(?: t="(?!b")[A-Za-z]{{1,16}}")?{_W}*/>|{_W}+)+'
     # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
     rf'|<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?(?: t="([A-Za-z]{{1,16}})")?'
     rf'{_W}*(?:/>|>'
-    rf'(?:<f((?:{_W}+[A-Za-z][A-Za-z0-9]*="[^"<&\t\n]*")*){_W}*(?:/>|>([^<]*)</f>))?'
-    rf'(?:<v>([^<]*)</v>|<v/>)?'
-    rf'(?:(<is>)<t(?: xml:space="preserve")?(?:/>|>([^<]*)</t>)</is>)?'
+    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?'
+    rf'(?:<v>({_TXT})</v>|<v/>)?'
+    rf'(?:(<is>)<t(?: xml:space="preserve")?(?:/>|>({_TXT})</t>)</is>)?'
     rf'</c>)'
     # A row (its attributes are checked once per distinct text), after the end of the row before; a row's end.
-    rf'|(</row>)?<row((?:{_W}+[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?="[^"<&]*")*){_W}*(/?)>'
+    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>'
     rf'|(</row>)')
 _ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
-# What expat would refuse or change in text: characters XML forbids, a carriage return (and "]]>").
-_ODD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _DECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
                    rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
-_ROOT = re.compile(rb'<worksheet((?:[ \t\n]+[A-Za-z][\w.:-]*="[^"<&]*")*)[ \t\n]*>')
+_ROOT = re.compile(rb'<worksheet((?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+)[ \t\n]*+>')
 _ROOT_ATTR = re.compile(rb'([A-Za-z][\w.:-]*)="([^"<&]*)"')
 _DEFAULT_NS = re.compile(rb"xmlns[ \t\n]*=")  # (also in "abcxmlns=": then the careful path)
 _ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[ \t\n/>]")
 _ANY_PROTECTION = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetProtection[ \t\n/>]")
-_PROTECTION = re.compile(rb'<sheetProtection((?:[ \t\n]+[A-Za-z][\w.:-]*="[^"<&\t\n\r]*")*)[ \t\n]*/?>')
+_PROTECTION = re.compile(rb'<sheetProtection((?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&\t\n\r]*+")*+)[ \t\n]*+/?>')
 _CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
-#: Row and formula attribute texts already judged (a card repeats a few dozen): text → parsed, or None if odd.
+#: Row and formula attribute texts already judged (a card repeats a few dozen): text → fine / parsed, or odd.
 _SEEN_ROWS: dict[tuple[str, frozenset], bool] = {}
 _SEEN_FORMULAS: dict[str, tuple[str | None, str] | None] = {}
 #: The parts around ``<sheetData>`` already judged (the sheets of one card share theirs): bytes → :func:`_outside`.
@@ -218,12 +221,10 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
         return None
     prefixes = frozenset(k[6:].decode() for k in attrs if k.startswith(b"xmlns:"))
     protected = False
-    found = 0
-    for m in _ANY_PROTECTION.finditer(outer):
+    for m in _ANY_PROTECTION.finditer(outer):  # the last one counts, as in the element reader
         strict = _PROTECTION.match(outer, m.start())
         if m.group(1) or strict is None:
             return None
-        found += 1
         got = dict(_ROOT_ATTR.findall(strict.group(1)))
         protected = got.get(b"sheet", b"0") in (b"1", b"true")
     parser = expat.ParserCreate(namespace_separator="}")
@@ -268,7 +269,7 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
         xml = data[start + len(_OPEN):end].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if _ODD_CHARS.search(xml) or "]]>" in xml:
+    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
         return None
     cells: dict[str, Cell] = {}
     shared: dict[str, tuple[str, str]] = {}
@@ -295,24 +296,28 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
                 continue
             if fattrs is None and raw is None and inline_is is None and kind != "b":
                 continue  # a styled blank (most of a card's cells)
-            if fattrs is not None:
-                formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
-                if not formula:
-                    formula = None
-                elif "&" in formula:
-                    formula = _text(formula)
-            else:
-                formula_type, si = None, ""
             if not raw:
                 raw = None
             elif "&" in raw:
                 raw = _text(raw)
-            if inline_is is not None:
-                inline = _text(inline or "")
-                if len(inline) > MAX_TEXT:
-                    inline = inline[:MAX_TEXT + 1]
-            keep_cell(cells, shared, strings, dates, ref, kind or "n", style, fattrs is not None, formula,
-                      formula_type, si, raw, inline)
+            if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule, inline
+                if raw is not None and raw.isdigit() and int(raw) < len(strings):
+                    cells[ref] = Cell(strings[int(raw)])
+            else:
+                if fattrs is not None:
+                    formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
+                    if not formula:
+                        formula = None
+                    elif "&" in formula:
+                        formula = _text(formula)
+                else:
+                    formula_type, si = None, ""
+                if inline_is is not None:
+                    inline = _text(inline or "")
+                    if len(inline) > MAX_TEXT:
+                        inline = inline[:MAX_TEXT + 1]
+                keep_cell(cells, shared, strings, dates, ref, kind or "n", style, fattrs is not None, formula,
+                          formula_type, si, raw, inline)
             if len(cells) > max_cells:
                 return None
     except _Odd:
