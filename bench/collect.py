@@ -35,13 +35,21 @@ times; wall times were 2–3× these), before → after the read/write work of i
 * 5,000 sheets (``--files 500``, as generated): 12.8 s → 8.3 s, floor 0.97 s; peak 427 → 430 MB
   (goal 600 MB: met); the no-op re-collect of 1,000 sheets: 0.17 s → 0.09 s CPU.
 
-Where the 1.7 s go (CPU, 1,000 sheets): parsing the returned XML with ``xml.etree`` (C expat)
-0.43 s — alone 2.3× the whole floor — and taking the cells out of it 0.2 s; checking stamps,
-formulas and locked cells 0.1 s; building ``Results`` with openpyxl 0.24 s and saving the
+Then reading by pattern (each sheet's cells read by kpixl.xlsx.cellscan, expat only for a
+part it does not know; the roster taken from the open master), interleaved medians of 3 at
+load 4–5, before → after: 1,000 sheets as generated 1.68 s → 1.44 s CPU (8.9× → 7.6× the
+floor); saved by LibreOffice 1.87 s → 1.59 s (8.7× → 7.3×); 5,000 sheets (single runs) 8.10 s → 6.85 s
+(8.4× → 7.2×), peak 437 → 434 MB.
+
+Where the time goes (CPU, 1,000 sheets): reading each sheet's cells by pattern 0.3 s (expat
+took 0.43 s to parse and 0.2 s more to take the cells out), the rest of 100 files (zip,
+shared strings, styles, names) 0.15 s — reading alone is still 2× the whole floor; checking
+stamps, formulas and locked cells 0.06 s; building ``Results`` with openpyxl 0.24 s and saving the
 master 0.22 s (cells written by kpixl.xlsx.cellwriter), caching formula results 0.08 s;
-Issues, Log, 考核历史 and the store 0.2 s; loading the master 0.1 s. With a Python XML parser
-and openpyxl, about 7× the floor is what this design can reach; 3× would take a native
-reader (as python-calamine is) and a master writer that does not build openpyxl cells.
+Issues, Log, 考核历史 and the store 0.2 s; loading the master 0.1 s. With Python's own patterns
+and parsers and openpyxl, about 7× the floor is what this design can reach; 3× would take a
+native reader of formulas and values (python-calamine reads values only) and a master writer
+that does not build openpyxl cells.
 
 ``--repeat N`` runs collect and the floor N times, one after the other, and prints medians.
 ``--dir DIR`` keeps the prepared files in DIR and reuses them on the next run (LibreOffice

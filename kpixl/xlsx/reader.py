@@ -23,7 +23,6 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 import zlib
 from xml.etree import ElementTree as ET
 
