@@ -199,7 +199,12 @@ class SheetChecker:
         actual = {ref: "=" + c.formula for ref, c in cells.items() if c.formula is not None}
         # A keyed MAC proves the sheet (its identity and formulas) is one this master sent;
         # a plain checksum only that the formulas are the ones it was stamped with.
-        keyed = self.key is not None and self._sum(stamp, actual, True) == stamp.checksum
+        keyed = False
+        if self.key is not None:
+            mac = self._sum(stamp, actual, True)
+            keyed = mac == stamp.checksum
+            if keyed and (eid, True) not in self._sums and actual == expected:
+                self._sums[(eid, True)] = mac  # the formulas sent, untouched: the same MAC, not computed twice
         untouched = keyed or (not self.signed and formula_checksum(actual) == stamp.checksum)
         if untouched and self._checksum(stamp, keyed) == stamp.checksum:
             expected = {}  # the very formulas generated, and the master would generate them again
@@ -237,7 +242,8 @@ class SheetChecker:
                                               f"a formula was added to the locked cell {ref}", "=" + c.formula,
                                               employee=eid))
             elif ref in self.fixed:
-                if not _same(self.fixed[ref], c.value):
+                was = self.fixed[ref]
+                if was != c.value and not _same(was, c.value):  # (equal values are the same; most are)
                     r.problems.append(Problem(r.place(ref), "locked_changed",
                                               f"the locked cell {ref} was changed (was {self.fixed[ref]!r})",
                                               c.value, employee=eid))

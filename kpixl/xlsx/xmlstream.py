@@ -26,7 +26,8 @@ from xml.etree import ElementTree as ET
 from ..errors import FileProblem
 
 __all__ = ["Budget", "MAX_CELLS", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SMALL_PART", "MAX_STRINGS",
-           "MAX_STRING_CHARS", "MAX_TEXT", "TIMEOUT_SECONDS", "chunks", "parse_part", "read_small", "small_part"]
+           "MAX_STRING_CHARS", "MAX_TEXT", "TIMEOUT_SECONDS", "WHOLE_PART", "chunks", "elements", "parse_part", "read_small",
+           "small_part", "take"]
 
 #: One part may not unpack to more than this (a scorecard sheet is ~100 KB).
 MAX_PART_BYTES = 32 * 1024 * 1024
@@ -120,6 +121,18 @@ def parse_part(z: zipfile.ZipFile, name: str, budget: Budget, tags: tuple[str, .
         FileProblem: The part or the file is over its budget, or has a DOCTYPE.
         xml.etree.ElementTree.ParseError: The XML is malformed.
     """
+    data, stream = take(z, name, budget, limit)
+    yield from elements(name, budget, data, stream, tags, clear)
+
+
+def take(z: zipfile.ZipFile, name: str, budget: Budget, limit: int = MAX_PART_BYTES) -> tuple[bytes | None,
+                                                                                                Iterator[bytes]]:
+    """Unpack a part (counted, its prolog checked): ``(bytes, empty)`` when it is at most
+    :data:`WHOLE_PART` bytes, else ``(None, every chunk)`` to be streamed by :func:`elements`.
+
+    Raises:
+        FileProblem: The part or the file is over its budget, or has a DOCTYPE.
+    """
     stream = chunks(z, name, budget, limit)
     head: list[bytes] = []
     size = 0
@@ -127,15 +140,21 @@ def parse_part(z: zipfile.ZipFile, name: str, budget: Budget, tags: tuple[str, .
         head.append(chunk)
         size += len(chunk)
         if size > WHOLE_PART:
-            break
-    else:
-        root = ET.fromstring(b"".join(head))
+            return None, itertools.chain(head, stream)
+    return b"".join(head), iter(())
+
+
+def elements(name: str, budget: Budget, data: bytes | None, stream: Iterator[bytes], tags: tuple[str, ...],
+             clear: tuple[str, ...] = ()) -> Iterator[Any]:
+    """The elements of a part taken by :func:`take` whose tag is in ``tags`` (see :func:`parse_part`)."""
+    if data is not None:
+        root = ET.fromstring(data)
         for tag in tags:
             yield from root.iter(tag)
         return
     parser = ET.XMLPullParser(("end",))
     cleared = 0
-    for chunk in itertools.chain(head, stream):
+    for chunk in stream:
         parser.feed(chunk)
         for _, el in parser.read_events():
             tag = el.tag

@@ -1,0 +1,327 @@
+"""A worksheet part's cells read with one pattern: the fast path of :func:`kpixl.xlsx.reader.read_book`.
+
+Collect reads a thousand returned sheets; building an ``xml.etree`` element per cell costs
+several times what matching the cells' XML with one pattern does (as
+:mod:`kpixl.xlsx.scan` reads the year's masters). The pattern is strict: it reads the
+``<sheetData>`` of a part only when every byte of it is in a shape it knows — rows, and
+cells written as Excel, LibreOffice, WPS, openpyxl and XlsxWriter write them
+(``<c r="A1" s="3" t="s">`` with ``<f>``, ``<v>``, ``<is><t>``), with no comment, CDATA,
+processing instruction, namespace declaration or entity other than XML's five and
+character references — and the rest of the part is well-formed (checked by expat, which
+also refuses anything a document type could declare). Anything else, and anything that
+fails along the way, gives None: :func:`kpixl.xlsx.reader.read_book` then reads the
+part with its element reader, so an odd or hostile part always takes the careful path
+and gets exactly its answer or its problem. Either way a cell's pieces become a
+:class:`Cell` through one function, :func:`keep_cell`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from xml.parsers import expat
+
+from openpyxl.formula.translate import Translator
+
+from .xmlstream import MAX_TEXT
+
+__all__ = ["Cell", "keep_cell", "scan_sheet"]
+
+
+@dataclass(slots=True)
+class Cell:
+    """One cell as saved: its formula (without ``=``) if any, and its (cached) value.
+
+    Attributes:
+        value: A float, str or bool; ``None`` for an empty cell; for an error value the
+            text (``#VALUE!``) with ``error`` set.
+        formula: The formula text without the leading ``=``, or None.
+        error: The value is an error (``#DIV/0!``).
+        date: A number shown as a date or time (the cell's number format).
+    """
+
+    value: Any = None
+    formula: str | None = None
+    error: bool = False
+    date: bool = False
+
+
+def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], strings: list[str], dates: set[int],
+              ref: str, kind: str, style: str | None, has_formula: bool, formula: str | None, formula_type: str | None,
+              si: str, raw: str | None, inline: str | None) -> None:
+    """Keep one cell read from its XML in ``cells`` (when it holds a value or a formula).
+
+    Args:
+        cells: The sheet's cells by reference.
+        shared: Shared formulas met so far: ``si`` → (anchor cell, formula).
+        strings: The shared strings.
+        dates: The style indices that show a date (:func:`kpixl.xlsx.reader.date_styles`).
+        ref: The cell's ``r``.
+        kind: Its ``t`` (``n`` when absent).
+        style: Its ``s``, or None.
+        has_formula: It has an ``<f>``.
+        formula: The ``<f>``'s text (None when empty).
+        formula_type: The ``<f>``'s ``t`` (``shared``), or None.
+        si: The ``<f>``'s ``si`` ("" when absent).
+        raw: The ``<v>``'s text (None when absent or empty).
+        inline: The ``<is>``'s text (None when there is no ``<is>``).
+
+    Raises:
+        ValueError: A shared formula that cannot be moved to the cell (a damaged file).
+    """
+    value = text = None
+    error = date = False
+    if has_formula:
+        text = formula
+        if formula_type == "shared":
+            if text:
+                shared[si] = (ref, text)
+            elif si in shared:
+                anchor, master = shared[si]
+                try:
+                    text = Translator("=" + master, origin=anchor).translate_formula(ref)[1:]
+                except Exception as e:  # noqa: BLE001 — openpyxl's TokenizerError/TranslatorError: a damaged file
+                    raise ValueError(f"the shared formula of {ref} cannot be read ({e})") from None
+        text = (text or "")[:MAX_TEXT + 1]
+    if kind == "s":
+        value = strings[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(strings) else None
+    elif kind == "inlineStr":
+        value = inline
+    elif kind == "str":
+        value = raw[:MAX_TEXT + 1] if raw is not None else None
+    elif kind == "b":
+        value = raw in ("1", "true")
+    elif kind == "e":
+        value, error = raw[:64] if raw is not None else raw, True
+    elif raw is not None and raw != "":
+        try:
+            value = float(raw)
+        except ValueError:
+            value = raw[:MAX_TEXT + 1]
+        if style is not None and isinstance(value, float) and style.isdigit() and int(style) in dates:
+            date = True
+    if value is None and text is None:
+        return
+    cells[ref] = Cell(value, text, error, date)
+
+
+class _Odd(Exception):
+    """The XML is not in a shape the pattern reads: the careful path reads it."""
+
+
+_M = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
+# Whitespace as XML knows it (a carriage return sends the part to the careful path: expat would normalise it).
+# Runs are possessive (*+, ++): a long run of spaces or text that then fails is given up at once, not
+# retried shorter (a pattern cannot be stopped by the file's deadline; tests time hostile parts).
+_W = "[ \t\n]"
+# Text and attribute values: no character XML forbids (nor a carriage return), so that expat would take them as they are.
+_TXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
+_VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
+_TOKEN = re.compile(
+    # A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace: skipped.
+    rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?(?: t="(?!b")[A-Za-z]{{1,16}}")?{_W}*/>|{_W}+)+'
+    # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
+    rf'|<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?(?: t="([A-Za-z]{{1,16}})")?'
+    rf'{_W}*(?:/>|>'
+    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?'
+    rf'(?:<v>({_TXT})</v>|<v/>)?'
+    rf'(?:(<is>)<t(?: xml:space="preserve")?(?:/>|>({_TXT})</t>)</is>)?'
+    rf'</c>)'
+    # A row (its attributes are checked once per distinct text), after the end of the row before; a row's end.
+    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>'
+    rf'|(</row>)')
+_ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_DECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
+                   rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
+_ROOT = re.compile(rb'<worksheet((?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+)[ \t\n]*+>')
+_ROOT_ATTR = re.compile(rb'([A-Za-z][\w.:-]*)="([^"<&]*)"')
+_DEFAULT_NS = re.compile(rb"xmlns[ \t\n]*=")  # (also in "abcxmlns=": then the careful path)
+_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[ \t\n/>]")
+_ANY_PROTECTION = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetProtection[ \t\n/>]")
+_PROTECTION = re.compile(rb'<sheetProtection((?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&\t\n\r]*+")*+)[ \t\n]*+/?>')
+_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+#: Row and formula attribute texts already judged (a card repeats a few dozen): text → fine / parsed, or odd.
+_SEEN_ROWS: dict[tuple[str, frozenset], bool] = {}
+_SEEN_FORMULAS: dict[str, tuple[str | None, str] | None] = {}
+#: The parts around ``<sheetData>`` already judged (the sheets of one card share theirs): bytes → :func:`_outside`.
+_SEEN_OUTSIDE: dict[bytes, tuple[bool, frozenset] | None] = {}
+
+
+def _entity(m: re.Match) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    if dec is None and hexa is None:
+        raise _Odd  # a bare "&" or an entity only a document type could declare
+    code = int(dec) if dec is not None else int(hexa, 16)
+    if code in (0x9, 0xA, 0xD) or any(lo <= code <= hi for lo, hi in _CHARS):
+        return chr(code)
+    raise _Odd
+
+
+def _text(s: str) -> str:
+    """Text as expat gives it: XML's five entities and character references replaced (else :class:`_Odd`)."""
+    return _ENTITY.sub(_entity, s) if "&" in s else s
+
+
+def _attrs(text: str) -> dict[str, str] | None:
+    """Attributes as a dict; None when one is repeated or declares a namespace."""
+    pairs = _ATTR.findall(text)
+    got = dict(pairs)
+    if len(got) != len(pairs) or any(k == "xmlns" or k.startswith("xmlns:") for k in got):
+        return None
+    return got
+
+
+def _row_ok(text: str, prefixes: frozenset) -> bool:
+    key = (text, prefixes)
+    ok = _SEEN_ROWS.get(key)
+    if ok is None:
+        got = _attrs(text)
+        ok = got is not None and all(":" not in k or k.split(":", 1)[0] in prefixes for k in got)
+        if len(_SEEN_ROWS) > 4096:
+            _SEEN_ROWS.clear()
+        _SEEN_ROWS[key] = ok
+    return ok
+
+
+def _formula_attrs(text: str) -> tuple[str | None, str]:
+    try:
+        got = _SEEN_FORMULAS[text]
+    except KeyError:
+        attrs = _attrs(text)
+        got = None if attrs is None else (attrs.get("t"), attrs.get("si", ""))
+        if len(_SEEN_FORMULAS) > 4096:
+            _SEEN_FORMULAS.clear()
+        _SEEN_FORMULAS[text] = got
+    if got is None:
+        raise _Odd
+    return got
+
+
+def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
+    """The part without its cells: (sheet protected, namespace prefixes the root declares), or None if odd.
+
+    Well-formed (expat), a ``<worksheet>`` root whose default namespace is SpreadsheetML's
+    and the only default namespace declared, no comment, CDATA or processing instruction
+    (so every ``<name`` is an element), no cell outside ``<sheetData>``, and sheet
+    protection written plainly.
+    """
+    decl = _DECL.match(outer)
+    rest = outer[decl.end():]
+    root = _ROOT.match(rest)
+    if root is None or b"<!" in rest or b"<?" in rest:
+        return None
+    attrs = dict(_ROOT_ATTR.findall(root.group(1)))
+    if attrs.get(b"xmlns") != _M or len(_DEFAULT_NS.findall(outer)) != 1 or _ANY_CELL.search(outer):
+        return None
+    prefixes = frozenset(k[6:].decode() for k in attrs if k.startswith(b"xmlns:"))
+    protected = False
+    for m in _ANY_PROTECTION.finditer(outer):  # the last one counts, as in the element reader
+        strict = _PROTECTION.match(outer, m.start())
+        if m.group(1) or strict is None:
+            return None
+        got = dict(_ROOT_ATTR.findall(strict.group(1)))
+        protected = got.get(b"sheet", b"0") in (b"1", b"true")
+    parser = expat.ParserCreate(namespace_separator="}")
+    try:
+        parser.Parse(outer, True)
+    except expat.ExpatError:
+        return None
+    return protected, prefixes
+
+
+def scan_sheet(data: bytes, strings: list[str], dates: set[int],
+               max_cells: int) -> tuple[dict[str, Cell], bool] | None:
+    """A worksheet part's cells and whether the sheet is protected, read with one pattern.
+
+    Args:
+        data: The part's bytes (at most :data:`kpixl.xlsx.xmlstream.WHOLE_PART`, prolog checked).
+        strings: The shared strings.
+        dates: The style indices that show a date.
+        max_cells: Cells kept before the part is handed to the careful path (which refuses it).
+
+    Returns:
+        ``(cells by reference, protected)`` exactly as the element reader would find them,
+        or None when the part is not in a shape this reader knows (see the module docstring).
+    """
+    start = data.find(_OPEN)
+    end = data.find(_CLOSE, start)
+    if start < 0 or end < 0:
+        return None
+    outer = data[:start] + b"<sheetData/>" + data[end + len(_CLOSE):]
+    try:
+        outside = _SEEN_OUTSIDE[outer]
+    except KeyError:
+        outside = _outside(outer)
+        if len(outer) <= 1 << 16:
+            if len(_SEEN_OUTSIDE) >= 256:
+                _SEEN_OUTSIDE.clear()
+            _SEEN_OUTSIDE[outer] = outside
+    if outside is None:
+        return None
+    protected, prefixes = outside
+    try:
+        xml = data[start + len(_OPEN):end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
+        return None
+    cells: dict[str, Cell] = {}
+    shared: dict[str, tuple[str, str]] = {}
+    pos = depth = 0
+    try:
+        for m in _TOKEN.finditer(xml):
+            at, pos_next = m.span()
+            if at != pos:
+                return None
+            pos = pos_next
+            if m.lastindex is None:
+                continue  # blanks
+            ref, style, kind, fattrs, formula, raw, inline_is, inline, row_before, rattrs, empty_row, row_end = \
+                m.groups()
+            if ref is None:
+                if rattrs is not None:
+                    if depth != (row_before is not None) or (rattrs and not _row_ok(rattrs, prefixes)):
+                        return None
+                    depth = 0 if empty_row else 1
+                else:  # </row>
+                    if not depth:
+                        return None
+                    depth = 0
+                continue
+            if fattrs is None and raw is None and inline_is is None and kind != "b":
+                continue  # a styled blank (most of a card's cells)
+            if not raw:
+                raw = None
+            elif "&" in raw:
+                raw = _text(raw)
+            if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule, inline
+                if raw is not None and raw.isdigit() and int(raw) < len(strings):
+                    cells[ref] = Cell(strings[int(raw)])
+            else:
+                if fattrs is not None:
+                    formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
+                    if not formula:
+                        formula = None
+                    elif "&" in formula:
+                        formula = _text(formula)
+                else:
+                    formula_type, si = None, ""
+                if inline_is is not None:
+                    inline = _text(inline or "")
+                    if len(inline) > MAX_TEXT:
+                        inline = inline[:MAX_TEXT + 1]
+                keep_cell(cells, shared, strings, dates, ref, kind or "n", style, fattrs is not None, formula,
+                          formula_type, si, raw, inline)
+            if len(cells) > max_cells:
+                return None
+    except _Odd:
+        return None
+    if pos != len(xml) or depth:
+        return None
+    return cells, protected
