@@ -17,6 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
@@ -165,18 +166,20 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
             got = _UNIQUE.search(old_sst or "")
             strings = Strings(int(got.group(1)) if got else 0)
             parts = {part: sheets[title] for title, part in sheet_parts(zin).items() if title in sheets}
-            for info in zin.infolist():
-                data = zin.read(info)
-                bulk = parts.get(info.filename)
-                if bulk is not None and bulk.rows:
-                    data = _append(data.decode("utf-8"), bulk, strings).encode("utf-8")
-                if info.filename != _SST:
-                    zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            # The sheets first (in the package's order, which numbers the strings), then every member.
+            appended = {info.filename: _append(zin.read(info).decode("utf-8"), parts[info.filename], strings)
+                        for info in zin.infolist() if info.filename in parts and parts[info.filename].rows}
             need = old_sst is not None or bool(strings.index)
+            for info in zin.infolist():
+                if info.filename == _SST:
+                    continue
+                text = appended.pop(info.filename, None)
+                data = text.encode("utf-8") if text is not None else zin.read(info)
+                if need and old_sst is None:
+                    data = _registered(info.filename, data)
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
             if need:
                 zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-        if need and old_sst is None:
-            _register_sst(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -194,32 +197,118 @@ def _sst(old: str | None, strings: Strings) -> str:
     return old.replace("</sst>", new + "</sst>", 1) if "</sst>" in old else old.replace("/>", ">" + new + "</sst>", 1)
 
 
-def _register_sst(path: Path) -> None:
-    """Declare a new shared-strings part: its content type, and the workbook's relationship to it."""
-    out = path.with_name(path.name + ".sst")
-    try:
-        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-            for info in zin.infolist():
-                data = zin.read(info)
-                if info.filename == "[Content_Types].xml":
-                    data = data.decode("utf-8").replace(
-                        "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
-                elif info.filename == "xl/_rels/workbook.xml.rels":
-                    data = data.decode("utf-8").replace(
-                        "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
-                                            f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-        os.replace(out, path)
-    finally:
-        out.unlink(missing_ok=True)
+def _registered(name: str, data: bytes) -> bytes:
+    """A member of a package gaining a shared-strings part: its content type, and the workbook's
+    relationship to it, declared."""
+    if name == "[Content_Types].xml":
+        return data.decode("utf-8").replace(
+            "</Types>", f'<Override PartName="/{_SST}" ContentType="{_SST_TYPE}"/></Types>', 1).encode("utf-8")
+    if name == "xl/_rels/workbook.xml.rels":
+        return data.decode("utf-8").replace(
+            "</Relationships>", f'<Relationship Id="rIdKpixlStrings" Type="{_SST_REL}" '
+                                f'Target="sharedStrings.xml"/></Relationships>', 1).encode("utf-8")
+    return data
 
 
 def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
     styles = _styles(xml, bulk.style_row) if bulk.style_row else None
-    body = "".join(row_xml(bulk.first + k, r, letters, styles, strings) for k, r in enumerate(bulk.rows))
+    if all(len(r) == bulk.width for r in bulk.rows):
+        body = _body(bulk.first, bulk.rows, letters, styles or {}, strings)
+    else:  # ragged rows: row by row
+        body = "".join(row_xml(bulk.first + k, r, letters, styles, strings) for k, r in enumerate(bulk.rows))
     last = bulk.first + len(bulk.rows) - 1
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
     if "</sheetData>" in xml:
         return xml.replace("</sheetData>", body + "</sheetData>", 1)
     return re.sub(r"<sheetData\s*/>", lambda _: "<sheetData>" + body + "</sheetData>", xml, count=1)  # empty
+
+
+def _as_text(v: Any) -> str | None:
+    """The text :func:`_cells` writes for a value that is neither text, a number, a formula nor blank."""
+    if v is None or isinstance(v, (bool, int, float, Formula)):
+        return None
+    return v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else str(v)
+
+
+def _body(first: int, rows: Sequence[Sequence[Any]], letters: Sequence[str], styles: dict[str, str],
+          strings: Strings) -> str:
+    """What :func:`row_xml` writes for every row — the same bytes — built a column at a time: a column
+    of one type (text, finite numbers) becomes one cell template filled by ``%`` over all the rows at
+    once; a column of several types (blanks, formulas) is written cell by cell."""
+    _number(rows, strings)
+    nums = range(first, first + len(rows))
+    index = strings.index
+    templates, args = [], []
+    for letter, values in zip(letters, zip(*rows)):
+        s = f' s="{styles[letter]}"' if letter in styles else ""
+        kinds = set(map(type, values))
+        if kinds == {str} and all(map(index.__contains__, values)):
+            strings.refs += len(values)
+            templates.append(f'<c r="{letter}%d"{s} t="s"><v>%d</v></c>')
+            args += [nums, list(map(index.__getitem__, values))]
+        elif kinds <= {float, int} and _finite(values):
+            templates.append(f'<c r="{letter}%d"{s}><v>%s</v></c>')
+            args += [nums, _each(values, _number_text)]
+        else:
+            templates.append("%s")
+            args.append(_column(letter, letter in styles, s, nums, values, strings))
+    row = '<row r="%d">' + "".join(templates) + "</row>"
+    return (row * len(rows)) % tuple(chain.from_iterable(zip(nums, *args)))
+
+
+def _finite(values: Sequence[Any]) -> bool:
+    try:
+        return all(map(math.isfinite, values))
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _each(values: Sequence[Any], f) -> list:
+    """``[f(v) for v in values]``, calling ``f`` once per distinct value (equal numbers have one text)."""
+    got = dict.fromkeys(values)
+    for v in got:
+        got[v] = f(v)
+    return list(map(got.__getitem__, values))
+
+
+def _number(rows: Sequence[Sequence[Any]], strings: Strings) -> None:
+    """Give the rows' texts their shared-string numbers in row order, as :func:`row_xml` would (the
+    references are counted as the cells are written)."""
+    try:
+        values: Any = dict.fromkeys(chain.from_iterable(rows))  # each value once, in row order
+    except TypeError:  # an unhashable value
+        values = chain.from_iterable(rows)
+    refs = strings.refs
+    for v in values:
+        text = v if type(v) is str else _as_text(v)
+        if text is not None:
+            strings(text)
+    strings.refs = refs
+
+
+def _number_text(v: Any) -> str:
+    return str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(float(v))
+
+
+def _column(letter: str, styled: bool, s: str, nums: range, values: Sequence[Any], strings: Strings) -> list[str]:
+    out = []
+    for r, v in zip(nums, values):
+        kind = type(v)
+        if kind is str:
+            out.append(f'<c r="{letter}{r}"{s} t="s"><v>{strings(v)}</v></c>')
+        elif kind is float or kind is int:
+            if v != v or v in (math.inf, -math.inf):
+                out.append("")
+            else:
+                out.append(f'<c r="{letter}{r}"{s}><v>{_number_text(v)}</v></c>')
+        elif v is None:
+            out.append(f'<c r="{letter}{r}"{s}/>' if styled else "")
+        elif kind is Formula:
+            got = _cached(v.cached)
+            t, text = got if got is not None else ("", None)
+            out.append(f'<c r="{letter}{r}"{s}{t}><f>{escape(v.text)}</f>{f"<v>{text}</v>" if text is not None else ""}'
+                       "</c>")
+        else:  # a bool, a NumPy number, a date…
+            out.append("".join(_cells([f'<c r="{letter}{r}"{s}'], [v], strings)))
+    return out
