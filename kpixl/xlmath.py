@@ -12,7 +12,9 @@ Python's ``round`` rounds half to even on the binary value and gets both wrong.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -134,10 +136,15 @@ def times(factor: float, expr: str) -> str:
     return f"{num(factor)}*{wrap(expr)}"
 
 
+_WRAP_SIGNS = re.compile(r'["()+\-*/^&=<>,]')
+
+
+@functools.lru_cache(maxsize=1024)  # a sheet's row asks for the same group size in each rating and flag column
 def wrap(expr: str) -> str:
     """Parenthesise an expression unless it is a single term."""
     depth, quoted = 0, False
-    for i, ch in enumerate(expr):
+    for m in _WRAP_SIGNS.finditer(expr):  # only these characters matter: skip the others in C
+        i, ch = m.start(), m.group()
         if ch == '"':
             quoted = not quoted
         elif quoted:

@@ -65,8 +65,18 @@ def write_copied(ws, rows: pd.DataFrame) -> Bulk:
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
-    columns = [rows[k].tolist() for k in COPY]  # lists: iterating a frame's cells one by one is slow
-    return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in zip(*columns)], len(COPY))
+    columns = [_cell_values(rows[k].tolist()) for k in COPY]  # lists: iterating a frame's cells one by one is slow
+    return Bulk(FIRST, list(zip(*columns)), len(COPY))
+
+
+def _cell_values(values: list) -> list:
+    """:func:`kpixl.xlsx.cells.cell_value` of each value, a column at a time (text and numbers need little)."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return values
+    if kinds == {float}:
+        return [None if v != v else v for v in values]
+    return list(map(cell_value, values))
 
 
 def data_sheet_setup(ws) -> None:
