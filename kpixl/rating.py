@@ -127,7 +127,7 @@ def _sortable(col: pd.Series) -> pd.Series:
     present = col.dropna()
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return col.reset_index(drop=True)
-    kinds = {type(v) for v in present}
+    kinds = set(map(type, present.tolist()))
     if len(kinds) <= 1:
         return col.reset_index(drop=True)
     return col.map(lambda v: None if _blank(v) else _text(v)).reset_index(drop=True)
@@ -161,6 +161,8 @@ def _group_codes(group: Any, n: int) -> np.ndarray:
         raise ValueError(f"{len(values)} group labels for {n} totals")
 
     def key(v: Any) -> tuple:
+        if type(v) is str:  # the common case first
+            return ("text", v.lower()) if v else ("blank",)
         if _blank(v):
             return ("blank",)
         if isinstance(v, (bool, np.bool_)):

@@ -24,6 +24,12 @@ META = ("_file", "_sha256", "_sheet", "_saved", "_collected_at", "_by")
 
 def plain(value: Any) -> Any:
     """A cell value as a record keeps it: floats to 15 significant digits, blank text as None."""
+    kind = type(value)
+    if kind is float:  # the common cases first: a whole number (already ≤ 15 digits), text
+        if value.is_integer() and -1e15 < value < 1e15:
+            return value
+    elif kind is str:
+        return value if value.strip() else None
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
@@ -51,8 +57,11 @@ class Store:
         rows = wb[STORE].iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]
         store.columns = [h for h in header if h and h not in (PERIOD, EMPLOYEE) and h not in META]
+        keep = [j for j, h in enumerate(header) if h]
+        names = [header[j] for j in keep]
+        every = len(keep) == len(header)
         for row in rows:
-            rec = {h: plain(v) for h, v in zip(header, row) if h}
+            rec = dict(zip(names, map(plain, row if every else [row[j] for j in keep if j < len(row)])))
             if rec.get(EMPLOYEE) is None or rec.get(PERIOD) is None:
                 continue
             key = (str(rec[PERIOD]), _id(rec[EMPLOYEE]))

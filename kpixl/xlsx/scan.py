@@ -48,10 +48,9 @@ class _Sheet:
         self.max_column = max((max(r) for r in rows.values() if r), default=0)
 
     def iter_rows(self, values_only: bool = True) -> Iterator[tuple]:
-        width, empty = self.max_column, {}
+        columns, empty = range(1, self.max_column + 1), {}
         for r in range(1, self.max_row + 1):
-            got = self._rows.get(r, empty)
-            yield tuple(got.get(c) for c in range(1, width + 1))
+            yield tuple(map(self._rows.get(r, empty).get, columns))
 
     def cell(self, row: int, column: int) -> _Cell:
         return _Cell(self._rows.get(row, {}).get(column))

@@ -35,6 +35,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import TableColumn
 
 from ..engine.inputs import ID
 from ..errors import FileProblem, InputError, Problem
@@ -381,7 +383,7 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     roster = pd.concat(rosters, ignore_index=True) if rosters else pd.DataFrame(columns=[ID])
     roster[ID] = roster[ID].astype(str)
     roster = roster.drop_duplicates(ID).reset_index(drop=True)
-    in_rows = list(dict.fromkeys(rows[ID].astype(str)))
+    in_rows = list(dict.fromkeys(rows[ID].astype(str).tolist()))
     have = set(in_rows)
     people = [e for e in roster[ID] if e in have]
     listed = set(people)
@@ -461,6 +463,11 @@ def _write_roster(wb, roster: pd.DataFrame) -> Bulk:
     ws = wb[ROSTER]
     table = ws.tables["Roster"]
     table.ref = f"A1:{get_column_letter(len(roster.columns))}{len(roster) + 1}"
+    # Its columns named from the header now, as openpyxl would name them at save — by reading the
+    # table's whole range, which makes an empty cell for every row appended later in bulk.
+    table.tableColumns = [TableColumn(id=j, name=str(ws.cell(1, j).value)) for j in range(1, len(roster.columns) + 1)]
+    if table.headerRowCount and not table.autoFilter:
+        table.autoFilter = AutoFilter(ref=table.ref)
     rows = [[cell_value(v) for v in r] for r in roster.iloc[1:].itertuples(index=False, name=None)]
     return Bulk(3, rows, len(roster.columns), style_row=2)
 

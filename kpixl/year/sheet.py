@@ -44,7 +44,7 @@ def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], 
     """The sheet rows of each (person, component) block and of each person, on ``期间成绩``."""
     comp: dict[tuple[str, str], tuple[int, int]] = {}
     person: dict[str, tuple[int, int]] = {}
-    for k, (eid, c) in enumerate(zip(rows[ID].astype(str), rows["component"].astype(str))):
+    for k, (eid, c) in enumerate(zip(rows[ID].astype(str).tolist(), rows["component"].astype(str).tolist())):
         r = FIRST + k
         a = comp.get((eid, c))
         comp[(eid, c)] = (a[0] if a else r, r)
