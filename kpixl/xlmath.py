@@ -45,8 +45,9 @@ def excel_round(values: Any, digits: int = 0) -> Any:
     if near.any():
         idx = np.flatnonzero(near)
         flat_out, flat_a = out.reshape(-1), a.reshape(-1)
-        for i in idx:
-            flat_out[i] = _decimal_round(float(flat_a[i]), digits, ROUND_HALF_UP)
+        # Once per distinct value: a group size × share is the same for everyone in the group.
+        ties, back = np.unique(flat_a[idx], return_inverse=True)
+        flat_out[idx] = np.array([_decimal_round(float(v), digits, ROUND_HALF_UP) for v in ties])[back.reshape(-1)]
     big = y >= _EXACT
     if big.any():
         out = np.where(big, a, out)
@@ -137,11 +138,14 @@ def times(factor: float, expr: str) -> str:
 
 
 _WRAP_SIGNS = re.compile(r'["()+\-*/^&=<>,]')
+_WRAP_OPERATORS = re.compile(r"[+\-*/^&=<>,]")
 
 
 @functools.lru_cache(maxsize=1024)  # a sheet's row asks for the same group size in each rating and flag column
 def wrap(expr: str) -> str:
     """Parenthesise an expression unless it is a single term."""
+    if _WRAP_OPERATORS.search(expr) is None:  # a reference, a number: nothing to look at
+        return expr
     depth, quoted = 0, False
     for m in _WRAP_SIGNS.finditer(expr):  # only these characters matter: skip the others in C
         i, ch = m.start(), m.group()

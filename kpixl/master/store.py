@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from ..xlsx.text import append_row
 from .book import STORE
@@ -50,14 +50,17 @@ class Store:
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, wb) -> "Store":
+    def read(cls, wb, meta: Iterable[str] | None = None) -> "Store":
+        """The records on ``wb``'s ``_collected`` sheet; with ``meta``, only those of the
+        provenance columns (:data:`META`) are kept (the year needs ``_collected_at`` alone)."""
         store = cls()
         if STORE not in wb.sheetnames:
             return store
         rows = wb[STORE].iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]
         store.columns = [h for h in header if h and h not in (PERIOD, EMPLOYEE) and h not in META]
-        keep = [j for j, h in enumerate(header) if h]
+        skip = set() if meta is None else set(META) - set(meta)
+        keep = [j for j, h in enumerate(header) if h and h not in skip]
         names = [header[j] for j in keep]
         every = len(keep) == len(header)
         for row in rows:

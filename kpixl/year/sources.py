@@ -137,7 +137,7 @@ def _read(src: Source, wb, cache: dict) -> Source:
     s = read_scheme_values(_rows(wb, scheme_sheet), src.path.name, scheme_sheet)
     src.scheme = s
     period = wb.name(PERIOD_NAME)
-    store = Store.read(wb)
+    store = Store.read(wb, meta=("_collected_at",))
     recs = store.of_period(period) if period else []
     if not recs:
         src.problems.append(Problem(where, "year_not_collected", "nothing has been collected into this master"))
