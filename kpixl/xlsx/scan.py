@@ -133,7 +133,7 @@ _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # value of a plain <v> (marked by the 7th), anything else (a formula and its value, rich text).
 _CELL = re.compile(r'<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?\s*'
                    r'(?:/>|>(?:(<is>)<t(?: [^>]*)?>([^<]*)</t></is>|(<v>)([^<]*)</v>|(.*?))</c>)', re.S)
-_ANY_CELL = re.compile(r"<c[\s/>]")
+_OTHER_CELL = re.compile(r'<c(?! r=")[\s/>]')  # a cell not written <c r="…
 _VALUE = re.compile(r"<v>(.*?)</v>", re.S)
 _TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
@@ -262,6 +262,7 @@ def _scan(xml: str, strings: list[str], dates: set[int]) -> dict[int, dict[int, 
             if got_row is None:
                 rows[r] = got_row = {}
         got_row[col] = v
-    if len(found) != len(_ANY_CELL.findall(xml)):
+    # Every <c matched: as many as there are `<c r="` (each match starts at one), and no other <c.
+    if len(found) != xml.count('<c r="') or _OTHER_CELL.search(xml):
         return None
     return rows
