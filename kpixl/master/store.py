@@ -12,6 +12,7 @@ writes back unchanged — so a record reads back exactly as it was stored, run a
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -62,9 +63,12 @@ class Store:
         skip = set() if meta is None else set(META) - set(meta)
         keep = [j for j, h in enumerate(header) if h and h not in skip]
         names = [header[j] for j in keep]
-        every = len(keep) == len(header)
+        every, last = len(keep) == len(header), keep[-1] if keep else -1
+        pick = itemgetter(*keep) if len(keep) > 1 else None
         for row in rows:
-            rec = dict(zip(names, map(plain, row if every else [row[j] for j in keep if j < len(row)])))
+            if not every:
+                row = pick(row) if pick is not None and len(row) > last else [row[j] for j in keep if j < len(row)]
+            rec = dict(zip(names, map(plain, row)))
             if rec.get(EMPLOYEE) is None or rec.get(PERIOD) is None:
                 continue
             key = (str(rec[PERIOD]), _id(rec[EMPLOYEE]))

@@ -236,13 +236,15 @@ def _body(first: int, rows: Sequence[Sequence[Any]], letters: Sequence[str], sty
     """What :func:`row_xml` writes for every row — the same bytes — built a column at a time: a column
     of one type (text, finite numbers) becomes one cell template filled by ``%`` over all the rows at
     once; a column of several types (blanks, formulas) is written cell by cell."""
-    _number(rows, strings)
+    columns = list(zip(*rows))[:len(letters)]
+    kinds = [set(map(type, values)) for values in columns]
+    # The columns that may hold text, row by row: the shared strings are numbered in that order.
+    _number(list(zip(*(c for c, k in zip(columns, kinds) if not k <= _NO_TEXT))), strings)
     nums = range(first, first + len(rows))
     index = strings.index
     templates, args = [], []
-    for letter, values in zip(letters, zip(*rows)):
+    for letter, values, kinds in zip(letters, columns, kinds):
         s = f' s="{styles[letter]}"' if letter in styles else ""
-        kinds = set(map(type, values))
         if kinds == {str} and all(map(index.__contains__, values)):
             strings.refs += len(values)
             templates.append(f'<c r="{letter}%d"{s} t="s"><v>%d</v></c>')
@@ -250,11 +252,21 @@ def _body(first: int, rows: Sequence[Sequence[Any]], letters: Sequence[str], sty
         elif kinds <= {float, int} and _finite(values):
             templates.append(f'<c r="{letter}%d"{s}><v>%s</v></c>')
             args += [nums, _each(values, _number_text)]
+        elif kinds == {Formula}:
+            templates.append(f'<c r="{letter}%d"{s}%s><f>%s</f>%s</c>')
+            got = [("", _number_text(v)) if type(v) is float and math.isfinite(v) else _cached(v)
+                   for v in (f.cached for f in values)]
+            args += [nums, [g[0] if g is not None else "" for g in got],
+                     [f.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for f in values],
+                     [f"<v>{g[1]}</v>" if g is not None else "" for g in got]]
         else:
             templates.append("%s")
             args.append(_column(letter, letter in styles, s, nums, values, strings))
     row = '<row r="%d">' + "".join(templates) + "</row>"
     return (row * len(rows)) % tuple(chain.from_iterable(zip(nums, *args)))
+
+
+_NO_TEXT = {float, int, bool, type(None), Formula}  # the types row_xml writes without a shared string
 
 
 def _finite(values: Sequence[Any]) -> bool:
