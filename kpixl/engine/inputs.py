@@ -199,8 +199,9 @@ def is_blank(col: pd.Series) -> np.ndarray:
     """Empty cells: None, NaN, or whitespace-only text."""
     if col.dtype.kind in "fiub":
         return col.isna().to_numpy()
+    values = col.to_numpy() if col.dtype == object else col  # the same objects, without a Series' iteration
     return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
-                     for v in col], dtype=bool)
+                     for v in values], dtype=bool)
 
 
 #: The largest number an input may hold: the card's own data validation range (±1e15, "any
@@ -224,6 +225,8 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     blank = is_blank(col)
     out = np.full(len(col), np.nan)
     bad = np.zeros(len(col), dtype=bool)
+    if blank.all():  # an optional column nobody filled
+        return out, bad
     for i, v in enumerate(col.to_numpy(dtype=object)):
         if blank[i]:
             continue

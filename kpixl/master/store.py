@@ -12,10 +12,11 @@ writes back unchanged — so a record reads back exactly as it was stored, run a
 from __future__ import annotations
 
 import math
-from operator import itemgetter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from operator import itemgetter
+from typing import Any, Iterable, Sequence
 
+from ..lazy import np
 from ..xlsx.text import append_row
 from .book import STORE
 
@@ -65,10 +66,14 @@ class Store:
         names = [header[j] for j in keep]
         every, last = len(keep) == len(header), keep[-1] if keep else -1
         pick = itemgetter(*keep) if len(keep) > 1 else None
-        for row in rows:
-            if not every:
-                row = pick(row) if pick is not None and len(row) > last else [row[j] for j in keep if j < len(row)]
-            rec = dict(zip(names, map(plain, row)))
+        picked = [row if every else pick(row) if pick is not None and len(row) > last
+                  else [row[j] for j in keep if j < len(row)] for row in rows]
+        if all(len(row) == len(names) for row in picked):  # a column at a time: a column is mostly of one type
+            picked = zip(*(_plain_column(c) for c in zip(*picked)))
+            recs = (dict(zip(names, row)) for row in picked)
+        else:
+            recs = (dict(zip(names, map(plain, row))) for row in picked)
+        for rec in recs:
             if rec.get(EMPLOYEE) is None or rec.get(PERIOD) is None:
                 continue
             key = (str(rec[PERIOD]), _id(rec[EMPLOYEE]))
@@ -100,6 +105,20 @@ class Store:
             append_row(ws, [rec.get(h) for h in header])
         ws.sheet_state = "hidden"  # hidden, not very hidden: an auditor can unhide it
         ws.protection.sheet = True
+
+
+def _plain_column(values: Sequence[Any]) -> Sequence[Any]:
+    """:func:`plain` of each value; a column of whole numbers, or of text that is not blank, as it is."""
+    kinds = set(map(type, values))
+    if kinds == {str} and all(map(str.strip, values)):
+        return values
+    if kinds == {float}:
+        a = np.array(values, dtype=float)
+        if (np.abs(a) < 1e15).all() and (a == np.floor(a)).all():
+            return values
+    if kinds == {type(None)}:
+        return values
+    return list(map(plain, values))
 
 
 def _id(v: Any) -> str:
