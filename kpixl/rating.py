@@ -171,6 +171,9 @@ def _group_codes(group: Any, n: int) -> np.ndarray:
             return ("number", float(v))
         return ("text", str(v).lower())
 
+    if all(type(v) is str for v in values) and "" not in values:  # labels only: their keys are the lower case
+        codes, _ = pd.factorize(pd.Series([v.lower() for v in values], dtype=object))
+        return codes
     codes, _ = pd.factorize(pd.Series([key(v) for v in values], dtype=object))
     return codes
 
