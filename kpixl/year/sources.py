@@ -171,7 +171,7 @@ def _read(src: Source, wb, cache: dict) -> Source:
         overrides = Overrides(bonus=params.policy(s.bonus), base=base)
     res = compute(prepared, overrides)
     when = {r[EMPLOYEE]: r.get("_collected_at") for r in recs}
-    names = dict(zip(src.roster[ID].astype(str), src.roster["姓名"])) if "姓名" in src.roster.columns else {}
+    names = dict(zip(src.roster[ID].astype(str).tolist(), src.roster["姓名"].tolist())) if "姓名" in src.roster.columns else {}
     ids = res[ID].astype(str).to_numpy()
     src.rows = pd.DataFrame({
         ID: ids,
