@@ -36,6 +36,7 @@ from .rules import level_key
 from .scheme.models import Bonus, Column, CurveSegment, LevelFactor
 
 __all__ = [
+    "bonus_label",
     "RowProblem", "curve_factor", "curve_formula", "rating_factors", "rating_factor_formula",
     "level_factors", "level_factor_formula", "budget_factor", "bonus_problems",
     "bonus_amounts", "perf_formula", "bonus_formula",
@@ -372,3 +373,12 @@ def bonus_formula(bonus: Bonus, perf_ref: str, perf_range: str, commission_ref: 
             commission_ref = xlmath.num(c.amount)
         pay = f"{pay}+{xlmath.num(c.rate)}*{xlmath.wrap(commission_ref)}"
     return f"MAX({xlmath.num(bonus.floor)},{xlmath.round_formula(pay, bonus.round)})"
+
+
+#: What the bonus of one period is called on a card and a sheet, by the scheme's period.
+BONUS_LABELS = {"month": "当月绩效奖金", "quarter": "本季度绩效奖金", "half": "半年度绩效奖金", "year": "年度绩效奖金"}
+
+
+def bonus_label(period_kind: str) -> str:
+    """``month`` → 当月绩效奖金, ``quarter`` → 本季度绩效奖金, ``half`` → 半年度绩效奖金, ``year`` → 年度绩效奖金."""
+    return BONUS_LABELS.get(period_kind, BONUS_LABELS["month"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["PeriodKey", "parse_period", "period_label", "period_start", "previous_period"]
+__all__ = ["PeriodKey", "canonical_text", "parse_period", "period_label", "period_start", "previous_period"]
 
 _MONTH = re.compile(r"^(\d{4})-(0?[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})[-\s]?[Qq]([1-4])$")
@@ -83,6 +83,28 @@ def parse_period(period: Any) -> PeriodKey:
     if m := _YEAR.match(p):
         return PeriodKey("year", int(m[1]))
     raise ValueError(f"period {period!r} is not {_FORMS}")
+
+
+_LABEL = re.compile(r"^\s*(\d{4})\s*年\s*(?:(\d{1,2})\s*月(?:份)?|第\s*([1-4一二三四])\s*季度|([上下])半年|(?:度)?)\s*$")
+_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+def canonical_text(text: str) -> str:
+    """A period typed as kpixl labels it (``2026年11月``, ``2026年第4季度``, ``2026年上半年``,
+    ``2026年``/``2026年度``) in its canonical form (``2026-11``, ``2026Q4``, ``2026H1``, ``2026``);
+    any other text as it is (:func:`parse_period` then says what is allowed).
+    """
+    m = _LABEL.match(str(text))
+    if m is None:
+        return text
+    year, month, quarter, half = m.groups()
+    if month is not None:
+        return f"{year}-{int(month):02d}" if 1 <= int(month) <= 12 else text
+    if quarter is not None:
+        return f"{year}Q{_DIGIT.get(quarter) or int(quarter)}"
+    if half is not None:
+        return f"{year}H{1 if half == '上' else 2}"
+    return year
 
 
 def previous_period(period: Any, steps: int = 1) -> str:

@@ -173,6 +173,10 @@ CODES: dict[str, Code] = {
     "fraction_out_of_range": _c("input", "Wage share out of range", "{line}: the share must be 0 or between {min} and {max}",
                                 "A share of the wage typed for a pay line (工作失误扣5%–20%) is outside the line's range; "
                                 "type a share within it, or 0 (or leave it blank) when nothing happened."),
+    "bad_param": _c("input", "Bad bonus parameter", "{what} must be more than 0 (or 0 or more)",
+                    "A value finance typed on 奖金参数 (the budget, a rating or level factor) or a bonus base on "
+                    "等级与奖金 / 年度汇总 is negative (or a budget of 0); correct it, or clear a budget for none. "
+                    "Nothing is saved until it is corrected."),
     "bad_approval": _c("input", "Bad approval", "审批 must be 同意 or 不同意 (blank: pending), not {value}",
                        "An approval cell on 奖罚审批 holds something other than 同意 (approved) or 不同意 (rejected); "
                        "pick one from the cell's list, or clear it while the reward or penalty is pending."),
@@ -316,7 +320,8 @@ CODES: dict[str, Code] = {
                         "A scheme file holds a list or a single value instead of fields; write it as "
                         "fields (id:, name:, sections: …)."),
     "bad_target": _c("scheme", "Bad target", "a target is a number or {column: <roster column>}, not {value}",
-                     "An item's target is neither a number nor a roster column; give one of those."),
+                     "An item's target (or the bonus base, a commission amount) is neither a number nor a roster "
+                     "column; give one of those."),
     "illegal_character": _c("scheme", "Control character", "holds a control character that a workbook cannot store",
                             "A scheme text holds a control character, so it cannot be written to a workbook; remove it."),
     "invalid_value": _c("scheme", "Invalid value", "{pydantic's message}",
@@ -490,6 +495,14 @@ CODES: dict[str, Code] = {
                          "A promote or demote rule moves more steps than the ladder has; lower steps."),
     "qualify_lowest": _c("scheme", "Qualification for the lowest level", "{level} is the lowest level: nobody is promoted to it",
                          "A qualification is given for the ladder's lowest level; remove it."),
+    "annual_missing": _c("scheme", "Annual value not said", "the card is monthly: say how the year master makes one "
+                         "annual value of {column} (levels.annual: sum, mean or last)",
+                         "A level rule or threshold reads a card input and the card is not yearly: say in "
+                         "levels.annual whether the year's value is the periods' sum (amounts: 年度销售额), mean "
+                         "(rates: 投诉率) or the last period's value."),
+    "annual_unused": _c("scheme", "levels.annual not used", "no level rule or threshold reads {column}",
+                        "levels.annual names a column no level rule or qualification reads; remove it or fix "
+                        "the name."),
     "empty_threshold": _c("scheme", "Empty threshold", "a threshold needs min or above, max or below, or both",
                           "A level qualification threshold gives no bound; give min/above, max/below or both."),
     "change_and_deduction": _c("scheme", "Salary change and deduction",

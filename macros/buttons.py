@@ -46,8 +46,10 @@ def last_month(today: _dt.date | None = None) -> str:
 
 def _ask_period(host: Host) -> str | None:
     """Ask for the period, offering last month; the answer is stated in the button's message."""
+    from kpixl.periods import canonical_text
+
     period = host.ask("period", PERIOD_PROMPT, last_month())
-    return None if period is None or not period.strip() else period.strip()
+    return None if period is None or not period.strip() else canonical_text(period.strip())  # 2026年11月 too
 
 
 @contextmanager
@@ -188,8 +190,10 @@ def year(host: Host) -> str | None:
     Pressed in a year master, it rebuilds it from the period masters it was built from
     (late corrections taken, every change listed). Pressed in a period master, it asks
     for the year master to write (default ``年度汇总-<year>.xlsx`` beside it), the roll-up
-    component (empty: the scheme's only one) and the period masters to add (this one
-    is offered first); the same as ``kpixl year OUT -c COMPONENT MASTER…``.
+    component (empty: the scheme's only one), the period masters to add (this one
+    is offered first) and — when the scheme has a level ladder — earlier year masters
+    whose annual ratings the ladder's rules over several years read (optional); the same
+    as ``kpixl year OUT -c COMPONENT MASTER… --earlier EARLIER…``.
     """
     from kpixl.year import build_year
     from kpixl.year.build import is_year_master
@@ -209,11 +213,26 @@ def year(host: Host) -> str | None:
     masters = host.pick_files("masters", "选择各期主表 / choose the period masters (本表也可选 / this one too)")
     if not masters:
         return None
+    earlier: list[str] = []
+    if _has_levels(here):  # the level ladder's rules over several years read earlier years' ratings
+        earlier = host.pick_files("earlier", "往年年度主表(职级评审用, 可不选) / earlier year masters for the "
+                                             "level ladder (optional: cancel to skip)")
     host.save()
     comp = component.strip()
     result = build_year(out.strip(), [] if comp else masters, {comp: masters} if comp else None,
-                        progress=progress_to(host, "年度 / reading period masters"))
+                        progress=progress_to(host, "年度 / reading period masters"), earlier=earlier)
     return _report(result, "year")
+
+
+def _has_levels(master: Path) -> bool:
+    """Whether the master's scheme has a level ladder (``levels``); False when it cannot be read."""
+    from kpixl import KpixlError
+    from kpixl.scheme.io import load_scheme
+
+    try:
+        return load_scheme(master).levels is not None
+    except KpixlError:
+        return False  # build_year reads the scheme again and says what is wrong, with its place
 
 
 def help(host: Host) -> str | None:  # noqa: A001 — the button is called help

@@ -165,6 +165,13 @@ def test_score_prints_a_table_without_json():
     head = proc.stdout.splitlines()[0].split()
     assert head == DEMO_COLUMNS
     assert len(proc.stdout.splitlines()) == 31
+    # A scheme without ratings or a bonus prints no empty rating/bonus columns (--json keeps them, as null).
+    d = Path(__file__).resolve().parents[1] / "examples" / "schemes"
+    args = (d / "cm_monthly_kpi.yaml", "--inputs", d / "cm_monthly_kpi.inputs.csv", "--roster", d / "cm_monthly_kpi.roster.csv")
+    proc = run("score", *args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].split()[-1] == "total" and "NaN" not in proc.stdout
+    assert {"rating", "bonus"} <= set(json.loads(run("score", *args, "--json").stdout)[0])
 
 
 def test_score_out_csv_and_xlsx(tmp_path):
@@ -365,3 +372,18 @@ def test_out_in_a_folder_that_is_a_file(tmp_path):
     assert proc.returncode == 2
     assert "a file stands where its folder should be" in proc.stderr
     assert blocker.read_text() == "a file, not a folder"
+
+
+def test_a_period_typed_as_kpixl_labels_it_is_taken(tmp_path):
+    """kpixl prints 2026年11月 / 2026年第4季度; typed back to --period, they mean 2026-11 / 2026Q4."""
+    from kpixl.periods import canonical_text
+
+    assert [canonical_text(t) for t in ("2026年11月", "2026年1月份", "2026年第四季度", "2026年第4季度", "2026年上半年",
+                                        "2026年下半年", "2026年度", "2026年", "2026年13月", "十一月")] == [
+        "2026-11", "2026-01", "2026Q4", "2026Q4", "2026H1", "2026H2", "2026", "2026", "2026年13月", "十一月"]
+    template = Path(__file__).resolve().parents[1] / "workbooks" / "kam_monthly.xlsx"
+    proc = run("generate", template, "--period", "2026年11月", "--out", tmp_path / "g.xlsx")
+    assert proc.returncode == 0, proc.stderr
+    assert openpyxl.load_workbook(tmp_path / "g.xlsx", read_only=True).properties.created.month == 11
+    proc = run("generate", template, "--period", "2026年13月", "--out", tmp_path / "h.xlsx")
+    assert proc.returncode == 2 and "'2026年13月' is not 2026-11 (month)" in proc.stderr

@@ -134,6 +134,42 @@ def test_finance_changes_budget_and_rate_keeps_it(world, tmp_path):
     assert perf["E2002"] == pytest.approx(115 / 100 * 3500 * 1.5)
 
 
+def test_finance_values_that_are_none_are_placed_and_nothing_is_saved(world, tmp_path):
+    """Text, a formula or a negative amount typed for a budget, factor or base is never dropped in silence."""
+    from kpixl.cli.commands import main
+    from kpixl.errors import InputError
+
+    master = fresh_master(world, tmp_path)
+    collect(master, world["returned"])
+    rate(master)
+    wb = openpyxl.load_workbook(master)
+    keys = [c.value for c in wb[RATED][1]]
+    base_col = openpyxl.utils.get_column_letter(keys.index("bonus.base") + 1)
+    wb[PARAMS]["B3"] = "一万"
+    wb[PARAMS]["E3"] = -1  # 优秀's factor
+    wb[RATED][f"{base_col}3"] = "=1+1"
+    wb[RATED][f"{base_col}4"] = "三千"
+    wb.save(master)
+    before = master.read_bytes()
+    with pytest.raises(InputError) as e:
+        rate(master)
+    got = {(p.where, p.code) for p in e.value.problems}
+    assert got == {(f"{PARAMS}!B3", "not_a_number"), (f"{PARAMS}!E3", "bad_param"),
+                   (f"{RATED}!{base_col}3", "not_a_number"), (f"{RATED}!{base_col}4", "not_a_number")}
+    assert "not a formula" in next(p.message for p in e.value.problems if p.where.endswith(f"{base_col}3"))
+    assert master.read_bytes() == before  # what finance typed is still there to correct
+    assert main(["report", str(master)]) == 2 and master.read_bytes() == before
+    # Corrected (a budget of 0 is none too: cleared is the way to say no budget), rate goes on.
+    wb = openpyxl.load_workbook(master)
+    wb[PARAMS]["B3"], wb[PARAMS]["E3"] = None, 1.2
+    wb[RATED][f"{base_col}3"], wb[RATED][f"{base_col}4"] = 5000, None
+    wb.save(master)
+    first = wb[RATED].cell(3, keys.index("employee_id") + 1).value
+    again = rate(master)
+    assert f"{first}'s bonus base 5,000.00 edited on {RATED} (roster: 3,000.00)" in again.kept, again.kept
+    assert any(k.startswith(f"the budget on {PARAMS}!B3: (none)") for k in again.kept)  # cleared: no budget
+
+
 def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_path):
     master = fresh_master(world, tmp_path)
     first = collect(master, world["returned"])
@@ -309,6 +345,14 @@ def test_a_master_open_in_excel_is_refused_and_left_alone(world, tmp_path):
     with pytest.raises(kpixl.FileProblem, match="open in Excel or WPS"):
         collect(master, world["returned"])
     assert master.read_bytes() == before
+    # LibreOffice's lock file says the same (rate and report check it too).
+    (tmp_path / f"~${master.name}").unlink()
+    (tmp_path / f".~lock.{master.name}#").write_text(",someone,host,07.12.2026 10:00,")
+    with pytest.raises(kpixl.FileProblem, match=r"open in LibreOffice \(\.~lock\.master\.xlsx# exists\)"):
+        collect(master, world["returned"])
+    with pytest.raises(kpixl.FileProblem, match="open in LibreOffice"):
+        rate(master)
+    assert master.read_bytes() == before
 
 
 def test_two_collects_at_once_do_not_interleave(world, tmp_path):
@@ -323,3 +367,28 @@ def test_two_collects_at_once_do_not_interleave(world, tmp_path):
     assert len(records(master)) == 1 + 40
     log = [r for r in openpyxl.load_workbook(master)["Log"].iter_rows(values_only=True)][2:]
     assert sorted(r[4] for r in log) == sorted(world["roster"]["employee_id"])
+
+
+def test_the_folder_distribute_wrote_collects_without_its_manifest(tmp_path):
+    """HR may collect from the very folder distribute wrote: its manifest.csv/json are not returned files
+    (given by name they still are, and get the not-a-workbook problem as any other file)."""
+    from kpixl.master.collect import returned_files
+
+    d = tmp_path / "2026-11"
+    (d / "quarantine").mkdir(parents=True)
+    for name in ("2026-11-王经理.xlsx", "manifest.csv", "manifest.json", "~$2026-11-王经理.xlsx", ".hidden.xlsx",
+                 "quarantine/old.xlsx", "notes.txt"):
+        (d / name).write_bytes(b"x")
+    assert [f.name for f in returned_files([d])] == ["2026-11-王经理.xlsx", "notes.txt"]
+    assert [f.name for f in returned_files([d / "manifest.csv"])] == ["manifest.csv"]
+
+
+def test_another_schemes_files_into_a_fresh_master_say_so(tmp_path):
+    """A fresh master (no period yet) given only another scheme's files: the scheme is the news, not the period."""
+    master = tmp_path / "cs_pay.xlsx"
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "workbooks" / "cs_pay.xlsx", master)
+    before = master.read_bytes()
+    with pytest.raises(kpixl.FileProblem, match=r"belong to the scheme kam-monthly, not cs-pay \(this master's\)"):
+        collect(master, [root / "examples" / "returned"])
+    assert master.read_bytes() == before

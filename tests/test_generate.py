@@ -326,7 +326,14 @@ def test_hostile_names_and_employee_subset(tmp_path):
     roster.loc[2, "employee_id"] = "A1"  # a duplicate id is refused…
     with pytest.raises(InputError) as e:
         generate_workbook(hand_template(tmp_path / "dup.xlsx", roster=roster), None, "2026-11", tmp_path / "d.xlsx")
-    assert [p.code for p in e.value.problems] == ["duplicate_id"]
+    assert [(p.where, p.code, p.message) for p in e.value.problems] == [
+        ("Roster!A4", "duplicate_id", "employee A1 is listed twice (also Roster!A2)")]
+    # …with every other problem of the roster at once (as distribute reports them), each once.
+    bad = roster.astype({"销量目标": object})
+    bad.loc[4, "销量目标"] = "一百"
+    with pytest.raises(InputError) as e:
+        generate_workbook(hand_template(tmp_path / "dup2.xlsx", roster=bad), None, "2026-11", tmp_path / "d.xlsx")
+    assert [(p.where, p.code) for p in e.value.problems] == [("Roster!A4", "duplicate_id"), ("Roster!E6", "not_a_number")]
     roster.loc[2, "employee_id"] = "A1001"  # …while duplicate names are made unique
     roster.loc[5, "employee_id"] = "A1001x"
     roster.loc[5, "姓名"] = "王伟"

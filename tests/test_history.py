@@ -457,6 +457,34 @@ def test_scheme_problems_rule_kinds_and_overlapping_deductions():
     assert overlap.message.endswith("add supersedes: [miss2] to miss3")
 
 
+def test_scheme_problems_annual_values_of_card_inputs():
+    """A monthly card whose levels read a card input says how the year makes it annual (levels.annual)."""
+    d = copy.deepcopy(SCHEME)
+    d["levels"]["qualify"]["A1"] = {
+        "年度业务销售额": {"measure": {"column": "sales"}, "min": 5000000},
+        "销售额较上年增长": {"measure": {"growth": {"item": "sales", "periods": 1}}, "min": 0.1},  # sales: said once
+        "走访": {"measure": {"share": {"item": "visits"}}, "min": 0.1},
+        "年度销售额": {"min": 1}}  # no card input: the roster's (HR's) annual value, nothing to say
+    d["levels"]["annual"] = {"visits": "mean", "complaints": "sum"}
+    with pytest.raises(InputError) as e:
+        scheme_from_dict(d)
+    assert sorted(e.value.keys()) == sorted([
+        ("levels.qualify.A1.年度业务销售额.measure.column", "annual_missing"),
+        ("levels.annual.complaints", "annual_unused"),
+    ])
+    [missing] = [p for p in e.value.problems if p.code == "annual_missing"]
+    assert "the card is monthly" in missing.message and "levels.annual: {sales: sum}" in missing.message
+    d["levels"]["annual"] = {"visits": "mean", "sales": "total"}  # sum, mean or last
+    with pytest.raises(InputError) as e:
+        scheme_from_dict(d)
+    assert ("levels.annual.sales", "literal_error") in e.value.keys()
+    d["levels"]["annual"] = {"visits": "mean", "sales": "sum"}
+    assert scheme_from_dict(d).levels.annual == {"visits": "mean", "sales": "sum"}
+    # A yearly card's year is its one period: nothing to say.
+    del d["levels"]["annual"]
+    assert scheme_from_dict({**d, "period": "year"}).levels.annual == {}
+
+
 def test_yaml_json_round_trip():
     scheme = scheme_from_dict(SCHEME)
     assert scheme_from_dict(yaml.safe_load(dump_yaml(scheme))) == scheme

@@ -584,3 +584,34 @@ def test_excel_unicode_text_is_read_and_a_gbk_csv_is_explained(tmp_path):
     (tmp_path / "gbk.csv").write_bytes((data / "demo_inputs.csv").read_text(encoding="utf-8").encode("gbk"))
     with pytest.raises(kpixl.FileProblem, match="CSV UTF-8"):
         kpixl.score(data / "demo_scheme.yaml", tmp_path / "gbk.csv")
+
+
+def test_a_misspelt_column_in_a_bonus_base_is_named(tmp_path):
+    """bonus.base is a number or {column: …}: a typo inside it names the base and what was given, not pydantic's
+    two union failures ("unknown parameter 'base'; allowed: base, …")."""
+    path = tmp_path / "typo.yaml"
+    path.write_text("id: t\nname: t\nversion: 1\nperiod: month\nsections:\n  - id: s\n    items:\n"
+                    "      - {id: a, points: 100, rule: {type: ratio}, target: 10}\n"
+                    "bonus:\n  base: {colum: 月度绩效奖金}\n  commission: {rate: 0.01, amount: {colum: 销售额}}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        kpixl.load_scheme(path)
+    msg = {p.where: (p.code, p.message) for p in err.value.problems}
+    assert msg["bonus.base"] == ("bad_target", "a bonus base is a number or {column: <roster column>}, "
+                                               "not {'colum': '月度绩效奖金'}")
+    assert msg["bonus.commission.amount"][0] == "bad_target" and "'colum'" in msg["bonus.commission.amount"][1]
+
+
+def test_a_percent_weight_and_a_word_for_a_level_in_yaml_say_what_to_write(tmp_path):
+    """YAML takes fractions (the Scheme sheet takes 40%): the message gives the fraction; a rubric level that is
+    no number is one problem at the level, not pydantic's two union members (levels[2].float, levels[2].tuple…)."""
+    path = tmp_path / "pct.yaml"
+    path.write_text("id: t\nname: t\nversion: 1\nperiod: month\nsections:\n"
+                    "  - {id: s, weight: 40%, items: [{id: a, points: 50, rule: {type: ratio}, target: 10},\n"
+                    "      {id: b, points: 50, rule: {type: rubric, levels: {1: 10, 2: 十}}}]}\n"
+                    "  - {id: s2, weight: 0.6, items: [{id: c, points: 100, rule: {type: manual}}]}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        kpixl.load_scheme(path)
+    assert {p.where: p.message for p in err.value.problems} == {
+        "sections[0].weight": "write 40% as the fraction 0.4 (the Scheme sheet takes 40%; YAML takes fractions)",
+        "sections[0].items[1].rule.levels[2]": "must be a number or a [min, max] range, not '十'"}

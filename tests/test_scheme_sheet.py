@@ -618,7 +618,7 @@ def test_key_value_block_problems():
     with pytest.raises(InputError) as e:
         read_scheme_sheet(wb)
     assert "did you mean 方案名称 (name)?" in str(e.value)
-    assert "Scheme!B4: 满分: must be a number such as 0.9 or 90% — got \"一百\"" in str(e.value)
+    assert "Scheme!B4: 满分: must be a number in digits, such as 25, 0.9 or 90% (not 25分 or 二十五) — got \"一百\"" in str(e.value)
 
 
 def test_item_table_problems():

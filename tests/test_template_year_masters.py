@@ -16,7 +16,8 @@ LibreOffice call recalculates every year master.
 wealth_ladder's A1–D4 ladder is judged on yearly rows, which the year master gives: its
 ``职级建议`` for one year alone, then with the 2025 year master given as ``earlier``
 (``往年年度``), where 连续两年优秀 takes the 快速晋升 two steps. cm_grade_review's
-qualifications read card inputs the year master does not copy (an expected failure below).
+qualifications read card inputs (sales, complaint_rate, growth on last year's sales): the year
+copies them from the period masters and proposes as the period master does.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
 import kpixl
 from kpixl.cli.commands import main
 from kpixl.errors import InputError
 from kpixl.libreoffice import recalculate
+from kpixl.scheme import scheme_from_dict
 from kpixl.year import build_year
 from kpixl.year.verify import compare_year
 from year_kit import period_master
@@ -188,11 +191,90 @@ def test_wealth_ladder_year_master_proposes_levels_with_the_fast_track(tmp_path)
     assert proposals(build_year(y.path).path) == want
     assert main(["year", str(y.path), "--earlier", str(y2025.path), "--quiet"]) == 0
     assert proposals(y.path) == want
+    # The ribbon button, pressed in a period master of a scheme with a ladder, asks for the earlier
+    # year masters too (optional) and proposes the same.
+    from kpixl.macros import dispatch
+    from kpixl.macros.host import FileHost
+
+    months = sorted(p for p in (tmp_path / "again").glob("2026-*.xlsx") if ".bak" not in p.name)
+    host = FileHost(months[0], {"out": str(tmp_path / "按钮年度.xlsx"), "component": "",
+                                "masters": [str(p) for p in months], "earlier": [str(y2025.path)]})
+    said = dispatch("year", host)
+    assert said.ok, said.text
+    assert proposals(tmp_path / "按钮年度.xlsx") == want
     # An earlier year master that is not earlier (the 2026 one itself) is refused, nothing written.
     before = y.path.read_bytes()
     with pytest.raises(InputError) as e:
         build_year(y.path, earlier=[y.path])
     assert [p.code for p in e.value.problems] == ["bad_period"] and y.path.read_bytes() == before
+
+
+def test_monthly_card_inputs_made_annual_for_the_levels(tmp_path):
+    """A monthly card's inputs read by levels.qualify: the months' sum (sales) and mean (new clients)."""
+    d = yaml.safe_load((EXAMPLES / "wealth_ladder.yaml").read_text(encoding="utf-8"))
+    d["levels"]["qualify"] = {"A2": {"年度业务销售额": {"measure": {"column": "sales"}, "min": 780000},
+                                     "月均新增客户": {"measure": {"column": "new_clients"}, "min": 11}}}
+    d["levels"]["annual"] = {"sales": "sum", "new_clients": "mean"}
+    s = scheme_from_dict(d)
+    roster = pd.read_csv(EXAMPLES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
+    # W02 李芳 (A1; targets 200,000 and 8, both capped at 120%: 109 优秀 every month as in the example).
+    w02 = {"2026-01": {"sales": 240000, "new_clients": 10}, "2026-02": {"sales": 300000, "new_clients": 12},
+           "2026-03": {"sales": 250000, "new_clients": 11}}
+
+    def year(where: Path, months: dict):
+        where.mkdir()
+        masters = [period_master(where / f"{p}.xlsx", s, roster, p, inputs_of("wealth_ladder", {"W02": ch}))
+                   for p, ch in months.items()]
+        return build_year(where / "year.xlsx", masters)
+
+    y = year(tmp_path / "all", w02)
+    assert not y.warnings, y.warnings
+    # 年度业务销售额 = 240,000 + 300,000 + 250,000 = 790,000 ≥ 780,000; 月均新增客户 = (10 + 12 + 11)/3 = 11 ≥ 11:
+    # 109 优秀 → 年度优秀 A1 → A2.
+    assert proposals(y.path)["W02"] == ("A1", "A2", "promote")
+    ws = openpyxl.load_workbook(y.path)["职级建议"]
+    assert [c.value for c in ws[2]][5:] == ["理财产品销售额·年度合计", "新增有效客户·年度平均"]
+    assert {r[0]: r[5:] for r in ws.iter_rows(min_row=3, values_only=True)}["W02"] == (790000, 11)
+    # February re-collected with W02's sales 300,000 → 310,000 (still capped: 109): the rebuild logs it on 变更
+    # and sums 240,000 + 310,000 + 250,000 = 800,000. Then March's master is lost: its copied inputs are kept.
+    period_master(tmp_path / "all" / "2026-02.xlsx", s, roster, "2026-02",
+                  inputs_of("wealth_ladder", {"W02": {**w02["2026-02"], "sales": 310000}}))
+    y = build_year(y.path)
+    assert [(c["what"], c["old"], c["new"]) for c in y.changes if c["employee_id"] == "W02"] == [
+        ("理财产品销售额", 300000, 310000)]
+    (tmp_path / "all" / "2026-03.xlsx").unlink()
+    y = build_year(y.path)
+    assert [w.code for w in y.warnings] == ["year_source_lost"]
+    assert proposals(y.path)["W02"] == ("A1", "A2", "promote")
+    ws = openpyxl.load_workbook(y.path)["职级建议"]
+    assert {r[0]: r[5:] for r in ws.iter_rows(min_row=3, values_only=True)}["W02"] == (800000, 11)
+    # W02 not collected in March: the sum counts the months present, 240,000 + 300,000 = 540,000 < 780,000,
+    # and the mean too, (10 + 12)/2 = 11 ≥ 11; the year is still (109 + 109)/2 = 109 优秀 — the threshold stops it.
+    y = year(tmp_path / "two", {**w02, "2026-03": None})
+    assert proposals(y.path)["W02"] == ("A1", "A1", "keep")
+    ws = openpyxl.load_workbook(y.path)["职级建议"]
+    row_ = {r[0]: r for r in ws.iter_rows(min_row=3, values_only=True)}["W02"]
+    assert row_[5:] == (540000, 11) and "年度业务销售额 540,000 未达 A2 门槛 780,000" in row_[4]
+
+
+def test_card_inputs_are_copied_as_data(tmp_path):
+    """A formula typed where a card input belongs is copied onto 期间成绩 as text, and counts as blank."""
+    d = yaml.safe_load((EXAMPLES / "wealth_ladder.yaml").read_text(encoding="utf-8"))
+    d["levels"]["qualify"] = {"A2": {"年度业务销售额": {"measure": {"column": "sales"}, "min": 780000}}}
+    d["levels"]["annual"] = {"sales": "sum"}
+    s = scheme_from_dict(d)
+    roster = pd.read_csv(EXAMPLES / "wealth_ladder.roster.csv", dtype={"employee_id": str})
+    masters = [period_master(tmp_path / f"{p}.xlsx", s, roster, p, inputs_of("wealth_ladder", {"W03": ch}))
+               for p, ch in {"2026-01": {"sales": "=HYPERLINK(\"http://x\",1)"}, "2026-02": {}}.items()]
+    y = build_year(tmp_path / "year.xlsx", masters)
+    assert any(w.code == "not_a_number" and w.employee == "W03" for w in y.warnings)
+    wb = openpyxl.load_workbook(y.path)
+    ws = wb["期间成绩"]
+    col = [c.value for c in ws[1]].index("input:sales") + 1
+    cells = {(ws.cell(r, 1).value, ws.cell(r, 4).value): ws.cell(r, col) for r in range(3, ws.max_row + 1)}
+    assert cells[("W03", "2026-01")].value == '=HYPERLINK("http://x",1)' and cells[("W03", "2026-01")].data_type == "s"
+    # W03's annual sales: February's 200,000 alone (the text is no number).
+    assert {r[0]: r[5] for r in wb["职级建议"].iter_rows(min_row=3, values_only=True)}["W03"] == 200000
 
 
 def test_night_rewards_year_averages_the_months_present(years):
@@ -230,10 +312,6 @@ def test_cm_grade_review_year_of_one_yearly_period(years):
     assert (g01["total"], g01["rating"], g01["flag.over_scale"]) == (112, "优秀", True)
 
 
-@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
-    "a year master's annual rows hold the total and rating only: cm_grade_review's levels.qualify reads card "
-    "inputs (sales, complaint_rate; growth over last year's sales), which the year does not copy, so it writes "
-    "no 职级建议 (missing_column warnings) — the period master does (tests/test_template_years.py)"))
 def test_cm_grade_review_year_masters_propose_as_the_period_master(tmp_path):
     s = kpixl.load_scheme(EXAMPLES / "cm_grade_review.yaml")
     roster = pd.read_csv(EXAMPLES / "cm_grade_review.roster.csv", dtype={"employee_id": str})
@@ -249,7 +327,25 @@ def test_cm_grade_review_year_masters_propose_as_the_period_master(tmp_path):
     # As the period master with both years collected proposes (tests/test_template_years.py), e.g.
     # G01 中级 → 高级: 优秀; 入职 2016-04-01 → 10 full years ≥ 6; 6,000,000 ≥ 5,000,000; and
     # 6,000,000 / (6,000,000 + 2,400,000 + 1,500,000 + 1,500,000 + 7,200,000) = 32.3% ≥ 15% of the year's sales.
+    # G02 初级 → 中级: 优秀; 入职 2022-07-01 → 4 full years ≥ 3; 2,400,000 ≥ 2,000,000; growth on 2025's
+    # sales (from 往年年度) 2,400,000 / 2,000,000 − 1 = 20% ≥ 10%; 投诉率 2% ≤ 2%.
+    # G04 初级 stays: 入职 2024-02-01 → 2 years < 3, and 1,500,000 < 2,000,000.
     # G03 不合格 in 2025 and 2026 → 连续两年业绩不达标: 中级 → 初级.
     assert proposals(y.path) == {"G01": ("中级", "高级", "promote"), "G02": ("初级", "中级", "promote"),
                                  "G03": ("中级", "初级", "demote"), "G04": ("初级", "初级", "keep"),
                                  "G05": ("高级", "高级", "keep")}
+    assert not [w for w in y.warnings if w.code == "missing_column"], y.warnings
+    wb = openpyxl.load_workbook(y.path)
+    # What the proposals read is on the sheets, as data: the card inputs beside each period's figures …
+    copied = {r[0]: r for r in wb["期间成绩"].iter_rows(min_row=3, values_only=True)}
+    head = [c.value for c in wb["期间成绩"][1]]
+    assert head[-2:] == ["input:sales", "input:complaint_rate"] and copied["G02"][-2:] == (2400000, 0.02)
+    # … the annual values beside each proposal (a yearly card: the year's one period) …
+    levels = {r[0]: r[5:] for r in wb["职级建议"].iter_rows(min_row=3, values_only=True)}
+    assert [c.value for c in wb["职级建议"][2]][5:] == ["业务销售额·年度", "客户投诉率·年度"]
+    assert levels["G02"] == (2400000, 0.02)
+    # … and last year's, copied from the 2025 year master's 职级建议 onto 往年年度.
+    before = {r[0]: r[6:] for r in wb["往年年度"].iter_rows(min_row=3, values_only=True)}
+    assert before["G02"] == (2000000, 0.02) and before["G03"] == (1400000, 0.04)
+    # A rebuild with nothing named proposes the same from what the year kept.
+    assert proposals(build_year(y.path).path) == proposals(y.path)

@@ -2,9 +2,9 @@
 
 Every template opens, holds the three sheets, its Scheme sheet reads back equal to the
 example YAML, its card holds exactly the placeholders the scheme needs (every input
-once, no unknown id), its roster is an Excel table of the example people; the gallery
-pictures exist and are not blank, and one template renders through LibreOffice with its
-Chinese text in a CJK font.
+once, no unknown id) and no developer's words (种子, 决定, YAML keys), its roster is an
+Excel table of the example people; the gallery pictures exist and are not blank, and one
+template renders through LibreOffice with its Chinese text in a CJK font.
 """
 
 from __future__ import annotations
@@ -119,6 +119,48 @@ def test_card_placeholders(name):
     ids = {i.id for _, i in scheme.items()}
     item_cols = {c for c in inputs if parse_column(c)[0] in ids and parse_column(c)[1] != "na_group"}
     assert item_cols <= {p[3:] for p in found if p.startswith("in:")}
+
+
+# Words of kpixl's developers, not of a company's 方案说明: the seed documents, the decisions
+# taken while modelling them, YAML keys (bonus.floor, allow_negative …). They belong in the
+# YAML comments and examples/README.md; the card goes to managers.
+DEVELOPER_WORDS = re.compile(r"种子|seed|kpixl|决定|YAML|模板所定|不可辨|allow_negative|beyond|\b[a-z_]+\.[a-z_]+\b")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_card_speaks_to_raters(name):
+    card = _card(openpyxl.load_workbook(WORKBOOKS / f"{name}.xlsx"))
+    found = []
+    for row in card.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                text = re.sub(r"\{\{[^}]*\}\}", "", cell.value)  # placeholders name columns
+                found += [(cell.coordinate, m.group()) for m in DEVELOPER_WORDS.finditer(text)]
+    assert found == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_bonus_is_named_by_the_schemes_period(name):
+    """A yearly card pays a 年度绩效奖金, a monthly one a 当月绩效奖金: never "当月" on a yearly card."""
+    import kpixl
+    from kpixl.bonus import BONUS_LABELS
+
+    scheme = kpixl.load_scheme(WORKBOOKS / f"{name}.xlsx")
+    texts = [c.value for row in _card(openpyxl.load_workbook(WORKBOOKS / f"{name}.xlsx")).iter_rows() for c in row
+             if isinstance(c.value, str)]
+    wrong = [t for t in texts for kind, label in BONUS_LABELS.items() if kind != scheme.period and label in t
+             and not (scheme.period == "year" and kind == "half")]  # 半年度绩效奖金 holds 年度绩效奖金
+    assert wrong == []
+    if scheme.bonus is not None:
+        assert any(t.startswith(BONUS_LABELS[scheme.period]) for t in texts), texts
+
+
+def test_developer_words_are_caught():
+    # the kam_monthly note as it was, and tobacco's V3 line
+    assert DEVELOPER_WORDS.search("决定: 岗位工作两行(种子未印分值)各25分; 奖金不为负(bonus.floor 0)")
+    assert DEVELOPER_WORDS.search("抽查考核(评分标准种子不可辨), 考核人评0–1分")
+    assert DEVELOPER_WORDS.search("扣至负数(allow_negative)")
+    assert not DEVELOPER_WORDS.search("各项得分直接相加；总分低于0时，当月绩效奖金为0。（示例数值，请按公司制度修改）")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -293,7 +293,8 @@ def explain(action: str, platform: str | None = None) -> str:
     else:
         why = (f"there is no Excel on {platform}: the add-in runs in Excel on Windows. Here, use the kpixl commands, "
                "which do what the ribbon's buttons do (kpixl generate, kpixl distribute, kpixl check, …); on Windows, "
-               "`pip install kpixl` then `kpixl addin install`.")
+               "install kpixl's wheel with its excel extra (pip install \"kpixl-<version>-py3-none-any.whl[excel]\", "
+               "see the README's Install), then `kpixl addin install`.")
     return "\n".join([f"kpixl addin {action} would, on Windows:"] + [f"  {w}" for w in what]
                      + [f"It cannot here: {why}"])
 
@@ -336,8 +337,9 @@ def install(*, platform: str | None = None, appdata: str | os.PathLike | None = 
     p = places(platform, appdata, home)
     if _versions()["xlwings"] == "not installed":  # an optional extra: the core runs without it
         raise FileProblem(Path(sys.executable), "installing the add-in",
-                          'the add-in runs Python through xlwings, which is not installed here: '
-                          'pip install "kpixl[excel]" (or pip install xlwings==0.37.8), then run this again')
+                          'the add-in runs Python through xlwings, which is not installed here: install kpixl with its '
+                          'excel extra (pip install "kpixl-<version>-py3-none-any.whl[excel]") or pip install '
+                          'xlwings==0.37.8, then run this again')
     src = Path(source) if source is not None else packaged_addin()
     if not src.is_file():
         raise FileProblem(src, "finding the add-in",

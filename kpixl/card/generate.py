@@ -123,8 +123,9 @@ class _RosterIndex:
             else:
                 self.seen[eid] = r
 
-    def rows(self, employees: Iterable[str] | None) -> list[int]:
-        """Roster row positions to generate, in roster order; duplicates and unknown ids are problems."""
+    def rows(self, employees: Iterable[str] | None) -> tuple[list[int], list[Problem]]:
+        """Roster row positions to generate, in roster order, and the problems of their ids
+        (blank, duplicate, unknown: the caller adds the roster's other problems and raises)."""
         roster, seen = self.roster, self.seen
         problems = list(self.problems)
         if employees is not None:
@@ -134,11 +135,9 @@ class _RosterIndex:
             rows = sorted(seen[e] for e in set(wanted) if e in seen)
         else:
             rows = sorted(seen.values())
-        if problems:
-            raise InputError(problems, "roster")
-        if not rows:
-            raise InputError([Problem(roster.name, "empty", "the roster has no people to generate")], "roster")
-        return rows
+        if not rows and not problems:
+            problems.append(Problem(roster.name, "empty", "the roster has no people to generate"))
+        return rows, problems
 
 
 def _check_fields(plan: CardFormulas, roster: Table, extra: set[str]) -> None:
@@ -259,11 +258,14 @@ class Generator:
         out = Path(out) if out is not None else tpl.path.with_name(f"{tpl.path.stem}-{period}.xlsx")
         if self._index is None:
             self._index = _RosterIndex(roster_table)
-        rows = self._index.rows(employees)
+        rows, roster_problems = self._index.rows(employees)
         ids = [self._index.ids[r] for r in rows]
         frame = _inputs_frame(ids, inputs, {i.id for _, i in scheme.items()}, set(map(str, roster_table.df.columns)))
-        prepared = prepare(scheme, frame, self._people_roster(rows))
-        roster_problems = [p for p in prepared.problems if p.where.startswith(roster_table.name)]
+        if rows:  # every problem of the roster at once: its ids', then its cells' (targets, bases…)
+            placed = {(p.where, p.code) for p in roster_problems}
+            prepared = prepare(scheme, frame, self._people_roster(rows))
+            roster_problems += [p for p in prepared.problems if p.where.startswith(roster_table.name)
+                                and (p.where, p.code) not in placed]
         if roster_problems:
             raise InputError(roster_problems, "roster")
         if self._plan is None:

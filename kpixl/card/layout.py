@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..xlsx.palette import HEAD, INPUT_TEMPLATE, RESULT, SECTION, fill
 from .. import xlmath
+from ..bonus import bonus_label
 from ..rules import CardRow
 from ..scheme.models import Column, Item, Scheme
 from ..results.sheet import FONT
@@ -184,7 +185,7 @@ def _bonus_words(scheme: Scheme) -> str:
             how = f"{base}×{_n(seg.factor)}"
         segs.append(f"{rng} {how}".strip())
         lo = seg.below
-    words = ["当月绩效奖金: " + "; ".join(segs)] if not (isinstance(b.base, (int, float)) and b.base == 0) else []
+    words = [f"{bonus_label(scheme.period)}：" + "，".join(segs)] if not (isinstance(b.base, (int, float)) and b.base == 0) else []
     if b.rating_factor:
         words.append("考核等级系数 " + ", ".join(f"{k}×{_n(v)}" for k, v in b.rating_factor.items()))
     if b.level_factor is not None:
@@ -377,7 +378,7 @@ class _Card:
             legend = "，".join(f"{b.name}≥{_n(b.min)}" if b.min is not None else f"{b.name}" for b in r.bands)
             rows.append((f"考核等级（{legend}）", "{{rating}}", None))
         if s.bonus is not None:
-            rows.append(("当月绩效奖金（元）", "{{bonus}}", "#,##0.00"))
+            rows.append((f"{bonus_label(s.period)}（元）", "{{bonus}}", "#,##0.00"))
         for label, ph, fmt in rows:
             self.put(self.row, 1, label, span=(1, c("score") - 1), font=self.bold, align="right")
             self.put(self.row, c("score"), ph, font=self.bold, fill=_SCORE_FILL, fmt=fmt)

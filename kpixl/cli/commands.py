@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import FileProblem, InputError, KpixlError, Problem
+from ..periods import canonical_text
 from .output import EXIT_INTERNAL, EXIT_PROBLEMS, print_problems, progress, table
 
 # ---- commands ---------------------------------------------------------------------------
@@ -86,7 +87,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.json:
         print(results.to_json(orient="records", force_ascii=False, indent=1))
     else:
-        print(results.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        s = prepared.scheme  # a scheme without ratings or a bonus: no empty columns on the screen
+        shown = results.drop(columns=[c for c, none in (("rating", s.ratings is None), ("bonus", s.bonus is None))
+                                      if none and c in results.columns])
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     if prepared.notes:  # counted as their limits (beyond: cap): said after the results, not refused
         print_problems(InputError(list(prepared.notes), "inputs (notes)"))
     return 0
@@ -156,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ds = sub.add_parser("distribute", help="one workbook per manager (the roster's manager column) and a manifest")
     ds.add_argument("template", help="template workbook (Scheme, Roster and 考核表 sheets)")
     ds.add_argument("--roster", help="roster (.csv or .xlsx) instead of the template's Roster sheet")
-    ds.add_argument("--period", required=True, help="the period, e.g. 2026-11 or 2026Q4")
+    ds.add_argument("--period", required=True, type=canonical_text, help="the period, e.g. 2026-11 or 2026Q4")
     ds.add_argument("--out", required=True, help="folder to write the workbooks and manifest.csv/.json into")
     ds.add_argument("--manager-column", default="经理", help="roster column naming each person's manager (default: 经理)")
     ds.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
@@ -165,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="one protected scorecard sheet per roster row, and a summary sheet")
     g.add_argument("template", help="template workbook (Scheme, 考核表 and usually Roster sheets)")
     g.add_argument("--roster", help="roster (.csv or .xlsx) instead of the template's Roster sheet")
-    g.add_argument("--period", required=True, help="the period, e.g. 2026-11, 2026Q4, 2026H1 or 2026")
+    g.add_argument("--period", required=True, type=canonical_text, help="the period, e.g. 2026-11, 2026Q4, 2026H1 or 2026")
     g.add_argument("--out", help="workbook to write (default: <template>-<period>.xlsx beside the template)")
     g.add_argument("--inputs", help="inputs table (.csv or .xlsx) whose values pre-fill the input cells")
     g.add_argument("--quiet", action="store_true", help="print no progress")

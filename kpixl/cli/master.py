@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from ..errors import InputError
+from ..periods import canonical_text
 
 from .output import EXIT_PROBLEMS
 
@@ -71,7 +72,7 @@ def add_parser(sub) -> None:
     c = sub.add_parser("collect", help="collect returned workbooks into the master: validate, log, consolidate")
     c.add_argument("master", help="the master workbook (Scheme, Roster and 考核表 sheets)")
     c.add_argument("returned", nargs="+", help="returned workbooks, or folders holding them")
-    c.add_argument("--period", help="the period to collect (default: the master's, else the sheets')")
+    c.add_argument("--period", type=canonical_text, help="the period to collect (default: the master's, else the sheets')")
     c.add_argument("--quiet", action="store_true", help="print no progress")
     _lang(c)
     c.set_defaults(run=cmd_collect)
@@ -98,7 +99,7 @@ def add_parser(sub) -> None:
     y.add_argument("masters", nargs="*", help="period masters (of the scheme's only component)")
     y.add_argument("-c", "--component", nargs="+", action="append", metavar=("COMPONENT", "MASTER"),
                    help="a roll-up component and its period masters, e.g. -c monthly 2026-*.xlsx")
-    y.add_argument("--period", help="the year's label (default: the periods' calendar year, e.g. 2026)")
+    y.add_argument("--period", type=canonical_text, help="the year's label (default: the periods' calendar year, e.g. 2026)")
     y.add_argument("--earlier", nargs="+", metavar="YEAR_MASTER",
                    help="year masters of earlier years: their annual ratings are copied in (往年年度) for the "
                         "level rules over several years (连续两年优秀 → 快速晋升)")

@@ -176,8 +176,11 @@ def _with_id(t: Table) -> Table:
     for r in np.flatnonzero(text.isna().to_numpy()):
         t.problems.append(Problem(t.where(int(r), ID), "blank_id", "every row needs an employee_id"))
     dup = text.duplicated(keep="first") & text.notna()
+    first = {} if not dup.any() else {v: int(r) for r, v in reversed(list(enumerate(text))) if isinstance(v, str)}
     for r in np.flatnonzero(dup.to_numpy()):
-        t.problems.append(Problem(t.where(int(r), ID), "duplicate_id", "this employee_id appears on an earlier row", text.iloc[r], employee=text.iloc[r]))
+        eid = text.iloc[r]
+        t.problems.append(Problem(t.where(int(r), ID), "duplicate_id",
+                                  f"employee {eid} is listed twice (also {t.where(first[eid], ID)})", eid, employee=eid))
     df[ID] = text.fillna("").astype(str)
     t.df = df
     return t

@@ -63,10 +63,16 @@ def _owner_file(path: Path) -> Path:
 
 
 def check_closed(path: Path, step: str) -> None:
-    """Refuse a master that Excel or WPS has open (their ``~$`` owner file is beside it)."""
-    for owner in {path.with_name("~$" + path.name), _owner_file(path)}:
+    """Refuse a master that Excel, WPS or LibreOffice has open (their owner or lock file is beside it).
+
+    Excel and WPS leave ``~$name``; LibreOffice leaves ``.~lock.name#``. Writing the master
+    under an open program would be lost at its next save, or would lose what it holds.
+    """
+    owners = [(f, "Excel or WPS") for f in {path.with_name("~$" + path.name), _owner_file(path)}]
+    owners.append((path.with_name(f".~lock.{path.name}#"), "LibreOffice"))
+    for owner, program in owners:
         if owner.exists():
-            raise FileProblem(path, step, f"the workbook is open in Excel or WPS ({owner.name} exists); "
+            raise FileProblem(path, step, f"the workbook is open in {program} ({owner.name} exists); "
                                           "close it and try again (if it is not open, delete that file)")
 
 

@@ -2,7 +2,9 @@
 
 Filled from the scheme on the first *Rate & Bonus*; afterwards the values finance left in
 the cells win, and so does a bonus base finance overwrote on ``等级与奖金`` — each such
-difference is said to the user. The engine computes with them through
+difference is said to the user. A value that cannot be one (text, a formula, a negative
+amount) is a problem placed at its cell, never dropped in silence: the caller refuses to
+save, so the sheet keeps what finance typed until it is corrected. The engine computes with them through
 :class:`~kpixl.engine.prepared.Overrides`.
 """
 
@@ -14,8 +16,10 @@ from typing import Any
 
 import numpy as np
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from ..engine.inputs import ID
+from ..errors import Problem
 from ..results.sheet import FIRST
 from ..rules import level_key
 from ..scheme.models import Bonus, Scheme
@@ -49,35 +53,64 @@ class Params:
         return bonus.model_copy(update=update)
 
 
-def read_params(wb, scheme: Scheme, kept: list[str]) -> Params:
+def read_params(wb, scheme: Scheme, kept: list[str], problems: list[Problem] | None = None) -> Params:
     """The parameters as finance left them on the sheet, else the scheme's.
 
     Args:
         wb: The master workbook (openpyxl).
         scheme: The master's scheme.
         kept: Gets one line per value that differs from the scheme (said to the user).
+        problems: Gets a placed problem per cell that holds no usable value (text, a
+            formula, a budget of 0 or less, a negative factor); such a cell counts as the
+            scheme's value. None: not checked.
     """
     b = scheme.bonus
     p = Params(b.budget if b else None, dict(b.rating_factor) if b and b.rating_factor else None,
                {level_key(k): f for k, f in b.level_factor.factors.items()} if b and b.level_factor else None)
     if PARAMS not in wb.sheetnames:
         return p
+    found = problems if problems is not None else []
     ws = wb[PARAMS]
     v = ws[BUDGET_CELL].value
-    budget = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+    if _blank(v):
+        budget = None
+    else:
+        budget = _amount(v, f"{PARAMS}!{BUDGET_CELL}", "the budget (奖金预算)", found, positive=True)
+        if budget is None:
+            budget = p.budget
     if budget != p.budget:
         kept.append(f"the budget on {PARAMS}!{BUDGET_CELL}: {budget if budget is not None else '(none)'} "
                     f"(scheme: {p.budget if p.budget is not None else '(none)'})")
         p.budget = budget
     for title, attr in (("rating", "rating_factor"), ("level", "level_factor")):
-        table = _table_values(ws, title)
-        if table is not None and getattr(p, attr) is not None and table != getattr(p, attr):
+        scheme_table = getattr(p, attr)
+        table = _table_values(ws, title, scheme_table or {}, found)
+        if table is not None and scheme_table is not None and table != scheme_table:
             kept.append(f"the {title} factors on {PARAMS}: {table}")
             setattr(p, attr, table)
     return p
 
 
-def _table_values(ws, title: str) -> dict[str, float] | None:
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _amount(v: Any, where: str, what: str, problems: list[Problem], positive: bool = False) -> float | None:
+    """``v`` as a number finance may type there, or None with a placed problem."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)):
+        f = float(v)
+        if f > 0 or (f == 0 and not positive):
+            return f
+        problems.append(Problem(where, "bad_param", f"{what} must be {'more than 0' if positive else '0 or more'}, "
+                                f"not {f:g}" + (" (clear the cell for none)" if positive else ""), v))
+        return None
+    formula = isinstance(v, str) and v.startswith("=")
+    problems.append(Problem(where, "not_a_number", f"{what} must be a number" + (
+        " typed as a value, not a formula" if formula else ""), v))
+    return None
+
+
+def _table_values(ws, title: str, scheme: dict[str, float], problems: list[Problem]) -> dict[str, float] | None:
     """Rows under the header ``<title> factors`` in columns D–E (rating) or G–H (level)."""
     col = 4 if title == "rating" else 7
     if ws.cell(2, col).value is None:
@@ -85,8 +118,12 @@ def _table_values(ws, title: str) -> dict[str, float] | None:
     out: dict[str, float] = {}
     r = 3
     while ws.cell(r, col).value not in (None, ""):
-        name, f = ws.cell(r, col).value, ws.cell(r, col + 1).value
-        out[level_key(name) if title == "level" else str(name)] = float(f) if isinstance(f, (int, float)) else 1.0
+        name, f = ws.cell(r, col).value, ws.cell(r, col + 1)
+        key = level_key(name) if title == "level" else str(name)
+        got = None if _blank(f.value) else _amount(f.value, f"{PARAMS}!{f.coordinate}",
+                                                    f"the {'rating' if title == 'rating' else 'level'} factor of {name}",
+                                                    problems)
+        out[key] = got if got is not None else scheme.get(key, 1.0)
         r += 1
     return out
 
@@ -137,10 +174,13 @@ def write_params(m: Master, p: Params) -> Params:
     return p
 
 
-def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str], sheet: str = RATED) -> np.ndarray:
+def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str], sheet: str = RATED,
+               problems: list[Problem] | None = None) -> np.ndarray:
     """The bonus bases: the roster's, except where finance overwrote one on the rated sheet.
 
     ``sheet`` is the sheet holding the bases (``等级与奖金``; the year master's ``年度汇总``).
+    ``problems`` gets a placed problem per base cell holding text, a formula or a negative
+    amount (that person keeps the roster's base); None: not checked.
     """
     base = np.asarray(roster_base, dtype=float).copy()
     if sheet not in wb.sheetnames:
@@ -152,11 +192,15 @@ def kept_bases(wb, ids: list[str], roster_base: np.ndarray, kept: list[str], she
     if ID not in keys or "bonus.base" not in keys:
         return base
     i, j = keys.index(ID), keys.index("bonus.base")
-    old = {str(r[i]): r[j] for r in rows[FIRST - 1:] if r[i] is not None}
+    old = {str(r[i]): (n, r[j]) for n, r in enumerate(rows[FIRST - 1:], start=FIRST) if r[i] is not None}
+    found = problems if problems is not None else []
     for k, eid in enumerate(ids):
-        v = old.get(eid)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (
-                not math.isnan(base[k]) and math.isclose(float(v), base[k], rel_tol=0, abs_tol=1e-9)):
-            kept.append(f"{eid}'s bonus base {float(v):,.2f} edited on {sheet} (roster: {base[k]:,.2f})")
-            base[k] = float(v)
+        n, v = old.get(eid, (0, None))
+        if _blank(v):
+            continue
+        where = f"{sheet}!{get_column_letter(j + 1)}{n}"
+        got = _amount(v, where, f"{eid}'s bonus base", found)
+        if got is not None and not (not math.isnan(base[k]) and math.isclose(got, base[k], rel_tol=0, abs_tol=1e-9)):
+            kept.append(f"{eid}'s bonus base {got:,.2f} edited on {sheet} (roster: {base[k]:,.2f})")
+            base[k] = got
     return base

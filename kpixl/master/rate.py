@@ -35,7 +35,7 @@ from .. import bonus as bonus_mod
 from ..engine.inputs import ID
 from ..engine.prepared import Overrides, Prepared
 from ..engine.score import compute
-from ..errors import FileProblem, Problem
+from ..errors import FileProblem, InputError, Problem
 from ..results.sheet import FIRST, Col, Layout, layout_results, rating_columns, write_layout
 from ..results.values import sheet_values
 from ..xlsx.cells import cell_value
@@ -96,6 +96,8 @@ def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -
 
     Raises:
         FileProblem: The master cannot be opened or written, or nothing was collected yet.
+        InputError: A value finance typed on 奖金参数, 等级与奖金, 薪酬参数 or 奖罚审批 is none
+            (text, a formula, a negative amount): each placed at its cell, nothing written.
     """
     path = Path(master)
     with locked(path, STEP):
@@ -109,10 +111,15 @@ def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -
         prepared = records.prepared()
         out = Rated(path, records.period, problems=list(prepared.problems))
         res_lay = layout_results(prepared, outputs=False)
-        params = write_params(m, read_params(m.wb, s, out.kept))
+        bad: list[Problem] = []  # finance's typed values that are none: refused before anything is written
+        params = read_params(m.wb, s, out.kept, bad)
+        base = kept_bases(m.wb, list(prepared.ids), prepared.bonus.base, out.kept, problems=bad) \
+            if s.bonus is not None else None
+        if bad:
+            raise InputError(bad, "bonus parameters")
+        params = write_params(m, params)
         overrides = Overrides()
         if s.bonus is not None:
-            base = kept_bases(m.wb, list(prepared.ids), prepared.bonus.base, out.kept)
             overrides = Overrides(bonus=params.policy(s.bonus), base=base)
         lay = _layout(prepared, res_lay, params, overrides)
         write_layout(lay, prepared.n, m.sheet(RATED), sheet_values(prepared, overrides), lang=m.lang)
@@ -150,7 +157,8 @@ def _layout(prepared: Prepared, res_lay: Layout, p: Params, overrides: Overrides
     if s.ratings is not None:
         rating_columns(lay, s, prepared)
     if s.bonus is not None:
-        bonus_with_params(lay, s, overrides.base, prepared.bonus.level, prepared.bonus.amount, p, n=prepared.n)
+        bonus_with_params(lay, s, overrides.base, prepared.bonus.level, prepared.bonus.amount, p, n=prepared.n,
+                          label=bonus_mod.bonus_label(s.period))
     return lay
 
 

@@ -30,7 +30,7 @@ from ..xlsx.printing import fit_columns, print_setup
 from ..engine.inputs import ID
 from ..engine.prepared import Overrides
 from ..engine.score import compute
-from ..errors import FileProblem
+from ..errors import FileProblem, InputError, Problem
 from .params import Params, read_params
 from .records import Records
 from .book import Master, locked, open_master
@@ -99,7 +99,10 @@ def refresh(m: Master, now: datetime | None = None) -> Reported:
         item_scores = pd.DataFrame(columns=[ID])
     else:
         prepared = records.prepared()
-        params = read_params(m.wb, s, []) if s.bonus is not None else Params()
+        bad: list[Problem] = []
+        params = read_params(m.wb, s, [], bad) if s.bonus is not None else Params()
+        if bad:  # as rate says: the report would show figures on the scheme's values instead
+            raise InputError(bad, "bonus parameters")
         overrides = Overrides(bonus=params.policy(s.bonus)) if s.bonus is not None else None
         item_scores = scored = compute(prepared, overrides, detail=True)
     items = [(i.id, i.name or i.id) for _, i in s.items()]

@@ -257,7 +257,7 @@ def bonus_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
         b, lay.ref("total", row), lay.ref("bonus.base", row), s.scale,
         rating_ref=lay.ref("rating", row) if s.ratings is not None else None,
         level_ref=lay.ref("bonus.level", row) if b.level_factor is not None else None)))
-    lay.add(Col("bonus", "当月绩效奖金", fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
+    lay.add(Col("bonus", bonus_mod.bonus_label(s.period), fmt=MONEY, formula=lambda row: bonus_mod.bonus_formula(
         b, lay.ref("bonus.perf", row), lay.range("bonus.perf"),
         commission_ref=lay.ref("bonus.amount", row) if b.commission is not None else None)))
 

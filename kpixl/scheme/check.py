@@ -130,6 +130,7 @@ def _check(s: Scheme) -> Iterator[Found]:
         yield from _check_history(s.history, items, names)
     if s.levels is not None:
         yield from _check_levels(s.levels, items, names)
+        yield from _check_annual(s.levels, items, s.period)
     if s.pay is not None:
         yield from check_pay(s.pay, s.bonus is not None, s.history is not None,
                              {i.id: i.rule.uses_achievement for _, i in s.items()},
@@ -286,6 +287,28 @@ def _check_history(h: History, items: list[str], ratings: list[str]) -> Iterator
                 yield (f"history.rules[{h.rules.index(longer)}].supersedes", "deductions_add_up",
                        f"rules {shorter.id} and {longer.id} test the same condition and both deduct salary, so both "
                        f"deductions would be taken; add supersedes: [{shorter.id}] to {longer.id}")
+
+
+_EVERY = {"month": "monthly", "quarter": "quarterly", "half": "half-yearly"}
+
+
+def _check_annual(lv: Levels, items: list[str], period: str) -> Iterator[Found]:
+    """``levels.annual``: said for every card input the levels read when the card is not yearly; no stray key."""
+    read = lv.value_columns()
+    said: set[str] = set()
+    for path, column in read:
+        is_input = column in items or column.split(".", 1)[0] in items  # <item>, <item>.<counter>
+        if period != "year" and is_input and column not in lv.annual and column not in said:
+            said.add(column)
+            yield (f"levels.{path}", "annual_missing",
+                   f"the card is {_EVERY.get(period, period)}: say how the year master makes one annual value of {column} from its "
+                   f"periods: levels.annual: {{{column}: sum}} (amounts: 年度销售额), mean (rates: 投诉率) or last")
+    columns = {c for _, c in read}
+    for column in lv.annual:
+        if column not in columns:
+            yield (f"levels.annual.{column}", "annual_unused",
+                   f"no level rule or threshold reads {column!r}; levels.annual says how the year master sums up "
+                   f"the card inputs they read ({', '.join(sorted(columns)) or 'none here'})")
 
 
 def _check_levels(lv: Levels, items: list[str], ratings: list[str]) -> Iterator[Found]:

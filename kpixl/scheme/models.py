@@ -510,6 +510,10 @@ class Levels(Model):
         qualify: Per level, the thresholds a promotion *to* it must also meet, each over
             a column of the annual results (``{A1: {年度销售额: {min: 5000000}}}``) or a
             derived measure (``{A1: {司龄: {measure: {tenure: {}}, min: 3}}}``).
+        annual: How the year master (``kpixl year``) makes one annual value of a card
+            input these rules read, from the year's periods: ``sum`` (amounts: 年度销售额 is
+            the months' sum), ``mean`` (rates: 投诉率) or ``last`` (the latest period's
+            value). Required for every card input read when the card is not yearly.
     """
 
     column: str = Field("职级", min_length=1)
@@ -518,6 +522,7 @@ class Levels(Model):
     demote: list[LevelRule] = []
     dismiss_review: LevelRule | None = None
     qualify: dict[str, dict[str, Threshold]] = {}
+    annual: dict[str, Literal["sum", "mean", "last"]] = {}
 
     @field_validator("ladder", mode="before")
     @classmethod
@@ -528,6 +533,41 @@ class Levels(Model):
     @classmethod
     def _text_keys(cls, v):
         return {str(k): f for k, f in v.items()} if isinstance(v, dict) else v
+
+    def value_columns(self) -> list[tuple[str, str]]:
+        """``(path, column)`` of every value the rules read from the annual rows by name.
+
+        A threshold's key (without ``measure``), a measure's ``column``, and a growth's or
+        share's ``item``/``column`` (an item's actual is its input column ``<item>``) — in
+        ``qualify`` and in the rules' ``when`` (its measure, a rank's ``by``). Not a tenure's
+        date nor a share's group: those are the roster's. Paths are relative to ``levels``.
+        """
+        out: list[tuple[str, str]] = []
+
+        def measure(p: str, m: Measure | None) -> None:
+            if m is None:
+                return
+            if m.column is not None and m.column != "total" and not m.column.startswith(("score:", "achievement:")):
+                out.append((f"{p}.column", m.column))
+            for kind in ("growth", "share"):
+                src = getattr(m, kind)
+                if src is not None and (src.item or src.column):
+                    out.append((f"{p}.{kind}.{'item' if src.item else 'column'}", src.item or src.column))
+
+        rules = [(f"{k}[{j}]", r) for k in ("promote", "demote") for j, r in enumerate(getattr(self, k))]
+        if self.dismiss_review is not None:
+            rules.append(("dismiss_review", self.dismiss_review))
+        for p, rule in rules:
+            measure(f"{p}.when.measure", rule.when.measure)
+            if rule.when.rank is not None:
+                measure(f"{p}.when.rank.by", rule.when.rank.by)
+        for level, thresholds in self.qualify.items():
+            for key, t in thresholds.items():
+                if t.measure is None:
+                    out.append((f"qualify.{level}.{key}", key))
+                else:
+                    measure(f"qualify.{level}.{key}.measure", t.measure)
+        return out
 
 
 def _measure_roster_columns(m: Measure | None) -> list[tuple[str, str]]:

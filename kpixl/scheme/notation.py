@@ -97,7 +97,7 @@ def parse_number(value: Any) -> float | int:
         text = value.strip().translate(_FULLWIDTH).replace(" ", "")
         if _NUM_RE.fullmatch(text) or text.casefold() in _INFINITE:
             return _token(text)
-    raise NotationError("must be a number such as 0.9 or 90%")
+    raise NotationError("must be a number in digits, such as 25, 0.9 or 90% (not 25分 or 二十五)")
 
 
 def _token(text: str) -> float | int:

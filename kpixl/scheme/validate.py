@@ -134,6 +134,11 @@ def _problems(found: list[tuple[str, str, str]], locate: Locate | None) -> list[
 # ---- pydantic errors → (path, code, message) --------------------------------------------
 
 
+_PERCENT = re.compile(r"\s*-?\d+(\.\d+)?\s*%\s*")
+#: Fields typed ``number | {column: …}`` (models.py), and what a message calls them.
+NUMBER_OR_COLUMN = {"target": "target", "base": "bonus base", "amount": "commission amount"}
+
+
 def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> list[tuple[str, str, str]]:
     """Turn pydantic's errors into located, readable problems, one per place."""
     merged: dict[str, list[tuple[str, str]]] = {}
@@ -146,9 +151,17 @@ def pydantic_problems(err: ValidationError, root: type[BaseModel] = Scheme) -> l
     for path, errs in merged.items():
         msgs = list(dict.fromkeys(m for _, m in errs))
         code = errs[0][0] if errs[0][0] in CODES else "invalid_value"  # a pydantic type not catalogued yet
-        if path.endswith("target") and len(errs) > 1:
+        kinds = {k for k, _ in errs}
+        value = given[path]
+        if isinstance(value, str) and _PERCENT.fullmatch(value) and "float_parsing" in kinds:
+            msgs = [f"write {value.strip()} as the fraction {float(value.strip()[:-1]) / 100:g} (the Scheme sheet "
+                    f"takes {value.strip()}; YAML takes fractions)"]
+        elif {"float_parsing", "tuple_type"} <= kinds:
+            msgs = [f"must be a number or a [min, max] range, not {value!r}"]
+        field = path.rsplit(".", 1)[-1]
+        if field in NUMBER_OR_COLUMN and len(errs) > 1:  # the union's two failures say less than this
             code = "bad_target"
-            msgs = [f"a target is a number or {{column: <roster column>}}, not {given[path]!r}"]
+            msgs = [f"a {NUMBER_OR_COLUMN[field]} is a number or {{column: <roster column>}}, not {given[path]!r}"]
         out.append((path, code, " or ".join(msgs)))
     return out
 
@@ -164,7 +177,9 @@ def _field_path(loc: tuple, root: type[BaseModel]) -> tuple[list[Any], Any]:
     owner: Any = root
     for part in loc:
         if isinstance(part, int):
-            names.append(part)
+            names.append(part)  # a list index, or an int dict key (a rubric level)
+            if isinstance(model, _DictOf):
+                owner, model = model, _unwrap(model.value)
             continue
         fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else None
         if fields is not None and part in fields:
@@ -172,14 +187,24 @@ def _field_path(loc: tuple, root: type[BaseModel]) -> tuple[list[Any], Any]:
             owner, model = model, _unwrap(fields[part].annotation)
         elif part in RULE_TYPES and names and names[-1] == "rule":
             model = RULE_TYPES[part]
+        elif isinstance(model, _DictOf):
+            names.append(part)  # a dict key (a rater, a level); what follows is about its value
+            owner, model = model, _unwrap(model.value)
         elif fields is None and not _is_union(model):
-            names.append(part)  # a dict key (a rater, a level)
+            names.append(part)
             owner = model
         elif fields is not None:
             names.append(part)  # an unknown field: owner is the model it was given to
             owner = model
         # else: a union member tag such as 'float' or 'Column' — not part of the path
     return names, owner
+
+
+class _DictOf:
+    """A ``dict[K, V]`` field met on a location: its keys are path parts, its values typed ``V``."""
+
+    def __init__(self, value: Any):
+        self.value = value
 
 
 def _is_union(ann: Any) -> bool:
@@ -193,7 +218,7 @@ def _unwrap(ann: Any) -> Any:
         if origin is typing.Annotated or origin in (list, tuple):
             ann = typing.get_args(ann)[0]
         elif origin is dict:
-            return dict
+            return _DictOf(typing.get_args(ann)[1] if len(typing.get_args(ann)) == 2 else Any)
         elif _is_union(ann):
             args = [a for a in typing.get_args(ann) if a is not type(None)]
             if len(args) != 1:

@@ -57,6 +57,7 @@ from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .pay import PAY_COPIED, PAY_YEAR, pay_rows, unpaid_periods, write_pay_copied, write_year_pay
 from .sources import COPY, Source, read_source
+from .annual import INPUT, annual_values, input_label, value_label
 from ..xlsx.scan import read_values
 
 __all__ = ["CHANGES", "SOURCES", "Year", "build_year", "is_year_master"]
@@ -184,7 +185,9 @@ def _previous(path: Path) -> _Previous:
                                       "give a new file name")
     prev = _Previous(wb, _name(wb, SCHEME_NAME), _name(wb, PERIOD_NAME))
     prev.values = vals
-    prev.rows = _sheet_rows(vals, COPIED, COPY)
+    head = next(vals[COPIED].iter_rows(values_only=True), ()) if COPIED in vals.sheetnames else ()
+    inputs = [h for h in head if isinstance(h, str) and h.startswith(INPUT)]  # card inputs the levels read
+    prev.rows = _sheet_rows(vals, COPIED, [*COPY, *inputs])
     prev.rows[ID] = prev.rows[ID].map(lambda v: None if v is None else (str(int(v)) if isinstance(v, float)
                                                                           and v.is_integer() else str(v)))
     prev.rows["period"] = prev.rows["period"].astype(str)
@@ -417,7 +420,7 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     # by the earlier year masters given now.
     given_earlier, bad = [], []
     for e in earlier:
-        got, probs = read_earlier(Path(e), programme, year.period, SCHEME_NAME, PERIOD_NAME)
+        got, probs = read_earlier(Path(e), programme, year.period, SCHEME_NAME, PERIOD_NAME, _read_values(scheme))
         given_earlier.append(got)
         bad += probs
     if bad:
@@ -432,10 +435,13 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     params = None
     base = None
     if scheme.bonus is not None:
-        params = read_params(wb, scheme, year.kept)
+        bad: list[Problem] = []  # finance's typed values that are none: refused, nothing written
+        params = read_params(wb, scheme, year.kept, bad)
         # The bases as finance left them on the last build's 年度汇总 (its rows were read as values).
         base = kept_bases(prev.values if prev.values is not None else wb, people,
-                          roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR)
+                          roster_numbers(scheme.bonus.base, roster, people), year.kept, sheet=YEAR, problems=bad)
+        if bad:
+            raise InputError(bad, "bonus parameters")
     fig = year_figures(scheme, rows, people, roster, policy=params.policy(scheme.bonus) if params else None,
                        base=base)
     year.figures = fig
@@ -444,7 +450,8 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     if params is not None:
         params = write_params(m, params)
     year_lay, year_rows = write_year(m.sheet(YEAR, 0), scheme, fig, rows, roster, params)
-    bulk = {YEAR: year_rows, COPIED: write_copied(m.sheet(COPIED), rows)}
+    inputs = {k: input_label(scheme, k[len(INPUT):]) for k in rows.columns if k.startswith(INPUT)}
+    bulk = {YEAR: year_rows, COPIED: write_copied(m.sheet(COPIED), rows, inputs)}
     year.sources = _source_rows(path, good, lost, now)
     _write_table(m.sheet(SOURCES), SOURCE_COLS, year.sources)
     log = prev.changes.to_dict("records") + year.changes
@@ -453,9 +460,12 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
     if ROSTER in wb.sheetnames:
         wb.remove(wb[ROSTER])
     bulk[ROSTER] = _write_roster(wb, roster)
+    values, copied = annual_values(scheme, rows, list(fig.people.ids), roster)
     if len(earlier_rows):
-        write_earlier(m.sheet(EARLIER), earlier_rows)
-    _levels(m, scheme, fig, roster, year, earlier_rows)
+        # Every value the rules read that an earlier year has, even one this year's rows lack.
+        write_earlier(m.sheet(EARLIER), earlier_rows, {
+            c: value_label(scheme, c, c in copied or input_label(scheme, c) != c) for c in _read_values(scheme)})
+    _levels(m, scheme, fig, roster, year, earlier_rows, values, copied)
     kept_pay = [_slot(prev.pay, r) for r in lost]
     pay_bulk = pay_sheet(m, scheme, fig, rows, [s.pay for s in good] + kept_pay, roster, year_lay, year)
     if pay_bulk is not None:
@@ -574,7 +584,10 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
         for rec in m[m["_merge"] == "right_only"].to_dict("records"):
             out.append(_change(stamp, rec, key, "人员", None, "新增", src.path.name, "该期新收回"))
         both = m[m["_merge"] == "both"]
-        for col, what in _WHAT.items():
+        # The card inputs the level rules read, too, when both copies have them.
+        inputs = {c: input_label(src.scheme, c[len(INPUT):]) for c in a.columns
+                  if c.startswith(INPUT) and f"{c}_o" in m.columns}
+        for col, what in {**_WHAT, **inputs}.items():
             o = [_cmp(v) for v in both[f"{col}_o"]]
             n = [_cmp(v) for v in both[col]]
             for k in (k for k in range(len(o)) if o[k] != n[k]):
@@ -674,13 +687,25 @@ def _write_notes(ws, scheme: Scheme, year: Year) -> None:
         "丢失的主表保留已复制的数据。",
         f"财务可修改“{PARAMS}”的黄色单元格和“{YEAR}”的奖金基数; 重建时保留这些修改。",
     ]
+    how = {"sum": "各期合计", "mean": "有值各期的平均", "last": "最后一期的值"}
+    said = [f"{input_label(scheme, c)}({c}) = {how[h]}" for c, h in (scheme.levels.annual if scheme.levels else {}).items()]
+    if said:
+        lines.append(f"职级建议读取的年度值(方案 levels.annual, 各期录入值见“{COPIED}”): " + "; ".join(said) + "。")
     for k, line in enumerate(lines, 1):
         ws.cell(k, 1, line).font = Font(name=FONT, size=10, bold=k == 1)
     ws.column_dimensions["A"].width = 120
 
 
+def _read_values(scheme: Scheme) -> list[str]:
+    """The columns the scheme's level rules read by name (sales, 年度销售额)."""
+    return list(dict.fromkeys(c for _, c in scheme.levels.value_columns())) if scheme.levels is not None else []
+
+
 def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, year: Year,
-            earlier: pd.DataFrame | None = None) -> None:
+            earlier: pd.DataFrame | None = None, values: pd.DataFrame | None = None,
+            copied: Sequence[str] = ()) -> None:
+    """``职级建议``: the proposals over the annual rows (this year's and ``往年年度``'s), each with
+    the annual values the level rules read (:func:`kpixl.year.annual.annual_values`)."""
     if scheme.levels is None:
         return
     from ..history import level_proposals
@@ -691,13 +716,13 @@ def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, y
         y = None
     if y is None or y.kind != "year":
         return
+    values = values if values is not None else pd.DataFrame(index=range(fig.people.n))
     annual = pd.DataFrame({ID: fig.people.ids, "period": year.period, "total": fig.values["total"],
                            "rating": fig.values.get("rating", [None] * fig.people.n)})
-    for measure in {m_ for th in scheme.levels.qualify.values() for m_ in th}:
-        if measure in roster.columns:
-            annual[measure] = roster.set_index(ID)[measure].reindex(fig.people.ids).to_numpy()
-    if earlier is not None and len(earlier):  # the rules over several years read the earlier years' ratings
-        before = earlier[earlier["period"] < year.period][[ID, "period", "total", "rating"]]
+    annual = pd.concat([annual, values.reset_index(drop=True)], axis=1)
+    if earlier is not None and len(earlier):  # the rules over several years read the earlier years' rows
+        before = earlier[earlier["period"] < year.period]
+        before = before[[ID, "period", "total", "rating", *(c for c in values.columns if c in before.columns)]]
         annual = pd.concat([before, annual], ignore_index=True)
     try:
         props = level_proposals(scheme.levels, annual, roster, year.period)
@@ -706,4 +731,9 @@ def _levels(m: Master, scheme: Scheme, fig: YearFigures, roster: pd.DataFrame, y
         return
     ws = m.sheet(LEVELS)
     heads = {ID: "工号", "current": "现职级", "proposed": "建议职级", "move": "建议", "reason": "理由"}
-    _write_table(ws, heads, props.to_dict("records"))
+    # What the proposal read, for the reader (and for next year's --earlier: growth on last year's sales).
+    heads |= {c: value_label(scheme, c, c in copied) for c in values.columns}
+    by_id = values.set_index(pd.Index([str(e) for e in fig.people.ids]))
+    recs = [{**r, **by_id.loc[str(r[ID])].to_dict()} if str(r[ID]) in by_id.index else r
+            for r in props.to_dict("records")]
+    _write_table(ws, heads, recs)

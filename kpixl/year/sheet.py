@@ -53,20 +53,22 @@ def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], 
     return comp, person
 
 
-def write_copied(ws, rows: pd.DataFrame) -> Bulk:
+def write_copied(ws, rows: pd.DataFrame, inputs: dict[str, str] | None = None) -> Bulk:
     """Lay out the copied sheet (row 1 keys, row 2 labels) and return its rows, from row 3.
 
     The rows themselves are appended to the saved file by :func:`kpixl.xlsx.bulk.append_rows`
-    (values only, text as text).
+    (values only, text as text). ``inputs``: the card inputs copied for the level rules
+    (``input:sales`` → 业务销售额), as columns after the :data:`COPY` ones.
     """
-    append_row(ws, list(COPY))
-    append_row(ws, list(COPY.values()))
+    keys = list(COPY) + [k for k in (inputs or {}) if k in rows.columns]
+    append_row(ws, keys)
+    append_row(ws, list(COPY.values()) + [(inputs or {})[k] for k in keys[len(COPY):]])
     data_sheet_setup(ws)
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
-    columns = [_cell_values(rows[k].tolist()) for k in COPY]  # lists: iterating a frame's cells one by one is slow
-    return Bulk(FIRST, list(zip(*columns)), len(COPY))
+    columns = [_cell_values(rows[k].tolist()) for k in keys]  # lists: iterating a frame's cells one by one is slow
+    return Bulk(FIRST, list(zip(*columns)), len(keys))
 
 
 def _cell_values(values: list) -> list:

@@ -29,6 +29,7 @@ from ..scheme.models import Scheme
 from ..scheme.sheet import read_scheme_values
 from ..scheme.sheet.vocab import SHEET_NAMES
 from ..xlsx.scan import read_values
+from .annual import INPUT, level_inputs
 
 __all__ = ["COPY", "Source", "read_source", "sha256"]
 
@@ -58,7 +59,8 @@ class Source:
         sha: Its SHA-256 when read.
         scheme: Its scheme.
         roster: Its roster (a DataFrame with ``employee_id``).
-        rows: One copied row per collected person (:data:`COPY` keys).
+        rows: One copied row per collected person (:data:`COPY` keys, then ``input:<column>``
+            for the card inputs the scheme's levels read).
         pay: One row per person paid on the master's ``工资核算`` (``pay.<line>``,
             ``pay.total``, as cached there), with the provenance columns; empty when
             the scheme has no pay or the master has not been rated.
@@ -185,6 +187,11 @@ def _read(src: Source, wb, cache: dict) -> Source:
         "sha256": src.sha,
         "collected_at": [when.get(e) for e in ids],
     })
+    # The card inputs the level rules read (sales for 年度业务销售额): copied as data beside the figures.
+    inputs = level_inputs(s, store.columns)
+    by_id = frame.set_index(frame[ID].astype(str)) if inputs else None
+    for c in inputs:
+        src.rows[INPUT + c] = by_id[c].reindex(ids).to_numpy(dtype=object)
     if s.pay is not None:
         src.pay = _pay(src, wb)
     # The master's own input problems (reported when it was collected): said again, never blocking.

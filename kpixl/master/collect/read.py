@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ...card.distribute import MANIFEST_CSV, MANIFEST_JSON
 from ...card.stamp import STAMP_NAME
 from ...errors import FileProblem, Problem
 from ...xlsx.reader import read_book
@@ -27,8 +28,9 @@ QUARANTINE = "quarantine"
 def returned_files(returned: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
     """The files to collect: files as given, and every file inside given folders (recursively).
 
-    Office owner files (``~$…``), hidden files, the master, its backup and the
-    quarantine folder are skipped.
+    Office owner files (``~$…``), hidden files, the master, its backup, the quarantine
+    folder and — inside a folder — the ``manifest.csv``/``manifest.json`` that distribute
+    wrote beside the files it sent (HR may collect from that very folder) are skipped.
     """
     skip = {p.resolve() for p in skip}
     out: list[Path] = []
@@ -38,7 +40,7 @@ def returned_files(returned: Iterable[str | Path], skip: Iterable[Path] = ()) ->
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
                 if (f.is_file() or f.is_symlink()) and not any(part.startswith((".", "~$")) or part == QUARANTINE for part in rel) \
-                        and f.resolve() not in skip:
+                        and f.name not in (MANIFEST_CSV, MANIFEST_JSON) and f.resolve() not in skip:
                     out.append(f)
         elif p.resolve() not in skip:
             out.append(p)
@@ -193,6 +195,11 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             missing = [str(f) for f in files if not f.exists() and not f.is_symlink()]
             if missing and len(missing) == len(files):
                 raise FileProblem(records.path, STEP, f"no such file or folder: {', '.join(missing[:5])}")
+            others = sorted({s.scheme_id for _, _, s, _ in found})
+            if others:  # sheets were found, of another scheme: that is the news, not the period
+                raise FileProblem(records.path, STEP, f"the returned sheets belong to the scheme {', '.join(others)}, "
+                                                     f"not {records.scheme.id} (this master's): collect them into "
+                                                     "that scheme's master")
             raise FileProblem(records.path, STEP, "no returned sheet of this scheme was found, so the period is "
                                                  "unknown; give it (--period 2026-11)")
         records.period = mine[0]
