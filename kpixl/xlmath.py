@@ -104,8 +104,23 @@ def round_formula(expr: str, digits: int) -> str:
 # --- formula text -----------------------------------------------------------------
 
 
+_NUMS: dict[Any, str] = {}  # a sheet writes its few constants (shares, factors, 100) in every row
+
+
 def num(value: float | int) -> str:
     """A number as formula text: shortest form, integers without ``.0``."""
+    try:
+        got = _NUMS.get(value)  # equal numbers (1, 1.0, True) have one text
+    except TypeError:  # unhashable (a 0-d array)
+        return _num(value)
+    if got is None:
+        if len(_NUMS) > 4096:
+            _NUMS.clear()
+        got = _NUMS[value] = _num(value)
+    return got
+
+
+def _num(value: float | int) -> str:
     v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"{value!r} cannot be written in a formula")
