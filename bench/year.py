@@ -25,9 +25,10 @@ the same 12 masters, wall and CPU. Goal: the build within 3× the floor, and und
 peak; the ratio is printed for both times — on a machine shared with other work the CPU
 ratio is the steadier. ``--dir DIR`` keeps the masters in DIR and reuses them on the next run.
 
-Last measured (2 cores shared with other work, load ~4): the build 2.4 s of CPU (4.3–5.6 s
-wall), peak ~400 MB; the floor 0.83 s of CPU (1.2–2.0 s wall): 2.9× in CPU time (was
-3.85 s, 4.6×, before the work of issue 10).
+Last measured (2 cores, load ~1): the build 2.3 s (wall and CPU alike), peak ~400 MB; the
+floor 0.82 s: 2.8× (it was 3.75 s, 4.6×, before the work of issue 10). With the cores busy
+with other work (load ~4) the build took 2.4 s of CPU (4–6 s wall) and the floor 0.83 s of
+CPU: 2.9× in CPU time. A rebuild with nothing changed: 4.3 s, peak ~490 MB.
 """
 
 from __future__ import annotations
