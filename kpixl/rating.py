@@ -27,6 +27,7 @@ reads ``*``, ``?`` and a leading ``>`` in a label as criteria.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -258,16 +259,21 @@ def cumulative_shares(distribution: Distribution) -> list[float]:
     Raises:
         ValueError: When the quotas do not sum to 100 % (seed 001's 5/20/30/20/5).
     """
+    return list(_cumulative(tuple(float(q.share) for q in distribution.quotas)))
+
+
+@functools.lru_cache(maxsize=64)  # a sheet's rating formula asks for them in every row
+def _cumulative(shares: tuple[float, ...]) -> tuple[float, ...]:
     acc, out = Decimal(0), []
-    for q in distribution.quotas:
-        acc += Decimal(repr(float(q.share)))
+    for share in shares:
+        acc += Decimal(repr(share))
         out.append(float(acc))
     if abs(out[-1] - 1) > _TOL:
         pct = lambda d: xlmath.num(float(d * 100))  # noqa: E731 - decimal percents: 7, not 7.000000000000001
-        parts = "/".join(pct(Decimal(repr(float(q.share)))) for q in distribution.quotas)
+        parts = "/".join(pct(Decimal(repr(share))) for share in shares)
         raise ValueError(f"quotas {parts} sum to {pct(acc)}%, not 100%")
     out[-1] = 1.0
-    return out
+    return tuple(out)
 
 
 def distribute(distribution: Distribution, total: Any, group: Any = None, order: Any = None) -> np.ndarray:

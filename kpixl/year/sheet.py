@@ -42,15 +42,17 @@ _LETTER = {k: chr(ord("A") + j) for j, k in enumerate(COPY)}
 
 def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, int]]]:
     """The sheet rows of each (person, component) block and of each person, on ``期间成绩``."""
-    comp: dict[tuple[str, str], tuple[int, int]] = {}
-    person: dict[str, tuple[int, int]] = {}
-    for k, (eid, c) in enumerate(zip(rows[ID].astype(str).tolist(), rows["component"].astype(str).tolist())):
-        r = FIRST + k
-        a = comp.get((eid, c))
-        comp[(eid, c)] = (a[0] if a else r, r)
-        p = person.get(eid)
-        person[eid] = (p[0] if p else r, r)
-    return comp, person
+    eids = rows[ID].astype(str).tolist()
+    pairs = list(zip(eids, rows["component"].astype(str).tolist()))
+    at = range(FIRST, FIRST + len(pairs))
+    return _spans(pairs, at), _spans(eids, at)
+
+
+def _spans(keys: list, at: range) -> dict:
+    """Each key's first and last sheet row (keys in the order they first appear)."""
+    last = dict(zip(keys, at))  # a key seen again keeps its place and takes the later row
+    first = dict(zip(reversed(keys), reversed(at)))
+    return {k: (first[k], r) for k, r in last.items()}
 
 
 def write_copied(ws, rows: pd.DataFrame, inputs: dict[str, str] | None = None) -> Bulk:
