@@ -196,6 +196,9 @@ def _number_problems(values: Any, column: str, what: str, negative_ok: bool = Tr
 def _cell_problems(values: list, column: str, what: str, negative_ok: bool) -> list[RowProblem]:
     out = []
     for row, v in enumerate(values):
+        kind = type(v)
+        if (kind is float or kind is int) and math.isfinite(v) and (negative_ok or v >= 0):
+            continue  # a good number (the common case)
         if _text(v) is None:
             out.append(RowProblem(row, column, "missing", f"{what} is blank: enter a number"))
         elif isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):

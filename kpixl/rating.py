@@ -27,6 +27,7 @@ reads ``*``, ``?`` and a leading ``>`` in a label as criteria.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -127,7 +128,7 @@ def _sortable(col: pd.Series) -> pd.Series:
     present = col.dropna()
     if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
         return col.reset_index(drop=True)
-    kinds = {type(v) for v in present}
+    kinds = set(map(type, present.tolist()))
     if len(kinds) <= 1:
         return col.reset_index(drop=True)
     return col.map(lambda v: None if _blank(v) else _text(v)).reset_index(drop=True)
@@ -161,6 +162,8 @@ def _group_codes(group: Any, n: int) -> np.ndarray:
         raise ValueError(f"{len(values)} group labels for {n} totals")
 
     def key(v: Any) -> tuple:
+        if type(v) is str:  # the common case first
+            return ("text", v.lower()) if v else ("blank",)
         if _blank(v):
             return ("blank",)
         if isinstance(v, (bool, np.bool_)):
@@ -169,6 +172,9 @@ def _group_codes(group: Any, n: int) -> np.ndarray:
             return ("number", float(v))
         return ("text", str(v).lower())
 
+    if all(type(v) is str for v in values) and "" not in values:  # labels only: their keys are the lower case
+        codes, _ = pd.factorize(pd.Series([v.lower() for v in values], dtype=object))
+        return codes
     codes, _ = pd.factorize(pd.Series([key(v) for v in values], dtype=object))
     return codes
 
@@ -253,16 +259,21 @@ def cumulative_shares(distribution: Distribution) -> list[float]:
     Raises:
         ValueError: When the quotas do not sum to 100 % (seed 001's 5/20/30/20/5).
     """
+    return list(_cumulative(tuple(float(q.share) for q in distribution.quotas)))
+
+
+@functools.lru_cache(maxsize=64)  # a sheet's rating formula asks for them in every row
+def _cumulative(shares: tuple[float, ...]) -> tuple[float, ...]:
     acc, out = Decimal(0), []
-    for q in distribution.quotas:
-        acc += Decimal(repr(float(q.share)))
+    for share in shares:
+        acc += Decimal(repr(share))
         out.append(float(acc))
     if abs(out[-1] - 1) > _TOL:
         pct = lambda d: xlmath.num(float(d * 100))  # noqa: E731 - decimal percents: 7, not 7.000000000000001
-        parts = "/".join(pct(Decimal(repr(float(q.share)))) for q in distribution.quotas)
+        parts = "/".join(pct(Decimal(repr(share))) for share in shares)
         raise ValueError(f"quotas {parts} sum to {pct(acc)}%, not 100%")
     out[-1] = 1.0
-    return out
+    return tuple(out)
 
 
 def distribute(distribution: Distribution, total: Any, group: Any = None, order: Any = None) -> np.ndarray:

@@ -12,7 +12,9 @@ Python's ``round`` rounds half to even on the binary value and gets both wrong.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -43,8 +45,9 @@ def excel_round(values: Any, digits: int = 0) -> Any:
     if near.any():
         idx = np.flatnonzero(near)
         flat_out, flat_a = out.reshape(-1), a.reshape(-1)
-        for i in idx:
-            flat_out[i] = _decimal_round(float(flat_a[i]), digits, ROUND_HALF_UP)
+        # Once per distinct value: a group size × share is the same for everyone in the group.
+        ties, back = np.unique(flat_a[idx], return_inverse=True)
+        flat_out[idx] = np.array([_decimal_round(float(v), digits, ROUND_HALF_UP) for v in ties])[back.reshape(-1)]
     big = y >= _EXACT
     if big.any():
         out = np.where(big, a, out)
@@ -101,8 +104,23 @@ def round_formula(expr: str, digits: int) -> str:
 # --- formula text -----------------------------------------------------------------
 
 
+_NUMS: dict[Any, str] = {}  # a sheet writes its few constants (shares, factors, 100) in every row
+
+
 def num(value: float | int) -> str:
     """A number as formula text: shortest form, integers without ``.0``."""
+    try:
+        got = _NUMS.get(value)  # equal numbers (1, 1.0, True) have one text
+    except TypeError:  # unhashable (a 0-d array)
+        return _num(value)
+    if got is None:
+        if len(_NUMS) > 4096:
+            _NUMS.clear()
+        got = _NUMS[value] = _num(value)
+    return got
+
+
+def _num(value: float | int) -> str:
     v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"{value!r} cannot be written in a formula")
@@ -182,10 +200,18 @@ def times(factor: float, expr: str) -> str:
     return f"{num(factor)}*{wrap(expr)}"
 
 
+_WRAP_SIGNS = re.compile(r'["()+\-*/^&=<>,]')
+_WRAP_OPERATORS = re.compile(r"[+\-*/^&=<>,]")
+
+
+@functools.lru_cache(maxsize=1024)  # a sheet's row asks for the same group size in each rating and flag column
 def wrap(expr: str) -> str:
     """Parenthesise an expression unless it is a single term."""
+    if _WRAP_OPERATORS.search(expr) is None:  # a reference, a number: nothing to look at
+        return expr
     depth, quoted = 0, False
-    for i, ch in enumerate(expr):
+    for m in _WRAP_SIGNS.finditer(expr):  # only these characters matter: skip the others in C
+        i, ch = m.start(), m.group()
         if ch == '"':
             quoted = not quoted
         elif quoted:

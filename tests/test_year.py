@@ -360,6 +360,35 @@ def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
     assert ws.max_row == 4
 
 
+def test_bulk_rows_written_a_column_at_a_time_are_the_bytes_row_xml_writes():
+    """append_rows formats a column of one type with one template; on columns of one type, mixed columns
+    (blanks, NaN, formulas, bools, NumPy numbers, dates, huge ints), styled or not, it must write exactly
+    what row_xml writes row by row — and number the shared strings in the same (row) order."""
+    import datetime as dt
+
+    import numpy as np
+
+    from kpixl.xlsx import bulk
+
+    rnd = random.Random(7)
+    pools = {
+        "text": lambda: rnd.choice(["a", "b", "=1+1", " x ", "甲", "a&b<c>"]),
+        "number": lambda: rnd.choice([0.0, -0.0, 1, 2.5, 85.0, 1e15, 1e16, 0.1 + 0.2, -3, 10**20]),
+        "mixed": lambda: rnd.choice([None, float("nan"), float("inf"), "t", 3.0, True, False, np.float64(1.5),
+                                     np.int64(7), dt.datetime(2026, 1, 2, 3, 4, 5), bulk.Formula("A1+1", 2.0),
+                                     bulk.Formula('IF(A1>0,"是","否")', "是"), bulk.Formula("B1", None)]),
+    }
+    for trial in range(30):
+        kinds = [rnd.choice(list(pools)) for _ in range(rnd.randint(1, 6))]
+        rows = [[pools[k]() for k in kinds] for _ in range(rnd.randint(1, 40))]
+        letters = [chr(ord("A") + j) for j in range(len(kinds))]
+        styles = {c: str(j) for j, c in enumerate(letters) if rnd.random() < 0.5}
+        by_row, by_column = bulk.Strings(3), bulk.Strings(3)
+        want = "".join(bulk.row_xml(5 + k, r, letters, styles, by_row) for k, r in enumerate(rows))
+        assert bulk._body(5, rows, letters, styles, by_column) == want, (trial, kinds)
+        assert (by_column.index, by_column.refs) == (by_row.index, by_row.refs), trial
+
+
 def test_level_proposals_follow_the_annual_rating(tmp_path):
     """With ``levels:`` the year proposes each person's level from the annual rating (values with reasons)."""
     from kpixl.scheme.models import Component, Levels, Rollup

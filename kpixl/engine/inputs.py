@@ -212,8 +212,9 @@ def is_blank(col: pd.Series) -> np.ndarray:
     """Empty cells: None, NaN, or whitespace-only text."""
     if col.dtype.kind in "fiub":
         return col.isna().to_numpy()
+    values = col.to_numpy() if col.dtype == object else col  # the same objects, without a Series' iteration
     return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
-                     for v in col], dtype=bool)
+                     for v in values], dtype=bool)
 
 
 #: The largest number an input may hold: the card's own data validation range (±1e15, "any
@@ -237,24 +238,43 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     blank = is_blank(col)
     out = np.full(len(col), np.nan)
     bad = np.zeros(len(col), dtype=bool)
+    if blank.all():  # an optional column nobody filled
+        return out, bad
+    texts: dict[str, float] = {}  # a column repeats its texts (a roster's bases): each read once
     for i, v in enumerate(col.to_numpy(dtype=object)):
         if blank[i]:
             continue
-        if isinstance(v, (bool, np.bool_)):
+        kind = type(v)
+        if kind is float:
+            x = v
+        elif kind is str:
+            x = texts.get(v)
+            if x is None:
+                x = texts[v] = _text_number(v)
+        elif isinstance(v, (bool, np.bool_)):
             bad[i] = True
+            continue
         else:
             try:
-                text = None if isinstance(v, (int, float, np.integer, np.floating)) else str(v).strip().replace("\u00a0", "")
-                # Python reads full-width digits (１２) as 12, but a spreadsheet keeps them as text
-                # (its formulas then count 0): the card and the engine must read the same number.
-                x = float(v) if text is None else (float(text) if text.isascii() else math.nan)
-            except (ValueError, OverflowError):
+                x = float(v) if isinstance(v, (int, float, np.integer, np.floating)) else _text_number(str(v))
+            except OverflowError:
                 x = math.nan
-            if math.isfinite(x) and abs(x) <= LARGEST:
-                out[i] = x
-            else:
-                bad[i] = True
+        if math.isfinite(x) and abs(x) <= LARGEST:
+            out[i] = x
+        else:
+            bad[i] = True
     return out, bad
+
+
+def _text_number(v: str) -> float:
+    """A text cell's number as a spreadsheet reads it; NaN when it is not one."""
+    text = v.strip().replace("\u00a0", "")
+    # Python reads full-width digits (１２) as 12, but a spreadsheet keeps them as text
+    # (its formulas then count 0): the card and the engine must read the same number.
+    try:
+        return float(text) if text.isascii() else math.nan
+    except (ValueError, OverflowError):
+        return math.nan
 
 
 def number_note(value: Any, subject: str = "") -> str:

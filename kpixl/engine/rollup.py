@@ -49,7 +49,7 @@ def roll_up(rollup: Rollup, scores: pd.DataFrame) -> pd.DataFrame:
                                 employee=df["employee_id"].iloc[r]))
     df["total"] = total
     df = df.sort_values(["employee_id", "period"], kind="stable")
-    people = list(dict.fromkeys(scores["employee_id"].astype(str)))
+    people = list(dict.fromkeys(scores["employee_id"].astype(str).tolist()))
     out = pd.DataFrame({"employee_id": people})
     result = np.zeros(len(people))
     for comp in rollup.components:

@@ -227,9 +227,14 @@ def rating_columns(lay: Layout, s: Scheme, prepared: Prepared) -> None:
         grp = lay.add(Col("rating.group", dist.group_by, [cell_value(v) for v in prepared.group] if prepared.group is not None else [None] * prepared.n))
     if dist is not None or r.flags:
         lay.add(Col("rating.order", "并列次序", [int(v) for v in prepared.order]))
+        sizes: dict[int, str] = {}  # asked for by the rating and every flag of a row
+
         def n_expr(row: int) -> str:  # group size, compared as the rank formula compares groups
-            return rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
-                                                 lay.range(grp.key) if grp else None)
+            got = sizes.get(row)
+            if got is None:
+                got = sizes[row] = rating_mod.group_size_formula(lay.range("total"), grp.ref(row) if grp else None,
+                                                                 lay.range(grp.key) if grp else None)
+            return got
         lay.add(Col("rank", "名次", formula=lambda row: rating_mod.rank_formula(
             lay.ref("total", row), lay.range("total"),
             grp.ref(row) if grp else None, lay.range(grp.key) if grp else None,

@@ -244,4 +244,13 @@ def cell_value(v: Any) -> Any:
 
 def column_values(values: Mapping[str, Any], keys: Mapping[str, str]) -> dict[str, list]:
     """``{sheet key: [value per person]}`` for the keys ``values`` has (``keys``: sheet key → column)."""
-    return {key: [cell_value(v) for v in values[col]] for key, col in keys.items() if col in values}
+    return {key: _cells(values[col]) for key, col in keys.items() if col in values}
+
+
+def _cells(values: Any) -> list:
+    """:func:`cell_value` of each value; a NumPy array of numbers or bools a column at a time."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        if values.dtype.kind == "b":
+            return values.tolist()
+        return [v if math.isfinite(v) else NO_NUMBER for v in values.astype(float).tolist()]
+    return [cell_value(v) for v in values]

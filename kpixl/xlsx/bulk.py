@@ -22,6 +22,7 @@ import re
 import zipfile
 from pathlib import Path
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
@@ -188,16 +189,14 @@ def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str 
         wb.save(buf)
     results = results_to_cache(wb, previous)
     with zipfile.ZipFile(buf) as zin:
-        _copy(zin, Path(path), sheets, results, register=True)
+        _copy(zin, Path(path), sheets, results)
 
 
-def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
-          results: dict[str, Any] | None = None, register: bool = False) -> None:
+def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk], results: dict[str, Any] | None = None) -> None:
     """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values).
 
-    A package without shared strings gets them when a row holds text: declared afterwards in a
-    second copy, or — ``register`` — at once, in this copy, whenever rows are appended (then the
-    shared strings may be empty).
+    A package without shared strings gets them, declared in this same copy, whenever rows are
+    appended (then the shared strings may be empty).
     """
     results = {k: v for k, v in (results or {}).items() if v}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
@@ -208,7 +207,7 @@ def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
         titles = sheet_parts(zin)
         parts = {part: sheets[title] for title, part in titles.items() if title in sheets}
         cache = {part: results[title] for title, part in titles.items() if title in results}
-        now = register and old_sst is None and any(b.rows for b in parts.values())
+        now = old_sst is None and any(b.rows for b in parts.values())
         for info in zin.infolist():
             data = zin.read(info)
             bulk = parts.get(info.filename)
@@ -227,8 +226,6 @@ def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk],
         need = old_sst is not None or bool(strings.index) or now
         if need:
             zout.writestr(_SST, _sst(old_sst, strings).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-    if need and old_sst is None and not now:
-        _register_sst(out)
 
 
 def _sst(old: str | None, strings: Strings) -> str:
@@ -241,19 +238,6 @@ def _sst(old: str | None, strings: Strings) -> str:
     old = _UNIQUE.sub(f'uniqueCount="{total}"', old, count=1)
     old = re.sub(r'\scount="\d+"', "", old, count=1)  # the number of references: optional, left out
     return old.replace("</sst>", new + "</sst>", 1) if "</sst>" in old else old.replace("/>", ">" + new + "</sst>", 1)
-
-
-def _register_sst(path: Path) -> None:
-    """Declare a new shared-strings part: its content type, and the workbook's relationship to it."""
-    out = path.with_name(path.name + ".sst")
-    try:
-        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-            for info in zin.infolist():
-                zout.writestr(info, _declared(info.filename, zin.read(info)), compress_type=zipfile.ZIP_DEFLATED,
-                              compresslevel=1)
-        os.replace(out, path)
-    finally:
-        out.unlink(missing_ok=True)
 
 
 def _declared(name: str, data: bytes) -> bytes:
@@ -296,12 +280,117 @@ def _append(xml: str, bulk: Bulk, strings: Strings) -> str:
     letters = [get_column_letter(j) for j in range(1, bulk.width + 1)]
     styles = (_styles(xml, bulk.style_row) if bulk.style_row else None) or {}
     heights = bulk.heights or ()
-    pre = [f'<c r="{c}' for c in letters]
-    post = ['"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
-    body = "".join(_fast_row(bulk.first + k, r, pre, post, strings, heights[k] if k < len(heights) else None)
-                   for k, r in enumerate(bulk.rows))
+    if not any(heights) and all(len(r) == bulk.width for r in bulk.rows):
+        body = _body(bulk.first, bulk.rows, letters, styles, strings)  # a column at a time
+    else:  # rows of their own heights, or ragged: row by row
+        pre = [f'<c r="{c}' for c in letters]
+        post = ['"' + (f' s="{styles[c]}"' if c in styles else "") for c in letters]
+        body = "".join(_fast_row(bulk.first + k, r, pre, post, strings, heights[k] if k < len(heights) else None)
+                       for k, r in enumerate(bulk.rows))
     last = bulk.first + len(bulk.rows) - 1
     xml = _DIMENSION.sub(f'<dimension ref="A1:{letters[-1]}{last}"/>', xml, count=1)
     if "</sheetData>" in xml:
         return xml.replace("</sheetData>", body + "</sheetData>", 1)
     return re.sub(r"<sheetData\s*/>", lambda _: "<sheetData>" + body + "</sheetData>", xml, count=1)  # empty
+
+
+def _as_text(v: Any) -> str | None:
+    """The text :func:`_cells` writes for a value that is neither text, a number, a formula nor blank."""
+    if v is None or isinstance(v, (bool, int, float, Formula)):
+        return None
+    return v.isoformat(sep=" ") if isinstance(v, _dt.datetime) else str(v)
+
+
+def _body(first: int, rows: Sequence[Sequence[Any]], letters: Sequence[str], styles: dict[str, str],
+          strings: Strings) -> str:
+    """What :func:`row_xml` writes for every row — the same bytes — built a column at a time: a column
+    of one type (text, finite numbers) becomes one cell template filled by ``%`` over all the rows at
+    once; a column of several types (blanks, formulas) is written cell by cell."""
+    columns = list(zip(*rows))[:len(letters)]
+    kinds = [set(map(type, values)) for values in columns]
+    # The columns that may hold text, row by row: the shared strings are numbered in that order.
+    _number(list(zip(*(c for c, k in zip(columns, kinds) if not k <= _NO_TEXT))), strings)
+    nums = range(first, first + len(rows))
+    index = strings.index
+    templates, args = [], []
+    for letter, values, kinds in zip(letters, columns, kinds):
+        s = f' s="{styles[letter]}"' if letter in styles else ""
+        if kinds == {str} and all(map(index.__contains__, values)):
+            strings.refs += len(values)
+            templates.append(f'<c r="{letter}%d"{s} t="s"><v>%d</v></c>')
+            args += [nums, list(map(index.__getitem__, values))]
+        elif kinds <= {float, int} and _finite(values):
+            templates.append(f'<c r="{letter}%d"{s}><v>%s</v></c>')
+            args += [nums, _each(values, _number_text)]
+        elif kinds == {Formula}:
+            templates.append(f'<c r="{letter}%d"{s}%s><f>%s</f>%s</c>')
+            got = [("", _number_text(v)) if type(v) is float and math.isfinite(v) else _cached(v)
+                   for v in (f.cached for f in values)]
+            args += [nums, [g[0] if g is not None else "" for g in got],
+                     [f.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for f in values],
+                     [f"<v>{g[1]}</v>" if g is not None else "" for g in got]]
+        else:
+            templates.append("%s")
+            args.append(_column(letter, letter in styles, s, nums, values, strings))
+    row = '<row r="%d">' + "".join(templates) + "</row>"
+    return (row * len(rows)) % tuple(chain.from_iterable(zip(nums, *args)))
+
+
+_NO_TEXT = {float, int, bool, type(None), Formula}  # the types row_xml writes without a shared string
+
+
+def _finite(values: Sequence[Any]) -> bool:
+    try:
+        return all(map(math.isfinite, values))
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _each(values: Sequence[Any], f) -> list:
+    """``[f(v) for v in values]``, calling ``f`` once per distinct value (equal numbers have one text)."""
+    got = dict.fromkeys(values)
+    for v in got:
+        got[v] = f(v)
+    return list(map(got.__getitem__, values))
+
+
+def _number(rows: Sequence[Sequence[Any]], strings: Strings) -> None:
+    """Give the rows' texts their shared-string numbers in row order, as :func:`row_xml` would (the
+    references are counted as the cells are written)."""
+    try:
+        values: Any = dict.fromkeys(chain.from_iterable(rows))  # each value once, in row order
+    except TypeError:  # an unhashable value
+        values = chain.from_iterable(rows)
+    refs = strings.refs
+    for v in values:
+        text = v if type(v) is str else _as_text(v)
+        if text is not None:
+            strings(text)
+    strings.refs = refs
+
+
+def _number_text(v: Any) -> str:
+    return str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(float(v))
+
+
+def _column(letter: str, styled: bool, s: str, nums: range, values: Sequence[Any], strings: Strings) -> list[str]:
+    out = []
+    for r, v in zip(nums, values):
+        kind = type(v)
+        if kind is str:
+            out.append(f'<c r="{letter}{r}"{s} t="s"><v>{strings(v)}</v></c>')
+        elif kind is float or kind is int:
+            if v != v or v in (math.inf, -math.inf):
+                out.append("")
+            else:
+                out.append(f'<c r="{letter}{r}"{s}><v>{_number_text(v)}</v></c>')
+        elif v is None:
+            out.append(f'<c r="{letter}{r}"{s}/>' if styled else "")
+        elif kind is Formula:
+            got = _cached(v.cached)
+            t, text = got if got is not None else ("", None)
+            out.append(f'<c r="{letter}{r}"{s}{t}><f>{escape(v.text)}</f>{f"<v>{text}</v>" if text is not None else ""}'
+                       "</c>")
+        else:  # a bool, a NumPy number, a date…
+            out.append("".join(_cells([f'<c r="{letter}{r}"{s}'], [v], strings)))
+    return out

@@ -125,7 +125,9 @@ def year_figures(scheme: Scheme, rows: pd.DataFrame, ids: list[str], roster: pd.
         part = present[present["component"] == comp.id]
         counts = part.groupby(ID)["total"].count().reindex(ids).fillna(0).astype(int).to_numpy()
         out.values[f"count:{comp.id}"] = counts
-        seen = part.groupby(ID)["period"].agg(lambda p: set(map(str, p))).to_dict()
+        seen: dict[str, set[str]] = {}
+        for e, p in zip(part[ID].tolist(), part["period"].tolist()):
+            seen.setdefault(e, set()).add(str(p))
         for k in np.flatnonzero(counts == 0):
             filler.append({ID: ids[k], "component": comp.id, "period": "", "total": 0.0})
             notes[k].append(f"{component_label(comp.id)} 无成绩, 按0分计")

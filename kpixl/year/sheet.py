@@ -42,15 +42,17 @@ _LETTER = {k: chr(ord("A") + j) for j, k in enumerate(COPY)}
 
 def blocks(rows: pd.DataFrame) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, int]]]:
     """The sheet rows of each (person, component) block and of each person, on ``期间成绩``."""
-    comp: dict[tuple[str, str], tuple[int, int]] = {}
-    person: dict[str, tuple[int, int]] = {}
-    for k, (eid, c) in enumerate(zip(rows[ID].astype(str), rows["component"].astype(str))):
-        r = FIRST + k
-        a = comp.get((eid, c))
-        comp[(eid, c)] = (a[0] if a else r, r)
-        p = person.get(eid)
-        person[eid] = (p[0] if p else r, r)
-    return comp, person
+    eids = rows[ID].astype(str).tolist()
+    pairs = list(zip(eids, rows["component"].astype(str).tolist()))
+    at = range(FIRST, FIRST + len(pairs))
+    return _spans(pairs, at), _spans(eids, at)
+
+
+def _spans(keys: list, at: range) -> dict:
+    """Each key's first and last sheet row (keys in the order they first appear)."""
+    last = dict(zip(keys, at))  # a key seen again keeps its place and takes the later row
+    first = dict(zip(reversed(keys), reversed(at)))
+    return {k: (first[k], r) for k, r in last.items()}
 
 
 def write_copied(ws, rows: pd.DataFrame, inputs: dict[str, str] | None = None) -> Bulk:
@@ -67,8 +69,18 @@ def write_copied(ws, rows: pd.DataFrame, inputs: dict[str, str] | None = None) -
     ws.freeze_panes = "C3"
     for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
         ws.column_dimensions[c].width = w
-    columns = [rows[k].tolist() for k in keys]  # lists: iterating a frame's cells one by one is slow
-    return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in zip(*columns)], len(keys))
+    columns = [_cell_values(rows[k].tolist()) for k in keys]  # lists: iterating a frame's cells one by one is slow
+    return Bulk(FIRST, list(zip(*columns)), len(keys))
+
+
+def _cell_values(values: list) -> list:
+    """:func:`kpixl.xlsx.cells.cell_value` of each value, a column at a time (text and numbers need little)."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return values
+    if kinds == {float}:
+        return [None if v != v else v for v in values]
+    return list(map(cell_value, values))
 
 
 def data_sheet_setup(ws) -> None:

@@ -136,10 +136,15 @@ def _read(src: Source, wb, cache: dict) -> Source:
     if scheme_sheet is None or roster_sheet is None:
         src.problems.append(Problem(where, "bad_file", "not a kpixl master: it needs a Scheme and a Roster sheet"))
         return src
-    s = read_scheme_values(_rows(wb, scheme_sheet), src.path.name, scheme_sheet)
+    key = ("scheme", scheme_sheet, wb.keys.get(scheme_sheet))  # one template's masters share their Scheme
+    s = cache.get(key) if key[2] is not None else None
+    if s is None:
+        s = read_scheme_values(_rows(wb, scheme_sheet), src.path.name, scheme_sheet)
+        if key[2] is not None:
+            cache[key] = s
     src.scheme = s
     period = wb.name(PERIOD_NAME)
-    store = Store.read(wb)
+    store = Store.read(wb, meta=("_collected_at",))
     recs = store.of_period(period) if period else []
     if not recs:
         src.problems.append(Problem(where, "year_not_collected", "nothing has been collected into this master"))
@@ -156,8 +161,8 @@ def _read(src: Source, wb, cache: dict) -> Source:
             cache[key] = roster
     if roster.problems:
         raise InputError(roster.problems, "roster")
-    frame = pd.DataFrame([{ID: r[EMPLOYEE], **{c: r.get(c) for c in store.columns}} for r in recs],
-                         columns=[ID, *store.columns])
+    frame = pd.DataFrame({ID: [r[EMPLOYEE] for r in recs], **{c: [r.get(c) for r in recs] for c in store.columns}},
+                         columns=[ID, *store.columns])  # column by column: the same frame as row by row, faster
     prepared = prepare(s, frame, roster)
     src.period = period
     src.roster = roster.df.copy()
@@ -168,7 +173,7 @@ def _read(src: Source, wb, cache: dict) -> Source:
         overrides = Overrides(bonus=params.policy(s.bonus), base=base)
     res = compute(prepared, overrides)
     when = {r[EMPLOYEE]: r.get("_collected_at") for r in recs}
-    names = dict(zip(src.roster[ID].astype(str), src.roster["姓名"])) if "姓名" in src.roster.columns else {}
+    names = dict(zip(src.roster[ID].astype(str).tolist(), src.roster["姓名"].tolist())) if "姓名" in src.roster.columns else {}
     ids = res[ID].astype(str).to_numpy()
     src.rows = pd.DataFrame({
         ID: ids,
