@@ -213,7 +213,7 @@ def test_a_late_correction_is_taken_and_finance_edits_are_kept(world, tmp_path):
     ch = [c for c in y.changes if c["employee_id"] == "Y01"]
     assert [(c["period"], c["what"], c["old"], c["new"], c["file"]) for c in ch] == [
         ("2026-06", "总分", 90, 96, "月考核-2026-06.xlsx"), ("2026-06", "绩效奖金", 7200, 7680, "月考核-2026-06.xlsx")]
-    assert "monthly 2026-06 Y01 员工01 总分: 90 → 96 (月考核-2026-06.xlsx" in y.summary()
+    assert "月考核 2026-06 Y01 员工01 总分: 90 → 96 (月考核-2026-06.xlsx" in y.summary()
     assert any(p.code == "year_source_changed" for p in y.warnings)
     log = list(openpyxl.load_workbook(out)[CHANGES].iter_rows(min_row=3, values_only=True))
     assert any(r[1] == "Y01" and r[4] == "2026-06" and r[6] == 90 and r[7] == 96 for r in log)

@@ -207,3 +207,24 @@ def test_random_period_pay_sums_recalculate_to_the_engine(tmp_path):
                 if key != "employee_id" and not agree(have.at[row["employee_id"], key], v):
                     bad.append((out.name, row["employee_id"], key, have.at[row["employee_id"], key], v))
     assert not bad
+
+
+def test_the_copied_sheets_read_as_money_and_the_notes_wrap(masters, tmp_path):
+    """What a person sees: 期间成绩's 绩效奖金 and 期间工资's pay lines as money on every row, 组成部分
+    hidden when the year has no components of its own (every row would say 各期), 说明 wrapped on one page."""
+    import openpyxl
+
+    from kpixl.year.pay import PAY_COPIED
+    from kpixl.year.sheet import COPIED
+
+    year = build_year(tmp_path / "y.xlsx", [Path(shutil.copy(m, tmp_path / m.name)) for m in masters])
+    wb = openpyxl.load_workbook(year.path)
+    for title in (COPIED, PAY_COPIED):
+        ws = wb[title]
+        keys = [c.value for c in ws[1]]
+        assert ws.column_dimensions["C"].hidden and keys[2] == "component"
+        money = [j for j, k in enumerate(keys, 1) if k == "bonus" or str(k).startswith("pay.")]
+        assert money and ws.max_row > 4
+        assert {ws.cell(r, j).number_format for r in range(3, ws.max_row + 1) for j in money} == {"#,##0.00"}
+    notes = wb["说明"]
+    assert notes.page_setup.fitToWidth == 1 and all(notes.cell(r, 1).alignment.wrap_text for r in range(1, 8))

@@ -34,7 +34,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.filters import AutoFilter
@@ -50,10 +50,11 @@ from ..xlsx.atomic import replace_atomically
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
+from ..xlsx.printing import print_setup, text_width
 from ..xlsx.text import append_row, defuse
 from ..xlsx.bulk import Bulk, append_rows
 from .earlier import EARLIER, kept_earlier, merged, read_earlier, write_earlier
-from .figures import AGG_LABEL, YearFigures, component_label, rollup_of, roster_numbers, year_figures
+from .figures import AGG_LABEL, PERIODS, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
 from .pay import PAY_COPIED, PAY_YEAR, pay_rows, unpaid_periods, write_pay_copied, write_year_pay
 from .sources import COPY, Source, read_source
@@ -109,11 +110,11 @@ class Year:
             lines.append(f"  {len(self.changes)} changes since the last build (on {CHANGES}):")
             for c in self.changes[:limit]:
                 if not c[ID]:  # a whole period master: added, or gone
-                    lines.append(f"    {c['component']} {c['period']} {c['what']}: {c['file']}"
+                    lines.append(f"    {_named(c['component'], c['period'])} {c['what']}: {c['file']}"
                                  f"{' ' + c['new'] if c['new'] else ''}{'; ' + c['note'] if c['note'] else ''}")
                     continue
                 who = f"{c[ID]} {c['姓名'] or ''}".strip()
-                lines.append(f"    {c['component']} {c['period']} {who} {c['what']}: {_show(c['old'])} → "
+                lines.append(f"    {_named(c['component'], c['period'])} {who} {c['what']}: {_show(c['old'])} → "
                              f"{_show(c['new'])} ({c['file']}{'; ' + c['note'] if c['note'] else ''})")
             if len(self.changes) > limit:
                 lines.append(f"    … {len(self.changes) - limit} more on {CHANGES}")
@@ -332,7 +333,7 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
                 lost.append(rec)
                 year.warnings.append(Problem(str(rec["path"]), "year_source_lost",
                                              f"{rec['path']} is gone: the year keeps the rows copied from it "
-                                             f"({rec['component']} {rec['period']})"))
+                                             f"({_named(str(rec['component']), str(rec['period']))})"))
             else:
                 blocking.append(Problem(str(p), "bad_file", "no such file"))
             if progress:
@@ -382,7 +383,7 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
         key = (str(src.component), src.period)
         if key in slots:
             blocking.append(Problem(str(src.path), "year_same_period",
-                                    f"{key[0]} {key[1]} is also in {slots[key]}", src.period))
+                                    f"{_named(*key)} is also in {slots[key]}", src.period))
         slots[key] = str(src.path)
     if blocking:
         raise InputError(blocking, "period masters")
@@ -393,7 +394,7 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
                  for r in lost]
     rows = pd.concat([*(s.rows for s in good), *kept_rows], ignore_index=True)
     year.changes = _changes(prev, good, lost, now) if prev.wb is not None else []
-    year.warnings += [Problem(str(s.path), "year_source_changed", f"{s.path} changed since the year copied it: "
+    year.warnings += [Problem(str(s.path), "year_source_changed", f"{s.path.name} changed since the year copied it: "
                               f"{n} figures", s.path.name) for s, n in _changed_sources(prev, good, year.changes)]
 
     # ---- the year's roster and people ----------------------------------------------------------
@@ -626,6 +627,11 @@ def _pay_changes(before: pd.DataFrame, src: Source, key, stamp: str, note: str) 
     return out
 
 
+def _named(component: str, period: str) -> str:
+    """``2026-11`` (a year without components of its own), or ``月考核 2026-11``: how messages name a slot."""
+    return period if component == PERIODS else f"{component_label(component)} {period}"
+
+
 def _change(stamp, rec: dict, key, what, old, new, file, note) -> dict[str, Any]:
     name = rec.get("姓名") if rec.get("姓名") is not None else rec.get("姓名_o")
     return {"at": stamp, ID: rec[ID], "姓名": cell_value(name), "component": key[0], "period": key[1],
@@ -693,8 +699,13 @@ def _write_notes(ws, scheme: Scheme, year: Year) -> None:
     if said:
         lines.append(f"职级建议读取的年度值(方案 levels.annual, 各期录入值见“{COPIED}”): " + "; ".join(said) + "。")
     for k, line in enumerate(lines, 1):
-        ws.cell(k, 1, line).font = Font(name=FONT, size=10, bold=k == 1)
-    ws.column_dimensions["A"].width = 120
+        cell = ws.cell(k, 1, line)
+        cell.font = Font(name=FONT, size=10, bold=k == 1)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # A CJK character is two widths of a digit; the cell is 100 wide: rows tall enough for the wrap.
+        ws.row_dimensions[k].height = 14 * max(1, -(-text_width(line) // 100))
+    ws.column_dimensions["A"].width = 100
+    print_setup(ws, landscape=False, pages_wide=1)
 
 
 def _read_values(scheme: Scheme) -> list[str]:

@@ -33,7 +33,8 @@ from ..xlsx.cells import cell_value
 from ..xlsx.printing import MONEY
 from ..xlsx.text import append_row
 from ..xlsx.bulk import Bulk
-from .sheet import data_sheet_setup
+from .figures import PERIODS
+from .sheet import data_rows, data_sheet_setup
 
 __all__ = ["PAY_COPIED", "PAY_YEAR", "copied_keys", "pay_columns", "pay_rows", "unpaid_periods", "write_pay_copied",
            "write_year_pay"]
@@ -78,11 +79,10 @@ def write_pay_copied(ws, rows: pd.DataFrame, scheme: Scheme) -> Bulk:
     append_row(ws, list(keys.values()))
     data_sheet_setup(ws)
     ws.freeze_panes = "C3"
-    for j, k in enumerate(keys):
-        letter = ws.cell(1, j + 1).column_letter
-        ws.column_dimensions[letter].width = 24 if k in _TAIL else (11 if k.startswith("pay.") else 10)
     columns = [rows[k].tolist() for k in keys]
-    return Bulk(FIRST, [[cell_value(v) for v in rec] for rec in zip(*columns)], len(keys))
+    hidden = {"component"} if "component" in keys and set(rows["component"].astype(str)) <= {PERIODS} else set()
+    return data_rows(ws, list(keys), [[cell_value(v) for v in rec] for rec in zip(*columns)],
+                     money={k for k in keys if k.startswith("pay.")}, hidden=hidden)
 
 
 def _blocks(rows: pd.DataFrame) -> dict[str, tuple[int, int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from .. import xlmath
 from ..engine.inputs import ID
@@ -28,10 +28,10 @@ from ..results.values import column_values
 from ..scheme.models import Scheme
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
-from ..xlsx.printing import YES_NO_FORMATS, column_width, hide_key_row, print_setup, yes_no
+from ..xlsx.printing import MONEY, YES_NO_FORMATS, column_width, hide_key_row, print_setup, text_width, yes_no
 from ..xlsx.text import append_row
 from ..xlsx.bulk import Bulk, Formula
-from .figures import AGG_LABEL, YearFigures, component_label, rollup_of
+from .figures import AGG_LABEL, PERIODS, YearFigures, component_label, rollup_of
 from .sources import COPY
 
 __all__ = ["COPIED", "YEAR", "blocks", "data_sheet_setup", "write_copied", "write_year"]
@@ -67,10 +67,36 @@ def write_copied(ws, rows: pd.DataFrame, inputs: dict[str, str] | None = None) -
     append_row(ws, list(COPY.values()) + [(inputs or {})[k] for k in keys[len(COPY):]])
     data_sheet_setup(ws)
     ws.freeze_panes = "C3"
-    for c, w in zip("ABCDEFGHIJ", (10, 10, 10, 10, 9, 9, 11, 24, 20, 20)):
-        ws.column_dimensions[c].width = w
     columns = [_cell_values(rows[k].tolist()) for k in keys]  # lists: iterating a frame's cells one by one is slow
-    return Bulk(FIRST, list(zip(*columns)), len(keys))
+    return data_rows(ws, keys, list(zip(*columns)), money={"bonus"},
+                     hidden={"component"} if set(rows["component"].astype(str)) <= {PERIODS} else set())
+
+
+def data_rows(ws, keys: list[str], rows: list, money: set[str] = frozenset(), hidden: set[str] = frozenset()) -> Bulk:
+    """The rows of a copied data sheet for :func:`kpixl.xlsx.bulk.append_rows`: the first written here,
+    its ``money`` columns formatted ``#,##0.00``, so that the others take its styles; ``hidden``
+    columns hidden (组成部分 when the year has no components of its own: every row says 各期)."""
+    sample = rows[:200]  # widths from the labels and the first rows (a year's rows look alike)
+    for j, k in enumerate(keys):
+        letter = ws.cell(1, j + 1).column_letter
+        label = ws.cell(2, j + 1)
+        label.alignment = Alignment(wrap_text=True, vertical="center")
+        wide = 24.0 if k in ("file", "sha256", "collected_at") else 16.0  # a SHA-256 is cut, not spread
+        ws.column_dimensions[letter].width = column_width(label.value, [r[j] for r in sample if j < len(r)],
+                                                          hi=wide)
+        if k in hidden:
+            ws.column_dimensions[letter].hidden = True
+    lines = max((-(-text_width(ws.cell(2, j + 1).value) // max(ws.column_dimensions[ws.cell(1, j + 1).column_letter]
+                                                               .width or 8.0, 1.0)) for j in range(len(keys))), default=1)
+    ws.row_dimensions[2].height = 14 * max(1, min(int(lines), 4))  # the wrapped labels, whole
+    print_setup(ws, title_rows="2:2", title_cols="A:B")  # again: the pages across, from these widths
+    if not rows:
+        return Bulk(FIRST, [], len(keys))
+    append_row(ws, list(rows[0]))  # as text, never a formula (kpixl.xlsx.text)
+    for j, k in enumerate(keys):
+        if k in money:
+            ws.cell(FIRST, j + 1).number_format = MONEY
+    return Bulk(FIRST + 1, rows[1:], len(keys), style_row=FIRST)
 
 
 def _cell_values(values: list) -> list:
