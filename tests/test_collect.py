@@ -113,7 +113,7 @@ def test_collect_rate_report_end_to_end(world, tmp_path):
     assert wb["_collected"].sheet_state == "hidden"
     # Nothing to fix: the Issues sheet holds only the 最多10分 notes (severity warning, applied).
     issues = list(wb["Issues"].iter_rows(min_row=3, values_only=True))
-    assert len(issues) == len(capped) and {(r[4], r[7], r[8]) for r in issues} == {("capped", "warning", "applied")}
+    assert len(issues) == len(capped) and {(r[4], r[7], r[8]) for r in issues} == {("capped", "警告", "已应用")}
     assert backup_path(master).exists()
 
 
@@ -190,7 +190,7 @@ def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_
     log = [r for r in wb["Log"].iter_rows(values_only=True)][2:]  # row 1 keys, row 2 labels
     change = [r for r in log if r[4] == "E2001" and r[6] == "sales"]
     assert len(change) == 1 and change[0][7] == 850000 and change[0][8] == 1000000
-    assert change[0][9].startswith("replaced")
+    assert change[0][9] == f"替换 (原文件 {source.name})"
     rec = {r[1]: r for r in records(master)[1:]}
     header = records(master)[0]
     assert rec["E2001"][header.index("sales")] == 1000000
@@ -236,7 +236,7 @@ def test_a_bad_sheet_is_quarantined_whole_and_the_rest_applied(world, tmp_path):
     assert "E2001" not in rows and "E2009" in rows
     assert (master.parent / "quarantine" / source.name).exists()
     issues = list(openpyxl.load_workbook(master)["Issues"].iter_rows(values_only=True))
-    assert any(r[2] == "E2001" and r[8].startswith("quarantined") for r in issues[2:])
+    assert any(r[2] == "E2001" and r[8] == "已隔离, 未应用" for r in issues[2:])
 
 
 def test_cli_collect_rate_report(world, tmp_path):

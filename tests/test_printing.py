@@ -244,6 +244,18 @@ def test_english_headers_are_kept_in_the_master(tmp_path):
     wb = openpyxl.load_workbook(master)
     assert wb.defined_names["kpixl.lang"].attr_text == '"en"'
     assert [c.value for c in wb["Issues"][2]][:3] == ["File", "Place", "Employee ID"]
+    # The words in the cells follow the master's language too: severity, status, the Log's action.
+    issues = list(wb["Issues"].iter_rows(min_row=3, values_only=True))
+    assert issues and {r[7] for r in issues} <= {"error", "warning"} and {r[8] for r in issues} <= {
+        "applied", "quarantined: not applied", "to fix in the master"}
+    assert {r[9] for r in wb["Log"].iter_rows(min_row=3, values_only=True) if r[6] is None} == {"collected"}
+    zh = openpyxl.load_workbook(_rated_master(tmp_path / "zh"))
+    zh_issues = list(zh["Issues"].iter_rows(min_row=3, values_only=True))
+    assert {(r[7], r[8]) for r in zh_issues} == {(zh_r, zh_s) for zh_r, zh_s in
+                                                 (("警告" if r[7] == "warning" else "错误", {
+                                                     "applied": "已应用", "quarantined: not applied": "已隔离, 未应用",
+                                                     "to fix in the master": "待在主表中修改"}[r[8]]) for r in issues)}
+    assert {r[9] for r in zh["Log"].iter_rows(min_row=3, values_only=True) if r[6] is None} == {"收回"}
     rated = {k.value: v.value for k, v in zip(wb[RATED][1], wb[RATED][2])}
     assert rated["total"] == "Total" and rated["rating"] == "Rating"
     col = {c.value: c.column_letter for c in wb[RATED][1]}

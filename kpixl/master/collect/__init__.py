@@ -107,12 +107,12 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         sheets = duplicates(sheets)
         master_warnings = validate(records, expected, sheets)
         sheets = spread(sheets)
-        log = apply(records, sheets, report, user, now)
+        log = apply(records, sheets, report, user, now, m.lang)
         report.warnings += master_warnings
         collected = {e for p, e in records.store.records if p == records.period}
         report.missing = [e for e in records.ids if e not in collected]
         stamp = now.isoformat(timespec="seconds")
-        issues, _ = issue_rows(report, list(labels.values()), kept, stamp)
+        issues, _ = issue_rows(report, list(labels.values()), kept, stamp, m.lang)
         # Nothing collected, nothing written: a batch of refused files leaves the master (and its
         # backup) as they were; the problems are printed and the files quarantined.
         store_changed = records.store.records != before

@@ -8,6 +8,7 @@ from typing import Any
 from ...errors import Problem
 from ..records import Records
 from ..returned import Returned
+from .columns import word
 from .outcome import CollectReport
 
 
@@ -47,7 +48,8 @@ def future_saved(place: str, saved: Any, now: datetime) -> Problem | None:
                                           "not trusted: it is ordered by when it is collected", saved)
 
 
-def apply(records: Records, sheets: list[Returned], report: CollectReport, user: str, now: datetime) -> list[list[Any]]:
+def apply(records: Records, sheets: list[Returned], report: CollectReport, user: str, now: datetime,
+          lang: str = "zh") -> list[list[Any]]:
     """Put every clean sheet into the store; return the log rows.
 
     The Log shows both times: ``time`` (when collected) and ``saved`` (what the file claims).
@@ -70,7 +72,7 @@ def apply(records: Records, sheets: list[Returned], report: CollectReport, user:
         if old is None:
             records.store.put(records.period, r.employee, r.values, meta)
             report.added.append(r.employee)
-            log.append([*base, "", "", "", "collected"])
+            log.append([*base, "", "", "", word("collected", lang)])
             continue
         before = {c: old.get(c) for c in r.values}
         if old.get("_sha256") == r.sha or before == r.values:
@@ -88,5 +90,5 @@ def apply(records: Records, sheets: list[Returned], report: CollectReport, user:
         report.replaced.append(r.employee)
         for c, new in r.values.items():
             if before.get(c) != new:
-                log.append([*base, c, before.get(c), new, f"replaced (was {old.get('_file')})"])
+                log.append([*base, c, before.get(c), new, word("replaced (was {file})", lang, file=old.get("_file"))])
     return log

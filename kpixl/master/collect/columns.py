@@ -12,7 +12,8 @@ from typing import Any, Iterable, Sequence
 
 from ...xlsx.lang import LANGS, label
 
-__all__ = ["HISTORY_WORDS", "ISSUE_COLUMNS", "LEVEL_COLUMNS", "LOG_COLUMNS", "data_rows", "key_labels"]
+__all__ = ["HISTORY_WORDS", "ISSUE_COLUMNS", "LEVEL_COLUMNS", "LOG_COLUMNS", "WARNINGS", "data_rows", "key_labels",
+           "word"]
 
 FIRST_ROW = 3  # the first data row of a keyed table
 
@@ -31,6 +32,19 @@ _LABELS = {
 #: 考核历史's own keys (history rules' results).
 HISTORY_WORDS = {"history.deduction": "扣薪比例", "history.actions": "处理措施", "history.review": "需复核",
                  "history.reasons": "原因", "salary_change": "工资增减比例"}
+
+
+#: The words collect writes in Issues' 严重程度/状态 and Log's 操作 cells, Chinese first (English: the key).
+_WORDS = {"error": "错误", "warning": "警告", "applied": "已应用", "quarantined: not applied": "已隔离, 未应用",
+          "to fix in the master": "待在主表中修改", "collected": "收回", "replaced (was {file})": "替换 (原文件 {file})"}
+#: A warning's 严重程度 in either language (a warning's file was applied: it is not read again).
+WARNINGS = ("warning", _WORDS["warning"])
+
+
+def word(key: str, lang: str = "zh", **values: Any) -> str:
+    """One of collect's cell words (:data:`_WORDS`) in ``lang``, its ``{placeholders}`` filled."""
+    text = key if lang == "en" else _WORDS[key]
+    return text.format(**values) if values else text
 
 
 def key_labels(keys: Sequence[str], lang: str = "zh", names: dict[str, str] | None = None) -> list[str]:

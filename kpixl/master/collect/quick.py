@@ -17,7 +17,7 @@ from ...errors import FileProblem
 from ...xlsx.reader import read_book, split_ref
 from ..book import ISSUES, PERIOD_NAME, STORE
 from ..store import EMPLOYEE, PERIOD
-from .columns import data_rows
+from .columns import WARNINGS, data_rows
 from .outcome import CollectReport
 
 #: The roster sheet names a master may use (as the template reader finds them).
@@ -42,7 +42,7 @@ def flagged(rows: Iterable[Iterable[Any]]) -> set[str]:
     A file with warnings only (a note that an entry counted as its limit, a renamed sheet)
     was applied as it is; reading it again would change nothing.
     """
-    return {str(r[0]) for r in rows if r and r[0] and (len(r) < 8 or r[7] != "warning")}
+    return {str(r[0]) for r in rows if r and r[0] and (len(r) < 8 or r[7] not in WARNINGS)}
 
 
 def _table(sheet) -> list[list[Any]]:

@@ -28,7 +28,7 @@ from ..book import HISTORY, ISSUES, LEVELS, RESULTS, Master
 from ..records import Records
 from ..returned import WARNING
 from ..store import PERIOD, plain
-from .columns import FIRST_ROW, ISSUE_COLUMNS, LEVEL_COLUMNS, LOG_COLUMNS, data_rows, key_labels
+from .columns import FIRST_ROW, ISSUE_COLUMNS, LEVEL_COLUMNS, LOG_COLUMNS, data_rows, key_labels, word
 from .outcome import CollectReport
 from .read import QUARANTINE
 
@@ -224,8 +224,10 @@ def read_rows(wb, title: str) -> tuple[list[str], list[list[Any]]]:
     return data_rows([list(r) for r in wb[title].iter_rows(values_only=True)])
 
 
-def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str) -> tuple[list[list[Any]], bool]:
-    """The Issues sheet: this run's rows for its files (as places name them), earlier rows for other files kept."""
+def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str, lang: str = "zh"
+               ) -> tuple[list[list[Any]], bool]:
+    """The Issues sheet: this run's rows for its files (as places name them), earlier rows for other files kept;
+    severity and status in ``lang`` (错误/警告, 已应用…)."""
     header, old = read_rows(wb, ISSUES)
     this = set(files)
     kept = [r for r in old if header == list(ISSUE_COLUMNS) and r and r[0] not in this]
@@ -241,7 +243,7 @@ def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str) -> tup
             if sev == "error" and not file:
                 status = "to fix in the master"
             row = [file, p.where, p.employee, p.item or p.column, p.code, p.message,
-                   None if p.value is None else str(p.value), sev, status]
+                   None if p.value is None else str(p.value), word(sev, lang), word(status, lang)]
             row.append(first_seen.get(tuple(row[:8]), now))
             new.append(row)
     rows = new + kept
