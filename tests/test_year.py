@@ -360,6 +360,27 @@ def test_bulk_rows_are_values_and_text_is_never_a_formula(tmp_path):
     assert ws.max_row == 4
 
 
+def test_a_cached_text_starting_with_hash_is_text_and_an_error_code_an_error(tmp_path):
+    """Only Excel's error codes are written as errors (t="e"): a text result such as "#1 组" must stay text,
+    or Excel reports the file as damaged."""
+    import zipfile
+
+    from kpixl.xlsx.bulk import Bulk, Formula, append_rows
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "s"
+    wb.active.append(["k"])
+    path = tmp_path / "h.xlsx"
+    wb.save(path)
+    append_rows(path, {"s": Bulk(2, [[Formula('"#1 组"', "#1 组")], [Formula("1/0", "#DIV/0!")]], 1)})
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="A2" t="str"><f>"#1 组"</f><v>#1 组</v></c>' in xml
+    assert '<c r="A3" t="e"><f>1/0</f><v>#DIV/0!</v></c>' in xml
+    ws = openpyxl.load_workbook(path, data_only=True)["s"]
+    assert (ws["A2"].value, ws["A3"].value) == ("#1 组", "#DIV/0!")
+
+
 def test_bulk_rows_written_a_column_at_a_time_are_the_bytes_row_xml_writes():
     """append_rows formats a column of one type with one template; on columns of one type, mixed columns
     (blanks, NaN, formulas, bools, NumPy numbers, dates, huge ints), styled or not, it must write exactly

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from .cached import results_to_cache, rewrite_sheet, sheet_parts
+from .cached import ERRORS, results_to_cache, rewrite_sheet, sheet_parts
 from .cellwriter import fast_cells
 
 __all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml", "save_with_rows"]
@@ -63,7 +63,7 @@ def _cached(v: Any) -> tuple[str, str] | None:
             return None
         return "", str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
     text = str(v)
-    return (' t="e"' if text.startswith("#") else ' t="str"'), escape(text)
+    return (' t="e"' if text in ERRORS else ' t="str"'), escape(text)  # "#1 组" is text, not an error
 
 
 class Strings:
