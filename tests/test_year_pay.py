@@ -226,5 +226,9 @@ def test_the_copied_sheets_read_as_money_and_the_notes_wrap(masters, tmp_path):
         money = [j for j, k in enumerate(keys, 1) if k == "bonus" or str(k).startswith("pay.")]
         assert money and ws.max_row > 4
         assert {ws.cell(r, j).number_format for r in range(3, ws.max_row + 1) for j in money} == {"#,##0.00"}
+    sources = wb["来源"]
+    keys = [c.value for c in sources[1]]
+    assert [r[keys.index("status")] for r in sources.iter_rows(min_row=3, values_only=True)] == ["正常"] * len(masters)
+    assert sources.column_dimensions["A"].hidden and keys[0] == "component"
     notes = wb["说明"]
     assert notes.page_setup.fitToWidth == 1 and all(notes.cell(r, 1).alignment.wrap_text for r in range(1, 8))

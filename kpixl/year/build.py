@@ -50,7 +50,7 @@ from ..xlsx.atomic import replace_atomically
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
-from ..xlsx.printing import print_setup, text_width
+from ..xlsx.printing import column_width, print_setup, text_width
 from ..xlsx.text import append_row, defuse
 from ..xlsx.bulk import Bulk, append_rows
 from .earlier import EARLIER, kept_earlier, merged, read_earlier, write_earlier
@@ -71,6 +71,8 @@ SOURCE_COLS = {"component": "组成部分", "period": "期间", "file": "文件"
 CHANGE_COLS = {"at": "时间", ID: "工号", "姓名": "姓名", "component": "组成部分", "period": "期间",
                "what": "项目", "old": "原值", "new": "新值", "file": "来源文件", "note": "说明"}
 _WHAT = {"total": "总分", "rating": "考核等级", "bonus": "绩效奖金"}
+#: 来源's 状态 of a master read as it is (``ok``: written by an earlier kpixl, still read).
+READ_OK = ("正常", "ok")
 #: The sheets kpixl writes into a year master (HR's own sheets are kept as they are).
 OWNED = (YEAR, PARAMS, COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_YEAR, PAY_COPIED, EARLIER)
 DATA_ONLY = (COPIED, SOURCES, CHANGES, NOTES, ROSTER, LEVELS, PAY_COPIED, EARLIER)
@@ -102,7 +104,7 @@ class Year:
 
     def summary(self, limit: int = 40) -> str:
         n = self.figures.people.n if self.figures is not None else 0
-        lost = sum(1 for s in self.sources if s["status"] != "ok")
+        lost = sum(1 for s in self.sources if s["status"] not in READ_OK)
         k = len(self.sources)
         lines = [f"{self.path.name}: {self.period} of {self.scheme_id}, {n} people from {k} period "
                  f"master{'s' if k != 1 else ''} on {YEAR}" + (f" ({lost} gone: their copied rows kept)" if lost else "")]
@@ -601,7 +603,7 @@ def _changes(prev: _Previous, good: list[Source], lost: list[dict], now) -> list
                                "来源中已无此人, 已从年度移除"))
         out += _pay_changes(prev.pay, src, key, stamp, note)
     for rec in lost:
-        if str(rec.get("status") or "ok") != "ok":
+        if str(rec.get("status") or READ_OK[0]) not in READ_OK:
             continue  # already said when it went missing
         out.append({"at": stamp, ID: None, "姓名": None, "component": str(rec["component"]),
                     "period": str(rec["period"]), "what": "来源缺失", "old": None, "new": None,
@@ -658,7 +660,7 @@ def _changed_sources(prev: _Previous, good: list[Source], changes: list[dict]):
 
 def _source_rows(path: Path, good: list[Source], lost: list[dict], now) -> list[dict[str, Any]]:
     out = [{"component": s.component, "period": s.period, "file": s.path.name, "path": _stored_path(path, s.path),
-            "sha256": s.sha, "people": len(s.rows), "read_at": now.isoformat(sep=" "), "status": "ok"} for s in good]
+            "sha256": s.sha, "people": len(s.rows), "read_at": now.isoformat(sep=" "), "status": READ_OK[0]} for s in good]
     for rec in lost:
         out.append({**{k: rec.get(k) for k in SOURCE_COLS},
                     "status": f"缺失: 保留 {rec.get('read_at')} 复制的数据"})
@@ -672,7 +674,11 @@ def _write_table(ws, cols: dict[str, str], rows: list[dict[str, Any]]) -> None:
         append_row(ws, [cell_value(r.get(k)) for k in cols])
     ws.freeze_panes = "A3"
     for j, k in enumerate(cols):
-        ws.column_dimensions[chr(ord("A") + j)].width = 24 if k in ("path", "sha256", "note", "file") else 12
+        letter = chr(ord("A") + j)
+        values = [r.get(k) for r in rows]
+        ws.column_dimensions[letter].width = column_width(cols[k], values, hi=24 if k in ("path", "sha256") else 40)
+        if k == "component" and all(str(v) == PERIODS for v in values):
+            ws.column_dimensions[letter].hidden = True  # every row would say 各期
     data_sheet_setup(ws)
 
 
