@@ -20,13 +20,11 @@ The year master is its own workbook (docs/year.md). Every run:
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import io
 import os
 import re
 import zipfile
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -42,6 +40,7 @@ from openpyxl.worksheet.table import TableColumn
 
 from ..engine.inputs import ID
 from ..errors import FileProblem, InputError, Problem
+from ..gcpause import cycle_collector_paused
 from ..master.book import LEVELS, Master, backup_path, check_closed, locked, write_roster_sheet
 from ..master.params import PARAMS, kept_bases, read_params, write_params
 from ..periods import parse_period
@@ -285,28 +284,13 @@ def build_year(out: str | Path, masters: Sequence[str | Path] = (),
     if path.suffix.lower() != ".xlsx":
         raise FileProblem(path, STEP, "the year master must be an .xlsx file")
     check_closed(path, STEP)
-    with locked(path, STEP), _collected_at_the_end():
+    with locked(path, STEP), cycle_collector_paused():
         year = _build(path, masters, components or {}, period, progress, earlier)
     if verify:
         from .verify import verify_year
 
         year.verification = verify_year(path, year)
     return year
-
-
-@contextmanager
-def _collected_at_the_end():
-    """No garbage collection during the build: it makes millions of small objects (cells, rows) that live
-    until it ends, and Python's collector would walk them again and again (~15 % of the build). The few
-    reference cycles are collected when it is done (the bench's build peaks as before; its rebuild, which
-    also loads the year master with openpyxl, ~50 MB higher)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _build(path: Path, masters, components, period, progress, earlier=()) -> Year:

@@ -23,17 +23,16 @@ button run. For every returned file (or every file in a returned folder):
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import getpass
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
 from ...errors import FileProblem
+from ...gcpause import cycle_collector_paused
 from ...xlsx.scan import read_values
 from ..book import HISTORY, ISSUES, LOG, RESULTS, STORE, Master, backup_path, check_closed, locked, open_master
 from ..records import Records
@@ -73,7 +72,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
     path = Path(master)
     now = now or datetime.now(timezone.utc).replace(microsecond=0)
     user = user or login()
-    with locked(path, STEP), _cycle_collector_paused():
+    with locked(path, STEP), cycle_collector_paused():
         files = returned_files(returned, skip=[path, backup_path(path), key_path(path), sent_path(path)])
         if not files:
             raise FileProblem(path, STEP, "no returned files were given (or the folder is empty)")
@@ -149,24 +148,6 @@ def _open(path: Path) -> tuple[Master, Any]:
     m = open_master(path, STEP, rewrite=(RESULTS, HISTORY, STORE, ISSUES, LOG))
     m.store = Store.read(kept)
     return m, kept
-
-
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for one collect (on again after it).
-
-    A collect keeps every returned sheet's cells and builds the master's (a million objects
-    for 5,000 people); the collector would scan them again and again as they pile up, about
-    a fifth of a collect's time. Nothing here makes cyclic garbage in bulk (reference
-    counting frees the rest as usual); what there is goes at the collector's next run.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def login() -> str:
