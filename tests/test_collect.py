@@ -140,8 +140,9 @@ def test_finance_values_that_are_none_are_placed_and_nothing_is_saved(world, tmp
     from kpixl.errors import InputError
 
     master = fresh_master(world, tmp_path)
-    collect(master, world["returned"])
+    collect(master, world["returned"][:2])
     rate(master)
+    report(master)
     wb = openpyxl.load_workbook(master)
     keys = [c.value for c in wb[RATED][1]]
     base_col = openpyxl.utils.get_column_letter(keys.index("bonus.base") + 1)
@@ -159,6 +160,12 @@ def test_finance_values_that_are_none_are_placed_and_nothing_is_saved(world, tmp
     assert "not a formula" in next(p.message for p in e.value.problems if p.where.endswith(f"{base_col}3"))
     assert master.read_bytes() == before  # what finance typed is still there to correct
     assert main(["report", str(master)]) == 2 and master.read_bytes() == before
+    # A collect on the way is not stopped by finance's typo (it redraws the reports with the scheme's
+    # value there); rate and report still refuse it at its cell.
+    later = collect(master, world["returned"][2:])
+    assert later.ok and later.written and later.added
+    with pytest.raises(InputError):
+        rate(master)
     # Corrected (a budget of 0 is none too: cleared is the way to say no budget), rate goes on.
     wb = openpyxl.load_workbook(master)
     wb[PARAMS]["B3"], wb[PARAMS]["E3"] = None, 1.2

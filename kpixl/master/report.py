@@ -77,13 +77,22 @@ def _sheet_title(dept: str, taken: set[str]) -> str:
 
 
 def redraw(m: Master) -> None:
-    """Report sheets hold charts openpyxl cannot keep: draw them again, when the master has them."""
+    """Report sheets hold charts openpyxl cannot keep: draw them again, when the master has them.
+
+    A collect or rate redraws them on the way: a bonus parameter finance typed wrongly does
+    not stop it (the cell counts as the scheme's value here; ``kpixl rate`` and ``kpixl
+    report`` refuse it at its cell).
+    """
     if report_sheets(m.wb):
-        refresh(m)
+        refresh(m, strict=False)
 
 
-def refresh(m: Master, now: datetime | None = None) -> Reported:
-    """(Re)write the report sheets into an open master (the caller saves it)."""
+def refresh(m: Master, now: datetime | None = None, strict: bool = True) -> Reported:
+    """(Re)write the report sheets into an open master (the caller saves it).
+
+    Raises:
+        InputError: ``strict`` and a bonus parameter on 奖金参数 is no amount (each at its cell).
+    """
     now = now or datetime.now()
     records = Records(m, m.period, STEP)
     if records.period is None:
@@ -101,7 +110,7 @@ def refresh(m: Master, now: datetime | None = None) -> Reported:
         prepared = records.prepared()
         bad: list[Problem] = []
         params = read_params(m.wb, s, [], bad) if s.bonus is not None else Params()
-        if bad:  # as rate says: the report would show figures on the scheme's values instead
+        if bad and strict:  # as rate says: the report would show figures on the scheme's values instead
             raise InputError(bad, "bonus parameters")
         overrides = Overrides(bonus=params.policy(s.bonus)) if s.bonus is not None else None
         item_scores = scored = compute(prepared, overrides, detail=True)
