@@ -507,3 +507,26 @@ def test_an_unchanged_file_is_not_parsed_again(sent, tmp_path, monkeypatch):
     monkeypatch.setattr(read_step, "read_book", lambda *a, **k: calls.append(a) or pytest.fail("parsed again"))
     again = collect(master, files)
     assert not again.written and len(again.unchanged) == 8 and not calls
+
+
+def test_characters_xml_cannot_hold_are_shown_not_written(tmp_path):
+    """U+FFFF, U+FFFE and the lone surrogates a non-UTF-8 file name decodes to, beside control characters:
+    shown as escapes by both writers (openpyxl's cells and the bulk rows), so the file still opens."""
+    import openpyxl
+
+    from kpixl.xlsx.bulk import Bulk, append_rows
+    from kpixl.xlsx.cells import storable
+    from kpixl.xlsx.text import append_row
+
+    nasty = "经理\uffff\ufffe\udcff\x07.xlsx"
+    assert storable(nasty) == "经理\\uffff\\ufffe\\udcff\\x07.xlsx" and storable("普通\t文本") == "普通\t文本"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "s"
+    append_row(ws, ["k"])
+    append_row(ws, [nasty])
+    path = tmp_path / "n.xlsx"
+    wb.save(path)
+    append_rows(path, {"s": Bulk(3, [[nasty]], 1)})
+    got = [r[0] for r in openpyxl.load_workbook(path)["s"].iter_rows(min_row=2, values_only=True)]
+    assert got == [storable(nasty)] * 2

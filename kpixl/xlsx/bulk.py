@@ -26,10 +26,10 @@ from itertools import chain
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from .cached import ERRORS, results_to_cache, rewrite_sheet, sheet_parts
+from .cells import storable
 from .cellwriter import fast_cells
 
 __all__ = ["Bulk", "Formula", "Strings", "append_rows", "row_xml", "save_with_rows"]
@@ -38,7 +38,7 @@ _DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
 
 def _text(v: str) -> str:
-    v = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", v)
+    v = storable(v)
     space = ' xml:space="preserve"' if v != v.strip() else ""
     return f"<is><t{space}>{escape(v)}</t></is>"
 

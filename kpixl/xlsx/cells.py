@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -35,3 +36,16 @@ def cell_order(ref: str) -> tuple[int, int]:
     """A cell's (row, column), both 1-based: sorts cells row by row."""
     col, row = split_ref(ref)
     return row, column_index_from_string(col)
+
+
+#: What XML cannot hold: control characters (openpyxl's set), U+FFFE/U+FFFF, and the lone surrogates
+#: a file name that is not valid UTF-8 decodes to (``os.fsdecode``).
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def storable(v: str) -> str:
+    """``v`` with every character XML cannot hold shown as ``\\x07`` / ``\\udcff`` (a file name may have them)."""
+    if not UNSTORABLE.search(v):
+        return v
+    return UNSTORABLE.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                          else f"\\u{ord(m.group(0)):04x}", v)

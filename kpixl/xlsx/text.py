@@ -16,9 +16,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 
 from .bulk import Formula
+from .cells import storable
 
 __all__ = ["append_row", "as_text", "bulk_values", "defuse", "defuse_columns"]
 
@@ -33,10 +34,8 @@ def as_text(cell) -> None:
 
 
 def _cell_text(v: Any) -> Any:
-    """Text a cell can hold: control characters (a file name may have them) shown as ``\\x07``."""
-    if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group(0)):02x}", v)
-    return v
+    """Text a cell can hold (:func:`storable`)."""
+    return storable(v) if isinstance(v, str) else v
 
 
 def _text_cell(ws, v: Any) -> Any:
