@@ -559,3 +559,14 @@ def test_random_years_recalculate_to_the_engine(tmp_path, seed):
                 assert agree(have.at[row["employee_id"], key], value), (name, row["employee_id"], key,
                                                                         have.at[row["employee_id"], key], value)
     assert compared > 2 * 30 * 12
+
+
+def test_the_last_value_is_the_latest_period_not_the_last_text():
+    """levels.annual: last takes the period that ends latest: 2026H2 after 2026Q1 (as text it sorts first),
+    and a year-end card (2026) after its December."""
+    from kpixl.year.annual import _aggregate
+
+    rows = pd.DataFrame({"employee_id": ["E1"] * 3 + ["E2"] * 2, "period": ["2026-11", "2026", "2026-12", "2026H2", "2026Q1"],
+                         "input:x": [100, 150, 120, 20, 10]})
+    assert _aggregate(rows, "input:x", "last").to_dict() == {"E1": 150.0, "E2": 20.0}
+    assert _aggregate(rows, "input:x", "sum").to_dict() == {"E1": 370.0, "E2": 30.0}

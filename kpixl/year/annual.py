@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import xlmath
 from ..engine.inputs import ID, numbers
+from ..periods import parse_period
 from ..scheme.models import Scheme
 
 __all__ = ["INPUT", "HOW_LABEL", "annual_values", "input_label", "level_inputs", "value_label"]
@@ -87,11 +88,25 @@ def annual_values(scheme: Scheme, rows: pd.DataFrame, ids: list[str], roster: pd
     return out, copied
 
 
+_SPAN = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+
+
+def _period_order(period: str) -> tuple:
+    """Periods in the order they end (2026Q1 before 2026H2, 2026-12 before the year-end 2026); a text
+    that is no period first, in its own order."""
+    try:
+        k = parse_period(period)
+    except ValueError:
+        return (0, 0, 0, period)
+    return (k.year, k.n * _SPAN[k.kind], _SPAN[k.kind], period)
+
+
 def _aggregate(rows: pd.DataFrame, key: str, how: str | None) -> pd.Series:
     """Each person's sum, mean (of the periods with a number) or last (latest period's) value (None: last)."""
     vals, _ = numbers(rows[key])  # text where a number belongs: warned when the period master was read
     df = pd.DataFrame({"e": rows[ID].astype(str).to_numpy(), "p": rows["period"].astype(str).to_numpy(), "v": vals})
-    df = df[~np.isnan(df["v"])].sort_values(["e", "p"], kind="stable")
+    df = df[~np.isnan(df["v"])]
+    df = df.assign(o=df["p"].map(_period_order)).sort_values(["e", "o"], kind="stable")
     g = df.groupby("e", sort=False)["v"]
     got = g.sum() if how == "sum" else g.mean() if how == "mean" else g.last()  # None: the one period
     return pd.Series(xlmath.round9(got.to_numpy(dtype=float)), index=got.index)
