@@ -210,6 +210,21 @@ def test_odd_cells_take_the_careful_path(tmp_path, name):
     ("trailing garbage", sheet('<row r="1"><c r="A1"><v>1</v></c></row>') + "<x/>"),
     ("sheetData with attributes", f'{HEAD}<sheetData a="1"><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
                                   '</worksheet>'),
+    # Found in review: XML's whitespace includes "\r", and a prefix may be any letters; a cell or a
+    # protection hidden so must still be seen — as the careful path sees it.
+    ("a cell after a carriage return", sheet('<row r="1"><c r="A1"><v>1</v></c></row>',
+                                             tail='<extLst><c\rr="A1"><v>999</v></c></extLst>')),
+    ("protection after a carriage return", sheet('<row r="1"><c r="A1"><v>1</v></c></row>',
+                                                 tail='<sheetProtection\rsheet="1"/>')),
+    ("a default namespace after a carriage return", f'{HEAD}<foo xmlns\r="urn:x"><sheetData><row r="1"><c r="A1">'
+                                                    '<v>1</v></c></row></sheetData></foo></worksheet>'),
+    ("a cell under a non-ASCII prefix", sheet('<row r="1"><c r="A1"><v>1</v></c></row>',
+                                              tail=f'<extLst xmlns:é="{M}"><é:c r="A1"><é:v>999</é:v></é:c></extLst>')),
+    ("protection under a non-ASCII prefix", sheet('<row r="1"><c r="A1"><v>1</v></c></row>',
+                                                  tail=f'<extLst xmlns:é="{M}"><é:sheetProtection sheet="1"/></extLst>')),
+    ("one row attribute twice through two prefixes",
+     sheet('<row r="1" p:a="1" q:a="2"><c r="A1"><v>1</v></c></row>',
+           f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{M}" xmlns:p="urn:a" xmlns:q="urn:a">')),
 ])
 def test_odd_parts_take_the_careful_path(tmp_path, name, xml):
     got, fast = both(tiny(tmp_path / "o.xlsx", xml))

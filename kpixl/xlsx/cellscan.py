@@ -182,7 +182,11 @@ def _row_ok(text: str, prefixes: frozenset) -> bool:
     ok = _SEEN_ROWS.get(key)
     if ok is None:
         got = _attrs(text)
-        ok = got is not None and all(":" not in k or k.split(":", 1)[0] in prefixes for k in got)
+        # Two prefixes may name one namespace: the same local name twice may be one attribute twice
+        # (malformed, which expat refuses) — the careful path decides.
+        local = [k.rsplit(":", 1)[-1] for k in got or ()]
+        ok = got is not None and len(set(local)) == len(local) and all(
+            ":" not in k or k.split(":", 1)[0] in prefixes for k in got)
         if len(_SEEN_ROWS) > 4096:
             _SEEN_ROWS.clear()
         _SEEN_ROWS[key] = ok
@@ -227,11 +231,27 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
             return None
         got = dict(_ROOT_ATTR.findall(strict.group(1)))
         protected = got.get(b"sheet", b"0") in (b"1", b"true")
+    # The names as XML resolves them (a prefix of any letters, whitespace such as "\r"): a cell
+    # anywhere is the careful path's; its protection, too; the one <sheetData/> left must be SpreadsheetML's.
+    main = _M.decode() + "}"
+    seen = {"data": 0, "odd": False, "protected": protected}
+
+    def start(name: str, attrs: dict) -> None:
+        if name == main + "c" or (name.endswith("}sheetData") or name == "sheetData") and name != main + "sheetData":
+            seen["odd"] = True
+        elif name == main + "sheetData":
+            seen["data"] += 1
+        elif name == main + "sheetProtection":
+            seen["protected"] = attrs.get("sheet", "0") in ("1", "true")
+
     parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
     try:
         parser.Parse(outer, True)
     except expat.ExpatError:
         return None
+    if seen["odd"] or seen["data"] != 1 or seen["protected"] != protected:
+        return None  # the patterns and XML disagree about this part: the careful path reads it
     return protected, prefixes
 
 
