@@ -344,6 +344,19 @@ def test_summary_sheet_prints_like_results(tmp_path):
     assert ws.column_dimensions[col["bonus.perf"]].width >= text_width("3,333.00")
 
 
+def test_collects_cell_words_read_in_either_language():
+    """错误 ↔ error…, a file name kept through 替换 (原文件 …) ↔ replaced (was …); other text as it is."""
+    from kpixl.master.columns import LOG_COLUMNS, reword, reword_rows
+
+    assert reword("错误", "en") == "error" and reword("error", "zh") == "错误" and reword("错误", "zh") == "错误"
+    assert reword("已隔离, 未应用", "en") == "quarantined: not applied"
+    assert reword("替换 (原文件 华东/王 (1).xlsx)", "en") == "replaced (was 华东/王 (1).xlsx)"
+    assert reword("replaced (was a.xlsx)", "zh") == "替换 (原文件 a.xlsx)"
+    assert reword("收回了", "en") == "收回了" and reword(None, "en") is None and reword(3, "zh") == 3
+    row = ["t", "by", "收回", None, "K01", "2026-11", "col", "old", "new", "收回"]
+    assert reword_rows(LOG_COLUMNS, [row], "en") == [row[:9] + ["collected"]]  # the 操作 cell only
+
+
 def test_keyed_tables_read_with_or_without_a_label_row():
     """Rows start after the label row in either language; an older master has none (rows from row 2)."""
     from kpixl.master.columns import ISSUE_COLUMNS, data_rows, key_labels
