@@ -269,6 +269,64 @@ def test_english_headers_are_kept_in_the_master(tmp_path):
                                              openpyxl.load_workbook(master)[RATED][2])}["total"] == "Total"
 
 
+def _labels(path: Path) -> dict[str, list]:
+    wb = openpyxl.load_workbook(path)
+    return {t: [c.value for c in wb[t][2]] for t in KEYED}
+
+
+def _formats(path: Path) -> dict[str, list]:
+    """Each keyed sheet's number formats of its first data row (a flag's 是/否 is Yes/No in English)."""
+    wb = openpyxl.load_workbook(path)
+    return {t: [c.number_format for c in wb[t][3]] for t in KEYED}
+
+
+def _words(path: Path) -> tuple[set, set]:
+    wb = openpyxl.load_workbook(path)
+    return ({(r[7], r[8]) for r in wb["Issues"].iter_rows(min_row=3, values_only=True)},
+            {r[9] for r in wb["Log"].iter_rows(min_row=3, values_only=True)})
+
+
+def test_a_language_change_relabels_every_keyed_sheet(master, tmp_path):
+    """rate --lang en on a Chinese master: Results, 考核历史, Issues, Log (which rate does not write) as an
+    English-all-along master has them, words and 是/否 formats too; --lang zh: back to the Chinese master."""
+    en = _rated_master(tmp_path / "en", lang="en")
+    switched = tmp_path / "switched.xlsx"
+    shutil.copy2(master, switched)
+    assert _labels(switched)["Issues"][:3] == ["文件", "位置", "工号"]
+    rate(switched, lang="en")
+    want = _labels(en)
+    got = _labels(switched)
+    for title in KEYED:
+        assert got[title] == want[title], title
+    assert got["Results"][0] == "Employee ID" and "Total" in got["Results"]
+    assert got["考核历史"][:2] == ["Period", "Employee ID"] and got["Log"][:2] == ["Time", "By"]
+    assert _words(switched) == _words(en)
+    assert {s for s, _ in _words(switched)[0]} <= {"error", "warning"}
+    assert _formats(switched) == _formats(en) != _formats(master)
+    assert yes_no("en") in _formats(switched)["考核历史"]
+    # and back: exactly the master that was Chinese all along
+    report(switched, lang="zh")
+    assert _labels(switched) == _labels(master)
+    assert _words(switched) == _words(master)
+    assert _formats(switched) == _formats(master)
+
+
+def test_collect_in_another_language_relabels_the_rated_sheet(tmp_path):
+    """collect --lang zh into an English rated master: 等级与奖金 (which collect does not write) in Chinese, and
+    the Log's earlier 操作 words too; every label row then reads as in a master Chinese all along."""
+    files = sorted(RETURNED.glob("*.xlsx"))
+    zh, en = tmp_path / "zh.xlsx", tmp_path / "en.xlsx"
+    for path in (zh, en):
+        shutil.copy2(TEMPLATE, path)
+    assert collect(zh, [RETURNED]).written and rate(zh).ok
+    assert collect(en, files[:-1], lang="en").written and rate(en).ok
+    assert _labels(en)[RATED][:2] == ["Employee ID", "Name"]
+    assert collect(en, [files[-1]], lang="zh").written  # the last file, still to collect
+    assert _labels(en) == _labels(zh)
+    issues, actions = _words(en)
+    assert {s for s, _ in issues} <= {"错误", "警告"} and actions == {"收回"}
+
+
 # ---- the 汇总 sheet ----------------------------------------------------------------------------
 
 
@@ -286,9 +344,22 @@ def test_summary_sheet_prints_like_results(tmp_path):
     assert ws.column_dimensions[col["bonus.perf"]].width >= text_width("3,333.00")
 
 
+def test_collects_cell_words_read_in_either_language():
+    """错误 ↔ error…, a file name kept through 替换 (原文件 …) ↔ replaced (was …); other text as it is."""
+    from kpixl.master.columns import LOG_COLUMNS, reword, reword_rows
+
+    assert reword("错误", "en") == "error" and reword("error", "zh") == "错误" and reword("错误", "zh") == "错误"
+    assert reword("已隔离, 未应用", "en") == "quarantined: not applied"
+    assert reword("替换 (原文件 华东/王 (1).xlsx)", "en") == "replaced (was 华东/王 (1).xlsx)"
+    assert reword("replaced (was a.xlsx)", "zh") == "替换 (原文件 a.xlsx)"
+    assert reword("收回了", "en") == "收回了" and reword(None, "en") is None and reword(3, "zh") == 3
+    row = ["t", "by", "收回", None, "K01", "2026-11", "col", "old", "new", "收回"]
+    assert reword_rows(LOG_COLUMNS, [row], "en") == [row[:9] + ["collected"]]  # the 操作 cell only
+
+
 def test_keyed_tables_read_with_or_without_a_label_row():
     """Rows start after the label row in either language; an older master has none (rows from row 2)."""
-    from kpixl.master.collect.columns import ISSUE_COLUMNS, data_rows, key_labels
+    from kpixl.master.columns import ISSUE_COLUMNS, data_rows, key_labels
 
     keys = list(ISSUE_COLUMNS)
     row = ["a.xlsx", "[a.xlsx]王伟-K01!G7", "K01", "sales", "not_a_number", "must be a number", "九十万",

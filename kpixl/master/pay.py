@@ -39,7 +39,7 @@ from ..pay.sheet import input_key
 from ..pay.amounts import line_key
 from ..pay.approval import APPROVAL_SHEET, CHANGED, Approvals, decisions, read_approvals
 from .book import LOG
-from .collect.columns import LOG_COLUMNS
+from .columns import LOG_COLUMNS
 from .collect.write import read_rows, write_rows
 from .collect import login
 from ..periods import parse_period, period_start

@@ -46,6 +46,7 @@ from .book import RESULTS, locked, open_master
 from .params import BUDGET_CELL, PARAMS, RATED, Params, kept_bases, read_params, write_params
 from .pay import PAY_SHEET, pay_summary, write_pay
 from .records import Records
+from .relabel import switch_lang
 from .report import redraw
 
 __all__ = ["PARAMS", "RATED", "Rated", "bonus_with_params", "rate", "rated_figures"]
@@ -102,8 +103,7 @@ def rate(master: str | Path, *, verify: bool = False, lang: str | None = None) -
     path = Path(master)
     with locked(path, STEP):
         m = open_master(path, STEP)
-        if lang:
-            m.lang = lang
+        switch_lang(m, lang, rewritten=(RATED,))
         s = m.scheme
         if s.ratings is None and s.bonus is None and s.pay is None:
             raise FileProblem(path, STEP, "the scheme has neither ratings nor a bonus nor pay: nothing to rate")

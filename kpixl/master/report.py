@@ -33,6 +33,7 @@ from ..engine.score import compute
 from ..errors import FileProblem, InputError, Problem
 from .params import Params, read_params
 from .records import Records
+from .relabel import switch_lang
 from .book import Master, locked, open_master
 from ..card.naming import MAX_SHEET_NAME, period_label, sheet_name
 from ..results.sheet import FONT
@@ -295,8 +296,7 @@ def report(master: str | Path, lang: str | None = None) -> Reported:
     path = Path(master)
     with locked(path, STEP):
         m = open_master(path, STEP)
-        if lang:
-            m.lang = lang
+        switch_lang(m, lang, rewritten=())
         out = refresh(m)
         m.save(STEP)
     return out

@@ -8,7 +8,9 @@ the scheme's names (items, sections, roster columns) as the scheme spells them.
 A master carries its language in the defined name ``kpixl.lang``
 (:class:`kpixl.master.book.Master`), so every later run and ribbon button keeps it;
 ``kpixl collect|rate|report --lang en`` sets it, ``kpixl generate|distribute --lang en``
-writes the 汇总 sheet in English.
+writes the 汇总 sheet in English. Changing a master's language relabels every keyed sheet
+kpixl owns there, not only those the command writes, and converts the words of its
+Issues and Log cells (:mod:`kpixl.master.relabel`).
 """
 
 from __future__ import annotations

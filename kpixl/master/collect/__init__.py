@@ -36,6 +36,7 @@ from ...gcpause import cycle_collector_paused
 from ...xlsx.scan import read_values
 from ..book import HISTORY, ISSUES, LOG, RESULTS, STORE, Master, backup_path, check_closed, locked, open_master
 from ..records import Records
+from ..relabel import switch_lang
 from ..store import Store
 from ..report import redraw
 from .apply import apply
@@ -43,6 +44,7 @@ from .check import Expected, duplicates, spread, validate
 from .outcome import CollectReport
 from .quick import flagged, recorded, unchanged
 from .read import QUARANTINE, STEP, file_labels, file_shas, no_manifest, read_returned, returned_files, sent_plan, shown
+from ..columns import reword_rows
 from .write import ISSUE_COLUMNS, LOG_COLUMNS, issue_rows, quarantine, read_rows, write_history, write_results, write_rows
 
 __all__ = ["QUARANTINE", "CollectReport", "collect", "returned_files"]
@@ -90,8 +92,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
                 return quick
         m, kept = _open(path)
         kept = kept if kept is not None else m.wb
-        if lang:
-            m.lang = lang
+        switch_lang(m, lang, rewritten=(RESULTS, HISTORY, ISSUES, LOG))
         records = Records(m, period or m.period, STEP)
         expected = Expected(records, master_key(path))
         before = {k: dict(v) for k, v in records.store.records.items()}
@@ -124,7 +125,7 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
             report.warnings += write_history(records)
             write_rows(m, ISSUES, ISSUE_COLUMNS, issues)
             _, old_log = read_rows(kept, LOG)
-            write_rows(m, LOG, LOG_COLUMNS, old_log + log)
+            write_rows(m, LOG, LOG_COLUMNS, reword_rows(LOG_COLUMNS, old_log, m.lang) + log)
             redraw(m)
             m.save(STEP)
             report.written = True

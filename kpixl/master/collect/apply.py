@@ -8,7 +8,7 @@ from typing import Any
 from ...errors import Problem
 from ..records import Records
 from ..returned import Returned
-from .columns import word
+from ..columns import word
 from .outcome import CollectReport
 
 

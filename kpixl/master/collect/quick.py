@@ -17,7 +17,7 @@ from ...errors import FileProblem
 from ...xlsx.reader import read_book, split_ref
 from ..book import ISSUES, PERIOD_NAME, STORE
 from ..store import EMPLOYEE, PERIOD
-from .columns import WARNINGS, data_rows
+from ..columns import WARNINGS, data_rows
 from .outcome import CollectReport
 
 #: The roster sheet names a master may use (as the template reader finds them).

@@ -28,7 +28,8 @@ from ..book import HISTORY, ISSUES, LEVELS, RESULTS, Master
 from ..records import Records
 from ..returned import WARNING
 from ..store import PERIOD, plain
-from .columns import FIRST_ROW, ISSUE_COLUMNS, LEVEL_COLUMNS, LOG_COLUMNS, data_rows, key_labels, word
+from ..columns import (FIRST_ROW, ISSUE_COLUMNS, LEVEL_COLUMNS, LOG_COLUMNS, data_rows, history_names,
+                       key_labels, level_years, reason_label, reword_rows, word)
 from .outcome import CollectReport
 from .read import QUARANTINE
 
@@ -78,24 +79,10 @@ def write_history(records: Records) -> list[Problem]:
     return problems
 
 
-def history_names(scheme) -> dict[str, str]:
-    """考核历史's labels of the scheme's keys: item scores, achievements, history rules."""
-    out: dict[str, str] = {}
-    for _, item in scheme.items():
-        name = item.name or item.id
-        out[f"score:{item.id}"] = name + "·得分"
-        out[f"achievement:{item.id}"] = name + "·达成率"
-    if scheme.history is not None:
-        for rule in scheme.history.rules:
-            out[f"history.{rule.id}"] = getattr(rule, "name", None) or rule.id
-            out[f"salary_change.{rule.id}"] = "工资增减·" + (getattr(rule, "name", None) or rule.id)
-    return out
-
-
 def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
     """职级建议: proposed level moves from the collected annual ratings (proposals, never actions)."""
     levels = records.scheme.levels
-    years = [p for p in records.store.periods() if p.isdigit() and len(p) == 4]
+    years = level_years(records.store.periods())
     if levels is None or not years:
         return []
     try:
@@ -105,10 +92,8 @@ def write_levels(records: Records, rows: pd.DataFrame) -> list[Problem]:
     ws = records.master.sheet(LEVELS)
     lang = records.master.lang
     header = list(LEVEL_COLUMNS)
-    reason = (f"理由（{years[-1]}年度；仅为建议，由人力资源决定）" if lang != "en" else
-              f"Reason ({years[-1]}; a proposal only: HR decides)")
     append_row(ws, header)
-    append_row(ws, key_labels(header, lang, {"reason": reason}))
+    append_row(ws, key_labels(header, lang, {"reason": reason_label(years[-1], lang)}))
     for rec in props[header].to_dict("records"):
         append_row(ws, [rec[h] for h in header])
     style_table(ws, len(header), wide={"reason"}, lang=lang)
@@ -229,6 +214,7 @@ def issue_rows(report: CollectReport, files: Iterable[str], wb, now: str, lang: 
     """The Issues sheet: this run's rows for its files (as places name them), earlier rows for other files kept;
     severity and status in ``lang`` (错误/警告, 已应用…)."""
     header, old = read_rows(wb, ISSUES)
+    old = reword_rows(header, old, lang)  # the master's language may have just changed
     this = set(files)
     kept = [r for r in old if header == list(ISSUE_COLUMNS) and r and r[0] not in this]
     quarantined = {(f, s) for f, s in report.quarantined}
