@@ -24,7 +24,6 @@ import io
 import os
 import re
 import zipfile
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -41,17 +40,16 @@ from openpyxl.worksheet.table import TableColumn
 from ..engine.inputs import ID
 from ..errors import FileProblem, InputError, Problem
 from ..gcpause import cycle_collector_paused
-from ..master.book import LEVELS, Master, backup_path, check_closed, locked, write_roster_sheet
+from ..master.book import LEVELS, Master, check_closed, locked, write_roster_sheet
 from ..master.params import PARAMS, kept_bases, read_params, write_params
 from ..periods import parse_period
 from ..scheme.models import Scheme
-from ..xlsx.atomic import replace_atomically
-from ..xlsx.cached import save_workbook, sheet_parts
+from ..xlsx.cached import sheet_parts
 from ..xlsx.cells import cell_value
 from ..xlsx.palette import FONT
 from ..xlsx.printing import column_width, print_setup, text_width
 from ..xlsx.text import append_row, defuse
-from ..xlsx.bulk import Bulk, append_rows
+from ..xlsx.bulk import Bulk
 from .earlier import EARLIER, kept_earlier, merged, read_earlier, write_earlier
 from .figures import AGG_LABEL, PERIODS, YearFigures, component_label, rollup_of, roster_numbers, year_figures
 from .sheet import COPIED, YEAR, data_sheet_setup, write_copied, write_year
@@ -466,7 +464,8 @@ def _build(path: Path, masters, components, period, progress, earlier=()) -> Yea
         if title in wb.sheetnames:
             defuse(wb[title])
     wb.active = wb.sheetnames.index(YEAR)
-    _save(m, bulk)
+    m.bulk.update(bulk)  # written in the same pass as the cached results, as a period master's rows are
+    m.save(STEP)
     return year
 
 
@@ -484,23 +483,6 @@ def _write_roster(wb, roster: pd.DataFrame) -> Bulk:
         table.autoFilter = AutoFilter(ref=table.ref)
     rows = [[cell_value(v) for v in r] for r in roster.iloc[1:].itertuples(index=False, name=None)]
     return Bulk(3, rows, len(roster.columns), style_row=2)
-
-
-def _save(m: Master, bulk: dict[str, Bulk]) -> None:
-    """Save as a master is saved (atomically, the previous version kept as ``.bak.xlsx``), with the
-    copied rows written into ``期间成绩`` in bulk."""
-    path = m.path
-
-    def write(tmp: str) -> None:
-        save_workbook(m.wb, tmp, previous=path)
-        append_rows(tmp, bulk)
-        if path.exists():
-            bak = backup_path(path)
-            part = bak.with_name(f".{bak.name}.part")
-            shutil.copy2(path, part)
-            os.replace(part, bak)
-
-    replace_atomically(path, write, STEP)
 
 
 def _slot(frame: pd.DataFrame, rec: dict) -> pd.DataFrame:
