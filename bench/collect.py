@@ -15,7 +15,7 @@ Timed, in a fresh process (wall time, and the process's own CPU time, which othe
 a shared machine moves far less): ``kpixl.master.collect.collect(master, [folder])`` — read
 every file, check every sheet's stamp, formulas, locked cells and inputs, validate all
 inputs with the engine, write Results, Issues, Log, 考核历史 and the record store into
-the master atomically with a backup. Printed: wall time, peak memory (``ru_maxrss``),
+the master atomically with a backup. Printed: wall time, peak memory (``VmHWM``),
 sheets per second. Then a second collect of the same folder (a no-op: nothing new:
 every file's hash is recorded, so nothing is parsed and the master is not loaded).
 
@@ -72,7 +72,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -84,22 +83,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from memory import peak_mb  # noqa: E402
 
 FLOOR_FACTOR = 3.0
 NOOP_SECONDS = 0.5
 PERIOD = "2026-11"
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory in MB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def floor(folder: str) -> None:
