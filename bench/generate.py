@@ -536,7 +536,7 @@ def main() -> None:
             rows.append((f"distribute {n:,} → {files} managers, {w} process{'es' if w > 1 else ''}", "in_memory",
                          k, b, n >= 5000))
 
-    from kpixl.cli.output import table
+    from kpixl.console import table
 
     print(f"load average at the end {os.getloadavg()[0]:.2f} (other processes on the {os.cpu_count()} cores "
           "slow both columns, and the 2-process rows most)", file=sys.stderr)

@@ -52,7 +52,7 @@ def dispatch(tag: str, host: Host | None = None) -> Outcome:
     Returns:
         The :class:`Outcome`; the same text was shown through ``host.message``.
     """
-    from kpixl.cli.output import format_problems
+    from kpixl.console import format_problems
     from kpixl.errors import InputError, KpixlError
 
     if host is None:

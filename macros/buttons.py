@@ -69,7 +69,7 @@ def _report(result, what: str) -> Said:
 
     Not ``ok`` when the command reported problems (``kpixl collect`` exits 2 then too).
     """
-    from kpixl.cli.output import format_problems
+    from kpixl.console import format_problems
     from kpixl.errors import InputError
 
     parts = []
@@ -105,7 +105,7 @@ def distribute(host: Host) -> str | None:
 
     Asks for the period and the output folder (default: ``<workbook folder>/<period>``).
     """
-    from kpixl.cli.output import table
+    from kpixl.console import table
     from kpixl.card.distribute import distribute as distribute_workbooks
 
     period = _ask_period(host)

@@ -49,6 +49,25 @@ def test_a_cycle_through_a_late_import_is_found(tree: Path):
     assert "import cycle: kpixl.a.one -> kpixl.a.two -> kpixl.a.one" in proc.stdout
 
 
+def test_a_cycle_through_a_package_init_is_found(tree: Path):
+    # kpixl.b imports kpixl.a.leaf; that runs kpixl/a/__init__ first, which imports kpixl.b back
+    # (as report -> relabel -> the collect package -> report did at run time).
+    write(tree, "kpixl/a/__init__.py", "from ..b import f\n")
+    write(tree, "kpixl/a/leaf.py", "x = 1\n")
+    write(tree, "kpixl/b.py", "def f():\n    from .a.leaf import x\n")
+    proc = run(tree)
+    assert proc.returncode == 1
+    assert "import cycle: kpixl.a -> kpixl.b -> kpixl.a" in proc.stdout
+
+
+def test_a_module_inside_the_package_may_import_its_siblings(tree: Path):
+    write(tree, "kpixl/a/__init__.py", "from .one import g\n")
+    write(tree, "kpixl/a/one.py", "from .two import x\ng = x\n")
+    write(tree, "kpixl/a/two.py", "x = 1\n")
+    proc = run(tree)
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_private_names_across_modules_are_found(tree: Path):
     write(tree, "kpixl/a/one.py", "_secret = 1\n")
     write(tree, "kpixl/a/_inner.py", "x = 1\n")

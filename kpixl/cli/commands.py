@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..errors import FileProblem, InputError, KpixlError, Problem
 from ..periods import canonical_text
-from .output import EXIT_INTERNAL, EXIT_PROBLEMS, print_problems, progress, table
+from ..console import EXIT_INTERNAL, EXIT_PROBLEMS, print_problems, progress, table
 
 # ---- commands ---------------------------------------------------------------------------
 

@@ -12,11 +12,11 @@ import sys
 from ..errors import InputError
 from ..periods import canonical_text
 
-from .output import EXIT_PROBLEMS
+from ..console import EXIT_PROBLEMS
 
 
 def _print_report(problems, warnings, what: str) -> None:
-    from .output import print_problems
+    from ..console import print_problems
 
     if problems:
         print_problems(InputError(problems, what))
@@ -25,7 +25,7 @@ def _print_report(problems, warnings, what: str) -> None:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .output import progress
+    from ..console import progress
     from ..master.collect import collect
 
     report = collect(args.master, args.returned, period=args.period,
@@ -53,7 +53,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_year(args: argparse.Namespace) -> int:
-    from .output import progress
+    from ..console import progress
     from ..year import build_year
 
     components: dict[str, list[str]] = {}

@@ -1,6 +1,6 @@
-"""What the commands print: problem tables and progress (the ribbon's dispatcher shows the same text).
+"""What the commands and the ribbon's buttons print: problem tables and progress.
 
-Kept apart from the commands so that ``kpixl.macros`` can import it without the parser.
+Outside ``kpixl.cli`` so that ``kpixl.macros`` imports it without the command parser.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 import unicodedata
 from typing import Sequence
 
-from ..errors import InputError
+from .errors import InputError
 
 EXIT_PROBLEMS = 2
 EXIT_INTERNAL = 3
