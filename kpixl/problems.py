@@ -181,6 +181,10 @@ CODES: dict[str, Code] = {
     "bad_approval": _c("input", "Bad approval", "审批 must be 同意 or 不同意 (blank: pending), not {value}",
                        "An approval cell on 奖罚审批 holds something other than 同意 (approved) or 不同意 (rejected); "
                        "pick one from the cell's list, or clear it while the reward or penalty is pending."),
+    "id_not_text": _c("input", "Id typed as a number", "工号 {value} is a number; type it as text",
+                      "A row added by hand on 奖罚审批 holds its 工号 as a number. 工资核算 compares ids as text, so "
+                      "that 009875 and 9875 (or two 18-digit ids) are never one person, and a number never "
+                      "matches; type the id with an apostrophe first ('009875) or format the cell as text."),
     "not_a_date": _c("input", "Not a date", "{column} must be a date",
                      "A date kpixl reads (入职日期, for a tenure measure or a pay line's years of service) is neither "
                      "a date cell nor text such as 2021-03-15, 2021/3/15 or 2021年3月15日; type the date."),

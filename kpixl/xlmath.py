@@ -150,18 +150,43 @@ def plain(expr: str) -> str:
     return expr
 
 
-def equals(ref: str) -> str:
-    """A COUNTIFS/SUMIFS criterion matching the text in ``ref`` as it is: ``"="&plain(ref)``.
+def count_text(ids: str, ref: str, *criteria: str) -> str:
+    """``COUNTIFS`` of the rows whose ``ids`` hold the text in ``ref`` as it is, with further
+    range/criterion pairs: the rows starting with it less the rows that are longer.
 
-    The ``=`` keeps a leading ``<``, ``>`` or ``=`` in an id from being read as an operator
-    (criterion ``<>`` counts every non-blank cell); :func:`plain` keeps ``*``, ``?`` and ``~``
-    from being wildcards. Like every criterion it ignores case (``ab`` matches ``AB``)."""
-    return f'"="&{plain(ref)}'
+    ``COUNTIFS(ids,"="&plain(ref)&"*",…)-COUNTIFS(ids,"="&plain(ref)&"?*",…)``. A criterion
+    that looks like a number is compared as a number in Excel: ``"=009875"`` also counts
+    ``9875``, and two 18-digit ids (身份证号) that agree in their first 15 digits count each
+    other. A criterion with a wildcard is compared as text, with text cells only; the
+    difference keeps exactly the cells equal to the id (ignoring case, as every criterion does).
+    The ids compared must be text: Excel never counts a number under a wildcard criterion,
+    LibreOffice matches the number's digits (so a number typed as an id is refused where it is
+    read: ``id_not_text``).
+
+    Args:
+        ids: The range of ids.
+        ref: The cell (or expression) holding the id sought.
+        *criteria: Further ``range, criterion`` texts, in pairs.
+    """
+    return _text_rows("COUNTIFS(", ids, ref, criteria)
+
+
+def sum_text(values: str, ids: str, ref: str, *criteria: str) -> str:
+    """``SUMIFS`` of ``values`` over the rows whose ``ids`` hold the text in ``ref`` as it is
+    (:func:`count_text`: the sum over the rows starting with it less the rows that are longer)."""
+    return _text_rows(f"SUMIFS({values},", ids, ref, criteria)
+
+
+def _text_rows(head: str, ids: str, ref: str, criteria: tuple[str, ...]) -> str:
+    rest = "".join("," + c for c in criteria)
+    key = plain(ref)
+    return f'({head}{ids},"="&{key}&"*"{rest})-{head}{ids},"="&{key}&"?*"{rest}))'
 
 
 def equals_text(value: str) -> str:
-    """:func:`equals` for a fixed text: the literal criterion, escaped only where it must be
-    (``"late"`` stays ``"late"``; ``A*`` becomes ``"=A~*"``)."""
+    """A COUNTIFS/SUMIFS criterion matching a fixed text as it is: the literal, escaped only where
+    it must be (``"late"`` stays ``"late"``; ``A*`` becomes ``"=A~*"``). For texts kpixl wrote
+    (line codes, 同意), not ids: a number-like text is compared as a number (:func:`count_text`)."""
     s = str(value)
     esc = s
     for ch in _WILD:

@@ -243,6 +243,21 @@ def test_a_second_row_for_one_line_is_refused(tmp_path):
     assert (p.where, p.code) == (f"{APPROVAL_SHEET}!A9", "duplicate_id") and "also row 3" in p.message
 
 
+def test_an_id_typed_as_a_number_is_placed_at_its_cell(tmp_path):
+    """工资核算 compares ids as text (009875 is not 9875), so a 工号 a person typed as a number
+    on a row added by hand would never count in Excel: refused at its cell, not silently paid."""
+    path = tmp_path / "p.xlsx"
+    _sheet(PAY, figures(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[APPROVAL_SHEET]
+    assert ws.column_dimensions["A"].number_format == "@"  # typed ids stay text in Excel and WPS
+    ws.append([9875, "某9", None, "late", "迟到早退", None, -120, "同意"])  # row 9
+    with pytest.raises(InputError) as e:
+        read_approvals(ws, PAY)
+    [p] = e.value.problems
+    assert (p.where, p.code, p.value) == (f"{APPROVAL_SHEET}!A9", "id_not_text", 9875) and "'9875" in p.message
+
+
 def test_typed_names_stay_text():
     f = figures()
     got = compute_pay(PAY, f, approvals={})

@@ -63,7 +63,9 @@ def test_formula_agrees_with_engine_in_libreoffice(tmp_path: Path):
     scores = []
     for k in range(40):
         # the first ids are no wildcards or operators to SUMIFS/AVERAGEIFS (A* must not take AB's rows)
-        e = ["A*", "A?", "A~B", "AB", "<>"][k] if k < 5 else f"E{k:03d}"
+        # (nor 009875 the number 9875 to Excel's criteria: compared as text)
+        first = ["A*", "A?", "A~B", "AB", "<>", "009875", "9875", "0098750"]
+        e = first[k] if k < len(first) else f"E{k:03d}"
         for comp, n in (("checks", rng.randint(1, 6)), ("monthly", rng.randint(1, 3)), ("year_end", rng.randint(1, 2))):
             for p in range(n):
                 scores.append((e, comp, f"2026-{p + 1:02d}", round(rng.uniform(40, 110), 2)))

@@ -69,15 +69,17 @@ def roll_up(rollup: Rollup, scores: pd.DataFrame) -> pd.DataFrame:
 def rollup_formula(rollup: Rollup, id_ref: str, id_range: str, component_range: str, total_range: str) -> str:
     """The rolled-up total of one person over a scores table (rows sorted by period).
 
-    AVERAGEIFS/SUMIFS match the id as it is (:func:`~kpixl.xlmath.equals`: ``A*`` is no wildcard)."""
+    The mean is a sum over a count. Both match the id as the text it is
+    (:func:`~kpixl.xlmath.sum_text`: ``A*`` is no wildcard, ``009875`` is not ``9875``)."""
     terms = []
-    who = xlmath.equals(id_ref)
     for comp in rollup.components:
         c = xlmath.text(comp.id)
+        which = (component_range, xlmath.equals_text(comp.id))
+        total = xlmath.sum_text(total_range, id_range, id_ref, *which)
         if comp.aggregate == "mean":
-            agg = f"AVERAGEIFS({total_range},{id_range},{who},{component_range},{xlmath.equals_text(comp.id)})"
+            agg = f"{total}/{xlmath.count_text(id_range, id_ref, *which)}"
         elif comp.aggregate == "sum":
-            agg = f"SUMIFS({total_range},{id_range},{who},{component_range},{xlmath.equals_text(comp.id)})"
+            agg = total
         else:
             agg = f"LOOKUP(2,1/(({id_range}={id_ref})*({component_range}={c})),{total_range})"
         terms.append(xlmath.times(comp.weight, agg))

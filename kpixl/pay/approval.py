@@ -9,9 +9,10 @@ grounds, the amount proposed, and three cells HR fills in Excel — 审批 (a li
 同意/不同意), 审批人, 日期 — and a 备注.
 
 工资核算 keeps the line's proposed amount in its own column and shows beside it what
-counts (``<line>·计入``): ``X3*(COUNTIFS(奖罚审批!工号,"="&A3,奖罚审批!项目代码,"late",
-奖罚审批!审批,"同意")>0)`` (the id's ``~``, ``*`` and ``?`` escaped, so an id is never a
-wildcard); 应发合计 sums those. So typing 同意 changes the pay at once;
+counts (``<line>·计入``): ``X3*(COUNTIFS(奖罚审批!工号,A3,奖罚审批!项目代码,"late",
+奖罚审批!审批,"同意")>0)`` in spirit — written so that the id is compared as the text it
+is (:func:`~kpixl.xlmath.count_text`: never a wildcard, and ``009875`` never ``9875``);
+应发合计 sums those. So typing 同意 changes the pay at once;
 blank (pending) and 不同意 (rejected) count 0. COUNTIFS, not a cell reference, so sorting
 or filtering 奖罚审批 in Excel (or adding a row by hand) never points a person's pay at
 someone else's approval.
@@ -99,12 +100,15 @@ def decisions(approvals: Approvals, period: str) -> dict[tuple[str, str], str | 
 
 
 def counted_formula(amount: str, person: str, line: PayLine, refs: ApprovalRefs) -> str:
-    """What a line under approval adds: ``X3*(COUNTIFS(ids,"="&SUBSTITUTE(…A3…),lines,"late",decisions,"同意")>0)``.
+    """What a line under approval adds: ``X3*((COUNTIFS(ids,"="&…A3…&"*",lines,"late",decisions,"同意")
+    -COUNTIFS(ids,"="&…A3…&"?*",…))>0)``.
 
-    The person's id is matched as it is (:func:`~kpixl.xlmath.equals`): an id ``A*``, ``A?``
-    or ``<>`` is no wildcard or operator, so it never counts another person's 同意."""
-    return (f"{amount}*(COUNTIFS({refs.ids},{xlmath.equals(person)},{refs.lines},{xlmath.equals_text(line.id)},"
-            f"{refs.decisions},{xlmath.equals_text(AGREE)})>0)")
+    The person's id is matched as the text it is (:func:`~kpixl.xlmath.count_text`): an id
+    ``A*``, ``A?`` or ``<>`` is no wildcard or operator, and ``009875`` is not ``9875``, so
+    it never counts another person's 同意."""
+    agreed = xlmath.count_text(refs.ids, person, refs.lines, xlmath.equals_text(line.id), refs.decisions,
+                               xlmath.equals_text(AGREE))
+    return f"{amount}*({agreed}>0)"
 
 
 def _basis(line: PayLine, figures: pd.DataFrame, k: int, rule_names: Mapping[str, str] | None = None) -> str:
@@ -213,6 +217,8 @@ def write_approvals(ws, lay: Layout, n: int, lang: str = DEFAULT_LANG) -> None:
     ws.add_data_validation(dv)
     c = letters["approval.decision"]
     dv.add(f"{c}{FIRST}:{c}{FIRST + n + 200}")
+    # A 工号 typed on a row added by hand stays text (工资核算 compares ids as text: a number never counts).
+    ws.column_dimensions[letters[ID]].number_format = "@"
     # 审批人, 日期 and 备注 were typed by people: data, never formulas.
     defuse_columns(ws, [list(lay.cols).index(k) + 1
                         for k in (ID, "approval.by", "approval.date", "approval.note", "approval.basis")],
@@ -236,7 +242,8 @@ def read_approvals(ws, pay: Pay) -> Approvals:
     by the period ``""``: the period being paid.
 
     Raises:
-        InputError: A 审批 that is neither 同意 nor 不同意 nor blank, or a second row for
+        InputError: A 审批 that is neither 同意 nor 不同意 nor blank, a 工号 typed as a number
+            (工资核算 compares ids as text and would not count it), or a second row for
             the same period, person and line (工资核算 would count either's 同意), each at
             its cell (``奖罚审批!I5``); nothing is read.
     """
@@ -253,6 +260,7 @@ def read_approvals(ws, pay: Pay) -> Approvals:
     first: dict[tuple[str, str], int] = {}  # (person, line) → the row it was first read on
     problems: list[Problem] = []
     col = ws.cell(1, at["approval.decision"] + 1).column_letter
+    id_col = ws.cell(1, at[ID] + 1).column_letter
 
     def get(r: Sequence[Any], key: str) -> Any:
         j = at.get(key)
@@ -261,6 +269,11 @@ def read_approvals(ws, pay: Pay) -> Approvals:
     for i, r in enumerate(rows[FIRST - 1:], start=FIRST):
         e, ln, period = get(r, ID), get(r, "approval.line"), get(r, "approval.period")
         if e in (None, "") or ln not in lines:
+            continue
+        if isinstance(e, (int, float)) and not isinstance(e, bool):
+            problems.append(Problem(f"{ws.title}!{id_col}{i}", "id_not_text",
+                                    f"工号 {e:g} is a number; type it as text ('{e:g}) so that 工资核算 counts "
+                                    "this row", e, column=ID))
             continue
         d = get(r, "approval.decision")
         if isinstance(d, str) and not d.strip():
