@@ -286,6 +286,11 @@ def _words(path: Path) -> tuple[set, set]:
             {r[9] for r in wb["Log"].iter_rows(min_row=3, values_only=True)})
 
 
+def _footers(path: Path) -> dict[str, str | None]:
+    wb = openpyxl.load_workbook(path)
+    return {t: wb[t].oddFooter.center.text for t in KEYED if t in wb.sheetnames}
+
+
 def test_a_language_change_relabels_every_keyed_sheet(master, tmp_path):
     """rate --lang en on a Chinese master: Results, 考核历史, Issues, Log (which rate does not write) as an
     English-all-along master has them, words and 是/否 formats too; --lang zh: back to the Chinese master."""
@@ -304,9 +309,12 @@ def test_a_language_change_relabels_every_keyed_sheet(master, tmp_path):
     assert {s for s, _ in _words(switched)[0]} <= {"error", "warning"}
     assert _formats(switched) == _formats(en) != _formats(master)
     assert yes_no("en") in _formats(switched)["考核历史"]
+    assert _footers(switched) == _footers(en) != _footers(master)
+    assert _footers(en)["Results"] == "&A — Page &P of &N"
     # and back: exactly the master that was Chinese all along
     report(switched, lang="zh")
     assert _labels(switched) == _labels(master)
+    assert _footers(switched) == _footers(master)
     assert _words(switched) == _words(master)
     assert _formats(switched) == _formats(master)
 

@@ -5,7 +5,8 @@ sheets it does not write (``Results``, ``考核历史``, ``Issues``, ``Log``, ``
 ``等级与奖金``) get their label row (row 2) rewritten from their keys (row 1) by the
 label functions their writers use, and the words of Issues' 严重程度/状态 and Log's 操作
 cells (:func:`kpixl.master.columns.reword`) converted, so a master never shows two
-languages at once. The values people typed (是/否 inputs, names) are data and stay as they are.
+languages at once; so do their page footers. The values people typed (是/否 inputs, names)
+are data and stay as they are.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Iterable
 from ..errors import FileProblem
 from ..results.sheet import layout_results
 from ..xlsx.lang import check_lang, label
-from ..xlsx.printing import yes_no
+from ..xlsx.printing import switch_footer, yes_no
 from .book import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master
 from .columns import FIRST_ROW, WORD_COLUMNS, data_rows, history_names, key_labels, level_years, reason_label, reword
 from .params import RATED
@@ -47,6 +48,7 @@ def switch_lang(m: Master, lang: str | None, rewritten: Iterable[str] = ()) -> N
     names = _names(m, titles)
     for title in titles:
         ws = m.wb[title]
+        switch_footer(ws, lang)
         keys = [c.value for c in ws[1]]
         while keys and keys[-1] is None:
             keys.pop()

@@ -25,12 +25,14 @@ from typing import Any, Iterable
 
 from openpyxl.utils import get_column_letter
 
-__all__ = ["COUNT", "MONEY", "NUMBER", "column_width", "fit_columns", "fit_row_heights", "hide_key_row", "pages_across",
-           "print_setup", "text_width", "wrapped_lines", "yes_no", "YES_NO_FORMATS"]
+__all__ = ["COUNT", "FOOTERS", "MONEY", "NUMBER", "column_width", "fit_columns", "fit_row_heights", "hide_key_row",
+           "pages_across", "print_setup", "switch_footer", "text_width", "wrapped_lines", "yes_no", "YES_NO_FORMATS"]
 
 MONEY = "#,##0.00"  # amounts: 12,345.60
 NUMBER = "#,##0.00"  # figures typed by people (sales, targets): 1,344,000.00 ("#,##0.##" shows "1,344,000.")
 COUNT = "#,##0"  # whole numbers
+#: The page footer of the sheets people print, by language ("sheet — page n of m").
+FOOTERS = {"zh": "&A — 第 &P 页 / 共 &N 页", "en": "&A — Page &P of &N"}
 _YES_NO = {"zh": '"是";"是";"否"', "en": '"Yes";"Yes";"No"'}
 #: Every 是/否 format (cells holding 1/0 for a flag).
 YES_NO_FORMATS = frozenset(_YES_NO.values())
@@ -198,8 +200,14 @@ def print_setup(ws, *, title_rows: str | None = None, title_cols: str | None = N
     if title_cols and pages_wide > 1:
         ws.print_title_cols = title_cols
     if footer:
-        ws.oddFooter.center.text = "&A — Page &P of &N" if lang == "en" else "&A — 第 &P 页 / 共 &N 页"
+        ws.oddFooter.center.text = FOOTERS.get(lang, FOOTERS["zh"])
     return pages_wide
+
+
+def switch_footer(ws, lang: str) -> None:
+    """The page footer :func:`print_setup` wrote, now in ``lang`` (a footer it did not write stays)."""
+    if ws.oddFooter.center.text in FOOTERS.values():
+        ws.oddFooter.center.text = FOOTERS.get(lang, FOOTERS["zh"])
 
 
 def _width(ws, letter: str) -> float:
