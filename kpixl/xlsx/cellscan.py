@@ -13,6 +13,11 @@ fails along the way, gives None: :func:`kpixl.xlsx.reader.read_book` then reads 
 part with its element reader, so an odd or hostile part always takes the careful path
 and gets exactly its answer or its problem. Either way a cell's pieces become a
 :class:`Cell` through one function, :func:`keep_cell`.
+
+The sheets of a card, and the cards of a team, repeat most of their rows (labels, blank
+rows, the same targets): the text up to each ``</row>`` is read once and what it says —
+its cells before the file's shared strings, date styles and shared formulas are applied —
+is kept by that exact text (bounded), so a row met again costs a dictionary look-up.
 """
 
 from __future__ import annotations
@@ -108,6 +113,10 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
 
 class _Odd(Exception):
     """The XML is not in a shape the pattern reads: the careful path reads it."""
+
+
+class _TooMany(Exception):
+    """More cells than the caller keeps: the careful path refuses the part (not a fact about the text alone)."""
 
 
 _M = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -255,9 +264,108 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
     return protected, prefixes
 
 
+#: The rows already read (the sheets of one card, and the cards of one team, repeat most of theirs):
+#: namespace prefixes → the text between two ``</row>`` → :func:`_piece` (the raw cells, before the
+#: file's shared strings and date styles are applied), or None when odd. A pure function of its key;
+#: bounded in entries and characters, and a text over :data:`_PIECE_MAX` is read but not kept.
+_PIECES: dict[frozenset, dict[str, tuple[int | None, tuple] | None]] = {}
+_PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 4_000_000
+_pieces_chars = 0
+#: A row's cell, read: (ref, how, value, formula, error, date style) — how: _FIXED (the Cell's
+#: value as is; a date when the style is a date's), _STRING (value: the index of a shared string, or
+#: _NO_STRING), _SHARED (a shared formula's part: value holds :func:`keep_cell`'s arguments).
+_FIXED, _STRING, _SHARED = 0, 1, 2
+_NO_STRING = 1 << 62
+
+
+def _piece(text: str, prefixes: frozenset, limit: int) -> tuple[int | None, tuple]:
+    """The cells of a sheet's XML between two ``</row>`` (or its ends), read with :data:`_TOKEN`.
+
+    Returns:
+        (the depth after it — None when it opens no row, else 0 or 1 — which needs depth 0
+        before it, its cells as in :data:`_PIECES`).
+
+    Raises:
+        _Odd: Not in a shape the pattern reads.
+        _TooMany: More than ``limit`` cells.
+        ValueError: A shared string's index is digits int() refuses (``²``): the careful path decides.
+    """
+    cells: list[tuple] = []
+    pos = 0
+    end = None
+    for m in _TOKEN.finditer(text):
+        at, pos_next = m.span()
+        if at != pos:
+            raise _Odd
+        pos = pos_next
+        if m.lastindex is None:
+            continue  # blanks
+        ref, style, kind, fattrs, formula, raw, inline_is, inline, _, rattrs, empty_row, _ = m.groups()
+        if ref is None:  # a row's start ("</row>" is never in a piece: the text was split there)
+            if end == 1 or (rattrs and not _row_ok(rattrs, prefixes)):
+                raise _Odd  # a row inside a row
+            end = 0 if empty_row else 1
+            continue
+        if fattrs is None and raw is None and inline_is is None and kind != "b":
+            continue  # a styled blank (most of a card's cells)
+        if not raw:
+            raw = None
+        elif "&" in raw:
+            raw = _text(raw)
+        if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule
+            if raw is not None and raw.isdigit():
+                cells.append((ref, _STRING, int(raw), None, False, None))
+            continue
+        if fattrs is not None:
+            formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
+            if not formula:
+                formula = None
+            elif "&" in formula:
+                formula = _text(formula)
+        else:
+            formula_type, si = None, ""
+        if inline_is is not None:
+            inline = _text(inline or "")
+            if len(inline) > MAX_TEXT:
+                inline = inline[:MAX_TEXT + 1]
+        kind = kind or "n"
+        if formula_type == "shared":  # moved from its anchor, which may be in another row: when the cells are kept
+            cells.append((ref, _SHARED, (kind, style, True, formula, formula_type, si, raw, inline), None, False, None))
+        else:
+            one: dict[str, Cell] = {}
+            keep_cell(one, {}, [], set(), ref, kind, style, fattrs is not None, formula, formula_type, si, raw, inline)
+            if kind == "s":  # (with a formula: kept, its value a shared string or None)
+                cells.append((ref, _STRING, int(raw) if raw is not None and raw.isdigit() else _NO_STRING,
+                              one[ref].formula, False, None))
+            elif one:
+                c = one[ref]
+                dated = isinstance(c.value, float) and style is not None
+                cells.append((ref, _FIXED, c.value, c.formula, c.error, int(style) if dated else None))
+        if len(cells) > limit:
+            raise _TooMany
+    if pos != len(text):
+        raise _Odd
+    return end, tuple(cells)
+
+
+def _remember(known: dict, text: str, got) -> None:
+    global _pieces_chars
+    if len(text) > _PIECE_MAX:
+        return
+    if _pieces_chars + len(text) > _PIECES_CHARS or sum(map(len, _PIECES.values())) >= _PIECES_MAX:
+        for d in _PIECES.values():
+            d.clear()
+        _pieces_chars = 0
+    known[text] = got
+    _pieces_chars += len(text)
+
+
 def scan_sheet(data: bytes, strings: list[str], dates: set[int],
                max_cells: int) -> tuple[dict[str, Cell], bool] | None:
     """A worksheet part's cells and whether the sheet is protected, read with one pattern.
+
+    The ``<sheetData>`` is read a row at a time (the text up to each ``</row>``); a row's text
+    met before is not read again (:data:`_PIECES`).
 
     Args:
         data: The part's bytes (at most :data:`kpixl.xlsx.xmlstream.WHOLE_PART`, prolog checked).
@@ -291,57 +399,52 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
         return None
     if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
         return None
+    known = _PIECES.get(prefixes)
+    if known is None:
+        if len(_PIECES) >= 64:
+            _PIECES.clear()
+        known = _PIECES[prefixes] = {}
     cells: dict[str, Cell] = {}
     shared: dict[str, tuple[str, str]] = {}
-    pos = depth = 0
+    n = len(strings)
+    depth = 0
+    pieces = xml.split("</row>")
+    last = len(pieces) - 1
     try:
-        for m in _TOKEN.finditer(xml):
-            at, pos_next = m.span()
-            if at != pos:
+        for k, text in enumerate(pieces):
+            try:
+                got = known[text]
+            except KeyError:
+                try:
+                    got = _piece(text, prefixes, max_cells)
+                except _Odd:
+                    got = None
+                _remember(known, text, got)
+            if got is None:
                 return None
-            pos = pos_next
-            if m.lastindex is None:
-                continue  # blanks
-            ref, style, kind, fattrs, formula, raw, inline_is, inline, row_before, rattrs, empty_row, row_end = \
-                m.groups()
-            if ref is None:
-                if rattrs is not None:
-                    if depth != (row_before is not None) or (rattrs and not _row_ok(rattrs, prefixes)):
-                        return None
-                    depth = 0 if empty_row else 1
-                else:  # </row>
-                    if not depth:
-                        return None
-                    depth = 0
-                continue
-            if fattrs is None and raw is None and inline_is is None and kind != "b":
-                continue  # a styled blank (most of a card's cells)
-            if not raw:
-                raw = None
-            elif "&" in raw:
-                raw = _text(raw)
-            if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule, inline
-                if raw is not None and raw.isdigit() and int(raw) < len(strings):
-                    cells[ref] = Cell(strings[int(raw)])
-            else:
-                if fattrs is not None:
-                    formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
-                    if not formula:
-                        formula = None
-                    elif "&" in formula:
-                        formula = _text(formula)
+            opened, row = got
+            if opened is not None:
+                if depth:
+                    return None  # a row inside a row
+                depth = opened
+            for ref, how, value, formula, error, style in row:
+                if how == _STRING:
+                    if value < n:
+                        cells[ref] = Cell(strings[value], formula)
+                    elif formula is not None:
+                        cells[ref] = Cell(None, formula)
+                elif how == _FIXED:
+                    cells[ref] = Cell(value, formula, error, style is not None and style in dates)
                 else:
-                    formula_type, si = None, ""
-                if inline_is is not None:
-                    inline = _text(inline or "")
-                    if len(inline) > MAX_TEXT:
-                        inline = inline[:MAX_TEXT + 1]
-                keep_cell(cells, shared, strings, dates, ref, kind or "n", style, fattrs is not None, formula,
-                          formula_type, si, raw, inline)
+                    keep_cell(cells, shared, strings, dates, ref, *value)
             if len(cells) > max_cells:
                 return None
-    except _Odd:
+            if k != last:  # the "</row>" after it
+                if not depth:
+                    return None
+                depth = 0
+    except (_Odd, _TooMany):
         return None
-    if pos != len(xml) or depth:
+    if depth:
         return None
     return cells, protected
