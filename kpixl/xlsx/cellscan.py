@@ -31,7 +31,7 @@ from openpyxl.formula.translate import Translator
 
 from .xmlstream import MAX_TEXT
 
-__all__ = ["Cell", "keep_cell", "scan_sheet"]
+__all__ = ["Cell", "cell_value", "keep_cell", "scan_sheet"]
 
 
 @dataclass(slots=True)
@@ -50,6 +50,49 @@ class Cell:
     formula: str | None = None
     error: bool = False
     date: bool = False
+
+
+#: How a cell's value is read (:func:`cell_value`): _FIXED, the value as is (a date when its style
+#: is a date's); _STRING, the index of a shared string (_NO_STRING: none); _SHARED (only in
+#: :data:`_PIECES`): a cell of a shared formula, moved from its anchor when the sheet's cells are kept.
+_FIXED, _STRING, _SHARED = 0, 1, 2
+_NO_STRING = 1 << 62
+
+
+def cell_value(kind: str, style: str | None, raw: str | None, inline: str | None) -> tuple[int, Any, bool, int | None]:
+    """What a cell's XML says of its value, before the file's shared strings and date styles are applied.
+
+    Args:
+        kind: The cell's ``t`` (``n`` when absent).
+        style: Its ``s``, or None.
+        raw: The ``<v>``'s text (None when absent or empty).
+        inline: The ``<is>``'s text (None when there is no ``<is>``).
+
+    Returns:
+        ``(how, value, error, date style)``: how is _FIXED (value as is) or _STRING (value the
+        shared string's index, or _NO_STRING); the date style is the style index of a number,
+        which shows a date when the file's date styles hold it.
+
+    Raises:
+        ValueError: Digits int() does not read (``²``): the careful path decides.
+    """
+    if kind == "s":
+        return _STRING, int(raw) if raw is not None and raw.isdigit() else _NO_STRING, False, None
+    if kind == "inlineStr":
+        return _FIXED, inline, False, None
+    if kind == "str":
+        return _FIXED, raw[:MAX_TEXT + 1] if raw is not None else None, False, None
+    if kind == "b":
+        return _FIXED, raw in ("1", "true"), False, None
+    if kind == "e":
+        return _FIXED, raw[:64] if raw is not None else raw, True, None
+    if raw is None or raw == "":
+        return _FIXED, None, False, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return _FIXED, raw[:MAX_TEXT + 1], False, None
+    return _FIXED, value, False, int(style) if style is not None and style.isdigit() else None
 
 
 def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], strings: list[str], dates: set[int],
@@ -75,8 +118,7 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
     Raises:
         ValueError: A shared formula that cannot be moved to the cell (a damaged file).
     """
-    value = text = None
-    error = date = False
+    text = None
     if has_formula:
         text = formula
         if formula_type == "shared":
@@ -89,34 +131,16 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
                 except Exception as e:  # noqa: BLE001 — openpyxl's TokenizerError/TranslatorError: a damaged file
                     raise ValueError(f"the shared formula of {ref} cannot be read ({e})") from None
         text = (text or "")[:MAX_TEXT + 1]
-    if kind == "s":
-        value = strings[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(strings) else None
-    elif kind == "inlineStr":
-        value = inline
-    elif kind == "str":
-        value = raw[:MAX_TEXT + 1] if raw is not None else None
-    elif kind == "b":
-        value = raw in ("1", "true")
-    elif kind == "e":
-        value, error = raw[:64] if raw is not None else raw, True
-    elif raw is not None and raw != "":
-        try:
-            value = float(raw)
-        except ValueError:
-            value = raw[:MAX_TEXT + 1]
-        if style is not None and isinstance(value, float) and style.isdigit() and int(style) in dates:
-            date = True
+    how, value, error, style_index = cell_value(kind, style, raw, inline)
+    if how == _STRING:
+        value = strings[value] if value < len(strings) else None
     if value is None and text is None:
         return
-    cells[ref] = Cell(value, text, error, date)
+    cells[ref] = Cell(value, text, error, style_index is not None and style_index in dates)
 
 
 class _Odd(Exception):
     """The XML is not in a shape the pattern reads: the careful path reads it."""
-
-
-class _TooMany(Exception):
-    """More cells than the caller keeps: the careful path refuses the part (not a fact about the text alone)."""
 
 
 _M = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -128,19 +152,22 @@ _W = "[ \t\n]"
 # Text and attribute values: no character XML forbids (nor a carriage return), so that expat would take them as they are.
 _TXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
 _VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
+#: A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace:
+#: skipped, taken with the cell or row start before it (one match, not one a cell).
+_BLANKS = (rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?+(?: t="(?!b")[A-Za-z]{{1,16}}")?+{_W}*+/>'
+           rf'|{_W}++)*+')
+# Each token is matched by one alternative, without trying another on the same text: its first
+# characters decide, and nothing matched is given back (?+, *+: a part that fails is given up at once).
 _TOKEN = re.compile(
-    # A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace: skipped.
-    rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?(?: t="(?!b")[A-Za-z]{{1,16}}")?{_W}*/>|{_W}+)+'
     # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
-    rf'|<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?(?: t="([A-Za-z]{{1,16}})")?'
-    rf'{_W}*(?:/>|>'
-    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?'
-    rf'(?:<v>({_TXT})</v>|<v/>)?'
-    rf'(?:(<is>)<t(?: xml:space="preserve")?(?:/>|>({_TXT})</t>)</is>)?'
-    rf'</c>)'
+    rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?+(?: t="([A-Za-z]{{1,16}})")?+{_W}*+(?:/>|>'
+    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?+'
+    rf'(?:<v>({_TXT})</v>|<v/>)?+'
+    rf'(?:(<is>)<t(?: xml:space="preserve")?+(?:/>|>({_TXT})</t>)</is>)?+'
+    rf'</c>){_BLANKS}'
     # A row (its attributes are checked once per distinct text), after the end of the row before; a row's end.
-    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>'
-    rf'|(</row>)')
+    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>{_BLANKS}'
+    rf'|(</row>)|{_W}++')
 _ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -184,6 +211,11 @@ def _attrs(text: str) -> dict[str, str] | None:
     if len(got) != len(pairs) or any(k == "xmlns" or k.startswith("xmlns:") for k in got):
         return None
     return got
+
+
+def _inline(text: str | None) -> str:
+    text = _text(text or "")
+    return text[:MAX_TEXT + 1] if len(text) > MAX_TEXT else text
 
 
 def _row_ok(text: str, prefixes: frozenset) -> bool:
@@ -271,14 +303,11 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
 _PIECES: dict[frozenset, dict[str, tuple[int | None, tuple] | None]] = {}
 _PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 4_000_000
 _pieces_chars = 0
-#: A row's cell, read: (ref, how, value, formula, error, date style) — how: _FIXED (the Cell's
-#: value as is; a date when the style is a date's), _STRING (value: the index of a shared string, or
-#: _NO_STRING), _SHARED (a shared formula's part: value holds :func:`keep_cell`'s arguments).
-_FIXED, _STRING, _SHARED = 0, 1, 2
-_NO_STRING = 1 << 62
+#: A row's cell, read: (ref, how, value, formula, error, date style) as :func:`cell_value` gives them;
+#: for _SHARED, value holds :func:`keep_cell`'s arguments after ``ref``.
 
 
-def _piece(text: str, prefixes: frozenset, limit: int) -> tuple[int | None, tuple]:
+def _piece(text: str, prefixes: frozenset) -> tuple[int | None, tuple]:
     """The cells of a sheet's XML between two ``</row>`` (or its ends), read with :data:`_TOKEN`.
 
     Returns:
@@ -287,8 +316,7 @@ def _piece(text: str, prefixes: frozenset, limit: int) -> tuple[int | None, tupl
 
     Raises:
         _Odd: Not in a shape the pattern reads.
-        _TooMany: More than ``limit`` cells.
-        ValueError: A shared string's index is digits int() refuses (``²``): the careful path decides.
+        ValueError: A shared string's index is digits int() does not read (``²``): the careful path decides.
     """
     cells: list[tuple] = []
     pos = 0
@@ -312,37 +340,26 @@ def _piece(text: str, prefixes: frozenset, limit: int) -> tuple[int | None, tupl
             raw = None
         elif "&" in raw:
             raw = _text(raw)
-        if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule
+        if kind == "s" and fattrs is None:  # a shared string, typed (most cells): cell_value's rule
             if raw is not None and raw.isdigit():
                 cells.append((ref, _STRING, int(raw), None, False, None))
             continue
+        written = None
         if fattrs is not None:
             formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
             if not formula:
                 formula = None
             elif "&" in formula:
                 formula = _text(formula)
-        else:
-            formula_type, si = None, ""
-        if inline_is is not None:
-            inline = _text(inline or "")
-            if len(inline) > MAX_TEXT:
-                inline = inline[:MAX_TEXT + 1]
-        kind = kind or "n"
-        if formula_type == "shared":  # moved from its anchor, which may be in another row: when the cells are kept
-            cells.append((ref, _SHARED, (kind, style, True, formula, formula_type, si, raw, inline), None, False, None))
-        else:
-            one: dict[str, Cell] = {}
-            keep_cell(one, {}, [], set(), ref, kind, style, fattrs is not None, formula, formula_type, si, raw, inline)
-            if kind == "s":  # (with a formula: kept, its value a shared string or None)
-                cells.append((ref, _STRING, int(raw) if raw is not None and raw.isdigit() else _NO_STRING,
-                              one[ref].formula, False, None))
-            elif one:
-                c = one[ref]
-                dated = isinstance(c.value, float) and style is not None
-                cells.append((ref, _FIXED, c.value, c.formula, c.error, int(style) if dated else None))
-        if len(cells) > limit:
-            raise _TooMany
+            if formula_type == "shared":  # moved from its anchor (maybe in another row) when the cells are kept
+                cells.append((ref, _SHARED, (kind or "n", style, True, formula, formula_type, si, raw,
+                                             _inline(inline) if inline_is is not None else None), None, False, None))
+                continue
+            written = (formula or "")[:MAX_TEXT + 1]  # keep_cell's rule
+        how, value, error, style_index = cell_value(kind or "n", style, raw,
+                                                    _inline(inline) if inline_is is not None else None)
+        if value is not None or written is not None:
+            cells.append((ref, how, value, written, error, style_index))
     if pos != len(text):
         raise _Odd
     return end, tuple(cells)
@@ -410,41 +427,38 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
     depth = 0
     pieces = xml.split("</row>")
     last = len(pieces) - 1
-    try:
-        for k, text in enumerate(pieces):
+    for k, text in enumerate(pieces):
+        try:
+            got = known[text]
+        except KeyError:
             try:
-                got = known[text]
-            except KeyError:
-                try:
-                    got = _piece(text, prefixes, max_cells)
-                except _Odd:
-                    got = None
-                _remember(known, text, got)
-            if got is None:
+                got = _piece(text, prefixes)
+            except (_Odd, ValueError):
+                got = None
+            _remember(known, text, got)
+        if got is None:
+            return None
+        opened, row = got
+        if opened is not None:
+            if depth:
+                return None  # a row inside a row
+            depth = opened
+        for ref, how, value, formula, error, style in row:
+            if how == _STRING:
+                if value < n:
+                    cells[ref] = Cell(strings[value], formula)
+                elif formula is not None:
+                    cells[ref] = Cell(None, formula)
+            elif how == _FIXED:
+                cells[ref] = Cell(value, formula, error, style is not None and style in dates)
+            else:
+                keep_cell(cells, shared, strings, dates, ref, *value)
+        if len(cells) > max_cells:
+            return None
+        if k != last:  # the "</row>" after it
+            if not depth:
                 return None
-            opened, row = got
-            if opened is not None:
-                if depth:
-                    return None  # a row inside a row
-                depth = opened
-            for ref, how, value, formula, error, style in row:
-                if how == _STRING:
-                    if value < n:
-                        cells[ref] = Cell(strings[value], formula)
-                    elif formula is not None:
-                        cells[ref] = Cell(None, formula)
-                elif how == _FIXED:
-                    cells[ref] = Cell(value, formula, error, style is not None and style in dates)
-                else:
-                    keep_cell(cells, shared, strings, dates, ref, *value)
-            if len(cells) > max_cells:
-                return None
-            if k != last:  # the "</row>" after it
-                if not depth:
-                    return None
-                depth = 0
-    except (_Odd, _TooMany):
-        return None
+            depth = 0
     if depth:
         return None
     return cells, protected
