@@ -316,7 +316,7 @@ def test_rows_met_before_read_the_same(tmp_path, sheets, cold):
     after one another (the rows met before not read again) or each cold: the careful path's answer."""
     for k, (rows, declared, strings) in enumerate(sheets):
         if cold:
-            cellscan._PIECES.clear()
+            cellscan._forget()
         both(tiny(tmp_path / f"{k}.xlsx", sheet("".join(rows), X14AC if declared else HEAD), strings))
 
 
@@ -339,7 +339,7 @@ def test_a_row_met_before_is_resolved_in_its_own_file():
 
 
 def test_row_cache_is_bounded():
-    cellscan._PIECES.clear()
+    cellscan._forget()
     for k in range(cellscan._PIECES_MAX + 10):
         cellscan.scan_sheet(sheet(f'<row r="{k + 1}"><c r="A{k + 1}"><v>{k}</v></c></row>').encode(), [], set(), 10)
     assert sum(map(len, cellscan._PIECES.values())) <= cellscan._PIECES_MAX

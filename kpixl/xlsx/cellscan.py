@@ -156,8 +156,9 @@ _VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
 #: skipped, taken with the cell or row start before it (one match, not one a cell).
 _BLANKS = (rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?+(?: t="(?!b")[A-Za-z]{{1,16}}")?+{_W}*+/>'
            rf'|{_W}++)*+')
-# Each token is matched by one alternative, without trying another on the same text: its first
-# characters decide, and nothing matched is given back (?+, *+: a part that fails is given up at once).
+# The text between two "</row>" (scan_sheet splits there) is read as tokens, each matched by one
+# alternative without trying another on the same text: its first characters decide, and nothing
+# matched is given back (?+, *+: a part that fails is given up at once).
 _TOKEN = re.compile(
     # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
     rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?+(?: t="([A-Za-z]{{1,16}})")?+{_W}*+(?:/>|>'
@@ -165,9 +166,9 @@ _TOKEN = re.compile(
     rf'(?:<v>({_TXT})</v>|<v/>)?+'
     rf'(?:(<is>)<t(?: xml:space="preserve")?+(?:/>|>({_TXT})</t>)</is>)?+'
     rf'</c>){_BLANKS}'
-    # A row (its attributes are checked once per distinct text), after the end of the row before; a row's end.
-    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>{_BLANKS}'
-    rf'|(</row>)|{_W}++')
+    # A row's start (its attributes are checked once per distinct text); whitespace.
+    rf'|<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>{_BLANKS}'
+    rf'|{_W}++')
 _ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -298,21 +299,21 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
 
 #: The rows already read (the sheets of one card, and the cards of one team, repeat most of theirs):
 #: namespace prefixes → the text between two ``</row>`` → :func:`_piece` (the raw cells, before the
-#: file's shared strings and date styles are applied), or None when odd. A pure function of its key;
+#: file's shared strings and date styles are applied), or _ODD_PIECE. A pure function of its key;
 #: bounded in entries and characters, and a text over :data:`_PIECE_MAX` is read but not kept.
-_PIECES: dict[frozenset, dict[str, tuple[int | None, tuple] | None]] = {}
-_PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 4_000_000
-_pieces_chars = 0
-#: A row's cell, read: (ref, how, value, formula, error, date style) as :func:`cell_value` gives them;
+#: A cell in it: (ref, how, value, formula, error, date style) as :func:`cell_value` gives them;
 #: for _SHARED, value holds :func:`keep_cell`'s arguments after ``ref``.
+_PIECES: dict[frozenset, dict[str, tuple[int, tuple]]] = {}
+_ODD_PIECE = (-1, ())
+_PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 2_000_000
+_pieces_count = _pieces_chars = 0
 
 
-def _piece(text: str, prefixes: frozenset) -> tuple[int | None, tuple]:
+def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
     """The cells of a sheet's XML between two ``</row>`` (or its ends), read with :data:`_TOKEN`.
 
     Returns:
-        (the depth after it — None when it opens no row, else 0 or 1 — which needs depth 0
-        before it, its cells as in :data:`_PIECES`).
+        (1 when it leaves a row open, else 0 — read from outside any row —, its cells as in :data:`_PIECES`).
 
     Raises:
         _Odd: Not in a shape the pattern reads.
@@ -328,10 +329,13 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int | None, tuple]:
         pos = pos_next
         if m.lastindex is None:
             continue  # blanks
-        ref, style, kind, fattrs, formula, raw, inline_is, inline, _, rattrs, empty_row, _ = m.groups()
-        if ref is None:  # a row's start ("</row>" is never in a piece: the text was split there)
+        ref, style, kind, fattrs, formula, raw, inline_is, inline, rattrs, empty_row = m.groups()
+        if kind == "s" and fattrs is None and raw and raw.isdigit():  # a shared string (most cells)
+            cells.append((ref, _STRING, int(raw), None, False, None))
+            continue
+        if ref is None:  # a row's start
             if end == 1 or (rattrs and not _row_ok(rattrs, prefixes)):
-                raise _Odd  # a row inside a row
+                raise _Odd  # (a row inside a row)
             end = 0 if empty_row else 1
             continue
         if fattrs is None and raw is None and inline_is is None and kind != "b":
@@ -340,7 +344,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int | None, tuple]:
             raw = None
         elif "&" in raw:
             raw = _text(raw)
-        if kind == "s" and fattrs is None:  # a shared string, typed (most cells): cell_value's rule
+        if kind == "s" and fattrs is None:  # (its index written with a character reference)
             if raw is not None and raw.isdigit():
                 cells.append((ref, _STRING, int(raw), None, False, None))
             continue
@@ -362,19 +366,31 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int | None, tuple]:
             cells.append((ref, how, value, written, error, style_index))
     if pos != len(text):
         raise _Odd
-    return end, tuple(cells)
+    return end or 0, tuple(cells)
 
 
-def _remember(known: dict, text: str, got) -> None:
-    global _pieces_chars
-    if len(text) > _PIECE_MAX:
-        return
-    if _pieces_chars + len(text) > _PIECES_CHARS or sum(map(len, _PIECES.values())) >= _PIECES_MAX:
-        for d in _PIECES.values():
-            d.clear()
-        _pieces_chars = 0
-    known[text] = got
-    _pieces_chars += len(text)
+def _new_piece(known: dict, text: str, prefixes: frozenset) -> tuple[int, tuple]:
+    """:func:`_piece` of a text not met before (``(-1, ())`` when odd), kept in ``known`` when not too long."""
+    global _pieces_count, _pieces_chars
+    try:
+        got = _piece(text, prefixes)
+    except (_Odd, ValueError):
+        got = _ODD_PIECE
+    if len(text) <= _PIECE_MAX:
+        if _pieces_chars + len(text) > _PIECES_CHARS or _pieces_count >= _PIECES_MAX:
+            _forget()
+        known[text] = got
+        _pieces_count += 1
+        _pieces_chars += len(text)
+    return got
+
+
+def _forget() -> None:
+    """Empty :data:`_PIECES` (each prefix set's dict stays, emptied)."""
+    global _pieces_count, _pieces_chars
+    for d in _PIECES.values():
+        d.clear()
+    _pieces_count = _pieces_chars = 0
 
 
 def scan_sheet(data: bytes, strings: list[str], dates: set[int],
@@ -419,31 +435,21 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
     known = _PIECES.get(prefixes)
     if known is None:
         if len(_PIECES) >= 64:
+            _forget()
             _PIECES.clear()
         known = _PIECES[prefixes] = {}
     cells: dict[str, Cell] = {}
     shared: dict[str, tuple[str, str]] = {}
     n = len(strings)
-    depth = 0
     pieces = xml.split("</row>")
-    last = len(pieces) - 1
+    ends = len(pieces) - 1
     for k, text in enumerate(pieces):
-        try:
-            got = known[text]
-        except KeyError:
-            try:
-                got = _piece(text, prefixes)
-            except (_Odd, ValueError):
-                got = None
-            _remember(known, text, got)
-        if got is None:
+        got = known.get(text) or _new_piece(known, text, prefixes)
+        # Each piece starts outside a row (at the start, or after a "</row>"): it must leave a row
+        # open when a "</row>" follows it, and none after the last (an odd piece's -1 is neither).
+        if got[0] != (k < ends):
             return None
-        opened, row = got
-        if opened is not None:
-            if depth:
-                return None  # a row inside a row
-            depth = opened
-        for ref, how, value, formula, error, style in row:
+        for ref, how, value, formula, error, style in got[1]:
             if how == _STRING:
                 if value < n:
                     cells[ref] = Cell(strings[value], formula)
@@ -455,10 +461,4 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
                 keep_cell(cells, shared, strings, dates, ref, *value)
         if len(cells) > max_cells:
             return None
-        if k != last:  # the "</row>" after it
-            if not depth:
-                return None
-            depth = 0
-    if depth:
-        return None
     return cells, protected
