@@ -298,12 +298,12 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
 
 
 #: The rows already read (the sheets of one card, and the cards of one team, repeat most of theirs):
-#: namespace prefixes → the text between two ``</row>`` → :func:`_piece` (the raw cells, before the
+#: namespace prefixes → the bytes between two ``</row>`` → :func:`_piece` (the raw cells, before the
 #: file's shared strings and date styles are applied), or _ODD_PIECE. A pure function of its key;
-#: bounded in entries and characters, and a text over :data:`_PIECE_MAX` is read but not kept.
+#: bounded in entries and bytes, and a text over :data:`_PIECE_MAX` bytes is read but not kept.
 #: A cell in it: (ref, how, value, formula, error, date style) as :func:`cell_value` gives them;
 #: for _SHARED, value holds :func:`keep_cell`'s arguments after ``ref``.
-_PIECES: dict[frozenset, dict[str, tuple[int, tuple]]] = {}
+_PIECES: dict[frozenset, dict[bytes, tuple[int, tuple]]] = {}
 _ODD_PIECE = (-1, ())
 _PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 2_000_000
 _pieces_count = _pieces_chars = 0
@@ -369,12 +369,15 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
     return end or 0, tuple(cells)
 
 
-def _new_piece(known: dict, text: str, prefixes: frozenset) -> tuple[int, tuple]:
+def _new_piece(known: dict, text: bytes, prefixes: frozenset) -> tuple[int, tuple]:
     """:func:`_piece` of a text not met before (``(-1, ())`` when odd), kept in ``known`` when not too long."""
     global _pieces_count, _pieces_chars
     try:
-        got = _piece(text, prefixes)
-    except (_Odd, ValueError):
+        xml = text.decode("utf-8")  # (split at "</row>", so no character is cut)
+        if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
+            raise _Odd
+        got = _piece(xml, prefixes)
+    except (_Odd, ValueError):  # (UnicodeDecodeError is a ValueError)
         got = _ODD_PIECE
     if len(text) <= _PIECE_MAX:
         if _pieces_chars + len(text) > _PIECES_CHARS or _pieces_count >= _PIECES_MAX:
@@ -426,12 +429,6 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
     if outside is None:
         return None
     protected, prefixes = outside
-    try:
-        xml = data[start + len(_OPEN):end].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
-        return None
     known = _PIECES.get(prefixes)
     if known is None:
         if len(_PIECES) >= 64:
@@ -441,7 +438,7 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
     cells: dict[str, Cell] = {}
     shared: dict[str, tuple[str, str]] = {}
     n = len(strings)
-    pieces = xml.split("</row>")
+    pieces = data[start + len(_OPEN):end].split(b"</row>")  # (bytes: read as text only when new)
     ends = len(pieces) - 1
     for k, text in enumerate(pieces):
         got = known.get(text) or _new_piece(known, text, prefixes)
