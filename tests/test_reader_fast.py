@@ -301,7 +301,8 @@ ROWS = ['<row r="1" spans="1:4"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>4
         '<row r="6"/>', '\n <row r="7" x14ac:dyDescent="0.25">\n<c r="A7" t="str"><v>a&amp;b</v></c></row>\n',
         '<row r="8"><c r="A8" t="inlineStr"><is><t>行</t></is></c><c r="B8" s="1" t="n"><v>1e5</v></c></row>',
         '<row r="9"><c r="A9" t="s"><v>²</v></c></row>', '<row r="10"><c r="A10"><v>1</v></c>',
-        '<c r="Z1"><v>9</v></c>', '<row r="11"><!-- x --></row>', '</row>']
+        '<c r="Z1"><v>9</v></c>', '<row r="11"><!-- x --></row>', '</row>',
+        '<row r="12"><c r="A12" t="str"><v>a]]>b</v></c></row>']  # (]]> is not allowed in text)
 X14AC = HEAD.replace("<worksheet ", '<worksheet xmlns:x14ac="urn:x14ac" ')
 
 
@@ -336,6 +337,16 @@ def test_a_row_met_before_is_resolved_in_its_own_file():
     marked = '<row r="1" x14ac:dyDescent="0.25"><c r="A1"><v>1</v></c></row>'
     assert cellscan.scan_sheet(sheet(marked, X14AC).encode(), [], set(), 10) is not None
     assert cellscan.scan_sheet(sheet(marked).encode(), [], set(), 10) is None
+
+
+def test_a_damaged_row_met_before_is_damaged_again(tmp_path):
+    """Rows are kept by their bytes and decoded when new: bad UTF-8 in a row read before is refused again."""
+    good = '<row r="1"><c r="A1" t="str"><v>好</v></c></row>'
+    bad = sheet(good + '<row r="2"><c r="A2" t="str"><v>X</v></c></row>').encode().replace(b"X", b"\xe5\xa5")
+    for k in range(2):
+        got, fast = both(tiny(tmp_path / f"{k}.xlsx", bad))
+        assert isinstance(got, str) and "damaged" in got and not fast
+    assert cellscan.scan_sheet(sheet(good).encode(), [], set(), 10) == ({"A1": Cell("好")}, False)
 
 
 def test_row_cache_is_bounded():

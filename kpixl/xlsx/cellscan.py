@@ -15,9 +15,9 @@ and gets exactly its answer or its problem. Either way a cell's pieces become a
 :class:`Cell` through one function, :func:`keep_cell`.
 
 The sheets of a card, and the cards of a team, repeat most of their rows (labels, blank
-rows, the same targets): the text up to each ``</row>`` is read once and what it says —
-its cells before the file's shared strings, date styles and shared formulas are applied —
-is kept by that exact text (bounded), so a row met again costs a dictionary look-up.
+rows, the same targets): the bytes up to each ``</row>`` are decoded and read once, and what
+they say — the cells before the file's shared strings, date styles and shared formulas are
+applied — is kept by those exact bytes (bounded), so a row met again costs a dictionary look-up.
 """
 
 from __future__ import annotations
@@ -400,8 +400,8 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
                max_cells: int) -> tuple[dict[str, Cell], bool] | None:
     """A worksheet part's cells and whether the sheet is protected, read with one pattern.
 
-    The ``<sheetData>`` is read a row at a time (the text up to each ``</row>``); a row's text
-    met before is not read again (:data:`_PIECES`).
+    The ``<sheetData>`` is read a row at a time (the bytes up to each ``</row>``); a row's bytes
+    met before are not read again (:data:`_PIECES`).
 
     Args:
         data: The part's bytes (at most :data:`kpixl.xlsx.xmlstream.WHOLE_PART`, prolog checked).
