@@ -176,6 +176,8 @@ ODD = {
     "reference with $": '<row r="1"><c r="$A$1"><v>1</v></c></row>',
     "extra child": '<row r="1"><c r="A1"><v>1</v><extLst/></c></row>',
     "undefined entity": '<row r="1"><c r="A1" t="str"><v>&nbsp;</v></c></row>',
+    "undefined entity in a string cell's unused inline text": '<row r="1"><c r="A1" t="s"><v>1</v><is><t>&bogus;</t>'
+                                                               '</is></c></row>',
     "bare ampersand": '<row r="1"><c r="A1" t="str"><v>a & b</v></c></row>',
     "null character reference": '<row r="1"><c r="A1" t="str"><v>&#0;</v></c></row>',
     "control character": '<row r="1"><c r="A1" t="str"><v>a\x01b</v></c></row>',
@@ -357,7 +359,7 @@ def test_row_cache_is_bounded():
     wide = sheet('<row r="1">' + '<c r="A1"><v>1</v></c>' * 1000 + "</row>").encode()  # over _PIECE_MAX
     assert cellscan.scan_sheet(wide, [], set(), 10**6) == ({"A1": Cell(1.0)}, False)
     assert all(len(t) <= cellscan._PIECE_MAX for d in cellscan._PIECES.values() for t in d)
-    assert sum(len(t) for d in cellscan._PIECES.values() for t in d) <= cellscan._PIECES_CHARS
+    assert sum(len(t) for d in cellscan._PIECES.values() for t in d) <= cellscan._PIECES_BYTES
 
 # ---- the master's roster, taken from the open workbook -----------------------------------------------
 

@@ -305,8 +305,8 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
 #: for _SHARED, value holds :func:`keep_cell`'s arguments after ``ref``.
 _PIECES: dict[frozenset, dict[bytes, tuple[int, tuple]]] = {}
 _ODD_PIECE = (-1, ())
-_PIECE_MAX, _PIECES_MAX, _PIECES_CHARS = 16_384, 8_192, 2_000_000
-_pieces_count = _pieces_chars = 0
+_PIECE_MAX, _PIECES_MAX, _PIECES_BYTES = 16_384, 8_192, 2_000_000
+_pieces_count = _pieces_bytes = 0
 
 
 def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
@@ -330,7 +330,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
         if m.lastindex is None:
             continue  # blanks
         ref, style, kind, fattrs, formula, raw, inline_is, inline, rattrs, empty_row = m.groups()
-        if kind == "s" and fattrs is None and raw and raw.isdigit():  # a shared string (most cells)
+        if kind == "s" and fattrs is None and raw and raw.isdigit() and inline_is is None:  # (most cells)
             cells.append((ref, _STRING, int(raw), None, False, None))
             continue
         if ref is None:  # a row's start
@@ -344,7 +344,9 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
             raw = None
         elif "&" in raw:
             raw = _text(raw)
-        if kind == "s" and fattrs is None:  # (its index written with a character reference)
+        if inline_is is not None:
+            inline = _inline(inline)  # (its entities checked, as expat does, whatever the cell's type)
+        if kind == "s" and fattrs is None:
             if raw is not None and raw.isdigit():
                 cells.append((ref, _STRING, int(raw), None, False, None))
             continue
@@ -356,12 +358,11 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
             elif "&" in formula:
                 formula = _text(formula)
             if formula_type == "shared":  # moved from its anchor (maybe in another row) when the cells are kept
-                cells.append((ref, _SHARED, (kind or "n", style, True, formula, formula_type, si, raw,
-                                             _inline(inline) if inline_is is not None else None), None, False, None))
+                cells.append((ref, _SHARED, (kind or "n", style, True, formula, formula_type, si, raw, inline),
+                              None, False, None))
                 continue
             written = (formula or "")[:MAX_TEXT + 1]  # keep_cell's rule
-        how, value, error, style_index = cell_value(kind or "n", style, raw,
-                                                    _inline(inline) if inline_is is not None else None)
+        how, value, error, style_index = cell_value(kind or "n", style, raw, inline)
         if value is not None or written is not None:
             cells.append((ref, how, value, written, error, style_index))
     if pos != len(text):
@@ -371,7 +372,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
 
 def _new_piece(known: dict, text: bytes, prefixes: frozenset) -> tuple[int, tuple]:
     """:func:`_piece` of a text not met before (``(-1, ())`` when odd), kept in ``known`` when not too long."""
-    global _pieces_count, _pieces_chars
+    global _pieces_count, _pieces_bytes
     try:
         xml = text.decode("utf-8")  # (split at "</row>", so no character is cut)
         if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
@@ -380,20 +381,20 @@ def _new_piece(known: dict, text: bytes, prefixes: frozenset) -> tuple[int, tupl
     except (_Odd, ValueError):  # (UnicodeDecodeError is a ValueError)
         got = _ODD_PIECE
     if len(text) <= _PIECE_MAX:
-        if _pieces_chars + len(text) > _PIECES_CHARS or _pieces_count >= _PIECES_MAX:
+        if _pieces_bytes + len(text) > _PIECES_BYTES or _pieces_count >= _PIECES_MAX:
             _forget()
         known[text] = got
         _pieces_count += 1
-        _pieces_chars += len(text)
+        _pieces_bytes += len(text)
     return got
 
 
 def _forget() -> None:
     """Empty :data:`_PIECES` (each prefix set's dict stays, emptied)."""
-    global _pieces_count, _pieces_chars
+    global _pieces_count, _pieces_bytes
     for d in _PIECES.values():
         d.clear()
-    _pieces_count = _pieces_chars = 0
+    _pieces_count = _pieces_bytes = 0
 
 
 def scan_sheet(data: bytes, strings: list[str], dates: set[int],
