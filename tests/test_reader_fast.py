@@ -176,6 +176,8 @@ ODD = {
     "reference with $": '<row r="1"><c r="$A$1"><v>1</v></c></row>',
     "extra child": '<row r="1"><c r="A1"><v>1</v><extLst/></c></row>',
     "undefined entity": '<row r="1"><c r="A1" t="str"><v>&nbsp;</v></c></row>',
+    "undefined entity in a string cell's unused inline text": '<row r="1"><c r="A1" t="s"><v>1</v><is><t>&bogus;</t>'
+                                                               '</is></c></row>',
     "bare ampersand": '<row r="1"><c r="A1" t="str"><v>a & b</v></c></row>',
     "null character reference": '<row r="1"><c r="A1" t="str"><v>&#0;</v></c></row>',
     "control character": '<row r="1"><c r="A1" t="str"><v>a\x01b</v></c></row>',
@@ -289,6 +291,75 @@ def test_pattern_cache_is_bounded(tmp_path):
         cellscan.scan_sheet(sheet(f'<row r="{k}"/>', tail=f'<pageMargins left="{k}"/>').encode(), [], set(), 10)
     assert len(cellscan._SEEN_OUTSIDE) <= 256
 
+
+
+# ---- rows met before (cellscan._PIECES): a row's text is read once, its cells resolved per file ------
+
+ROWS = ['<row r="1" spans="1:4"><c r="A1" t="s"><v>0</v></c><c r="B1" s="1"><v>46000</v></c><c r="C1" s="1"/></row>',
+        '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>5</v></c><c r="C2" t="b"/></row>',
+        '<row r="3"><c r="A3"><f t="shared" ref="A3:A5" si="0">B1+1</f><v>46001</v></c></row>',
+        '<row r="4"><c r="A4" s="1"><f t="shared" si="0"/><v>3</v></c><c r="B4" t="s"><f>A1</f><v>1</v></c></row>',
+        '<row r="5"><c r="A5"><f t="shared" si="0"></f></c><c r="B5" t="e"><v>#N/A</v></c></row>',
+        '<row r="6"/>', '\n <row r="7" x14ac:dyDescent="0.25">\n<c r="A7" t="str"><v>a&amp;b</v></c></row>\n',
+        '<row r="8"><c r="A8" t="inlineStr"><is><t>行</t></is></c><c r="B8" s="1" t="n"><v>1e5</v></c></row>',
+        '<row r="9"><c r="A9" t="s"><v>²</v></c></row>', '<row r="10"><c r="A10"><v>1</v></c>',
+        '<c r="Z1"><v>9</v></c>', '<row r="11"><!-- x --></row>', '</row>',
+        '<row r="12"><c r="A12" t="str"><v>a]]>b</v></c></row>']  # (]]> is not allowed in text)
+X14AC = HEAD.replace("<worksheet ", '<worksheet xmlns:x14ac="urn:x14ac" ')
+
+
+@settings(max_examples=120, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(sheets=st.lists(st.tuples(st.lists(st.sampled_from(ROWS), max_size=8), st.booleans(),
+                                 st.lists(st.sampled_from(["甲", "乙", "丙", "a&b", ""]), max_size=6)),
+                       min_size=2, max_size=4),
+       cold=st.booleans())
+def test_rows_met_before_read_the_same(tmp_path, sheets, cold):
+    """Rows shuffled between sheets of files with other shared strings and namespace prefixes, read
+    after one another (the rows met before not read again) or each cold: the careful path's answer."""
+    for k, (rows, declared, strings) in enumerate(sheets):
+        if cold:
+            cellscan._forget()
+        both(tiny(tmp_path / f"{k}.xlsx", sheet("".join(rows), X14AC if declared else HEAD), strings))
+
+
+def test_a_row_met_before_is_resolved_in_its_own_file():
+    """The same row text: its shared strings, date styles and shared formulas are each sheet's own."""
+    row = '<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" s="1"><v>46000</v></c></row>'
+    data = sheet(row).encode()
+    first = cellscan.scan_sheet(data, ["a", "b"], {1}, 10)
+    assert first == ({"A1": Cell("b"), "B1": Cell(46000.0, date=True)}, False)
+    assert cellscan.scan_sheet(data, ["c"], set(), 10) == ({"B1": Cell(46000.0)}, False)  # no string 1 here
+    follower = '<row r="2"><c r="A2"><f t="shared" si="0"/></c></row>'
+    one = sheet('<row r="1"><c r="A1"><f t="shared" si="0">B1*2</f></c></row>' + follower).encode()
+    two = sheet('<row r="1"><c r="A1"><f t="shared" si="0">C9</f></c></row>' + follower).encode()
+    assert cellscan.scan_sheet(one, [], set(), 10)[0]["A2"].formula == "B2*2"
+    assert cellscan.scan_sheet(two, [], set(), 10)[0]["A2"].formula == "C10"
+    # A prefix declared by one sheet's root and not by another's: the same row text, the careful path.
+    marked = '<row r="1" x14ac:dyDescent="0.25"><c r="A1"><v>1</v></c></row>'
+    assert cellscan.scan_sheet(sheet(marked, X14AC).encode(), [], set(), 10) is not None
+    assert cellscan.scan_sheet(sheet(marked).encode(), [], set(), 10) is None
+
+
+def test_a_damaged_row_met_before_is_damaged_again(tmp_path):
+    """Rows are kept by their bytes and decoded when new: bad UTF-8 in a row read before is refused again."""
+    good = '<row r="1"><c r="A1" t="str"><v>好</v></c></row>'
+    bad = sheet(good + '<row r="2"><c r="A2" t="str"><v>X</v></c></row>').encode().replace(b"X", b"\xe5\xa5")
+    for k in range(2):
+        got, fast = both(tiny(tmp_path / f"{k}.xlsx", bad))
+        assert isinstance(got, str) and "damaged" in got and not fast
+    assert cellscan.scan_sheet(sheet(good).encode(), [], set(), 10) == ({"A1": Cell("好")}, False)
+
+
+def test_row_cache_is_bounded():
+    cellscan._forget()
+    for k in range(cellscan._PIECES_MAX + 10):
+        cellscan.scan_sheet(sheet(f'<row r="{k + 1}"><c r="A{k + 1}"><v>{k}</v></c></row>').encode(), [], set(), 10)
+    assert sum(map(len, cellscan._PIECES.values())) <= cellscan._PIECES_MAX
+    wide = sheet('<row r="1">' + '<c r="A1"><v>1</v></c>' * 1000 + "</row>").encode()  # over _PIECE_MAX
+    assert cellscan.scan_sheet(wide, [], set(), 10**6) == ({"A1": Cell(1.0)}, False)
+    assert all(len(t) <= cellscan._PIECE_MAX for d in cellscan._PIECES.values() for t in d)
+    assert sum(len(t) for d in cellscan._PIECES.values() for t in d) <= cellscan._PIECES_BYTES
 
 # ---- the master's roster, taken from the open workbook -----------------------------------------------
 

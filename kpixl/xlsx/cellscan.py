@@ -13,6 +13,11 @@ fails along the way, gives None: :func:`kpixl.xlsx.reader.read_book` then reads 
 part with its element reader, so an odd or hostile part always takes the careful path
 and gets exactly its answer or its problem. Either way a cell's pieces become a
 :class:`Cell` through one function, :func:`keep_cell`.
+
+The sheets of a card, and the cards of a team, repeat most of their rows (labels, blank
+rows, the same targets): the bytes up to each ``</row>`` are decoded and read once, and what
+they say — the cells before the file's shared strings, date styles and shared formulas are
+applied — is kept by those exact bytes (bounded), so a row met again costs a dictionary look-up.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from openpyxl.formula.translate import Translator
 
 from .xmlstream import MAX_TEXT
 
-__all__ = ["Cell", "keep_cell", "scan_sheet"]
+__all__ = ["Cell", "cell_value", "keep_cell", "scan_sheet"]
 
 
 @dataclass(slots=True)
@@ -45,6 +50,49 @@ class Cell:
     formula: str | None = None
     error: bool = False
     date: bool = False
+
+
+#: How a cell's value is read (:func:`cell_value`): _FIXED, the value as is (a date when its style
+#: is a date's); _STRING, the index of a shared string (_NO_STRING: none); _SHARED (only in
+#: :data:`_PIECES`): a cell of a shared formula, moved from its anchor when the sheet's cells are kept.
+_FIXED, _STRING, _SHARED = 0, 1, 2
+_NO_STRING = 1 << 62
+
+
+def cell_value(kind: str, style: str | None, raw: str | None, inline: str | None) -> tuple[int, Any, bool, int | None]:
+    """What a cell's XML says of its value, before the file's shared strings and date styles are applied.
+
+    Args:
+        kind: The cell's ``t`` (``n`` when absent).
+        style: Its ``s``, or None.
+        raw: The ``<v>``'s text (None when absent or empty).
+        inline: The ``<is>``'s text (None when there is no ``<is>``).
+
+    Returns:
+        ``(how, value, error, date style)``: how is _FIXED (value as is) or _STRING (value the
+        shared string's index, or _NO_STRING); the date style is the style index of a number,
+        which shows a date when the file's date styles hold it.
+
+    Raises:
+        ValueError: Digits int() does not read (``²``): the careful path decides.
+    """
+    if kind == "s":
+        return _STRING, int(raw) if raw is not None and raw.isdigit() else _NO_STRING, False, None
+    if kind == "inlineStr":
+        return _FIXED, inline, False, None
+    if kind == "str":
+        return _FIXED, raw[:MAX_TEXT + 1] if raw is not None else None, False, None
+    if kind == "b":
+        return _FIXED, raw in ("1", "true"), False, None
+    if kind == "e":
+        return _FIXED, raw[:64] if raw is not None else raw, True, None
+    if raw is None or raw == "":
+        return _FIXED, None, False, None
+    try:
+        value = float(raw)
+    except ValueError:
+        return _FIXED, raw[:MAX_TEXT + 1], False, None
+    return _FIXED, value, False, int(style) if style is not None and style.isdigit() else None
 
 
 def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], strings: list[str], dates: set[int],
@@ -70,8 +118,7 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
     Raises:
         ValueError: A shared formula that cannot be moved to the cell (a damaged file).
     """
-    value = text = None
-    error = date = False
+    text = None
     if has_formula:
         text = formula
         if formula_type == "shared":
@@ -84,26 +131,12 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
                 except Exception as e:  # noqa: BLE001 — openpyxl's TokenizerError/TranslatorError: a damaged file
                     raise ValueError(f"the shared formula of {ref} cannot be read ({e})") from None
         text = (text or "")[:MAX_TEXT + 1]
-    if kind == "s":
-        value = strings[int(raw)] if raw is not None and raw.isdigit() and int(raw) < len(strings) else None
-    elif kind == "inlineStr":
-        value = inline
-    elif kind == "str":
-        value = raw[:MAX_TEXT + 1] if raw is not None else None
-    elif kind == "b":
-        value = raw in ("1", "true")
-    elif kind == "e":
-        value, error = raw[:64] if raw is not None else raw, True
-    elif raw is not None and raw != "":
-        try:
-            value = float(raw)
-        except ValueError:
-            value = raw[:MAX_TEXT + 1]
-        if style is not None and isinstance(value, float) and style.isdigit() and int(style) in dates:
-            date = True
+    how, value, error, style_index = cell_value(kind, style, raw, inline)
+    if how == _STRING:
+        value = strings[value] if value < len(strings) else None
     if value is None and text is None:
         return
-    cells[ref] = Cell(value, text, error, date)
+    cells[ref] = Cell(value, text, error, style_index is not None and style_index in dates)
 
 
 class _Odd(Exception):
@@ -119,19 +152,23 @@ _W = "[ \t\n]"
 # Text and attribute values: no character XML forbids (nor a carriage return), so that expat would take them as they are.
 _TXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
 _VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
+#: A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace:
+#: skipped, taken with the cell or row start before it (one match, not one a cell).
+_BLANKS = (rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?+(?: t="(?!b")[A-Za-z]{{1,16}}")?+{_W}*+/>'
+           rf'|{_W}++)*+')
+# The text between two "</row>" (scan_sheet splits there) is read as tokens, each matched by one
+# alternative without trying another on the same text: its first characters decide, and nothing
+# matched is given back (?+, *+: a part that fails is given up at once).
 _TOKEN = re.compile(
-    # A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace: skipped.
-    rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?(?: t="(?!b")[A-Za-z]{{1,16}}")?{_W}*/>|{_W}+)+'
     # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
-    rf'|<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?(?: t="([A-Za-z]{{1,16}})")?'
-    rf'{_W}*(?:/>|>'
-    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?'
-    rf'(?:<v>({_TXT})</v>|<v/>)?'
-    rf'(?:(<is>)<t(?: xml:space="preserve")?(?:/>|>({_TXT})</t>)</is>)?'
-    rf'</c>)'
-    # A row (its attributes are checked once per distinct text), after the end of the row before; a row's end.
-    rf'|(</row>)?<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>'
-    rf'|(</row>)')
+    rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?+(?: t="([A-Za-z]{{1,16}})")?+{_W}*+(?:/>|>'
+    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?+'
+    rf'(?:<v>({_TXT})</v>|<v/>)?+'
+    rf'(?:(<is>)<t(?: xml:space="preserve")?+(?:/>|>({_TXT})</t>)</is>)?+'
+    rf'</c>){_BLANKS}'
+    # A row's start (its attributes are checked once per distinct text); whitespace.
+    rf'|<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>{_BLANKS}'
+    rf'|{_W}++')
 _ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -175,6 +212,11 @@ def _attrs(text: str) -> dict[str, str] | None:
     if len(got) != len(pairs) or any(k == "xmlns" or k.startswith("xmlns:") for k in got):
         return None
     return got
+
+
+def _inline(text: str | None) -> str:
+    text = _text(text or "")
+    return text[:MAX_TEXT + 1] if len(text) > MAX_TEXT else text
 
 
 def _row_ok(text: str, prefixes: frozenset) -> bool:
@@ -255,9 +297,112 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
     return protected, prefixes
 
 
+#: The rows already read (the sheets of one card, and the cards of one team, repeat most of theirs):
+#: namespace prefixes → the bytes between two ``</row>`` → :func:`_piece` (the raw cells, before the
+#: file's shared strings and date styles are applied), or _ODD_PIECE. A pure function of its key;
+#: bounded in entries and bytes, and a text over :data:`_PIECE_MAX` bytes is read but not kept.
+#: A cell in it: (ref, how, value, formula, error, date style) as :func:`cell_value` gives them;
+#: for _SHARED, value holds :func:`keep_cell`'s arguments after ``ref``.
+_PIECES: dict[frozenset, dict[bytes, tuple[int, tuple]]] = {}
+_ODD_PIECE = (-1, ())
+_PIECE_MAX, _PIECES_MAX, _PIECES_BYTES = 16_384, 8_192, 2_000_000
+_pieces_count = _pieces_bytes = 0
+
+
+def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
+    """The cells of a sheet's XML between two ``</row>`` (or its ends), read with :data:`_TOKEN`.
+
+    Returns:
+        (1 when it leaves a row open, else 0 — read from outside any row —, its cells as in :data:`_PIECES`).
+
+    Raises:
+        _Odd: Not in a shape the pattern reads.
+        ValueError: A shared string's index is digits int() does not read (``²``): the careful path decides.
+    """
+    cells: list[tuple] = []
+    pos = 0
+    end = None
+    for m in _TOKEN.finditer(text):
+        at, pos_next = m.span()
+        if at != pos:
+            raise _Odd
+        pos = pos_next
+        if m.lastindex is None:
+            continue  # blanks
+        ref, style, kind, fattrs, formula, raw, inline_is, inline, rattrs, empty_row = m.groups()
+        if kind == "s" and fattrs is None and raw and raw.isdigit() and inline_is is None:  # (most cells)
+            cells.append((ref, _STRING, int(raw), None, False, None))
+            continue
+        if ref is None:  # a row's start
+            if end == 1 or (rattrs and not _row_ok(rattrs, prefixes)):
+                raise _Odd  # (a row inside a row)
+            end = 0 if empty_row else 1
+            continue
+        if fattrs is None and raw is None and inline_is is None and kind != "b":
+            continue  # a styled blank (most of a card's cells)
+        if not raw:
+            raw = None
+        elif "&" in raw:
+            raw = _text(raw)
+        if inline_is is not None:
+            inline = _inline(inline)  # (its entities checked, as expat does, whatever the cell's type)
+        if kind == "s" and fattrs is None:
+            if raw is not None and raw.isdigit():
+                cells.append((ref, _STRING, int(raw), None, False, None))
+            continue
+        written = None
+        if fattrs is not None:
+            formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
+            if not formula:
+                formula = None
+            elif "&" in formula:
+                formula = _text(formula)
+            if formula_type == "shared":  # moved from its anchor (maybe in another row) when the cells are kept
+                cells.append((ref, _SHARED, (kind or "n", style, True, formula, formula_type, si, raw, inline),
+                              None, False, None))
+                continue
+            written = (formula or "")[:MAX_TEXT + 1]  # keep_cell's rule
+        how, value, error, style_index = cell_value(kind or "n", style, raw, inline)
+        if value is not None or written is not None:
+            cells.append((ref, how, value, written, error, style_index))
+    if pos != len(text):
+        raise _Odd
+    return end or 0, tuple(cells)
+
+
+def _new_piece(known: dict, text: bytes, prefixes: frozenset) -> tuple[int, tuple]:
+    """:func:`_piece` of a text not met before (``(-1, ())`` when odd), kept in ``known`` when not too long."""
+    global _pieces_count, _pieces_bytes
+    try:
+        xml = text.decode("utf-8")  # (split at "</row>", so no character is cut)
+        if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
+            raise _Odd
+        got = _piece(xml, prefixes)
+    except (_Odd, ValueError):  # (UnicodeDecodeError is a ValueError)
+        got = _ODD_PIECE
+    if len(text) <= _PIECE_MAX:
+        if _pieces_bytes + len(text) > _PIECES_BYTES or _pieces_count >= _PIECES_MAX:
+            _forget()
+        known[text] = got
+        _pieces_count += 1
+        _pieces_bytes += len(text)
+    return got
+
+
+def _forget() -> None:
+    """Empty :data:`_PIECES` (each prefix set's dict stays, emptied)."""
+    global _pieces_count, _pieces_bytes
+    for d in _PIECES.values():
+        d.clear()
+    _pieces_count = _pieces_bytes = 0
+
+
 def scan_sheet(data: bytes, strings: list[str], dates: set[int],
                max_cells: int) -> tuple[dict[str, Cell], bool] | None:
     """A worksheet part's cells and whether the sheet is protected, read with one pattern.
+
+    The ``<sheetData>`` is read a row at a time (the bytes up to each ``</row>``); a row's bytes
+    met before are not read again (:data:`_PIECES`).
 
     Args:
         data: The part's bytes (at most :data:`kpixl.xlsx.xmlstream.WHOLE_PART`, prolog checked).
@@ -285,63 +430,33 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
     if outside is None:
         return None
     protected, prefixes = outside
-    try:
-        xml = data[start + len(_OPEN):end].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
-        return None
+    known = _PIECES.get(prefixes)
+    if known is None:
+        if len(_PIECES) >= 64:
+            _forget()
+            _PIECES.clear()
+        known = _PIECES[prefixes] = {}
     cells: dict[str, Cell] = {}
     shared: dict[str, tuple[str, str]] = {}
-    pos = depth = 0
-    try:
-        for m in _TOKEN.finditer(xml):
-            at, pos_next = m.span()
-            if at != pos:
-                return None
-            pos = pos_next
-            if m.lastindex is None:
-                continue  # blanks
-            ref, style, kind, fattrs, formula, raw, inline_is, inline, row_before, rattrs, empty_row, row_end = \
-                m.groups()
-            if ref is None:
-                if rattrs is not None:
-                    if depth != (row_before is not None) or (rattrs and not _row_ok(rattrs, prefixes)):
-                        return None
-                    depth = 0 if empty_row else 1
-                else:  # </row>
-                    if not depth:
-                        return None
-                    depth = 0
-                continue
-            if fattrs is None and raw is None and inline_is is None and kind != "b":
-                continue  # a styled blank (most of a card's cells)
-            if not raw:
-                raw = None
-            elif "&" in raw:
-                raw = _text(raw)
-            if kind == "s" and fattrs is None:  # a shared string, typed (most cells): keep_cell's rule, inline
-                if raw is not None and raw.isdigit() and int(raw) < len(strings):
-                    cells[ref] = Cell(strings[int(raw)])
+    n = len(strings)
+    pieces = data[start + len(_OPEN):end].split(b"</row>")  # (bytes: read as text only when new)
+    ends = len(pieces) - 1
+    for k, text in enumerate(pieces):
+        got = known.get(text) or _new_piece(known, text, prefixes)
+        # Each piece starts outside a row (at the start, or after a "</row>"): it must leave a row
+        # open when a "</row>" follows it, and none after the last (an odd piece's -1 is neither).
+        if got[0] != (k < ends):
+            return None
+        for ref, how, value, formula, error, style in got[1]:
+            if how == _STRING:
+                if value < n:
+                    cells[ref] = Cell(strings[value], formula)
+                elif formula is not None:
+                    cells[ref] = Cell(None, formula)
+            elif how == _FIXED:
+                cells[ref] = Cell(value, formula, error, style is not None and style in dates)
             else:
-                if fattrs is not None:
-                    formula_type, si = _formula_attrs(fattrs) if fattrs else (None, "")
-                    if not formula:
-                        formula = None
-                    elif "&" in formula:
-                        formula = _text(formula)
-                else:
-                    formula_type, si = None, ""
-                if inline_is is not None:
-                    inline = _text(inline or "")
-                    if len(inline) > MAX_TEXT:
-                        inline = inline[:MAX_TEXT + 1]
-                keep_cell(cells, shared, strings, dates, ref, kind or "n", style, fattrs is not None, formula,
-                          formula_type, si, raw, inline)
-            if len(cells) > max_cells:
-                return None
-    except _Odd:
-        return None
-    if pos != len(xml) or depth:
-        return None
+                keep_cell(cells, shared, strings, dates, ref, *value)
+        if len(cells) > max_cells:
+            return None
     return cells, protected
