@@ -17,22 +17,25 @@ a deadline.
 
 from __future__ import annotations
 
+import io
+import os
 import posixpath
 import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 import zlib
 from xml.etree import ElementTree as ET
+from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
 from . import xmlstream
 from .cellscan import Cell, keep_cell, scan_sheet
-from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, parse_part, read_small, \
-    small_part, take
+from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, read_small, take
 
 __all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
 
@@ -40,8 +43,10 @@ __all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: The parts of a file may not unpack to more than this (a "zip bomb" is refused).
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
-#: Read a sheet part's cells with :func:`kpixl.xlsx.cellscan.scan_sheet` first (tests turn it off
-#: to compare with the element reader, which reads every part the pattern does not know).
+#: Read a sheet part's cells with :func:`kpixl.xlsx.cellscan.scan_sheet` first, and the other parts
+#: by their fast paths (a part unpacked in one step, :func:`kpixl.xlsx.xmlstream.take`; shared strings
+#: by pattern; parts met before answered from memory); tests turn it off to compare with the careful
+#: readers, which read every part the fast paths do not know.
 FAST_PATH = True
 
 _NS = {
@@ -94,6 +99,11 @@ def _refuse(path: Path, reason: str) -> FileProblem:
     return FileProblem(path, _STEP, reason)
 
 
+def _too_large(path: Path, size: int) -> FileProblem:
+    return _refuse(path, f"is {size / 1e6:.0f} MB; a returned scorecard workbook is far smaller "
+                         f"(limit {MAX_FILE_BYTES // 2**20} MB) — was the wrong file sent?")
+
+
 def sniff(path: Path) -> None:
     """Refuse what is not an .xlsx before unpacking anything.
 
@@ -120,8 +130,7 @@ def sniff(path: Path) -> None:
     except OSError as e:
         raise _refuse(path, f"cannot be opened ({e.strerror or e})") from None
     if size > MAX_FILE_BYTES:
-        raise _refuse(path, f"is {size / 1e6:.0f} MB; a returned scorecard workbook is far smaller "
-                            f"(limit {MAX_FILE_BYTES // 2**20} MB) — was the wrong file sent?")
+        raise _too_large(path, size)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE compound file: an encrypted .xlsx or an Excel 97–2003 .xls.
         with path.open("rb") as f:
@@ -154,8 +163,14 @@ def read_book(path: str | Path, only: str | None = None, name: str | None = None
     path = Path(path)
     sniff(path)
     budget = Budget(path, MAX_UNPACKED_BYTES, xmlstream.TIMEOUT_SECONDS)
+    budget.fast = FAST_PATH
     try:
-        with zipfile.ZipFile(path) as z:
+        # The package is read whole (at most MAX_FILE_BYTES): its parts are then unpacked from memory.
+        with path.open("rb", buffering=0) as f:
+            blob = f.read(min(os.fstat(f.fileno()).st_size, MAX_FILE_BYTES) + 1)
+        if len(blob) > MAX_FILE_BYTES:
+            raise _too_large(path, len(blob))
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
             return _read_zip(path, z, budget, only.lower() if only else None, sheets, name, max_cells)
     except zipfile.BadZipFile as e:
         raise _refuse(path, f"is damaged (not a valid zip package: {e})") from None
@@ -183,19 +198,18 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     if "xl/workbook.xml" not in names:
         raise _refuse(path, "is not an Excel workbook (no xl/workbook.xml; an .ods or another zip file?)")
     book = Book(path, label or "")
-    wb = small_part(z, "xl/workbook.xml", budget)
+    fast = budget.fast
+    defined, listed = _answer("workbook", read_small(z, "xl/workbook.xml", budget), _workbook, fast)
     rels = _rels(z, "xl/_rels/workbook.xml.rels", "xl", names, budget)
-    for d in wb.iter(_M + "definedName"):
-        local = d.get("localSheetId")
-        book.names.append((d.get("name", ""), int(local) if local is not None and local.isdigit() else None,
-                           d.text or ""))
+    for name, local, text in defined:
+        book.names.append((name, int(local) if local is not None and local.isdigit() else None, text))
     # Only the sheets that can be person sheets are parsed (the stamped ones and the stamp
     # list); when a program dropped the sheet-scoped names, every sheet is.
     stamped = {local for n, local, _ in book.names if n.lower() == only and local is not None} if only else set()
     todo = []
-    for k, s in enumerate(wb.iter(_M + "sheet")):
-        target = rels.get(s.get(_R_ID, ""))
-        sheet = Sheet(s.get("name", ""), k, s.get("state", "visible"), part=target or "")
+    for k, (sheet_name, state, rid) in enumerate(listed):
+        target = rels.get(rid)
+        sheet = Sheet(sheet_name, k, state, part=target or "")
         book.sheets.append(sheet)
         if wanted_names is not None:
             wanted = sheet.name in wanted_names
@@ -209,30 +223,81 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
         for sheet, target in todo:
             _read_sheet(z, target, sheet, strings, dates, budget, max_cells)
     if "docProps/core.xml" in names:
-        for el in small_part(z, "docProps/core.xml", budget):
-            tag = el.tag.rsplit("}", 1)[-1]
-            if tag == "modified":
-                book.modified = (el.text or "").strip()[:64] or None
-            elif tag == "lastModifiedBy":
-                book.modified_by = (el.text or "").strip()[:256] or None
+        book.modified, book.modified_by = _answer("core", read_small(z, "docProps/core.xml", budget), _core, fast)
     if "docProps/app.xml" in names:
-        for el in small_part(z, "docProps/app.xml", budget):
-            if el.tag.rsplit("}", 1)[-1] == "Application":
-                book.application = (el.text or "").strip()[:256] or None
+        book.application = _answer("app", read_small(z, "docProps/app.xml", budget), _app, fast)
     return book
+
+
+#: Answers of small parts already read, by the part's exact bytes: the files of one batch share
+#: their styles, relationships and properties byte for byte. Each answer is immutable and a pure
+#: function of the bytes (a part that fails to parse is never kept); bounded in count and size.
+_SEEN: dict[tuple[str, bytes], Any] = {}
+_SEEN_MAX = 256
+_SEEN_BYTES = 1 << 16
+
+
+def _answer(kind: str, data: bytes, read: Callable[[bytes], Any], fast: bool = True) -> Any:
+    """``read(data)``, from :data:`_SEEN` when the same bytes were read before as ``kind``."""
+    if not fast or len(data) > _SEEN_BYTES:
+        return read(data)
+    key = (kind, data)
+    try:
+        return _SEEN[key]
+    except KeyError:
+        pass
+    got = read(data)
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[key] = got
+    return got
+
+
+def _workbook(data: bytes) -> tuple[tuple[tuple[str, str | None, str], ...], tuple[tuple[str, str, str], ...]]:
+    """``xl/workbook.xml``: its defined names (name, ``localSheetId`` as written, text) and its sheets
+    (name, state, relationship id), in order."""
+    wb = ET.fromstring(data)
+    return (tuple((d.get("name", ""), d.get("localSheetId"), d.text or "") for d in wb.iter(_M + "definedName")),
+            tuple((s.get("name", ""), s.get("state", "visible"), s.get(_R_ID, "")) for s in wb.iter(_M + "sheet")))
+
+
+def _core(data: bytes) -> tuple[str | None, str | None]:
+    """``docProps/core.xml``: when the file was last saved, and by whom (the last of each)."""
+    modified = modified_by = None
+    for el in ET.fromstring(data):  # (the root's children, as ever)
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "modified":
+            modified = (el.text or "").strip()[:64] or None
+        elif tag == "lastModifiedBy":
+            modified_by = (el.text or "").strip()[:256] or None
+    return modified, modified_by
+
+
+def _app(data: bytes) -> str | None:
+    """``docProps/app.xml``: the program that saved the file (the last ``Application``)."""
+    application = None
+    for el in ET.fromstring(data):  # (the root's children, as ever)
+        if el.tag.rsplit("}", 1)[-1] == "Application":
+            application = (el.text or "").strip()[:256] or None
+    return application
 
 
 def _rels(z: zipfile.ZipFile, part: str, base: str, names: set[str], budget: Budget) -> dict[str, str]:
     if part not in names:
         return {}
-    out = {}
-    for r in small_part(z, part, budget):
+    return dict(_answer("rels " + base, read_small(z, part, budget), lambda data: _targets(data, base), budget.fast))
+
+
+def _targets(data: bytes, base: str) -> tuple[tuple[str, str], ...]:
+    """A relationships part's (id, part it names) pairs, internal targets only, in order."""
+    out = []
+    for r in ET.fromstring(data):
         target = r.get("Target", "")
         if r.get("TargetMode") == "External":
             continue
         full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
-        out[r.get("Id", "")] = full
-    return out
+        out.append((r.get("Id", ""), full))
+    return tuple(out)
 
 
 def _text(el) -> str:
@@ -253,15 +318,169 @@ def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], b
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), "xl/sharedStrings.xml")
     if part not in names:
         return []
-    strings: list[str] = []
+    data, stream = take(z, part, budget)
+    strings = _strings_by_pattern(data) if data is not None and budget.fast else None
+    if strings is not None:
+        # The same refusal as below (the counts only grow, so the whole list tells whether a prefix was over).
+        if len(strings) > MAX_STRINGS or sum(map(len, strings)) > MAX_STRING_CHARS:
+            raise _too_much_text(budget)
+        budget.check_time()
+        return strings
+    strings = []
     total = 0
-    for el in parse_part(z, part, budget, (_SI,), clear=(_SI,)):
+    for el in elements(part, budget, data, stream, (_SI,), clear=(_SI,)):
         text = _text(el)
         strings.append(text)
         total += len(text)
         if len(strings) > MAX_STRINGS or total > MAX_STRING_CHARS:
-            raise budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
-                                f"{MAX_STRING_CHARS:,} characters); refused")
+            raise _too_much_text(budget)
+    return strings
+
+
+def _too_much_text(budget: Budget) -> FileProblem:
+    return budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
+                         f"{MAX_STRING_CHARS:,} characters); refused")
+
+
+# Shared strings read by pattern (as kpixl.xlsx.cellscan reads cells): building an element per
+# string item costs several times matching it. The pattern takes a part only when every byte
+# between ``<sst …>`` and ``</sst>`` is a string item in a shape it knows — ``<si><t>…</t></si>``
+# (``xml:space="preserve"``, ``<t/>``), or rich-text runs ``<r><rPr>…</rPr><t>…</t></r>`` whose
+# run properties are the usual empty elements, each item perhaps ending with ``<phoneticPr …/>`` —
+# with XML's five entities and character references only, and the rest of the part is a lone
+# SpreadsheetML ``<sst>`` root (checked by expat). Anything else gives None and the element reader
+# reads the part: the same strings, or the same error.
+_W = "[ \t\n]"
+_STXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
+_SATTRS = '(?:[ \t\n]++[A-Za-z]++="[^"<&\x00-\x1f\ufffe\uffff]*+")*+'
+#: Run properties (never ``si``, ``t`` or ``r``, which would change what the element reader finds).
+_PROPS = "(?:b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|extend)"
+_RPR_ATTRS = re.compile(f"<{_PROPS}({_SATTRS})[ \t\n]*+/>")
+_T_EL = '<t(?: xml:space="preserve")?(?:/>|>({text})</t>)'
+_RUN_EL = '<r>(?:<rPr>({props}(?:<{names}{attrs}[ \t\n]*+/>)*+{end})</rPr>)?{t}</r>'
+# A run: its properties (group 1) and text (group 2).
+_RUN = re.compile(_RUN_EL.format(props="", names=_PROPS, attrs=_SATTRS, end="", t=_T_EL.format(text=_STXT)))
+# A string item: plain text (group 1), or rich-text runs (group 2); its phonetic properties' attributes (group 3).
+_ITEM = re.compile(
+    f'{_W}*+<si>(?:{_T_EL.format(text=_STXT)}|((?:'
+    + _RUN_EL.format(props="?:", names=_PROPS, attrs=_SATTRS, end="", t=_T_EL.format(text="?:" + _STXT))
+    + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?</si>')
+_SATTR = re.compile(r'[ \t\n]+([A-Za-z]+)="[^"]*"')
+# Every item plain text (most parts): the items checked by one match, the characters by another
+# (or none: str.isprintable() is True only without any character XML refuses), the texts taken by a third.
+_PLAIN = re.compile(f'(?:{_W}*+<si>{_T_EL.format(text="?:[^<]*+")}</si>)*+{_W}*+')
+_PLAIN_TEXT = re.compile(_T_EL.format(text="[^<]*+"))
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
+_SDECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
+                    rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
+_SST = re.compile(rb'<sst(?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+[ \t\n]*+>')
+_SENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_XML_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+#: Attribute texts (run properties, phonetic properties) and ``<sst>`` roots already judged.
+_SEEN_ATTRS: dict[str, bool] = {}
+_SEEN_ROOTS: dict[bytes, bool] = {}
+
+
+class _Odd(Exception):
+    """Not a shape the pattern reads: the element reader reads the part."""
+
+
+def _entity(m: re.Match) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    if dec is None and hexa is None:
+        raise _Odd  # a bare "&" or an entity only a document type could declare
+    code = int(dec) if dec is not None else int(hexa, 16)
+    if code in (0x9, 0xA, 0xD) or any(lo <= code <= hi for lo, hi in _XML_CHARS):
+        return chr(code)
+    raise _Odd
+
+
+def _attrs_ok(text: str) -> bool:
+    """Attributes (``name="value"`` pairs, checked by the pattern) with no name twice and no namespace declaration."""
+    ok = _SEEN_ATTRS.get(text)
+    if ok is None:
+        keys = _SATTR.findall(text)
+        ok = len(set(keys)) == len(keys) and "xmlns" not in keys
+        if len(_SEEN_ATTRS) > 4096:
+            _SEEN_ATTRS.clear()
+        _SEEN_ATTRS[text] = ok
+    return ok
+
+
+def _root_ok(outer: bytes) -> bool:
+    """The part without its string items is a lone SpreadsheetML ``<sst>`` (expat), UTF-8, no DOCTYPE, comment or PI."""
+    ok = _SEEN_ROOTS.get(outer)
+    if ok is None:
+        rest = outer[_SDECL.match(outer).end():]
+        ok = False
+        if b"<!" not in rest and b"<?" not in rest:
+            seen: list[str] = []
+            parser = expat.ParserCreate(namespace_separator="}")
+            parser.StartElementHandler = lambda name, attrs: seen.append(name)
+            try:
+                parser.Parse(outer, True)
+                ok = seen == [_M[1:] + "sst"]
+            except expat.ExpatError:
+                pass
+        if len(outer) <= 1 << 12:
+            if len(_SEEN_ROOTS) > 256:
+                _SEEN_ROOTS.clear()
+            _SEEN_ROOTS[outer] = ok
+    return ok
+
+
+def _stext(s: str | None) -> str:
+    """Text as expat gives it: XML's five entities and character references replaced (else :class:`_Odd`)."""
+    if not s:
+        return ""
+    return _SENTITY.sub(_entity, s) if "&" in s else s
+
+
+def _strings_by_pattern(data: bytes) -> list[str] | None:
+    """The shared strings of a ``sharedStrings.xml`` read by pattern, or None when the element reader must read it."""
+    root = _SST.match(data, _SDECL.match(data).end())
+    end = data.rfind(b"</sst>")
+    if root is None or end < root.end() or not _root_ok(data[:root.end()] + data[end:]):
+        return None
+    try:
+        xml = data[root.end():end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
+        return None
+    strings: list[str] = []
+    pos = 0
+    try:
+        if _PLAIN.fullmatch(xml) and (xml.isprintable() or not _NOT_XML.search(xml)):
+            strings = _PLAIN_TEXT.findall(xml)
+            if "&" in xml:
+                strings = [_stext(text) for text in strings]
+            return strings if len(xml) <= MAX_TEXT else [t if len(t) <= MAX_TEXT else t[:MAX_TEXT + 1] for t in strings]
+        for m in _ITEM.finditer(xml):
+            if m.start() != pos:
+                return None
+            pos = m.end()
+            plain, runs, phonetic = m.groups()
+            if phonetic and not _attrs_ok(phonetic):
+                return None
+            if runs is None:
+                text = _stext(plain)
+            else:
+                texts = []
+                for run in _RUN.finditer(runs):
+                    props, t = run.groups()
+                    if props and not all(_attrs_ok(a) for a in _RPR_ATTRS.findall(props) if a):
+                        return None
+                    texts.append(_stext(t))
+                text = "".join(texts)
+            strings.append(text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1])
+    except _Odd:
+        return None
+    if xml[pos:].strip(" \t\n"):
+        return None
     return strings
 
 
@@ -274,7 +493,8 @@ def _date_styles(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], budg
     part = next((p for p in rels.values() if p.endswith("styles.xml")), "xl/styles.xml")
     if part not in names:
         return set()
-    return date_styles(small_part(z, part, budget))
+    return _answer("styles", read_small(z, part, budget), lambda data: frozenset(date_styles(ET.fromstring(data))),
+                   budget.fast)
 
 
 def date_styles(root) -> set[int]:
