@@ -194,13 +194,68 @@ def test_stored_and_deflated_parts_unpack_as_zipfile_unpacks_them(tmp_path):
     data = sst("<si><t>甲</t></si>").encode()
     for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         path = write(tmp_path / f"m{method}.xlsx", parts(data), method)
+        mem = xmlstream.package(path.read_bytes())
+        budget = xmlstream.Budget(path, 1 << 30, 30)
         with zipfile.ZipFile(path) as z:
-            import io
-
-            mem = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-            budget = xmlstream.Budget(path, 1 << 30, 30)
             for name in z.namelist():
                 assert xmlstream._whole(mem, name, budget, xmlstream.MAX_PART_BYTES) == z.read(name)
+        both(path)
+
+
+FIELDS = zipfile.ZipInfo.__slots__
+
+
+def directory(z: zipfile.ZipFile) -> list:
+    return [tuple(getattr(x, k) for k in FIELDS) for x in z.filelist] + [z.start_dir, z.comment, list(z.NameToInfo)]
+
+
+@pytest.mark.parametrize("case", ["real", "utf-8 names", "cp437 names", "comment", "prefixed", "extra fields",
+                                  "nul in a name"])
+def test_the_directory_is_read_as_zipfile_reads_it(tmp_path, case, monkeypatch):
+    """Each entry's attributes as zipfile gives them; the plain cases read in one pass, the others by zipfile."""
+    import glob
+
+    plain = []
+    read = xmlstream._read_directory
+    monkeypatch.setattr(xmlstream, "_read_directory", lambda z: plain.append(read(z)) or plain[-1])
+
+    if case == "real":
+        root = Path(__file__).resolve().parents[1]
+        blobs = [Path(p).read_bytes() for p in sorted(glob.glob(str(root / "examples/returned*/*.xlsx")))
+                 + sorted(glob.glob(str(root / "workbooks/*.xlsx")))]
+    else:
+        path = write(tmp_path / "p.xlsx", parts(sst("<si><t>甲</t></si>")))
+        with zipfile.ZipFile(path, "a") as z:
+            if case == "utf-8 names":
+                z.writestr("xl/media/图.png", b"x")
+            elif case == "cp437 names":
+                info = zipfile.ZipInfo("xl/media/\u00e9.png")
+                z.writestr(info, b"x")
+            elif case == "comment":
+                z.comment = b"a comment"
+            elif case == "extra fields":
+                info = zipfile.ZipInfo("xl/media/e.png")
+                info.extra = b"\x55\x54\x05\x00\x01\x00\x00\x00\x00"
+                z.writestr(info, b"x")
+            elif case == "nul in a name":
+                z.writestr("xl/media/a\x00b.png", b"x")
+        blob = path.read_bytes()
+        if case == "cp437 names":  # a name byte over 0x7f without the UTF-8 flag: cp437 (zipfile reads it)
+            raw = bytearray(blob.replace("\u00e9".encode("utf-8"), b"\x82\x82"))
+            for where, off in (("central", 8), ("local", 6)):
+                _patch(raw, "xl/media/\x82\x82.png".encode("latin-1"), where, off, b"\x00\x00")
+            blob = bytes(raw)
+        if case == "prefixed":  # a stub before the package (a self-extracting archive): offsets shift
+            blob = b"MZ" + b"\0" * 100 + blob
+        blobs = [blob]
+    for blob in blobs:
+        with zipfile.ZipFile(__import__("io").BytesIO(blob)) as z:
+            want = directory(z)
+        with xmlstream.package(blob) as z:
+            assert directory(z) == want
+        assert plain[-1] is (case not in ("comment", "cp437 names"))
+        path = tmp_path / "b.xlsx"
+        path.write_bytes(blob)
         both(path)
 
 
@@ -268,13 +323,15 @@ def test_parts_met_before_are_answered_alike_and_a_byte_changes_the_answer(tmp_p
 def test_memories_are_bounded(tmp_path):
     base = parts(sst("<si><t>甲</t></si>"))
     for k in range(300):
-        reader.read_book(write(tmp_path / "m.xlsx", dict(base, **{"docProps/app.xml": base["docProps/app.xml"].replace(
-            "Excel", f"Excel {k}")})))
+        reader.read_book(write(tmp_path / "m.xlsx", dict(base, **{"docProps/core.xml": base["docProps/core.xml"].replace(
+            "王", f"王{k}")})))
     assert len(reader._SEEN) <= reader._SEEN_MAX and len(xmlstream._UNPACKED) <= xmlstream._UNPACKED_MAX
     big = "x" * (xmlstream._UNPACKED_BYTES + 1)
-    reader.read_book(write(tmp_path / "big.xlsx", dict(base, **{"docProps/app.xml": base["docProps/app.xml"].replace(
-        "Excel", big)})))
-    assert all(len(v) <= xmlstream._UNPACKED_BYTES for v in xmlstream._UNPACKED.values())
+    got = reader.read_book(write(tmp_path / "big.xlsx", dict(base, **{"docProps/core.xml": base["docProps/core.xml"]
+                                                                      .replace("王", big)}), zipfile.ZIP_STORED))
+    assert got.modified_by == big[:256]
+    assert all(len(v) <= xmlstream._UNPACKED_BYTES and len(k[3]) <= xmlstream._UNPACKED_BYTES
+               for k, v in xmlstream._UNPACKED.items())
     assert all(len(k[1]) <= reader._SEEN_BYTES for k in reader._SEEN)
 
 
@@ -288,3 +345,22 @@ def test_a_deflated_part_is_checked_before_it_is_remembered(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(bytes(raw))
     assert "Bad CRC-32" in both(bad)
+
+
+PROLOG_PIECES = [b'<?xml ', b'version="1.0"', b'?>', b"?", b">", b"\n", b"\r", b" ", b"\x0b", b"<", b"!",
+                 b"<!DOCTYPE x>", b"<!doctype", b"<!--", b"-->", b"<a/>", b"<?pi?>", b"x", b"\x00", b"\xef\xbb\xbf"]
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(pieces=st.lists(st.sampled_from(PROLOG_PIECES), max_size=8))
+def test_the_usual_prolog_is_passed_as_the_pattern_passes_it(pieces):
+    """_check_prolog's shortcut for ``<?xml …?><root`` refuses nothing the prolog pattern would refuse."""
+    head = b"".join(pieces)
+    m = xmlstream._PROLOG.match(head)
+    rest = head[m.end():]
+    refused = head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:64] or rest[:9].upper() == b"<!DOCTYPE"
+    try:
+        xmlstream._check_prolog(head, "p", xmlstream.Budget(Path("p"), 1 << 30, 30))
+        assert not refused, head
+    except FileProblem:
+        assert refused, head

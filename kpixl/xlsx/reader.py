@@ -6,7 +6,11 @@ values) at ~10 ms a sheet each (ENGINES.md); streaming the parts we need through
 expat takes ~0.45 ms a sheet (16 KB of XML) and gives both at once; reading a sheet's
 cells with one strict pattern (:mod:`kpixl.xlsx.cellscan`) takes ~0.25 ms — and any
 part the pattern does not know, odd or hostile, is read by expat instead, with the
-same result.
+same result. The rest of a file costs little more than unpacking it: the package is
+read whole and its directory and small parts unpacked in one step
+(:func:`kpixl.xlsx.xmlstream.package`), the shared strings read by pattern, and the
+parts a batch shares byte for byte (styles, relationships, properties) answered from
+memory — each fast path giving up to the careful one on anything it does not know.
 
 Nothing in a returned file is ever run: macros are refused before any sheet is read, a
 ``<!DOCTYPE`` (external entities, entity bombs) is refused outright, and every part is
@@ -17,7 +21,6 @@ a deadline.
 
 from __future__ import annotations
 
-import io
 import os
 import posixpath
 import re
@@ -170,7 +173,7 @@ def read_book(path: str | Path, only: str | None = None, name: str | None = None
             blob = f.read(min(os.fstat(f.fileno()).st_size, MAX_FILE_BYTES) + 1)
         if len(blob) > MAX_FILE_BYTES:
             raise _too_large(path, len(blob))
-        with zipfile.ZipFile(io.BytesIO(blob)) as z:
+        with xmlstream.package(blob, FAST_PATH) as z:
             return _read_zip(path, z, budget, only.lower() if only else None, sheets, name, max_cells)
     except zipfile.BadZipFile as e:
         raise _refuse(path, f"is damaged (not a valid zip package: {e})") from None
@@ -187,10 +190,12 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     # The headers' sizes are a first, cheap refusal; the real count is made as bytes arrive.
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise _refuse(path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refused unread")
-    names = {i.filename for i in infos}
+    names = set(z.NameToInfo)  # (every entry's name)
     types = read_small(z, "[Content_Types].xml", budget).decode("utf-8", "replace") \
         if "[Content_Types].xml" in names else ""
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroEnabled" in types or "vbaProject" in types:
+    # A name ending in vbaProject.bin, any case (no name holds a NUL: zipfile cuts a name at one).
+    if "vbaproject.bin\x00" in ("\x00".join(names) + "\x00").lower() or "macroEnabled" in types \
+            or "vbaProject" in types:
         raise _refuse(path, "contains macros (VBA); kpixl never opens such files — save it as .xlsx "
                             "(Excel 工作簿, not 启用宏的工作簿) and send it again")
     if "xl/workbook.bin" in names:
@@ -199,7 +204,7 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
         raise _refuse(path, "is not an Excel workbook (no xl/workbook.xml; an .ods or another zip file?)")
     book = Book(path, label or "")
     fast = budget.fast
-    defined, listed = _answer("workbook", read_small(z, "xl/workbook.xml", budget), _workbook, fast)
+    defined, listed = _workbook(read_small(z, "xl/workbook.xml", budget))  # (each file's own: not remembered)
     rels = _rels(z, "xl/_rels/workbook.xml.rels", "xl", names, budget)
     for name, local, text in defined:
         book.names.append((name, int(local) if local is not None and local.isdigit() else None, text))
@@ -225,7 +230,7 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     if "docProps/core.xml" in names:
         book.modified, book.modified_by = _answer("core", read_small(z, "docProps/core.xml", budget), _core, fast)
     if "docProps/app.xml" in names:
-        book.application = _answer("app", read_small(z, "docProps/app.xml", budget), _app, fast)
+        book.application = _app(read_small(z, "docProps/app.xml", budget))  # (lists the sheets: each file's own)
     return book
 
 
@@ -319,7 +324,10 @@ def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], b
     if part not in names:
         return []
     data, stream = take(z, part, budget)
-    strings = _strings_by_pattern(data) if data is not None and budget.fast else None
+    try:
+        strings = _strings_by_pattern(data) if data is not None and budget.fast else None
+    except Exception:  # noqa: BLE001 — whatever trips the pattern reader, the element reader decides
+        strings = None
     if strings is not None:
         # The same refusal as below (the counts only grow, so the whole list tells whether a prefix was over).
         if len(strings) > MAX_STRINGS or sum(map(len, strings)) > MAX_STRING_CHARS:
@@ -367,7 +375,8 @@ _ITEM = re.compile(
     + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?</si>')
 _SATTR = re.compile(r'[ \t\n]+([A-Za-z]+)="[^"]*"')
 # Every item plain text (most parts): the items checked by one match, the characters by another
-# (or none: str.isprintable() is True only without any character XML refuses), the texts taken by a third.
+# (or none: str.isprintable() is True only without any character XML refuses, nor a line break, common in
+# labels), the texts taken by a third.
 _PLAIN = re.compile(f'(?:{_W}*+<si>{_T_EL.format(text="?:[^<]*+")}</si>)*+{_W}*+')
 _PLAIN_TEXT = re.compile(_T_EL.format(text="[^<]*+"))
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
@@ -454,7 +463,7 @@ def _strings_by_pattern(data: bytes) -> list[str] | None:
     strings: list[str] = []
     pos = 0
     try:
-        if _PLAIN.fullmatch(xml) and (xml.isprintable() or not _NOT_XML.search(xml)):
+        if _PLAIN.fullmatch(xml) and (xml.replace("\n", "").isprintable() or not _NOT_XML.search(xml)):
             strings = _PLAIN_TEXT.findall(xml)
             if "&" in xml:
                 strings = [_stext(text) for text in strings]
