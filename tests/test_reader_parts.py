@@ -364,3 +364,32 @@ def test_the_usual_prolog_is_passed_as_the_pattern_passes_it(pieces):
         assert not refused, head
     except FileProblem:
         assert refused, head
+
+
+APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/'
+       'officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
+       'docPropsVTypes"><Template></Template><TotalTime>0</TotalTime><Application> LibreOffice/7.4 </Application>'
+       '<TitlesOfParts><vt:vector size="1" baseType="lpstr"><vt:lpstr>王伟</vt:lpstr></vt:vector></TitlesOfParts>'
+       '</Properties>')
+APP_PIECES = ["<", ">", "/", "&", "&amp;", ";", '"', " ", "\r", "\n", "\x01", "Application", "<Application>",
+              "</Application>", "<Application/>", "<x:Application xmlns:x=\"u\">", "</x:Application>", "<a>", "</a>",
+              "<b/>", "<!--", "-->", "<![CDATA[", "]]>", 'encoding="latin-1"', "é", "\xff"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(edits=st.lists(st.tuples(st.integers(0, len(APP)), st.integers(0, 3), st.sampled_from(APP_PIECES)), max_size=3))
+def test_the_saving_program_is_read_as_the_element_reader_reads_it(edits):
+    """docProps/app.xml: the shortcut gives the element reader's Application, or its error."""
+    xml = APP
+    for at, cut, piece in edits:
+        xml = xml[:at] + piece + xml[at + cut:]
+    data = xml.encode("utf-8")
+    got = []
+    for fast in (True, False):
+        try:
+            got.append(reader._app(data, fast))
+        except ET.ParseError as e:
+            got.append(f"ParseError {e}")
+    assert got[0] == got[1]
+    if not edits:
+        assert got[0] == "LibreOffice/7.4" and reader._APP.match(data, reader._SDECL.match(data).end())

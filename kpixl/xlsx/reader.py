@@ -230,7 +230,7 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     if "docProps/core.xml" in names:
         book.modified, book.modified_by = _answer("core", read_small(z, "docProps/core.xml", budget), _core, fast)
     if "docProps/app.xml" in names:
-        book.application = _app(read_small(z, "docProps/app.xml", budget))  # (lists the sheets: each file's own)
+        book.application = _app(read_small(z, "docProps/app.xml", budget), fast)  # (lists the sheets: each file's own)
     return book
 
 
@@ -278,13 +278,35 @@ def _core(data: bytes) -> tuple[str | None, str | None]:
     return modified, modified_by
 
 
-def _app(data: bytes) -> str | None:
-    """``docProps/app.xml``: the program that saved the file (the last ``Application``)."""
+# docProps/app.xml as programs write it: the root, perhaps plain leaf elements, then <Application>
+# (group 2). With that the only "Application" in a part expat finds well-formed, it is the root's
+# only child of that name, and its text is the group's.
+_APP = re.compile(rb'<[A-Za-z][\w.:-]*+(?:[ \t\n][^<>]*+)?>'
+                  rb'(?:<(?!Application[>/])([A-Za-z]++)>[^<&]*+</\1>|<(?!Application/)[A-Za-z]++/>)*+'
+                  rb'<Application>([^<&\r]*+)</Application>')
+
+
+def _app(data: bytes, fast: bool = True) -> str | None:
+    """``docProps/app.xml``: the program that saved the file (the last ``Application`` under the root)."""
+    if fast:
+        n = data.count(b"Application")
+        m = _APP.match(data, _SDECL.match(data).end()) if n == 2 else None
+        if (n == 0 or m is not None) and _well_formed(data):
+            return (m.group(2).decode("utf-8").strip()[:256] or None) if m is not None else None
     application = None
     for el in ET.fromstring(data):  # (the root's children, as ever)
         if el.tag.rsplit("}", 1)[-1] == "Application":
             application = (el.text or "").strip()[:256] or None
     return application
+
+
+def _well_formed(data: bytes) -> bool:
+    """Whether expat reads the part without an error (as ElementTree would; no tree is built)."""
+    try:
+        expat.ParserCreate(namespace_separator="}").Parse(data, True)
+    except expat.ExpatError:
+        return False
+    return True
 
 
 def _rels(z: zipfile.ZipFile, part: str, base: str, names: set[str], budget: Budget) -> dict[str, str]:
