@@ -393,3 +393,18 @@ def test_the_saving_program_is_read_as_the_element_reader_reads_it(edits):
     assert got[0] == got[1]
     if not edits:
         assert got[0] == "LibreOffice/7.4" and reader._APP.match(data, reader._SDECL.match(data).end())
+
+
+def test_string_items_met_before_are_read_alike_and_bounded(monkeypatch):
+    monkeypatch.setattr(reader, "_SEEN_ITEMS_MAX", 10)
+    reader._SEEN_ITEMS.clear()
+    long = "长" * 600
+    items = "".join(f"<si><r>{RPR}<t>{k}</t></r><r><t>x&amp;{k}</t></r></si>" for k in range(30)) \
+        + f"<si><r><t>{long}</t></r></si>"
+    data = sst(items).encode()
+    first = reader._strings_by_pattern(data)
+    assert first == careful_strings(data) and first[3] == "3x&3" and first[-1] == long
+    assert len(reader._SEEN_ITEMS) <= 10 and all(len(k) <= reader._SEEN_ITEM_CHARS for k in reader._SEEN_ITEMS)
+    assert reader._strings_by_pattern(data) == first  # (partly from memory)
+    odd = sst(items.replace("<t>7</t>", "<t>7</t><rPh/>")).encode()
+    assert reader._strings_by_pattern(odd) is None

@@ -377,25 +377,28 @@ def _too_much_text(budget: Budget) -> FileProblem:
 # between ``<sst …>`` and ``</sst>`` is a string item in a shape it knows — ``<si><t>…</t></si>``
 # (``xml:space="preserve"``, ``<t/>``), or rich-text runs ``<r><rPr>…</rPr><t>…</t></r>`` whose
 # run properties are the usual empty elements, each item perhaps ending with ``<phoneticPr …/>`` —
-# with XML's five entities and character references only, and the rest of the part is a lone
-# SpreadsheetML ``<sst>`` root (checked by expat). Anything else gives None and the element reader
-# reads the part: the same strings, or the same error.
+# with XML's five entities and character references only, no attribute named twice — and the rest
+# of the part is a lone SpreadsheetML ``<sst>`` root (checked by expat). Anything else gives None
+# and the element reader reads the part: the same strings, or the same error.
 _W = "[ \t\n]"
 _STXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
 _SATTRS = '(?:[ \t\n]++[A-Za-z]++="[^"<&\x00-\x1f\ufffe\uffff]*+")*+'
-#: Run properties (never ``si``, ``t`` or ``r``, which would change what the element reader finds).
+#: Run properties (never ``si``, ``t`` or ``r``, which would change what the element reader finds;
+#: none starts with "t", so within runs every ``<t`` is a run's text).
 _PROPS = "(?:b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|extend)"
-_RPR_ATTRS = re.compile(f"<{_PROPS}({_SATTRS})[ \t\n]*+/>")
 _T_EL = '<t(?: xml:space="preserve")?(?:/>|>({text})</t>)'
-_RUN_EL = '<r>(?:<rPr>({props}(?:<{names}{attrs}[ \t\n]*+/>)*+{end})</rPr>)?{t}</r>'
+_RPR = f'(?:<{_PROPS}{_SATTRS}[ \t\n]*+/>)*+'
+_RUN_EL = '<r>(?:<rPr>({props}{rpr})</rPr>)?{t}</r>'
 # A run: its properties (group 1) and text (group 2).
-_RUN = re.compile(_RUN_EL.format(props="", names=_PROPS, attrs=_SATTRS, end="", t=_T_EL.format(text=_STXT)))
-# A string item: plain text (group 1), or rich-text runs (group 2); its phonetic properties' attributes (group 3).
+_RUN = re.compile(_RUN_EL.format(props="", rpr=_RPR, t=_T_EL.format(text=_STXT)))
+# A string item without its "</si>" (the part is cut there: no text or attribute holds a "<"): plain
+# text (group 1), or rich-text runs (group 2); its phonetic properties' attributes (group 3).
 _ITEM = re.compile(
     f'{_W}*+<si>(?:{_T_EL.format(text=_STXT)}|((?:'
-    + _RUN_EL.format(props="?:", names=_PROPS, attrs=_SATTRS, end="", t=_T_EL.format(text="?:" + _STXT))
-    + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?</si>')
-_SATTR = re.compile(r'[ \t\n]+([A-Za-z]+)="[^"]*"')
+    + _RUN_EL.format(props="?:", rpr=_RPR, t=_T_EL.format(text="?:" + _STXT))
+    + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?')
+_ATTR_LIST = re.compile(f"<[A-Za-z]++({_SATTRS})[ \t\n]*+/>")
+_ATTR_NAME = re.compile(r'[ \t\n]+([A-Za-z]+)="')
 # Every item plain text (most parts): the items checked by one match, the characters by another
 # (or none: str.isprintable() is True only without any character XML refuses, nor a line break, common in
 # labels), the texts taken by a third.
@@ -408,8 +411,11 @@ _SST = re.compile(rb'<sst(?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+[ \t\n]*+>')
 _SENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _XML_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
-#: Attribute texts (run properties, phonetic properties) and ``<sst>`` roots already judged.
-_SEEN_ATTRS: dict[str, bool] = {}
+#: Run and phonetic properties (a part repeats a few) and ``<sst>`` roots already judged; string items
+#: already read (the files of a batch share most of theirs): item XML → its text (bounded: ~8 MB at most).
+_SEEN_PROPS: dict[str, bool] = {}
+_SEEN_ITEMS: dict[str, str] = {}
+_SEEN_ITEMS_MAX, _SEEN_ITEM_CHARS = 16384, 512
 _SEEN_ROOTS: dict[bytes, bool] = {}
 
 
@@ -429,15 +435,19 @@ def _entity(m: re.Match) -> str:
     raise _Odd
 
 
-def _attrs_ok(text: str) -> bool:
-    """Attributes (``name="value"`` pairs, checked by the pattern) with no name twice and no namespace declaration."""
-    ok = _SEEN_ATTRS.get(text)
+def _props_ok(text: str) -> bool:
+    """Run properties (``<sz val="8"/>…``) or a phonetic element's attributes with no attribute named twice
+    in an element (which expat refuses) and no namespace declared."""
+    ok = _SEEN_PROPS.get(text)
     if ok is None:
-        keys = _SATTR.findall(text)
-        ok = len(set(keys)) == len(keys) and "xmlns" not in keys
-        if len(_SEEN_ATTRS) > 4096:
-            _SEEN_ATTRS.clear()
-        _SEEN_ATTRS[text] = ok
+        lists = _ATTR_LIST.findall(text) if text.startswith("<") else [text]
+        ok = True
+        for attrs in lists:
+            keys = _ATTR_NAME.findall(attrs)
+            ok = ok and len(set(keys)) == len(keys) and "xmlns" not in keys
+        if len(_SEEN_PROPS) > 4096:
+            _SEEN_PROPS.clear()
+        _SEEN_PROPS[text] = ok
     return ok
 
 
@@ -470,6 +480,30 @@ def _stext(s: str | None) -> str:
     return _SENTITY.sub(_entity, s) if "&" in s else s
 
 
+def _item_text(item: str) -> str | None:
+    """One string item's text (cut as :func:`_text` cuts it), or None when it is not in a known shape.
+
+    Raises:
+        _Odd: An entity only a document type could declare.
+    """
+    m = _ITEM.fullmatch(item)
+    if m is None:
+        return None
+    plain, runs, phonetic = m.groups()
+    if phonetic and not _props_ok(phonetic):
+        return None
+    if runs is None:
+        text = _stext(plain)
+    else:
+        texts = []
+        for props, t in _RUN.findall(runs):
+            if props and not _props_ok(props):
+                return None
+            texts.append(_stext(t))
+        text = "".join(texts)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1]
+
+
 def _strings_by_pattern(data: bytes) -> list[str] | None:
     """The shared strings of a ``sharedStrings.xml`` read by pattern, or None when the element reader must read it."""
     root = _SST.match(data, _SDECL.match(data).end())
@@ -483,34 +517,28 @@ def _strings_by_pattern(data: bytes) -> list[str] | None:
     if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
         return None
     strings: list[str] = []
-    pos = 0
     try:
         if _PLAIN.fullmatch(xml) and (xml.replace("\n", "").isprintable() or not _NOT_XML.search(xml)):
             strings = _PLAIN_TEXT.findall(xml)
             if "&" in xml:
                 strings = [_stext(text) for text in strings]
             return strings if len(xml) <= MAX_TEXT else [t if len(t) <= MAX_TEXT else t[:MAX_TEXT + 1] for t in strings]
-        for m in _ITEM.finditer(xml):
-            if m.start() != pos:
-                return None
-            pos = m.end()
-            plain, runs, phonetic = m.groups()
-            if phonetic and not _attrs_ok(phonetic):
-                return None
-            if runs is None:
-                text = _stext(plain)
-            else:
-                texts = []
-                for run in _RUN.finditer(runs):
-                    props, t = run.groups()
-                    if props and not all(_attrs_ok(a) for a in _RPR_ATTRS.findall(props) if a):
-                        return None
-                    texts.append(_stext(t))
-                text = "".join(texts)
-            strings.append(text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1])
+        *items, tail = xml.split("</si>")
+        if tail.strip(" \t\n"):
+            return None
+        seen = _SEEN_ITEMS
+        for item in items:
+            text = seen.get(item)
+            if text is None:
+                text = _item_text(item)
+                if text is None:
+                    return None
+                if len(item) <= _SEEN_ITEM_CHARS:
+                    if len(seen) >= _SEEN_ITEMS_MAX:
+                        seen.clear()
+                    seen[item] = text
+            strings.append(text)
     except _Odd:
-        return None
-    if xml[pos:].strip(" \t\n"):
         return None
     return strings
 
