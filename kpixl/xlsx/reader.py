@@ -169,7 +169,7 @@ def read_book(path: str | Path, only: str | None = None, name: str | None = None
     budget.fast = FAST_PATH
     try:
         # The package is read whole (at most MAX_FILE_BYTES): its parts are then unpacked from memory.
-        with path.open("rb", buffering=0) as f:
+        with path.open("rb") as f:
             blob = f.read(min(os.fstat(f.fileno()).st_size, MAX_FILE_BYTES) + 1)
         if len(blob) > MAX_FILE_BYTES:
             raise _too_large(path, len(blob))
@@ -412,10 +412,10 @@ _SENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _XML_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 #: Run and phonetic properties (a part repeats a few) and ``<sst>`` roots already judged; string items
-#: already read (the files of a batch share most of theirs): item XML → its text (bounded: ~8 MB at most).
+#: already read (the files of a batch share most of theirs): item XML → its text (bounded: under 20 MB).
 _SEEN_PROPS: dict[str, bool] = {}
 _SEEN_ITEMS: dict[str, str] = {}
-_SEEN_ITEMS_MAX, _SEEN_ITEM_CHARS = 16384, 512
+_SEEN_ITEMS_MAX, _SEEN_ITEM_CHARS = 4096, 512
 _SEEN_ROOTS: dict[bytes, bool] = {}
 
 
@@ -445,9 +445,10 @@ def _props_ok(text: str) -> bool:
         for attrs in lists:
             keys = _ATTR_NAME.findall(attrs)
             ok = ok and len(set(keys)) == len(keys) and "xmlns" not in keys
-        if len(_SEEN_PROPS) > 4096:
-            _SEEN_PROPS.clear()
-        _SEEN_PROPS[text] = ok
+        if len(text) <= 1024:
+            if len(_SEEN_PROPS) > 4096:
+                _SEEN_PROPS.clear()
+            _SEEN_PROPS[text] = ok
     return ok
 
 
