@@ -9,6 +9,7 @@ properties) from memory, keyed by their exact bytes. Every test here reads a fil
 
 from __future__ import annotations
 
+import io
 import zipfile
 import zlib
 from pathlib import Path
@@ -249,7 +250,7 @@ def test_the_directory_is_read_as_zipfile_reads_it(tmp_path, case, monkeypatch):
             blob = b"MZ" + b"\0" * 100 + blob
         blobs = [blob]
     for blob in blobs:
-        with zipfile.ZipFile(__import__("io").BytesIO(blob)) as z:
+        with zipfile.ZipFile(io.BytesIO(blob)) as z:
             want = directory(z)
         with xmlstream.package(blob) as z:
             assert directory(z) == want
