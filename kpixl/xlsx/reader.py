@@ -6,7 +6,11 @@ values) at ~10 ms a sheet each (ENGINES.md); streaming the parts we need through
 expat takes ~0.45 ms a sheet (16 KB of XML) and gives both at once; reading a sheet's
 cells with one strict pattern (:mod:`kpixl.xlsx.cellscan`) takes ~0.25 ms — and any
 part the pattern does not know, odd or hostile, is read by expat instead, with the
-same result.
+same result. The rest of a file costs little more than unpacking it: the package is
+read whole and its directory and small parts unpacked in one step
+(:func:`kpixl.xlsx.xmlstream.package`), the shared strings read by pattern, and the
+parts a batch shares byte for byte (styles, relationships, properties) answered from
+memory — each fast path giving up to the careful one on anything it does not know.
 
 Nothing in a returned file is ever run: macros are refused before any sheet is read, a
 ``<!DOCTYPE`` (external entities, entity bombs) is refused outright, and every part is
@@ -17,22 +21,24 @@ a deadline.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 import zlib
 from xml.etree import ElementTree as ET
+from xml.parsers import expat
 
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
 from . import xmlstream
 from .cellscan import Cell, keep_cell, scan_sheet
-from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, parse_part, read_small, \
-    small_part, take
+from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, read_small, take
 
 __all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
 
@@ -40,8 +46,10 @@ __all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: The parts of a file may not unpack to more than this (a "zip bomb" is refused).
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
-#: Read a sheet part's cells with :func:`kpixl.xlsx.cellscan.scan_sheet` first (tests turn it off
-#: to compare with the element reader, which reads every part the pattern does not know).
+#: Read a sheet part's cells with :func:`kpixl.xlsx.cellscan.scan_sheet` first, and the other parts
+#: by their fast paths (a part unpacked in one step, :func:`kpixl.xlsx.xmlstream.take`; shared strings
+#: by pattern; parts met before answered from memory); tests turn it off to compare with the careful
+#: readers, which read every part the fast paths do not know.
 FAST_PATH = True
 
 _NS = {
@@ -94,6 +102,11 @@ def _refuse(path: Path, reason: str) -> FileProblem:
     return FileProblem(path, _STEP, reason)
 
 
+def _too_large(path: Path, size: int) -> FileProblem:
+    return _refuse(path, f"is {size / 1e6:.0f} MB; a returned scorecard workbook is far smaller "
+                         f"(limit {MAX_FILE_BYTES // 2**20} MB) — was the wrong file sent?")
+
+
 def sniff(path: Path) -> None:
     """Refuse what is not an .xlsx before unpacking anything.
 
@@ -120,8 +133,7 @@ def sniff(path: Path) -> None:
     except OSError as e:
         raise _refuse(path, f"cannot be opened ({e.strerror or e})") from None
     if size > MAX_FILE_BYTES:
-        raise _refuse(path, f"is {size / 1e6:.0f} MB; a returned scorecard workbook is far smaller "
-                            f"(limit {MAX_FILE_BYTES // 2**20} MB) — was the wrong file sent?")
+        raise _too_large(path, size)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         # An OLE compound file: an encrypted .xlsx or an Excel 97–2003 .xls.
         with path.open("rb") as f:
@@ -154,8 +166,14 @@ def read_book(path: str | Path, only: str | None = None, name: str | None = None
     path = Path(path)
     sniff(path)
     budget = Budget(path, MAX_UNPACKED_BYTES, xmlstream.TIMEOUT_SECONDS)
+    budget.fast = FAST_PATH
     try:
-        with zipfile.ZipFile(path) as z:
+        # The package is read whole (at most MAX_FILE_BYTES): its parts are then unpacked from memory.
+        with path.open("rb") as f:
+            blob = f.read(min(os.fstat(f.fileno()).st_size, MAX_FILE_BYTES) + 1)
+        if len(blob) > MAX_FILE_BYTES:
+            raise _too_large(path, len(blob))
+        with xmlstream.package(blob, FAST_PATH) as z:
             return _read_zip(path, z, budget, only.lower() if only else None, sheets, name, max_cells)
     except zipfile.BadZipFile as e:
         raise _refuse(path, f"is damaged (not a valid zip package: {e})") from None
@@ -172,10 +190,12 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     # The headers' sizes are a first, cheap refusal; the real count is made as bytes arrive.
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise _refuse(path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refused unread")
-    names = {i.filename for i in infos}
+    names = set(z.NameToInfo)  # (every entry's name)
     types = read_small(z, "[Content_Types].xml", budget).decode("utf-8", "replace") \
         if "[Content_Types].xml" in names else ""
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroEnabled" in types or "vbaProject" in types:
+    # A name ending in vbaProject.bin, any case (no name holds a NUL: zipfile cuts a name at one).
+    if "vbaproject.bin\x00" in ("\x00".join(names) + "\x00").lower() or "macroEnabled" in types \
+            or "vbaProject" in types:
         raise _refuse(path, "contains macros (VBA); kpixl never opens such files — save it as .xlsx "
                             "(Excel 工作簿, not 启用宏的工作簿) and send it again")
     if "xl/workbook.bin" in names:
@@ -183,19 +203,18 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     if "xl/workbook.xml" not in names:
         raise _refuse(path, "is not an Excel workbook (no xl/workbook.xml; an .ods or another zip file?)")
     book = Book(path, label or "")
-    wb = small_part(z, "xl/workbook.xml", budget)
+    fast = budget.fast
+    defined, listed = _workbook(read_small(z, "xl/workbook.xml", budget))  # (each file's own: not remembered)
     rels = _rels(z, "xl/_rels/workbook.xml.rels", "xl", names, budget)
-    for d in wb.iter(_M + "definedName"):
-        local = d.get("localSheetId")
-        book.names.append((d.get("name", ""), int(local) if local is not None and local.isdigit() else None,
-                           d.text or ""))
+    for name, local, text in defined:
+        book.names.append((name, int(local) if local is not None and local.isdigit() else None, text))
     # Only the sheets that can be person sheets are parsed (the stamped ones and the stamp
     # list); when a program dropped the sheet-scoped names, every sheet is.
     stamped = {local for n, local, _ in book.names if n.lower() == only and local is not None} if only else set()
     todo = []
-    for k, s in enumerate(wb.iter(_M + "sheet")):
-        target = rels.get(s.get(_R_ID, ""))
-        sheet = Sheet(s.get("name", ""), k, s.get("state", "visible"), part=target or "")
+    for k, (sheet_name, state, rid) in enumerate(listed):
+        target = rels.get(rid)
+        sheet = Sheet(sheet_name, k, state, part=target or "")
         book.sheets.append(sheet)
         if wanted_names is not None:
             wanted = sheet.name in wanted_names
@@ -209,30 +228,103 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
         for sheet, target in todo:
             _read_sheet(z, target, sheet, strings, dates, budget, max_cells)
     if "docProps/core.xml" in names:
-        for el in small_part(z, "docProps/core.xml", budget):
-            tag = el.tag.rsplit("}", 1)[-1]
-            if tag == "modified":
-                book.modified = (el.text or "").strip()[:64] or None
-            elif tag == "lastModifiedBy":
-                book.modified_by = (el.text or "").strip()[:256] or None
+        book.modified, book.modified_by = _answer("core", read_small(z, "docProps/core.xml", budget), _core, fast)
     if "docProps/app.xml" in names:
-        for el in small_part(z, "docProps/app.xml", budget):
-            if el.tag.rsplit("}", 1)[-1] == "Application":
-                book.application = (el.text or "").strip()[:256] or None
+        book.application = _app(read_small(z, "docProps/app.xml", budget), fast)  # (lists the sheets: each file's own)
     return book
+
+
+#: Answers of small parts already read, by the part's exact bytes: the files of one batch share
+#: their styles, relationships and properties byte for byte. Each answer is immutable and a pure
+#: function of the bytes (a part that fails to parse is never kept); bounded in count and size.
+_SEEN: dict[tuple[str, bytes], Any] = {}
+_SEEN_MAX = 256
+_SEEN_BYTES = 1 << 16
+
+
+def _answer(kind: str, data: bytes, read: Callable[[bytes], Any], fast: bool = True) -> Any:
+    """``read(data)``, from :data:`_SEEN` when the same bytes were read before as ``kind``."""
+    if not fast or len(data) > _SEEN_BYTES:
+        return read(data)
+    key = (kind, data)
+    try:
+        return _SEEN[key]
+    except KeyError:
+        pass
+    got = read(data)
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[key] = got
+    return got
+
+
+def _workbook(data: bytes) -> tuple[tuple[tuple[str, str | None, str], ...], tuple[tuple[str, str, str], ...]]:
+    """``xl/workbook.xml``: its defined names (name, ``localSheetId`` as written, text) and its sheets
+    (name, state, relationship id), in order."""
+    wb = ET.fromstring(data)
+    return (tuple((d.get("name", ""), d.get("localSheetId"), d.text or "") for d in wb.iter(_M + "definedName")),
+            tuple((s.get("name", ""), s.get("state", "visible"), s.get(_R_ID, "")) for s in wb.iter(_M + "sheet")))
+
+
+def _core(data: bytes) -> tuple[str | None, str | None]:
+    """``docProps/core.xml``: when the file was last saved, and by whom (the last of each)."""
+    modified = modified_by = None
+    for el in ET.fromstring(data):  # (the root's children, as ever)
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "modified":
+            modified = (el.text or "").strip()[:64] or None
+        elif tag == "lastModifiedBy":
+            modified_by = (el.text or "").strip()[:256] or None
+    return modified, modified_by
+
+
+# docProps/app.xml as programs write it: the root, perhaps plain leaf elements, then <Application>
+# (group 2). With that the only "Application" in a part expat finds well-formed, it is the root's
+# only child of that name, and its text is the group's.
+_APP = re.compile(rb'<[A-Za-z][\w.:-]*+(?:[ \t\n][^<>]*+)?>'
+                  rb'(?:<(?!Application[>/])([A-Za-z]++)>[^<&]*+</\1>|<(?!Application/)[A-Za-z]++/>)*+'
+                  rb'<Application>([^<&\r]*+)</Application>')
+
+
+def _app(data: bytes, fast: bool = True) -> str | None:
+    """``docProps/app.xml``: the program that saved the file (the last ``Application`` under the root)."""
+    if fast:
+        n = data.count(b"Application")
+        m = _APP.match(data, _SDECL.match(data).end()) if n == 2 else None
+        if (n == 0 or m is not None) and _well_formed(data):
+            return (m.group(2).decode("utf-8").strip()[:256] or None) if m is not None else None
+    application = None
+    for el in ET.fromstring(data):  # (the root's children, as ever)
+        if el.tag.rsplit("}", 1)[-1] == "Application":
+            application = (el.text or "").strip()[:256] or None
+    return application
+
+
+def _well_formed(data: bytes) -> bool:
+    """Whether expat reads the part without an error (as ElementTree would; no tree is built)."""
+    try:
+        expat.ParserCreate(namespace_separator="}").Parse(data, True)
+    except expat.ExpatError:
+        return False
+    return True
 
 
 def _rels(z: zipfile.ZipFile, part: str, base: str, names: set[str], budget: Budget) -> dict[str, str]:
     if part not in names:
         return {}
-    out = {}
-    for r in small_part(z, part, budget):
+    return dict(_answer("rels " + base, read_small(z, part, budget), lambda data: _targets(data, base), budget.fast))
+
+
+def _targets(data: bytes, base: str) -> tuple[tuple[str, str], ...]:
+    """A relationships part's (id, part it names) pairs, internal targets only, in order."""
+    out = []
+    for r in ET.fromstring(data):
         target = r.get("Target", "")
         if r.get("TargetMode") == "External":
             continue
         full = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
-        out[r.get("Id", "")] = full
-    return out
+        out.append((r.get("Id", ""), full))
+    return tuple(out)
 
 
 def _text(el) -> str:
@@ -253,15 +345,202 @@ def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], b
     part = next((p for p in rels.values() if p.endswith("sharedStrings.xml")), "xl/sharedStrings.xml")
     if part not in names:
         return []
-    strings: list[str] = []
+    data, stream = take(z, part, budget)
+    try:
+        strings = _strings_by_pattern(data) if data is not None and budget.fast else None
+    except Exception:  # noqa: BLE001 — whatever trips the pattern reader, the element reader decides
+        strings = None
+    if strings is not None:
+        # The same refusal as below (the counts only grow, so the whole list tells whether a prefix was over).
+        if len(strings) > MAX_STRINGS or sum(map(len, strings)) > MAX_STRING_CHARS:
+            raise _too_much_text(budget)
+        budget.check_time()
+        return strings
+    strings = []
     total = 0
-    for el in parse_part(z, part, budget, (_SI,), clear=(_SI,)):
+    for el in elements(part, budget, data, stream, (_SI,), clear=(_SI,)):
         text = _text(el)
         strings.append(text)
         total += len(text)
         if len(strings) > MAX_STRINGS or total > MAX_STRING_CHARS:
-            raise budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
-                                f"{MAX_STRING_CHARS:,} characters); refused")
+            raise _too_much_text(budget)
+    return strings
+
+
+def _too_much_text(budget: Budget) -> FileProblem:
+    return budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
+                         f"{MAX_STRING_CHARS:,} characters); refused")
+
+
+# Shared strings read by pattern (as kpixl.xlsx.cellscan reads cells): building an element per
+# string item costs several times matching it. The pattern takes a part only when every byte
+# between ``<sst …>`` and ``</sst>`` is a string item in a shape it knows — ``<si><t>…</t></si>``
+# (``xml:space="preserve"``, ``<t/>``), or rich-text runs ``<r><rPr>…</rPr><t>…</t></r>`` whose
+# run properties are the usual empty elements, each item perhaps ending with ``<phoneticPr …/>`` —
+# with XML's five entities and character references only, no attribute named twice — and the rest
+# of the part is a lone SpreadsheetML ``<sst>`` root (checked by expat). Anything else gives None
+# and the element reader reads the part: the same strings, or the same error.
+_W = "[ \t\n]"
+_STXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
+_SATTRS = '(?:[ \t\n]++[A-Za-z]++="[^"<&\x00-\x1f\ufffe\uffff]*+")*+'
+#: Run properties (never ``si``, ``t`` or ``r``, which would change what the element reader finds;
+#: none starts with "t", so within runs every ``<t`` is a run's text).
+_PROPS = "(?:b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|extend)"
+_T_EL = '<t(?: xml:space="preserve")?(?:/>|>({text})</t>)'
+_RPR = f'(?:<{_PROPS}{_SATTRS}[ \t\n]*+/>)*+'
+_RUN_EL = '<r>(?:<rPr>({props}{rpr})</rPr>)?{t}</r>'
+# A run: its properties (group 1) and text (group 2).
+_RUN = re.compile(_RUN_EL.format(props="", rpr=_RPR, t=_T_EL.format(text=_STXT)))
+# A string item without its "</si>" (the part is cut there: no text or attribute holds a "<"): plain
+# text (group 1), or rich-text runs (group 2); its phonetic properties' attributes (group 3).
+_ITEM = re.compile(
+    f'{_W}*+<si>(?:{_T_EL.format(text=_STXT)}|((?:'
+    + _RUN_EL.format(props="?:", rpr=_RPR, t=_T_EL.format(text="?:" + _STXT))
+    + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?')
+_ATTR_LIST = re.compile(f"<[A-Za-z]++({_SATTRS})[ \t\n]*+/>")
+_ATTR_NAME = re.compile(r'[ \t\n]+([A-Za-z]+)="')
+# Every item plain text (most parts): the items checked by one match, the characters by another
+# (or none: str.isprintable() is True only without any character XML refuses, nor a line break, common in
+# labels), the texts taken by a third.
+_PLAIN = re.compile(f'(?:{_W}*+<si>{_T_EL.format(text="?:[^<]*+")}</si>)*+{_W}*+')
+_PLAIN_TEXT = re.compile(_T_EL.format(text="[^<]*+"))
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
+_SDECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
+                    rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
+_SST = re.compile(rb'<sst(?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+[ \t\n]*+>')
+_SENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_XML_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+#: Run and phonetic properties (a part repeats a few) and ``<sst>`` roots already judged; string items
+#: already read (the files of a batch share most of theirs): item XML → its text (bounded: under 20 MB).
+_SEEN_PROPS: dict[str, bool] = {}
+_SEEN_ITEMS: dict[str, str] = {}
+_SEEN_ITEMS_MAX, _SEEN_ITEM_CHARS = 4096, 512
+_SEEN_ROOTS: dict[bytes, bool] = {}
+
+
+class _Odd(Exception):
+    """Not a shape the pattern reads: the element reader reads the part."""
+
+
+def _entity(m: re.Match) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    if dec is None and hexa is None:
+        raise _Odd  # a bare "&" or an entity only a document type could declare
+    code = int(dec) if dec is not None else int(hexa, 16)
+    if code in (0x9, 0xA, 0xD) or any(lo <= code <= hi for lo, hi in _XML_CHARS):
+        return chr(code)
+    raise _Odd
+
+
+def _props_ok(text: str) -> bool:
+    """Run properties (``<sz val="8"/>…``) or a phonetic element's attributes with no attribute named twice
+    in an element (which expat refuses) and no namespace declared."""
+    ok = _SEEN_PROPS.get(text)
+    if ok is None:
+        lists = _ATTR_LIST.findall(text) if text.startswith("<") else [text]
+        ok = True
+        for attrs in lists:
+            keys = _ATTR_NAME.findall(attrs)
+            ok = ok and len(set(keys)) == len(keys) and "xmlns" not in keys
+        if len(text) <= 1024:
+            if len(_SEEN_PROPS) > 4096:
+                _SEEN_PROPS.clear()
+            _SEEN_PROPS[text] = ok
+    return ok
+
+
+def _root_ok(outer: bytes) -> bool:
+    """The part without its string items is a lone SpreadsheetML ``<sst>`` (expat), UTF-8, no DOCTYPE, comment or PI."""
+    ok = _SEEN_ROOTS.get(outer)
+    if ok is None:
+        rest = outer[_SDECL.match(outer).end():]
+        ok = False
+        if b"<!" not in rest and b"<?" not in rest:
+            seen: list[str] = []
+            parser = expat.ParserCreate(namespace_separator="}")
+            parser.StartElementHandler = lambda name, attrs: seen.append(name)
+            try:
+                parser.Parse(outer, True)
+                ok = seen == [_M[1:] + "sst"]
+            except expat.ExpatError:
+                pass
+        if len(outer) <= 1 << 12:
+            if len(_SEEN_ROOTS) > 256:
+                _SEEN_ROOTS.clear()
+            _SEEN_ROOTS[outer] = ok
+    return ok
+
+
+def _stext(s: str | None) -> str:
+    """Text as expat gives it: XML's five entities and character references replaced (else :class:`_Odd`)."""
+    if not s:
+        return ""
+    return _SENTITY.sub(_entity, s) if "&" in s else s
+
+
+def _item_text(item: str) -> str | None:
+    """One string item's text (cut as :func:`_text` cuts it), or None when it is not in a known shape.
+
+    Raises:
+        _Odd: An entity only a document type could declare.
+    """
+    m = _ITEM.fullmatch(item)
+    if m is None:
+        return None
+    plain, runs, phonetic = m.groups()
+    if phonetic and not _props_ok(phonetic):
+        return None
+    if runs is None:
+        text = _stext(plain)
+    else:
+        texts = []
+        for props, t in _RUN.findall(runs):
+            if props and not _props_ok(props):
+                return None
+            texts.append(_stext(t))
+        text = "".join(texts)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1]
+
+
+def _strings_by_pattern(data: bytes) -> list[str] | None:
+    """The shared strings of a ``sharedStrings.xml`` read by pattern, or None when the element reader must read it."""
+    root = _SST.match(data, _SDECL.match(data).end())
+    end = data.rfind(b"</sst>")
+    if root is None or end < root.end() or not _root_ok(data[:root.end()] + data[end:]):
+        return None
+    try:
+        xml = data[root.end():end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
+        return None
+    strings: list[str] = []
+    try:
+        if _PLAIN.fullmatch(xml) and (xml.replace("\n", "").isprintable() or not _NOT_XML.search(xml)):
+            strings = _PLAIN_TEXT.findall(xml)
+            if "&" in xml:
+                strings = [_stext(text) for text in strings]
+            return strings if len(xml) <= MAX_TEXT else [t if len(t) <= MAX_TEXT else t[:MAX_TEXT + 1] for t in strings]
+        *items, tail = xml.split("</si>")
+        if tail.strip(" \t\n"):
+            return None
+        seen = _SEEN_ITEMS
+        for item in items:
+            text = seen.get(item)
+            if text is None:
+                text = _item_text(item)
+                if text is None:
+                    return None
+                if len(item) <= _SEEN_ITEM_CHARS:
+                    if len(seen) >= _SEEN_ITEMS_MAX:
+                        seen.clear()
+                    seen[item] = text
+            strings.append(text)
+    except _Odd:
+        return None
     return strings
 
 
@@ -274,7 +553,8 @@ def _date_styles(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], budg
     part = next((p for p in rels.values() if p.endswith("styles.xml")), "xl/styles.xml")
     if part not in names:
         return set()
-    return date_styles(small_part(z, part, budget))
+    return _answer("styles", read_small(z, part, budget), lambda data: frozenset(date_styles(ET.fromstring(data))),
+                   budget.fast)
 
 
 def date_styles(root) -> set[int]:
