@@ -80,8 +80,34 @@ def normal_formula(text: str) -> str:
 KEY_SUFFIX = ".kpixl-key"
 
 
+#: A sheet's formula cells are a card's few dozen, the same on every sheet: each cell's place is worked out once.
+_cell_order = functools.lru_cache(maxsize=4096)(cell_order)
+
+
 def _lines(formulas: Mapping[str, str]) -> str:
-    return "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=cell_order))
+    return "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=_cell_order))
+
+
+#: The normalised lines of formula sets met lately (every sheet of a card has one of a few); see _normal_lines.
+_NORMAL_LINES: dict[tuple[tuple[str, str], ...], str] = {}
+_NORMAL_LINES_MAX, _NORMAL_LINES_TEXT = 256, 1 << 16  # entries; characters of one entry
+
+
+def _normal_lines(formulas: Mapping[str, str]) -> str:
+    """``_lines`` of the formulas as compared, cached by the exact (cell, formula) pairs: a pure function of them.
+
+    Only sets of a card's size are kept (a hostile sheet's huge one is computed, not kept), and
+    the cache is emptied when full: it stays under a few MB whatever is collected.
+    """
+    key = tuple(formulas.items())
+    got = _NORMAL_LINES.get(key)
+    if got is None:
+        got = _lines({c: normal_formula(f) for c, f in key})
+        if len(got) <= _NORMAL_LINES_TEXT and sum(len(c) + len(f) for c, f in key) <= _NORMAL_LINES_TEXT:
+            if len(_NORMAL_LINES) >= _NORMAL_LINES_MAX:
+                _NORMAL_LINES.clear()
+            _NORMAL_LINES[key] = got
+    return got
 
 
 def keyed_checksum(key: bytes, scheme_id: str, version: int, employee_id: str, period: str,
@@ -94,8 +120,8 @@ def keyed_checksum(key: bytes, scheme_id: str, version: int, employee_id: str, p
         formulas: Cell (``H12``) → formula text with its leading ``=``.
     """
     # Over the formulas as compared (normal_formula): a program respacing them on save keeps the MAC.
-    text = f"{scheme_id}|{version}|{employee_id}|{period}\n" + _lines({c: normal_formula(f) for c, f in formulas.items()})
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    text = f"{scheme_id}|{version}|{employee_id}|{period}\n" + _normal_lines(formulas)
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()[:16]
 
 
 def key_path(master: str | Path) -> Path:

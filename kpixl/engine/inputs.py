@@ -212,7 +212,7 @@ def is_blank(col: pd.Series) -> np.ndarray:
     """Empty cells: None, NaN, or whitespace-only text."""
     if col.dtype.kind in "fiub":
         return col.isna().to_numpy()
-    values = col.to_numpy() if col.dtype == object else col  # the same objects, without a Series' iteration
+    values = col.to_numpy(dtype=object)  # the values a Series' iteration gives, without its per-cell cost
     return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
                      for v in values], dtype=bool)
 
