@@ -213,6 +213,11 @@ def is_blank(col: pd.Series) -> np.ndarray:
     if col.dtype.kind in "fiub":
         return col.isna().to_numpy()
     values = col.to_numpy(dtype=object)  # the values a Series' iteration gives, without its per-cell cost
+    kinds = set(map(type, values))
+    if kinds <= {float}:  # numbers kept as objects (a roster's): blank is NaN
+        return np.isnan(values.astype(float))
+    if kinds <= {str}:
+        return np.array([not v.strip() for v in values], dtype=bool)
     return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
                      for v in values], dtype=bool)
 
@@ -232,6 +237,11 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if col.dtype.kind in "fiu":
         out = col.to_numpy(dtype=float)
+    else:
+        out = col.to_numpy(dtype=object)
+        # Numbers kept as objects (a roster's column): the same, read at once; anything else cell by cell.
+        out = out.astype(float) if set(map(type, out)) <= {float} else None
+    if out is not None:
         with np.errstate(invalid="ignore"):
             bad = np.isinf(out) | (np.abs(out) > LARGEST)
         return np.where(bad, np.nan, out), bad

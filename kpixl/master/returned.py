@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +218,12 @@ class SheetChecker:
         self._sums: dict[str, str] = {}
         # For the quick look at a sheet's locked cells (:meth:`_untouched`): the card's fixed values in one tuple.
         self._fixed_refs, self._fixed_values = tuple(self.fixed), tuple(self.fixed.values())
+        # ... and split: the blank ones (None: absent from a sheet as sent) and the others, fetched at once.
+        self._fixed_blank = frozenset(ref for ref, v in self.fixed.items() if v is None)
+        filled = [(ref, v) for ref, v in self.fixed.items() if v is not None]
+        self._fixed_get = itemgetter(*[ref for ref, _ in filled]) if len(filled) > 1 else None
+        self._fixed_filled = tuple(v for _, v in filled)
+        self._text_refs = tuple(c.ref for c in self.texts)
         # Each printed text split once at its placeholders: literal, name, literal, … (as PLACEHOLDER.sub meets them).
         self._text_parts = [[p.strip() if k % 2 else p for k, p in enumerate(PLACEHOLDER.split(c.value))]
                             if c.kind == "text" else None for c in self.texts]
@@ -354,7 +360,14 @@ class SheetChecker:
         """
         if not actual.keys() <= expected.keys():
             return False
-        if tuple(map(_VALUE, map(cells.get, self._fixed_refs, repeat(_NO_CELL)))) != self._fixed_values:
+        if self._fixed_get is not None and self._fixed_blank.isdisjoint(cells):
+            try:
+                got = self._fixed_get(cells)
+            except KeyError:  # a locked cell that holds something was cleared
+                return False
+            if tuple(map(_VALUE, got)) != self._fixed_filled:
+                return False
+        elif tuple(map(_VALUE, map(cells.get, self._fixed_refs, repeat(_NO_CELL)))) != self._fixed_values:
             return False
         if not self.known.issuperset(cells):
             for ref in cells.keys() - self.known:
@@ -369,7 +382,7 @@ class SheetChecker:
         was sent; but a changed name on a signed card is worth a look. ``fields`` are the
         person's; the placeholder ``period`` is ``period`` (the period's label) whatever they hold.
         """
-        cells = r.sheet.cells
+        wants = []
         for c, parts in zip(self.texts, self._text_parts):
             if parts is None:
                 want = period if c.key == "period" else fields.get(c.key)
@@ -378,6 +391,11 @@ class SheetChecker:
                 for k in range(1, len(parts), 2):
                     v = period if parts[k] == "period" else fields.get(parts[k])
                     want += ("" if v is None else str(v)) + parts[k + 1]
+            wants.append(want)
+        cells = r.sheet.cells
+        if tuple(map(_VALUE, map(cells.get, self._text_refs, repeat(_NO_CELL)))) == tuple(wants):
+            return  # every text as the roster prints it (most sheets): nothing to look at one by one
+        for c, want in zip(self.texts, wants):
             got = cells.get(c.ref)
             have = got.value if got is not None else None
             if want == have or (want in (None, "") and have in (None, "")):  # (equal values are the same)

@@ -45,22 +45,30 @@ class Expected:
         self.targets = {eid: {key: plain(values[k]) for key, values in targets} for k, eid in enumerate(ids)}
         scheme_fields = {"scheme.name": records.scheme.name, "scheme.id": records.scheme.id,
                          "scheme.version": records.scheme.version}
-        fields = {}
-        for eid, row in zip(ids, roster_rows(records.roster.df)):
-            fields[eid] = {**row, **{a: eid for a in ID_ALIASES}, **scheme_fields}
+        # Each person's {**roster row, **id aliases, **scheme fields} built as one dict (the same:
+        # a repeated name keeps its first place and takes its last value).
+        names = [*(str(c) for c in records.roster.df.columns), *ID_ALIASES, *scheme_fields]
+        shared = tuple(scheme_fields.values())
+        fields = {eid: dict(zip(names, (*row, *(eid,) * len(ID_ALIASES), *shared)))
+                  for eid, row in zip(ids, roster_values(records.roster.df))}
         self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields, key=secret)
 
 
 def roster_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The roster's rows as cell values (``{str(column): cell_value(v)}``), as ``df.to_dict("records")`` gives them.
+    """The roster's rows as cell values (``{str(column): cell_value(v)}``), as ``df.to_dict("records")`` gives them."""
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, row)) for row in roster_values(df)]
 
-    Read column by column: the same values as the records (a NumPy datetime or timedelta kept in
-    an object column becomes a Timestamp or Timedelta there, as pandas boxes it; a column of
-    another type never yields one).
+
+def roster_values(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The roster's rows as tuples of cell values, in column order, read column by column.
+
+    The values ``df.to_dict("records")`` holds, through :func:`~kpixl.xlsx.cells.cell_value`
+    (a NumPy datetime or timedelta kept in an object column becomes a Timestamp or Timedelta
+    there, as pandas boxes it; a column of another type never yields one).
     """
     columns = [[v if type(v) is str else cell_value(_boxed(v)) for v in df.iloc[:, j]] for j in range(df.shape[1])]
-    names = [str(c) for c in df.columns]
-    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(df))]
+    return list(zip(*columns)) if columns else [()] * len(df)
 
 
 def _boxed(v: Any) -> Any:
