@@ -203,3 +203,65 @@ def test_roster_rows_are_the_records_pandas_gives(rows):
         got = roster_rows(frame)
         assert [list(r) for r in got] == [list(r) for r in want]
         assert repr(got) == repr(want)
+
+
+def _careful_blank(values) -> list[bool]:
+    return [v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()) for v in values]
+
+
+def _careful_numbers(values) -> tuple[list[float], list[bool]]:
+    """numbers() of an object column read cell by cell, as it was before its quick path (same rules)."""
+    from kpixl.engine.inputs import LARGEST, _text_number
+
+    out, bad = [], []
+    for v, blank in zip(values, _careful_blank(values)):
+        x = float("nan")
+        if not blank:
+            if isinstance(v, (bool, np.bool_)):
+                bad.append(True)
+                out.append(x)
+                continue
+            if isinstance(v, (int, float, np.integer, np.floating)):
+                try:
+                    x = float(v)
+                except OverflowError:
+                    x = float("nan")
+            else:
+                x = _text_number(str(v))
+        ok = blank or (np.isfinite(x) and abs(x) <= LARGEST)
+        out.append(x if not blank and ok else float("nan"))
+        bad.append(not ok)
+    return out, bad
+
+
+_object = st.one_of(st.floats(), st.none(), st.text(max_size=4), st.booleans(), st.integers(-10**20, 10**20),
+                    st.sampled_from(["1e3", " 12 ", "九十", "95%", "１２", "nan", "inf", "1e400", np.float64(2.5)]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(st.floats(), max_size=8), st.lists(st.text(max_size=3), max_size=8),
+                 st.lists(_object, max_size=8)))
+def test_a_column_read_at_once_reads_as_cell_by_cell(values):
+    from kpixl.engine.inputs import is_blank, numbers
+
+    col = pd.Series(values, dtype=object)
+    assert is_blank(col).tolist() == _careful_blank(values)
+    got, bad = numbers(col)
+    want, want_bad = _careful_numbers(values)
+    assert bad.tolist() == want_bad
+    assert np.array_equal(got, np.array(want, dtype=float), equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 9), st.text(max_size=2)), max_size=5), min_size=1, max_size=6))
+def test_a_sheet_table_takes_each_rows_kept_cells(rows):
+    from pathlib import Path
+
+    from kpixl.engine.inputs import sheet_table
+
+    rows = [["employee_id", "姓名", None, "x"]] + [tuple(r) for r in rows]
+    t = sheet_table(Path("r.xlsx"), "Roster", rows)
+    body = [r for r in rows[1:] if any(v is not None for v in r)]
+    assert len(t.df) == len(body)
+    for k, r in enumerate(body):  # the kept columns (not the blank header's), None past a short row's end
+        assert [t.df["姓名"].iloc[k], t.df["x"].iloc[k]] == [r[1] if len(r) > 1 else None, r[3] if len(r) > 3 else None]

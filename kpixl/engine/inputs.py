@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -156,7 +157,9 @@ def sheet_table(path: Path, title: str, rows: list[tuple]) -> Table:
             letters[h] = get_column_letter(i + 1)
     # Blank rows are dropped, but every kept row remembers its row number in the sheet.
     filled = [k for k, r in enumerate(rows[1:]) if any(v is not None for v in r)]
-    body = [[rows[k + 1][i] if i < len(rows[k + 1]) else None for i in keep] for k in filled]
+    pick = itemgetter(*keep) if len(keep) > 1 else None  # a full row's kept cells at once
+    body = [list(pick(r)) if pick is not None and len(r) > keep[-1] else [r[i] if i < len(r) else None for i in keep]
+            for r in (rows[k + 1] for k in filled)]
     numbers_ = [k + 2 for k in filled]
     alias = next((a for a in ID_ALIASES if a in letters), None)
     if alias is not None:  # the id column is renamed to employee_id below: keep its cells
