@@ -90,14 +90,14 @@ def _lines(formulas: Mapping[str, str]) -> str:
 
 #: The normalised lines of formula sets met lately (every sheet of a card has one of a few); see _normal_lines.
 _NORMAL_LINES: dict[tuple[tuple[str, str], ...], str] = {}
-_NORMAL_LINES_MAX, _NORMAL_LINES_TEXT = 256, 1 << 16  # entries; characters of one entry
+_NORMAL_LINES_MAX, _NORMAL_LINES_TEXT = 256, 1 << 14  # entries; characters of one (a card's are ~4,000)
 
 
 def _normal_lines(formulas: Mapping[str, str]) -> str:
     """``_lines`` of the formulas as compared, cached by the exact (cell, formula) pairs: a pure function of them.
 
     Only sets of a card's size are kept (a hostile sheet's huge one is computed, not kept), and
-    the cache is emptied when full: it stays under a few MB whatever is collected.
+    the cache is emptied when full: it stays under ~30 MB whatever is collected (a few hundred KB for real cards).
     """
     key = tuple(formulas.items())
     got = _NORMAL_LINES.get(key)
