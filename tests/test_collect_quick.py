@@ -164,10 +164,15 @@ def test_the_mac_of_a_formula_set_met_before_is_the_mac_computed_afresh():
     assert keyed_checksum(b"s" * 32, "cm", 3, "E2", "2026-11", formulas) != want
     # A hostile sheet's huge formula set is computed, never kept.
     huge = {f"A{k}": "=" + "1+" * 20_000 + "1" for k in range(1, 4)}
-    kept = len(stamp_mod._NORMAL_LINES)
+    kept = {k: len(v) for k, v in stamp_mod._LINES.items()}
     keyed_checksum(b"s" * 32, "cm", 3, "E1", "2026-11", huge)
-    assert len(stamp_mod._NORMAL_LINES) == kept
-    assert formula_checksum(formulas) == formula_checksum(dict(reversed(formulas.items())))
+    formula_checksum(huge)
+    assert {k: len(v) for k, v in stamp_mod._LINES.items()} == kept
+    # The plain checksum: SHA-256 over the lines as stored, cached the same way.
+    plain = "\n".join(f"{c}={formulas[c]}" for c in ("B3", "H7", "H12"))
+    assert formula_checksum(formulas) == hashlib.sha256(plain.encode()).hexdigest()[:16]
+    assert formula_checksum(dict(reversed(formulas.items()))) == formula_checksum(formulas)
+    assert formula_checksum({**formulas, "H7": "=MAX(G7,0)"}) != formula_checksum(formulas)  # as stored, not compared
 
 
 def test_listed_rows_read_once_are_the_rows_read_again(sent):
@@ -265,3 +270,13 @@ def test_a_sheet_table_takes_each_rows_kept_cells(rows):
     assert len(t.df) == len(body)
     for k, r in enumerate(body):  # the kept columns (not the blank header's), None past a short row's end
         assert [t.df["姓名"].iloc[k], t.df["x"].iloc[k]] == [r[1] if len(r) > 1 else None, r[3] if len(r) > 3 else None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats() | st.sampled_from([1e15, -1e15, 999999999999999.0, 0.1 + 0.2, 1 / 3, 2.5e-300]))
+def test_a_target_keeps_the_same_record_read_from_a_float_array_as_python_floats(x):
+    from kpixl.master.store import plain
+
+    # Expected reads a target array with tolist(): plain() must keep what it kept of a NumPy float.
+    got, want = plain(np.array([x]).tolist()[0]), plain(np.array([x])[0])
+    assert repr(got) == repr(want) and type(got) is type(want)

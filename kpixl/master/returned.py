@@ -259,7 +259,8 @@ class SheetChecker:
             if keyed and (eid, True) not in self._sums and actual == expected:
                 self._sums[(eid, True)] = mac  # the formulas sent, untouched: the same MAC, not computed twice
         untouched = keyed or (not self.signed and formula_checksum(actual) == stamp.checksum)
-        if untouched and self._checksum(stamp, keyed) == stamp.checksum:
+        current = self._checksum(stamp, keyed) if untouched else None  # what the master would stamp now
+        if untouched and current == stamp.checksum:
             expected = {}  # the very formulas generated, and the master would generate them again
         for ref, formula in expected.items():
             got = cells.get(ref)
@@ -277,7 +278,7 @@ class SheetChecker:
                 r.problems.append(Problem(r.place(ref), "formula_changed",
                                           f"the formula in {ref} was changed (expected {formula})",
                                           "=" + got.formula, employee=eid))
-        if untouched and self._checksum(stamp, keyed) != stamp.checksum:
+        if untouched and current != stamp.checksum:
             r.warnings.append(Problem(r.place(), "stale_sheet",
                                       "this sheet was generated before the master's card or roster targets changed; "
                                       "kpixl scores it with the master's current formulas and targets",

@@ -41,7 +41,9 @@ class Expected:
         targets = []
         for key in (k for k in self.plan.inputs if parse_column(k)[1] == "target") if ids else ():
             d = base.items[parse_column(key)[0]].data
-            targets.append((key, d[next(iter(d))].target))
+            values = d[next(iter(d))].target
+            # A float array's elements as Python floats (plain() gives them the same record, faster).
+            targets.append((key, values.tolist() if getattr(values, "dtype", None) == np.float64 else values))
         self.targets = {eid: {key: plain(values[k]) for key, values in targets} for k, eid in enumerate(ids)}
         scheme_fields = {"scheme.name": records.scheme.name, "scheme.id": records.scheme.id,
                          "scheme.version": records.scheme.version}
