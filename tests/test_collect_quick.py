@@ -280,3 +280,14 @@ def test_a_target_keeps_the_same_record_read_from_a_float_array_as_python_floats
     # Expected reads a target array with tolist(): plain() must keep what it kept of a NumPy float.
     got, want = plain(np.array([x]).tolist()[0]), plain(np.array([x])[0])
     assert repr(got) == repr(want) and type(got) is type(want)
+
+
+def test_duplicates_keep_everyone_once_as_they_are_and_in_order(sent):
+    from kpixl.master.collect.check import duplicates
+
+    _, expected, sheets = sent
+    once = [expected.checker.check(book, sheet, stamp) for book, sheet, stamp in sheets]
+    assert duplicates(once) == once and all(not r.copies and not r.warnings for r in once)
+    twice = once + [expected.checker.check(book, sheet, stamp) for book, sheet, stamp in sheets[:2]]
+    kept = duplicates(twice)  # the same values twice: one is kept, with the other as its copy
+    assert [r.employee for r in kept] == [r.employee for r in once] and len(kept[0].copies) == 1

@@ -83,6 +83,8 @@ def _boxed(v: Any) -> Any:
 
 def duplicates(sheets: list[Returned]) -> list[Returned]:
     """The same person in two files of one collect: identical copies collapse; different ones are refused."""
+    if len({r.employee for r in sheets}) == len(sheets):
+        return list(sheets)  # everyone once (the usual collect): each kept as is, in order
     by: dict[str, list[Returned]] = defaultdict(list)
     for r in sheets:
         by[r.employee].append(r)
