@@ -9,6 +9,11 @@ or target, and a sheet of another scheme, version or period are all found here.
 
 Places are written as Excel writes an external reference: ``[王经理.xlsx]王伟-K01!G7``.
 Input values are only read here; the engine validates them (:mod:`kpixl.master.collect`).
+
+A thousand sheets are checked per collect, most of them untouched: one quick look at a
+sheet's formulas and locked cells (:meth:`SheetChecker._untouched`) tells whether the cell
+by cell checks could find anything; when it cannot tell, they run (``QUICK`` turns the look
+off, for tests that compare both ways).
 """
 
 from __future__ import annotations
