@@ -120,17 +120,27 @@ class CardFormulas:
 
     # ---- per person ---------------------------------------------------------------------------
 
-    def person_literals(self, prepared: Prepared, k: int) -> tuple:
-        """The numbers person ``k``'s formulas hold because the card has no cell for them."""
+    def _literal_sources(self, prepared: Prepared) -> list[Any]:
+        """Where each literal comes from: every person's values (an array), or None (then it is 0)."""
         out: list[Any] = []
         for item_id in self.literal_targets:
             d = prepared.items[item_id].data
-            out.append(_literal(d[next(iter(d))].target[k]))
+            out.append(d[next(iter(d))].target)
         b = prepared.bonus
         for col, values in ((self.base_col, b and b.base), (self.level_col, b and b.level), (self.amount_col, b and b.amount)):
             if col is not None and col not in self.fields:
-                out.append(_literal(values[k] if values is not None else None))
-        return tuple(out)
+                out.append(values)
+        return out
+
+    def person_literals(self, prepared: Prepared, k: int) -> tuple:
+        """The numbers person ``k``'s formulas hold because the card has no cell for them."""
+        return tuple(_literal(values[k] if values is not None else None) for values in self._literal_sources(prepared))
+
+    def every_literal(self, prepared: Prepared) -> list[tuple]:
+        """:meth:`person_literals` of every person of ``prepared``, in order (read column by column)."""
+        columns = [[_literal(v) for v in values] if values is not None else ["0"] * prepared.n
+                   for values in self._literal_sources(prepared)]
+        return list(zip(*columns)) if columns else [()] * prepared.n
 
     def formulas(self, literals: tuple) -> dict[str, str]:
         """Cell → formula (with ``=``) for a person whose literals are ``literals``."""

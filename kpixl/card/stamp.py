@@ -48,7 +48,7 @@ def formula_checksum(formulas: Mapping[str, str]) -> str:
     Args:
         formulas: Cell (``H12``) → formula text with its leading ``=``.
     """
-    return hashlib.sha256(_lines(formulas).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(_cached_lines(formulas, normal=False)).hexdigest()[:16]
 
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
@@ -80,8 +80,37 @@ def normal_formula(text: str) -> str:
 KEY_SUFFIX = ".kpixl-key"
 
 
+#: A sheet's formula cells are a card's few dozen, the same on every sheet: each cell's place is worked out once.
+_cell_order = functools.lru_cache(maxsize=4096)(cell_order)
+
+
 def _lines(formulas: Mapping[str, str]) -> str:
-    return "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=cell_order))
+    return "\n".join(f"{c}={formulas[c]}" for c in sorted(formulas, key=_cell_order))
+
+
+#: The lines (UTF-8) of formula sets met lately, as stored and as compared (every sheet of a card has one of a few).
+_LINES: dict[bool, dict[tuple[tuple[str, str], ...], bytes]] = {False: {}, True: {}}
+_LINES_MAX, _LINES_TEXT = 256, 1 << 14  # entries; characters of one (a card's are ~4,000)
+
+
+def _cached_lines(formulas: Mapping[str, str], normal: bool) -> bytes:
+    """``_lines`` of the formulas (each as compared, :func:`normal_formula`, when ``normal``), UTF-8.
+
+    Cached by the exact (cell, formula) pairs: a pure function of them. Only sets of a card's
+    size are kept (a hostile sheet's huge one is computed, not kept), and a cache is emptied when
+    full: both stay under ~60 MB whatever is collected (a few hundred KB for real cards).
+    """
+    cache = _LINES[normal]
+    key = tuple(formulas.items())
+    got = cache.get(key)
+    if got is None:
+        text = _lines({c: normal_formula(f) for c, f in key} if normal else dict(key))
+        got = text.encode("utf-8")
+        if len(text) <= _LINES_TEXT and sum(len(c) + len(f) for c, f in key) <= _LINES_TEXT:
+            if len(cache) >= _LINES_MAX:
+                cache.clear()
+            cache[key] = got
+    return got
 
 
 def keyed_checksum(key: bytes, scheme_id: str, version: int, employee_id: str, period: str,
@@ -94,8 +123,8 @@ def keyed_checksum(key: bytes, scheme_id: str, version: int, employee_id: str, p
         formulas: Cell (``H12``) → formula text with its leading ``=``.
     """
     # Over the formulas as compared (normal_formula): a program respacing them on save keeps the MAC.
-    text = f"{scheme_id}|{version}|{employee_id}|{period}\n" + _lines({c: normal_formula(f) for c, f in formulas.items()})
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+    text = f"{scheme_id}|{version}|{employee_id}|{period}\n".encode("utf-8") + _cached_lines(formulas, normal=True)
+    return hmac.digest(key, text, "sha256")[:8].hex()
 
 
 def key_path(master: str | Path) -> Path:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import math
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -156,7 +157,9 @@ def sheet_table(path: Path, title: str, rows: list[tuple]) -> Table:
             letters[h] = get_column_letter(i + 1)
     # Blank rows are dropped, but every kept row remembers its row number in the sheet.
     filled = [k for k, r in enumerate(rows[1:]) if any(v is not None for v in r)]
-    body = [[rows[k + 1][i] if i < len(rows[k + 1]) else None for i in keep] for k in filled]
+    pick = itemgetter(*keep) if len(keep) > 1 else None  # a full row's kept cells at once
+    body = [list(pick(r)) if pick is not None and len(r) > keep[-1] else [r[i] if i < len(r) else None for i in keep]
+            for r in (rows[k + 1] for k in filled)]
     numbers_ = [k + 2 for k in filled]
     alias = next((a for a in ID_ALIASES if a in letters), None)
     if alias is not None:  # the id column is renamed to employee_id below: keep its cells
@@ -212,7 +215,12 @@ def is_blank(col: pd.Series) -> np.ndarray:
     """Empty cells: None, NaN, or whitespace-only text."""
     if col.dtype.kind in "fiub":
         return col.isna().to_numpy()
-    values = col.to_numpy() if col.dtype == object else col  # the same objects, without a Series' iteration
+    values = col.to_numpy(dtype=object)  # the values a Series' iteration gives, without its per-cell cost
+    kinds = set(map(type, values))
+    if kinds <= {float}:  # numbers kept as objects (a roster's): blank is NaN
+        return np.isnan(values.astype(float))
+    if kinds <= {str}:
+        return np.array([not v.strip() for v in values], dtype=bool)
     return np.array([v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
                      for v in values], dtype=bool)
 
@@ -232,6 +240,11 @@ def numbers(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if col.dtype.kind in "fiu":
         out = col.to_numpy(dtype=float)
+    else:
+        out = col.to_numpy(dtype=object)
+        # Numbers kept as objects (a roster's column): the same, read at once; anything else cell by cell.
+        out = out.astype(float) if set(map(type, out)) <= {float} else None
+    if out is not None:
         with np.errstate(invalid="ignore"):
             bad = np.isinf(out) | (np.abs(out) > LARGEST)
         return np.where(bad, np.nan, out), bad

@@ -130,7 +130,7 @@ class _Reader:
         col = self.df[column] if column in self.df.columns else None
         for k, r in enumerate(rows):
             r = int(r)
-            v = values[r] if values is not None else (col.iloc[r] if col is not None else None)
+            v = values[r] if values is not None else (col.iat[r] if col is not None else None)  # (iloc's value)
             if isinstance(v, float) and np.isnan(v):
                 v = None
             msg = message[k] if isinstance(message, list) else message

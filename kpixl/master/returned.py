@@ -9,11 +9,19 @@ or target, and a sheet of another scheme, version or period are all found here.
 
 Places are written as Excel writes an external reference: ``[王经理.xlsx]王伟-K01!G7``.
 Input values are only read here; the engine validates them (:mod:`kpixl.master.collect`).
+
+A thousand sheets are checked per collect, most of them untouched: one quick look at a
+sheet's formulas and locked cells (:meth:`SheetChecker._untouched`) tells whether the cell
+by cell checks could find anything; when it cannot tell, they run (``QUICK`` turns the look
+off, for tests that compare both ways).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +32,7 @@ from ..card.formulas import CardFormulas
 from ..card.template import PLACEHOLDER
 from ..card.naming import period_label
 from .store import plain
-from ..xlsx.reader import Book, Sheet
+from ..xlsx.reader import Book, Cell, Sheet
 from ..xlsx.xmlstream import MAX_TEXT
 from ..card.validation import validation_for
 from ..card.stamp import STAMP_NAME, STAMP_SHEET, Stamp, formula_checksum, keyed_checksum, normal_formula
@@ -65,49 +73,79 @@ def place(book: Book, sheet: str | None = None, ref: str | None = None) -> str:
     return where
 
 
-def _listed(book: Book) -> list[tuple[Any, Any]]:
-    """The very hidden ``_kpixl`` sheet's rows: (sheet name as sent, stamp text)."""
+#: Every ``_kpixl`` sheet has the same few dozen cells (A2, B2, …): each reference is read once.
+_split_ref = functools.lru_cache(maxsize=4096)(split_ref)
+
+
+#: Stamps read lately: a file's stamp texts are read twice or thrice (its names, its ``_kpixl`` rows).
+_STAMPS: dict[str, Stamp] = {}
+
+
+def _stamp(text: str) -> Stamp:
+    """``Stamp.parse(text)``, cached by the text (a stamp is frozen); a long text is parsed, not kept.
+
+    Raises:
+        ValueError: The text is not a stamp.
+    """
+    got = _STAMPS.get(text)
+    if got is None:
+        got = Stamp.parse(text)
+        if len(text) <= 256:
+            if len(_STAMPS) >= 4096:
+                _STAMPS.clear()
+            _STAMPS[text] = got
+    return got
+
+
+def listed_rows(book: Book) -> list[tuple[Any, Any]]:
+    """The very hidden ``_kpixl`` sheet's rows that hold a sheet name or a stamp: (sheet name as sent, stamp text).
+
+    Read once per book and given to :func:`stamped_sheets` and :func:`listed_names`, which read it otherwise.
+    """
     listed = book.sheet(STAMP_SHEET)
     if listed is None:
         return []
     by_row: dict[int, dict[str, Any]] = {}
     for ref, cell in listed.cells.items():
-        col, row = split_ref(ref)
-        if row > 1:
+        col, row = _split_ref(ref)
+        if row > 1 and (col == "A" or col == "B"):  # a row without either is no sheet's: every caller skips it
             by_row.setdefault(row, {})[col] = cell.value
     return [(row.get("A"), row.get("B")) for _, row in sorted(by_row.items())]
 
 
-def listed_names(book: Book) -> dict[str, str | None]:
-    """Employee → the name their sheet was sent under (from ``_kpixl``), to tell a renamed sheet."""
+def listed_names(book: Book, rows: list[tuple[Any, Any]] | None = None) -> dict[str, str | None]:
+    """Employee → the name their sheet was sent under (from ``_kpixl``: its :func:`listed_rows`), to tell a renamed sheet."""
     out: dict[str, str | None] = {}
-    for name, text in _listed(book):
+    for name, text in listed_rows(book) if rows is None else rows:
         try:
-            employee = Stamp.parse(str(text)).employee_id
+            employee = _stamp(str(text)).employee_id
         except ValueError:
             continue
         out.setdefault(employee, None if name is None else str(name))  # the first row of an employee counts
     return out
 
 
-def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]]:
-    """Every person sheet of a book with its stamp, and the sheets the stamp list misses."""
+def stamped_sheets(book: Book, rows: list[tuple[Any, Any]] | None = None) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]]:
+    """Every person sheet of a book with its stamp, and the sheets the stamp list misses.
+
+    ``rows`` are the book's :func:`listed_rows`, when the caller has read them.
+    """
     found: dict[int, Stamp] = {}
     problems: list[Problem] = []
     for name, local, text in book.names:
         if name.lower() != STAMP_NAME or local is None or not (0 <= local < len(book.sheets)):
             continue
         try:
-            found[local] = Stamp.parse(text.strip().lstrip("=").strip('"').replace('""', '"'))
+            found[local] = _stamp(text.strip().lstrip("=").strip('"').replace('""', '"'))
         except ValueError:
             problems.append(Problem(place(book, book.sheets[local].name), "bad_stamp",
                                     "the sheet's kpixl stamp is damaged; it cannot be collected", text))
-    rows = _listed(book)  # the very hidden list: name → stamp, for programs that drop sheet names
+    rows = listed_rows(book) if rows is None else rows  # the very hidden list: name → stamp, for programs that drop sheet names
     if rows:
         stamped_employees = {s.employee_id for s in found.values()}
         for sheet_name, text in rows:
             try:
-                stamp = Stamp.parse(str(text))
+                stamp = _stamp(str(text))
             except ValueError:
                 continue
             if stamp.employee_id in stamped_employees:
@@ -124,6 +162,8 @@ def stamped_sheets(book: Book) -> tuple[list[tuple[Sheet, Stamp]], list[Problem]
 
 
 def _same(expected: Any, got: Any) -> bool:
+    if expected == got:  # the common case; equal values are the same (NaN is never equal)
+        return True
     if isinstance(expected, str) or isinstance(got, str):
         return str(expected if expected is not None else "").strip() == str(got if got is not None else "").strip()
     if expected is None or got is None:
@@ -133,6 +173,12 @@ def _same(expected: Any, got: Any) -> bool:
     except (TypeError, ValueError):
         return expected == got
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+#: Look at a sheet's cells with :meth:`SheetChecker._untouched` first (tests turn it off to compare).
+QUICK = True
+_NO_CELL = Cell()
+_VALUE = attrgetter("value")
 
 
 def _is_number(plan: CardFormulas, key: str) -> bool:
@@ -175,6 +221,18 @@ class SheetChecker:
         # Inputs the card validates as numbers: a date typed there is a problem (Excel stores 46356).
         self.numeric = {key for key in self.inputs if _is_number(plan, key)}
         self._sums: dict[str, str] = {}
+        # For the quick look at a sheet's locked cells (:meth:`_untouched`): the card's fixed values in one tuple.
+        self._fixed_refs, self._fixed_values = tuple(self.fixed), tuple(self.fixed.values())
+        # ... and split: the blank ones (None: absent from a sheet as sent) and the others, fetched at once.
+        self._fixed_blank = frozenset(ref for ref, v in self.fixed.items() if v is None)
+        filled = [(ref, v) for ref, v in self.fixed.items() if v is not None]
+        self._fixed_get = itemgetter(*[ref for ref, _ in filled]) if len(filled) > 1 else None
+        self._fixed_filled = tuple(v for _, v in filled)
+        self._text_refs = tuple(c.ref for c in self.texts)
+        # Each printed text split once at its placeholders: literal, name, literal, … (as PLACEHOLDER.sub meets them).
+        self._text_parts = [[p.strip() if k % 2 else p for k, p in enumerate(PLACEHOLDER.split(c.value))]
+                            if c.kind == "text" else None for c in self.texts]
+        self._labels: dict[str, str] = {}  # period → its label (被考核期间：2026年11月)
 
     def _checksum(self, stamp: Stamp, keyed: bool) -> str:
         """The checksum (or keyed MAC) the master would stamp on this person's sheet now (cached)."""
@@ -206,7 +264,8 @@ class SheetChecker:
             if keyed and (eid, True) not in self._sums and actual == expected:
                 self._sums[(eid, True)] = mac  # the formulas sent, untouched: the same MAC, not computed twice
         untouched = keyed or (not self.signed and formula_checksum(actual) == stamp.checksum)
-        if untouched and self._checksum(stamp, keyed) == stamp.checksum:
+        current = self._checksum(stamp, keyed) if untouched else None  # what the master would stamp now
+        if untouched and current == stamp.checksum:
             expected = {}  # the very formulas generated, and the master would generate them again
         for ref, formula in expected.items():
             got = cells.get(ref)
@@ -224,13 +283,14 @@ class SheetChecker:
                 r.problems.append(Problem(r.place(ref), "formula_changed",
                                           f"the formula in {ref} was changed (expected {formula})",
                                           "=" + got.formula, employee=eid))
-        if untouched and self._checksum(stamp, keyed) != stamp.checksum:
+        if untouched and current != stamp.checksum:
             r.warnings.append(Problem(r.place(), "stale_sheet",
                                       "this sheet was generated before the master's card or roster targets changed; "
                                       "kpixl scores it with the master's current formulas and targets",
                                       employee=eid))
         expected = self.expected_formulas[eid]
-        for ref, c in cells.items():
+        untouched_cells = QUICK and self._untouched(cells, actual, expected)
+        for ref, c in () if untouched_cells else cells.items():
             if c.formula is not None and ref not in expected:
                 key = self.input_cells.get(ref)
                 if key is not None:
@@ -256,14 +316,17 @@ class SheetChecker:
                                       "the sheet's kpixl stamp is not one this master made (its employee, period or "
                                       "checksum was edited); it is not collected — send the sheet as it was sent",
                                       stamp.text(), employee=eid))
-        for ref in self.fixed:
+        for ref in () if untouched_cells else self.fixed:
             if ref not in cells and self.fixed[ref] not in (None, ""):
                 r.problems.append(Problem(r.place(ref), "locked_changed",
                                           f"the locked cell {ref} was cleared (was {self.fixed[ref]!r})",
                                           None, employee=eid))
         fields = self.fields.get(eid)
         if fields is not None:
-            self._check_texts(r, {**fields, "period": period_label(stamp.period)})
+            label = self._labels.get(stamp.period)
+            if label is None:
+                label = self._labels[stamp.period] = period_label(stamp.period)
+            self._check_texts(r, fields, label)
         for key, value in self.expected_targets.get(eid, {}).items():
             ref = self.plan.inputs[key].ref
             got = cells.get(ref)
@@ -271,11 +334,13 @@ class SheetChecker:
                 r.problems.append(Problem(r.place(ref), "locked_changed",
                                           f"the target {key} in {ref} was changed (the roster says {value})",
                                           got.value if got is not None else None, employee=eid, column=key))
+        at = r.place() + "!"  # [file]sheet!, the start of every place in this sheet
+        values, places = r.values, r.places
         for key, ref in self.inputs.items():
             c = cells.get(ref)
-            r.places[key] = r.place(ref)
+            places[key] = at + ref
             if c is None:
-                r.values[key] = None
+                values[key] = None
             elif c.error:
                 r.problems.append(Problem(r.place(ref), "error_value", f"the cell shows an error ({c.value}); "
                                           "type a value", c.value, employee=eid, column=key))
@@ -289,24 +354,57 @@ class SheetChecker:
                                           "holds; shorten it", f"{len(c.value):,}+ characters",
                                           employee=eid, column=key))
             elif c.formula is None:
-                r.values[key] = plain(c.value)
+                values[key] = plain(c.value)
         return r
 
-    def _check_texts(self, r: Returned, fields: dict[str, Any]) -> None:
+    def _untouched(self, cells: dict[str, Cell], actual: dict[str, str], expected: dict[str, str]) -> bool:
+        """True when the loops over a sheet's cells would find nothing (most sheets); False when they might.
+
+        No formula where none was sent, every locked cell holding the card's value exactly (an
+        absent cell reads as None), and nothing typed outside the card: then the cell by cell
+        checks in :meth:`check` find nothing, so they are skipped. Anything else runs them.
+        """
+        if not actual.keys() <= expected.keys():
+            return False
+        if self._fixed_get is not None and self._fixed_blank.isdisjoint(cells):
+            try:
+                got = self._fixed_get(cells)
+            except KeyError:  # a locked cell that holds something was cleared
+                return False
+            if tuple(map(_VALUE, got)) != self._fixed_filled:
+                return False
+        elif tuple(map(_VALUE, map(cells.get, self._fixed_refs, repeat(_NO_CELL)))) != self._fixed_values:
+            return False
+        if not self.known.issuperset(cells):
+            for ref in cells.keys() - self.known:
+                if cells[ref].value is not None and ref not in expected:
+                    return False
+        return True
+
+    def _check_texts(self, r: Returned, fields: dict[str, Any], period: str) -> None:
         """Printed texts from the roster (被考核人：王伟): a change is a warning, not an error.
 
         They do not enter any score, and HR may have corrected the roster since the file
-        was sent; but a changed name on a signed card is worth a look.
+        was sent; but a changed name on a signed card is worth a look. ``fields`` are the
+        person's; the placeholder ``period`` is ``period`` (the period's label) whatever they hold.
         """
-        def field(m) -> str:
-            v = fields.get(m.group(1).strip())
-            return "" if v is None else str(v)
-
-        for c in self.texts:
-            want = PLACEHOLDER.sub(field, c.value) if c.kind == "text" else fields.get(c.key)
-            got = r.sheet.cells.get(c.ref)
+        wants = []
+        for c, parts in zip(self.texts, self._text_parts):
+            if parts is None:
+                want = period if c.key == "period" else fields.get(c.key)
+            else:  # PLACEHOLDER.sub of the text, from its parts split once: literal, name, literal, …
+                want = parts[0]
+                for k in range(1, len(parts), 2):
+                    v = period if parts[k] == "period" else fields.get(parts[k])
+                    want += ("" if v is None else str(v)) + parts[k + 1]
+            wants.append(want)
+        cells = r.sheet.cells
+        if tuple(map(_VALUE, map(cells.get, self._text_refs, repeat(_NO_CELL)))) == tuple(wants):
+            return  # every text as the roster prints it (most sheets): nothing to look at one by one
+        for c, want in zip(self.texts, wants):
+            got = cells.get(c.ref)
             have = got.value if got is not None else None
-            if want in (None, "") and have in (None, ""):
+            if want == have or (want in (None, "") and have in (None, "")):  # (equal values are the same)
                 continue
             if not _same(want, have):
                 r.warnings.append(Problem(r.place(c.ref), "text_changed",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,25 +34,57 @@ class Expected:
     def __init__(self, records: Records, secret: bytes | None = None):
         self.plan = CardFormulas(records.scheme, records.master.template.card)
         base = prepare(records.scheme, pd.DataFrame({ID: records.ids}), records.roster)
-        self.formulas, self.targets = {}, {}
-        target_keys = [k for k in self.plan.inputs if parse_column(k)[1] == "target"]
-        for k, eid in enumerate(records.ids):
-            self.formulas[eid] = self.plan.formulas(self.plan.person_literals(base, k))
-            t = {}
-            for key in target_keys:
-                d = base.items[parse_column(key)[0]].data
-                t[key] = plain(d[next(iter(d))].target[k])
-            self.targets[eid] = t
-        fields = {}
+        ids = records.ids
+        # Column by column, then per person: the people of a card share its few formula sets (cached by literals).
+        literals = self.plan.every_literal(base) if ids else []
+        self.formulas = {eid: self.plan.formulas(lits) for eid, lits in zip(ids, literals)}
+        targets = []
+        for key in (k for k in self.plan.inputs if parse_column(k)[1] == "target") if ids else ():
+            d = base.items[parse_column(key)[0]].data
+            values = d[next(iter(d))].target
+            # A float array's elements as Python floats (plain() gives them the same record, faster).
+            targets.append((key, values.tolist() if getattr(values, "dtype", None) == np.float64 else values))
+        self.targets = {eid: {key: plain(values[k]) for key, values in targets} for k, eid in enumerate(ids)}
         scheme_fields = {"scheme.name": records.scheme.name, "scheme.id": records.scheme.id,
                          "scheme.version": records.scheme.version}
-        for eid, rec in zip(records.ids, records.roster.df.rename(columns=str).to_dict("records")):
-            fields[eid] = {**{k: cell_value(v) for k, v in rec.items()}, **{a: eid for a in ID_ALIASES}, **scheme_fields}
+        # Each person's {**roster row, **id aliases, **scheme fields} built as one dict (the same:
+        # a repeated name keeps its first place and takes its last value).
+        names = [*(str(c) for c in records.roster.df.columns), *ID_ALIASES, *scheme_fields]
+        shared = tuple(scheme_fields.values())
+        fields = {eid: dict(zip(names, (*row, *(eid,) * len(ID_ALIASES), *shared)))
+                  for eid, row in zip(ids, roster_values(records.roster.df))}
         self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields, key=secret)
+
+
+def roster_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The roster's rows as cell values (``{str(column): cell_value(v)}``), as ``df.to_dict("records")`` gives them."""
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, row)) for row in roster_values(df)]
+
+
+def roster_values(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The roster's rows as tuples of cell values, in column order, read column by column.
+
+    The values ``df.to_dict("records")`` holds, through :func:`~kpixl.xlsx.cells.cell_value`
+    (a NumPy datetime or timedelta kept in an object column becomes a Timestamp or Timedelta
+    there, as pandas boxes it; a column of another type never yields one).
+    """
+    columns = [[v if type(v) is str else cell_value(_boxed(v)) for v in df.iloc[:, j]] for j in range(df.shape[1])]
+    return list(zip(*columns)) if columns else [()] * len(df)
+
+
+def _boxed(v: Any) -> Any:
+    if isinstance(v, np.datetime64):
+        return pd.Timestamp(v)
+    if isinstance(v, np.timedelta64):
+        return pd.Timedelta(v)
+    return v
 
 
 def duplicates(sheets: list[Returned]) -> list[Returned]:
     """The same person in two files of one collect: identical copies collapse; different ones are refused."""
+    if len({r.employee for r in sheets}) == len(sheets):
+        return list(sheets)  # everyone once (the usual collect): each kept as is, in order
     by: dict[str, list[Returned]] = defaultdict(list)
     for r in sheets:
         by[r.employee].append(r)
@@ -139,11 +173,17 @@ def validate(records: Records, expected: Expected, sheets: list[Returned]) -> li
 
 def saved_by_a_program(r: Returned) -> bool:
     """A file straight from kpixl has no computed values to compare (XlsxWriter writes 0)."""
+    generated = _generated(r.stamp.period)
+    return generated is None or not (r.book.modified or "").startswith(generated)
+
+
+@functools.lru_cache(maxsize=64)  # every sheet of a collect has the one period
+def _generated(period: str) -> str | None:
+    """The time kpixl writes as a generated file's modified time: the period's start (None: no period)."""
     try:
-        generated = period_start(r.stamp.period).strftime("%Y-%m-%dT%H:%M:%S")
+        return period_start(period).strftime("%Y-%m-%dT%H:%M:%S")
     except ValueError:
-        return True
-    return not (r.book.modified or "").startswith(generated)
+        return None
 
 
 def averaged_later(scheme, prepared) -> list[set[str]]:

@@ -15,7 +15,7 @@ from ...card.stamp import STAMP_NAME
 from ...errors import FileProblem, Problem
 from ...xlsx.reader import read_book
 from ..records import Records
-from ..returned import Returned, listed_names, place, stamped_sheets
+from ..returned import Returned, listed_names, listed_rows, place, stamped_sheets
 from .apply import future_saved
 from .check import Expected
 from .outcome import CollectReport
@@ -150,6 +150,7 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
     ``skip`` (already collected, unchanged, no Issues) is not parsed: its people are unchanged.
     """
     found: list[tuple[Any, Any, Any, str]] = []
+    listed: dict[int, list[tuple[Any, Any]]] = {}  # per book: its _kpixl rows (sheet name as sent, stamp)
     labels = file_labels(files)
     for n, f in enumerate(files, start=1):
         label = shown(labels[f])
@@ -176,7 +177,8 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             future = future_saved(place(book), book.modified, now or datetime.now(timezone.utc))
             if future is not None:
                 report.warnings.append(future)
-            sheets, problems = stamped_sheets(book)
+            rows = listed[id(book)] = listed_rows(book)
+            sheets, problems = stamped_sheets(book, rows)
             report.problems += problems
             if not sheets and not problems:
                 report.problems.append(Problem(place(book), "not_kpixl",
@@ -186,8 +188,16 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
                 found.append((book, sheet, stamp, sha))
         if progress is not None:
             progress(n, len(files))
+    canon: dict[str, str] = {}  # a stamp's period → canonical_period of it (the sheets have one or a few)
+
+    def canonical(period: str) -> str:
+        got = canon.get(period)
+        if got is None:
+            got = canon[period] = canonical_period(period)
+        return got
+
     if records.period is None:
-        mine = sorted({canonical_period(s.period) for _, _, s, _ in found if s.scheme_id == records.scheme.id})
+        mine = sorted({canonical(s.period) for _, _, s, _ in found if s.scheme_id == records.scheme.id})
         if len(mine) > 1:
             raise FileProblem(records.path, STEP, f"the returned sheets are for several periods ({', '.join(mine)}); "
                                                  "collect one period at a time (--period)")
@@ -217,18 +227,19 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
         answers = {k: sent_file(books[k].path.name, ids, plan, files) for k, ids in by_book.items()}
     out = []
     known = set(records.ids)
-    listed: dict[int, dict[str, str | None]] = {}  # per book: employee → the sheet name it was sent under
+    names: dict[int, dict[str, str | None]] = {}  # per book: employee → the sheet name it was sent under
+    collecting, scheme_id, version = canonical_period(records.period), records.scheme.id, records.scheme.version
     for book, sheet, stamp, sha in found:
         report.sheets += 1
         where, eid = place(book, sheet.name), stamp.employee_id
-        if stamp.scheme_id != records.scheme.id:
+        if stamp.scheme_id != scheme_id:
             bad = Problem(where, "other_scheme", f"this sheet belongs to the scheme {stamp.scheme_id}, "
                                                  f"not {records.scheme.id}", employee=eid)
-        elif stamp.version != records.scheme.version:
+        elif stamp.version != version:
             bad = Problem(where, "other_version", f"this sheet was made for version {stamp.version} of the "
                                                   f"scheme; the master is version {records.scheme.version}",
                           employee=eid)
-        elif canonical_period(stamp.period) != canonical_period(records.period):
+        elif canonical(stamp.period) != collecting:
             bad = Problem(where, "other_period", f"this sheet is for {stamp.period}; the master is collecting "
                                                  f"{records.period}", employee=eid)
         elif eid not in known:
@@ -251,9 +262,9 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
             continue
         r = expected.checker.check(book, sheet, stamp)
         r.sha = sha
-        if id(book) not in listed:
-            listed[id(book)] = listed_names(book)
-        sent_as = listed[id(book)].get(eid)
+        if id(book) not in names:
+            names[id(book)] = listed_names(book, listed[id(book)])
+        sent_as = names[id(book)].get(eid)
         if sent_as is not None and sheet.name != sent_as:
             r.warnings.append(Problem(r.place(), "renamed_sheet", f"the sheet was renamed (sent as "
                                       f"{sent_as}); collected by its stamp", employee=eid))
