@@ -39,6 +39,7 @@ from ..xlsx.bulk import Bulk, save_with_rows
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
+from .kept import Kept, shared_strings, take_cells
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
@@ -124,6 +125,9 @@ class Master:
         self.path, self.wb, self.template = path, wb, template
         self.bulk: dict[str, Bulk] = {}
         self.store = None
+        #: HR's sheets loaded without their cells, which :meth:`save` writes back as they were
+        #: (:mod:`kpixl.master.kept`): sheet title when loaded → the cells.
+        self.kept: dict[str, Kept] = {}
 
     @property
     def scheme(self):
@@ -177,8 +181,9 @@ class Master:
             # Each rewritten sheet's formulas cache the engine's results (kept by its
             # writer), in the temporary file, so a crash never leaves a half-cached master.
             bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
-            if bulk:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
-                save_with_rows(self.wb, tmp, bulk, previous=path)
+            kept = {k.ws.title: k for k in self.kept.values() if any(ws is k.ws for ws in self.wb.worksheets)}
+            if bulk or kept:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
+                save_with_rows(self.wb, tmp, bulk, previous=path, kept=kept)
             else:
                 save_workbook(self.wb, tmp, previous=path)
             if path.exists():
@@ -190,7 +195,8 @@ class Master:
         replace_atomically(path, write, step)
 
 
-def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = ()) -> Master:
+def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = (),
+                keep: Iterable[str] = ()) -> Master:
     """Load a master (or a template used as one) with its scheme and card.
 
     Args:
@@ -199,6 +205,9 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         rewrite: kpixl's sheets the caller writes anew (:meth:`Master.sheet`) without reading
             them first: loaded empty, so openpyxl does not build cells that are thrown away
             (``Results`` and ``考核历史`` are most of a collected master's cells).
+        keep: HR's sheets the caller neither reads through openpyxl nor changes (the roster, for
+            collect): loaded without their cells, which :meth:`Master.save` writes back as they
+            were (:mod:`kpixl.master.kept`); a sheet whose XML is not plain enough loads whole.
 
     Raises:
         FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
@@ -208,29 +217,49 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
     if not path.exists():
         raise FileProblem(path, step, "no such file")
     check_closed(path, step)
+    kept: dict[str, Kept] = {}
     try:
-        wb = openpyxl.load_workbook(_blanked(path, set(rewrite) & set(OWNED)))
+        wb = openpyxl.load_workbook(_blanked(path, set(rewrite) & set(OWNED), set(keep) - set(OWNED), kept))
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
-    return Master(path, wb, template_from_workbook(wb, path))
+    m = Master(path, wb, template_from_workbook(wb, path))
+    for title, k in kept.items():
+        k.ws = wb[title]
+    m.kept = kept
+    return m
 
 
 #: A worksheet without cells: what a sheet about to be rewritten is loaded as.
 EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 
 
-def _blanked(path: Path, titles: set[str]) -> Path | io.BytesIO:
-    """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells."""
-    if not titles:
+def _blanked(path: Path, titles: set[str], keep: set[str] = frozenset(), kept: dict[str, Kept] | None = None
+             ) -> Path | io.BytesIO:
+    """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells and whose sheets
+    ``keep`` hold none either, their cells put in ``kept`` (title → :class:`Kept`) instead."""
+    if not titles and not keep:
         return path
     with zipfile.ZipFile(path) as z:
-        parts = {part for title, part in sheet_parts(z).items() if title in titles}
+        sheets = sheet_parts(z)
+        parts = {part: EMPTY_SHEET for title, part in sheets.items() if title in titles}
+        strings: list = []
+
+        def shared():  # read once, and only when a kept cell uses a shared string
+            if not strings:
+                strings.append(shared_strings(z))
+            return strings[0]
+
+        for title, part in sheets.items():
+            if title in keep and title not in titles and part in z.NameToInfo:
+                taken = take_cells(z.read(part), shared)
+                if taken is not None:
+                    parts[part], kept[title] = taken  # type: ignore[index]
         if not parts:
             return path
         copy = io.BytesIO()
         with zipfile.ZipFile(copy, "w") as out:  # stored, not deflated: read once, at once
             for info in z.infolist():
-                out.writestr(info.filename, EMPTY_SHEET if info.filename in parts else z.read(info))
+                out.writestr(info.filename, parts[info.filename] if info.filename in parts else z.read(info))
     copy.seek(0)
     return copy
 
