@@ -71,7 +71,7 @@ def _collect_both(world, tmp_path, monkeypatch, batches) -> tuple[Path, Path]:
     with monkeypatch.context() as m:  # every row an openpyxl cell, as before bulk rows and kept cells
         for mod in (write_mod, store_mod, sheet_mod):
             m.setattr(mod, "bulk_values", lambda rows: None)
-        m.setattr(book_mod, "take_cells", lambda xml, strings: None)
+        m.setattr(book_mod, "take_cells", lambda xml, strings, read=False: None)
         for files, now in batches:
             assert collect(slow, files, now=now, user="hr").written
     return fast, slow
@@ -223,7 +223,9 @@ def test_an_excel_shaped_roster_is_carried_as_it_was(world, tmp_path, monkeypatc
     from kpixl.master.book import open_master
 
     original = _excel_shaped(world["dir"] / "master.xlsx", tmp_path / "excel.xlsx")
-    assert "Roster" in open_master(original, keep=("Roster",)).kept  # the cells are taken
+    m = open_master(original, keep=("Roster",), unchanged=("考核表",))
+    assert {"Roster", "考核表"} <= set(m.kept)  # the cells are taken
+    assert m.template.card == open_master(original).template.card  # the card's merges bare, it reads the same
     fast, slow = _collect_both_from(world, original, tmp_path, monkeypatch)
     assert_same_master(fast, slow)
     with zipfile.ZipFile(fast) as z:
@@ -262,7 +264,7 @@ def _collect_both_from(world, source: Path, tmp_path, monkeypatch) -> tuple[Path
         out.append(path)
     assert collect(out[0], world["typed"], now=NOW, user="hr").written
     with monkeypatch.context() as m:
-        m.setattr(book_mod, "take_cells", lambda xml, strings: None)
+        m.setattr(book_mod, "take_cells", lambda xml, strings, read=False: None)
         assert collect(out[1], world["typed"], now=NOW, user="hr").written
     return out[0], out[1]
 
@@ -276,8 +278,9 @@ def test_a_roster_libreoffice_saved_is_carried_and_opens(world, tmp_path, monkey
 
     (tmp_path / "lo").mkdir()
     [resaved] = convert([world["dir"] / "master.xlsx"], tmp_path / "lo", "xlsx")
-    m = open_master(resaved, keep=("Roster",))
+    m = open_master(resaved, keep=("Roster",), unchanged=("考核表",))
     assert m.kept["Roster"].shared  # LibreOffice writes text as shared strings
+    assert m.kept["考核表"].merges and m.template.card == open_master(resaved).template.card  # the card reads the same
     fast, slow = _collect_both_from(world, resaved, tmp_path, monkeypatch)
     assert_same_master(fast, slow)
     (tmp_path / "again").mkdir()

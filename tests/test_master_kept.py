@@ -107,3 +107,16 @@ def test_spliced_cells_read_as_the_original(rows, texts, start):
                 for c in tree.iter(f"{{{MAIN}}}c")]
 
     assert values(ET.fromstring(xml), new) == values(ET.fromstring(sheet(cells)), dict(enumerate(items)))
+
+
+def test_a_sheet_read_keeps_its_cells_for_openpyxl_and_its_merged_ranges_apart():
+    xml = sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>').replace(
+        b"<pageMargins/>", b'<mergeCells count="2"><mergeCell ref="A1:B1"/><mergeCell ref="A2:A3"/></mergeCells><pageMargins/>')
+    blank, kept = take_cells(xml, ["<t>a</t>"], read=True)
+    assert kept.merges == ["A1:B1", "A2:A3"] and kept.shared
+    assert b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData><pageMargins/>' in blank
+    assert b"mergeCell" not in blank
+    assert take_cells(xml.replace(b"<pageMargins/>", b'<mergeCells><mergeCell ref="C1:D1"/></mergeCells>'),
+                      ["<t>a</t>"], read=True) is None  # two lists of merged ranges: not this shape
+    _, plain = take_cells(sheet('<row r="1"/>'), None, read=True)
+    assert plain.merges == []

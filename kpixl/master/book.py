@@ -31,6 +31,8 @@ from typing import Iterable, Iterator
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
@@ -196,7 +198,7 @@ class Master:
 
 
 def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = (),
-                keep: Iterable[str] = ()) -> Master:
+                keep: Iterable[str] = (), unchanged: Iterable[str] = ()) -> Master:
     """Load a master (or a template used as one) with its scheme and card.
 
     Args:
@@ -208,6 +210,9 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         keep: HR's sheets the caller neither reads through openpyxl nor changes (the roster, for
             collect): loaded without their cells, which :meth:`Master.save` writes back as they
             were (:mod:`kpixl.master.kept`); a sheet whose XML is not plain enough loads whole.
+        unchanged: HR's sheets the caller reads through openpyxl but never changes (the card):
+            loaded with their cells but their merged ranges bare (openpyxl makes each covered cell
+            over), and written back as they were, as ``keep``'s.
 
     Raises:
         FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
@@ -219,12 +224,15 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
     check_closed(path, step)
     kept: dict[str, Kept] = {}
     try:
-        wb = openpyxl.load_workbook(_blanked(path, set(rewrite) & set(OWNED), set(keep) - set(OWNED), kept))
+        source = _blanked(path, set(rewrite) & set(OWNED), set(keep) - set(OWNED), kept, set(unchanged) - set(OWNED))
+        wb = openpyxl.load_workbook(source)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
-    m = Master(path, wb, template_from_workbook(wb, path))
     for title, k in kept.items():
         k.ws = wb[title]
+        if k.merges is not None:  # as openpyxl binds them, without making the covered cells over
+            k.ws.merged_cells = MultiCellRange([MergedCellRange(k.ws, ref) for ref in k.merges])
+    m = Master(path, wb, template_from_workbook(wb, path))
     m.kept = kept
     return m
 
@@ -233,11 +241,12 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
 EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 
 
-def _blanked(path: Path, titles: set[str], keep: set[str] = frozenset(), kept: dict[str, Kept] | None = None
-             ) -> Path | io.BytesIO:
+def _blanked(path: Path, titles: set[str], keep: set[str] = frozenset(), kept: dict[str, Kept] | None = None,
+             unchanged: set[str] = frozenset()) -> Path | io.BytesIO:
     """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells and whose sheets
-    ``keep`` hold none either, their cells put in ``kept`` (title → :class:`Kept`) instead."""
-    if not titles and not keep:
+    ``keep`` hold none either, their cells put in ``kept`` (title → :class:`Kept`) instead; the
+    sheets ``unchanged`` keep their cells (put in ``kept`` too) but not their merged ranges."""
+    if not titles and not keep and not unchanged:
         return path
     with zipfile.ZipFile(path) as z:
         sheets = sheet_parts(z)
@@ -250,8 +259,8 @@ def _blanked(path: Path, titles: set[str], keep: set[str] = frozenset(), kept: d
             return strings[0]
 
         for title, part in sheets.items():
-            if title in keep and title not in titles and part in z.NameToInfo:
-                taken = take_cells(z.read(part), shared)
+            if (title in keep or title in unchanged) and title not in titles and part in z.NameToInfo:
+                taken = take_cells(z.read(part), shared, read=title in unchanged and title not in keep)
                 if taken is not None:
                     parts[part], kept[title] = taken  # type: ignore[index]
         if not parts:

@@ -53,6 +53,7 @@ _CELL_TAG = re.compile(r"<c" + _ATTRS + r"\s*(/?)>")
 _SHARED = re.compile(r"""\st\s*=\s*(?:"s"|'s')""")
 _SST_ROOT = re.compile(r"<sst" + _ATTRS + r"\s*/?>")
 _SI = re.compile(r"<si\s*>(.*?)</si\s*>|<si\s*/>", re.S)
+_MERGES = re.compile(r"<mergeCells\b[^>]*/>|<mergeCells\b[^>]*>.*?</mergeCells\s*>", re.S)
 _PREFIXED = re.compile(r"<[A-Za-z_][\w.-]*:|\s(?!xml:)[A-Za-z_][\w.-]*:[\w.-]+\s*=")
 
 
@@ -71,6 +72,8 @@ class Kept:
         namespaces: Prefix → namespace the original worksheet element declared and the cells use.
         ignorable: Those prefixes that were ignorable (``mc:Ignorable``), and the ``mc`` prefix.
         strings: The original shared strings (each ``<si>``'s content) when a cell uses one, else None.
+        merges: For a sheet loaded with its cells (``read``): its merged ranges, which openpyxl did not
+            load (it makes every covered cell over, slowly, for the saved sheet it no longer writes).
     """
 
     data: str
@@ -79,6 +82,7 @@ class Kept:
     ignorable: tuple[str, list[str]] | None = None
     strings: list[str] | None = None
     ws: Any = None
+    merges: list[str] | None = None
 
     @property
     def shared(self) -> bool:
@@ -128,13 +132,15 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def take_cells(xml: bytes, strings: "list[str] | None | Any") -> tuple[bytes, Kept] | None:
+def take_cells(xml: bytes, strings: "list[str] | None | Any", read: bool = False) -> tuple[bytes, Kept] | None:
     """A sheet's XML without its cells, and the cells kept; None when the sheet is not plain enough.
 
     Args:
         xml: The sheet's part.
         strings: The package's shared strings (:func:`shared_strings`), or a callable giving them
             (called only when a cell uses one); None when the package has none.
+        read: Keep the cells in the XML too (the caller reads them through openpyxl), without the
+            merged ranges (:attr:`Kept.merges`).
     """
     try:
         text = xml.decode("utf-8")
@@ -178,6 +184,18 @@ def take_cells(xml: bytes, strings: "list[str] | None | Any") -> tuple[bytes, Ke
             if items is None or len(found) != len(shared) or max(found) >= len(items):
                 return None  # an index written otherwise (an entity, a CDATA), or none such
             kept.strings = items
+    if read:
+        merges = _MERGES.findall(text, end)
+        if len(merges) > 1 or text.count("<mergeCell", end) != sum(m.count("<mergeCell") for m in merges):
+            return None
+        try:
+            kept.merges = [] if not merges else [
+                c.get("ref") for c in ET.fromstring(f'<x xmlns="{_MAIN}">{merges[0]}</x>').iter(f"{{{_MAIN}}}mergeCell")]
+        except ET.ParseError:
+            return None
+        if None in kept.merges:
+            return None
+        return (text[:end] + _MERGES.sub("", text[end:], count=1)).encode("utf-8"), kept
     return text[:start.start()].encode("utf-8") + b"<sheetData/>" + text[end:].encode("utf-8"), kept
 
 

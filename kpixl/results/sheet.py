@@ -397,17 +397,16 @@ def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[l
     last = lay.first + n - 1
     plan = [(row_formula(c.formula, lay.first + start, last) if c.formula is not None else None, cached.get(key),
              c.values) for key, c in lay.cols.items()]
-    rows = []
-    for k in range(start, n):
-        row = lay.first + k
-        out = []
-        for formula, got, vals in plan:
-            if formula is not None:
-                out.append(Formula(formula(row), _result(got[k]) if got is not None else None))
-            else:
-                out.append(cell_value(vals[k]))
-        rows.append(out)
+    people = range(start, n)
+    columns = [[Formula(formula(lay.first + k), _result(got[k]) if got is not None else None) for k in people]
+               if formula is not None else _cell_values([vals[k] for k in people]) for formula, got, vals in plan]
+    rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in people]
     return bulk_values(rows)
+
+
+def _cell_values(values: list[Any]) -> list[Any]:
+    """``[cell_value(v) for v in values]``, text and plain numbers taken as they are (a column at a time)."""
+    return [v if (t := type(v)) is str or t is int or (t is float and v == v) else cell_value(v) for v in values]
 
 
 #: A row no sheet reaches, written where a formula's own row number stands to make its template.
