@@ -223,8 +223,8 @@ def test_an_excel_shaped_roster_is_carried_as_it_was(world, tmp_path, monkeypatc
     from kpixl.master.book import open_master
 
     original = _excel_shaped(world["dir"] / "master.xlsx", tmp_path / "excel.xlsx")
-    m = open_master(original, keep=("Roster",), unchanged=("考核表",))
-    assert {"Roster", "考核表"} <= set(m.kept)  # the cells are taken
+    m = open_master(original, keep=("Roster",), unchanged=("考核表", "Scheme"))
+    assert {"Roster", "考核表", "Scheme"} <= set(m.kept)  # the cells are taken
     assert m.template.card == open_master(original).template.card  # the card's merges bare, it reads the same
     fast, slow = _collect_both_from(world, original, tmp_path, monkeypatch)
     assert_same_master(fast, slow)
@@ -278,7 +278,7 @@ def test_a_roster_libreoffice_saved_is_carried_and_opens(world, tmp_path, monkey
 
     (tmp_path / "lo").mkdir()
     [resaved] = convert([world["dir"] / "master.xlsx"], tmp_path / "lo", "xlsx")
-    m = open_master(resaved, keep=("Roster",), unchanged=("考核表",))
+    m = open_master(resaved, keep=("Roster",), unchanged=("考核表", "Scheme"))
     assert m.kept["Roster"].shared  # LibreOffice writes text as shared strings
     assert m.kept["考核表"].merges and m.template.card == open_master(resaved).template.card  # the card reads the same
     fast, slow = _collect_both_from(world, resaved, tmp_path, monkeypatch)

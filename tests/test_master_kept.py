@@ -120,3 +120,37 @@ def test_a_sheet_read_keeps_its_cells_for_openpyxl_and_its_merged_ranges_apart()
                       ["<t>a</t>"], read=True) is None  # two lists of merged ranges: not this shape
     _, plain = take_cells(sheet('<row r="1"/>'), None, read=True)
     assert plain.merges == []
+
+
+def test_a_sheet_read_reads_as_openpyxl_loads_it(tmp_path):
+    """Loaded with its merged ranges bound the quick way, a sheet shows the values, merged ranges and
+    first-cell styles openpyxl's own binding shows; a covered cell is blank even where the file kept
+    a value there (LibreOffice can keep one)."""
+    import openpyxl
+    from openpyxl.styles import Border, Side
+
+    from kpixl.master.book import open_master, new_master
+    from collect_kit import e2e_scheme, roster
+
+    path = new_master(e2e_scheme(), roster(4), tmp_path / "m.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Notes")
+    thin = Side(style="thin")
+    ws["A1"], ws["B1"], ws["C3"] = "标题", "hidden", 7
+    ws["A1"].border = Border(top=thin, left=thin)
+    ws["C2"].border = Border(right=thin, bottom=thin)  # the last cell of A1:C2: its borders go to A1
+    ws.merged_cells.add("A1:C2")  # B1's value stays in the file, covered
+    ws.merge_cells("A5:B9")
+    wb.save(path)
+    whole, quick = open_master(path), open_master(path, unchanged=("Notes", "考核表", "Scheme"))
+    assert set(quick.kept) == {"Notes", "考核表", "Scheme"}
+    for title in ("Notes", "考核表", "Scheme"):
+        x, y = whole.wb[title], quick.wb[title]
+        assert (x.max_row, x.max_column) == (y.max_row, y.max_column)
+        assert [str(r) for r in x.merged_cells.ranges] == [str(r) for r in y.merged_cells.ranges]
+        assert [[(c.value, c.data_type, type(c).__name__) for c in row] for row in x.iter_rows()] == [
+            [(c.value, c.data_type, type(c).__name__) for c in row] for row in y.iter_rows()]
+        for rng in x.merged_cells.ranges:
+            assert repr(x.cell(rng.min_row, rng.min_col).border) == repr(y.cell(rng.min_row, rng.min_col).border)
+    assert quick.wb["Notes"]["B1"].value is None and quick.wb["Notes"]["A1"].border.bottom.style == "thin"
+    assert quick.template.card == whole.template.card and quick.template.scheme == whole.template.scheme

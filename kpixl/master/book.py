@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.cell_range import MultiCellRange
@@ -210,9 +211,9 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         keep: HR's sheets the caller neither reads through openpyxl nor changes (the roster, for
             collect): loaded without their cells, which :meth:`Master.save` writes back as they
             were (:mod:`kpixl.master.kept`); a sheet whose XML is not plain enough loads whole.
-        unchanged: HR's sheets the caller reads through openpyxl but never changes (the card):
-            loaded with their cells but their merged ranges bare (openpyxl makes each covered cell
-            over), and written back as they were, as ``keep``'s.
+        unchanged: HR's sheets the caller reads through openpyxl but never changes (the card, the
+            scheme): loaded with their cells, their merged ranges bound without openpyxl's edge
+            borders on the covered cells (slow to make), and written back as they were, as ``keep``'s.
 
     Raises:
         FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
@@ -230,11 +231,24 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
     for title, k in kept.items():
         k.ws = wb[title]
-        if k.merges is not None:  # as openpyxl binds them, without making the covered cells over
-            k.ws.merged_cells = MultiCellRange([MergedCellRange(k.ws, ref) for ref in k.merges])
+        if k.merges is not None:
+            k.ws.merged_cells = MultiCellRange([_merge(k.ws, ref) for ref in k.merges])
     m = Master(path, wb, template_from_workbook(wb, path))
     m.kept = kept
     return m
+
+
+def _merge(ws, ref: str) -> MergedCellRange:
+    """A merged range bound as openpyxl binds one on loading (its first cell takes the last one's right
+    and bottom borders, the covered cells are blank), but for the borders openpyxl gives the covered
+    cells at the range's edges: slow to make (a Border hashed per cell), and never written (the
+    sheet's cells are saved as they were, :mod:`kpixl.master.kept`)."""
+    mcr = MergedCellRange(ws, ref)
+    cells = mcr.cells
+    next(cells)
+    for row, col in cells:
+        ws._cells[row, col] = MergedCell(ws, row, col)
+    return mcr
 
 
 #: A worksheet without cells: what a sheet about to be rewritten is loaded as.

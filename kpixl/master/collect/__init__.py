@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
 from ...card.template import CARD_SHEETS, ROSTER_SHEETS
+from ...scheme.sheet.vocab import SHEET_NAMES as SCHEME_SHEETS
 from ...errors import FileProblem
 from ...gcpause import cycle_collector_paused
 from ...xlsx.scan import read_values
@@ -141,7 +142,7 @@ def _open(path: Path) -> tuple[Master, Any]:
     from their XML (:func:`kpixl.xlsx.scan.read_values`, values as openpyxl reads them) and
     loaded empty: whenever collect writes the master it writes all three anew. The roster is read
     from its XML too (:class:`kpixl.master.records.Records`) and never changed: its cells are
-    carried into the saved master as they were (``keep``), as are the card's (read, never changed). Returns the master and the
+    carried into the saved master as they were (``keep``), as are the card's and the scheme's (read, never changed). Returns the master and the
     workbook-like source of those three sheets (the master's own workbook when its XML cannot be
     read that way).
     """
@@ -149,9 +150,9 @@ def _open(path: Path) -> tuple[Master, Any]:
         kept = read_values(path, {STORE, ISSUES, LOG})
     except FileProblem:
         return open_master(path, STEP, rewrite=(RESULTS, HISTORY), keep=ROSTER_SHEETS,
-                           unchanged=CARD_SHEETS), None
+                           unchanged=(*CARD_SHEETS, *SCHEME_SHEETS)), None
     m = open_master(path, STEP, rewrite=(RESULTS, HISTORY, STORE, ISSUES, LOG), keep=ROSTER_SHEETS,
-                     unchanged=CARD_SHEETS)
+                     unchanged=(*CARD_SHEETS, *SCHEME_SHEETS))
     m.store = Store.read(kept)
     return m, kept
 
