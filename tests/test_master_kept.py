@@ -71,6 +71,9 @@ def test_xml_of_another_shape_is_not_taken():
         "another default namespace": sheet('<row r="1"/>', '<worksheet xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main">'),
         "a namespace declared among the cells": sheet('<row r="1" xmlns:q="urn:q"/>'),
         "no dimension": sheet('<row r="1"/>', dim=""),
+        "a dynamic array (cell metadata)": sheet('<row r="1"><c r="A1" cm="1"><f t="array" ref="A1:A3">SEQUENCE(3)</f>'
+                                                 '<v>1</v></c></row>'),
+        "a picture in a cell (value metadata)": sheet('<row r="1"><c r="A1" t="e" vm="1"><v>#VALUE!</v></c></row>'),
         "UTF-16 declared": sheet("").replace(b'encoding="UTF-8"', b'encoding="UTF-16"'),
         "two sheetData": sheet('<row r="1"/>').replace(b"<pageMargins/>", b"<sheetData/>"),
     }

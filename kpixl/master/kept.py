@@ -22,7 +22,8 @@ What a cell refers to outside its sheet stays right:
 
 A sheet whose XML does not have the plain shape this relies on (one unprefixed ``sheetData`` in
 the main namespace, UTF-8, no comments, CDATA or processing instructions among the cells, every
-shared-string cell's index a plain number) is not taken: openpyxl loads it whole, as before.
+shared-string cell's index a plain number, no cell pointing into the workbook's metadata part,
+which openpyxl drops) is not taken: openpyxl loads it whole, as before.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ _SHARED = re.compile(r"""\st\s*=\s*(?:"s"|'s')""")
 _SST_ROOT = re.compile(r"<sst" + _ATTRS + r"\s*/?>")
 _SI = re.compile(r"<si\s*>(.*?)</si\s*>|<si\s*/>", re.S)
 _MERGES = re.compile(r"<mergeCells\b[^>]*/>|<mergeCells\b[^>]*>.*?</mergeCells\s*>", re.S)
+# A cell pointing into the workbook's cell or value metadata (Excel's dynamic arrays, pictures in cells):
+# openpyxl does not keep that part.
+_METADATA = re.compile(r"""\s[cv]m\s*=\s*["']""")
 _PREFIXED = re.compile(r"<[A-Za-z_][\w.-]*:|\s(?!xml:)[A-Za-z_][\w.-]*:[\w.-]+\s*=")
 
 
@@ -163,7 +167,7 @@ def take_cells(xml: bytes, strings: "list[str] | None | Any", read: bool = False
         data, end = text[start.end():closes[0].start()], closes[0].end()
     else:
         return None
-    if "<!" in data or "<?" in data or "xmlns" in data:
+    if "<!" in data or "<?" in data or "xmlns" in data or _METADATA.search(data):
         return None
     dimension = _DIMENSION.search(text, 0, start.start())
     if dimension is None:

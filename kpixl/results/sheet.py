@@ -398,10 +398,18 @@ def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[l
     plan = [(row_formula(c.formula, lay.first + start, last) if c.formula is not None else None, cached.get(key),
              c.values) for key, c in lay.cols.items()]
     people = range(start, n)
-    columns = [[Formula(formula(lay.first + k), _result(got[k]) if got is not None else None) for k in people]
-               if formula is not None else _cell_values([vals[k] for k in people]) for formula, got, vals in plan]
+    numbers = [str(lay.first + k) for k in people]
+    columns = [_cell_values([vals[k] for k in people]) if formula is None else [
+        Formula(text, _result(got[k]) if got is not None else None) for k, text in zip(people, _texts(formula, numbers))]
+        for formula, got, vals in plan]
     rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in people]
     return bulk_values(rows)
+
+
+def _texts(formula: Callable[[int], str], numbers: list[str]) -> list[str]:
+    """A formula's text on each row (its number given as text): one join a row when it has a template."""
+    parts = getattr(formula, "parts", None)
+    return [row.join(parts) for row in numbers] if parts is not None else [formula(int(row)) for row in numbers]
 
 
 def _cell_values(values: list[Any]) -> list[Any]:
@@ -426,6 +434,7 @@ def row_formula(formula: Callable[[int], str], first: int, last: int) -> Callabl
     made = lambda row: str(row).join(parts)  # noqa: E731
     if any(formula(r) != made(r) for r in {first, last}):
         return formula
+    made.parts = parts  # type: ignore[attr-defined]  # the template, for a column of rows at once
     return made
 
 
