@@ -15,7 +15,9 @@ Every write:
 Sheets kpixl owns are listed in :data:`OWNED`; HR's own sheets are read and written back
 by openpyxl untouched (openpyxl keeps values, formulas, styles, validation, tables and
 print setup; it drops charts and images, which is why the report's charts are
-re-drawn on every write — :mod:`kpixl.master.report`).
+re-drawn on every write — :mod:`kpixl.master.report`). Collect carries the cells of the roster,
+the card and the Scheme sheet into the saved file as they were, without openpyxl re-writing them
+(:mod:`kpixl.master.kept`).
 """
 
 from __future__ import annotations
