@@ -188,7 +188,8 @@ class Master:
             bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
             kept = {k.ws.title: k for k in self.kept.values() if any(ws is k.ws for ws in self.wb.worksheets)}
             if bulk or kept:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
-                save_with_rows(self.wb, tmp, bulk, previous=path, kept=kept)
+                with _unwritten(kept.values()):
+                    save_with_rows(self.wb, tmp, bulk, previous=path, kept=kept)
             else:
                 save_workbook(self.wb, tmp, previous=path)
             if path.exists():
@@ -238,6 +239,21 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
     m = Master(path, wb, template_from_workbook(wb, path))
     m.kept = kept
     return m
+
+
+@contextlib.contextmanager
+def _unwritten(kept: Iterable[Kept]) -> Iterator[None]:
+    """While openpyxl saves: the kept sheets hold only the cells whose comment or hyperlink openpyxl
+    writes elsewhere in the package (their own cells are spliced in as they were, the rest would be
+    serialised for nothing)."""
+    held = [(k.ws, k.ws._cells) for k in kept]
+    try:
+        for ws, cells in held:
+            ws._cells = {at: c for at, c in cells.items() if c._comment is not None or c.hyperlink is not None}
+        yield
+    finally:
+        for ws, cells in held:
+            ws._cells = cells
 
 
 def _merge(ws, ref: str) -> MergedCellRange:
