@@ -130,8 +130,8 @@ class Master:
         self.path, self.wb, self.template = path, wb, template
         self.bulk: dict[str, Bulk] = {}
         self.store = None
-        #: HR's sheets loaded without their cells, which :meth:`save` writes back as they were
-        #: (:mod:`kpixl.master.kept`): sheet title when loaded → the cells.
+        #: HR's sheets whose cells :meth:`save` writes back as they were, not as openpyxl holds them
+        #: (:mod:`kpixl.master.kept`; ``keep`` and ``unchanged`` of :func:`open_master`): title → the cells.
         self.kept: dict[str, Kept] = {}
 
     @property

@@ -70,7 +70,8 @@ class Kept:
     """The cells of one sheet, as its XML held them, for the sheet openpyxl saves without them.
 
     Attributes:
-        ws: The openpyxl sheet loaded without its cells (a sheet replaced meanwhile is not this one).
+        ws: The openpyxl sheet loaded without these cells, or with them for reading (``merges``); a
+            sheet replaced meanwhile is not this one.
         data: The original ``<sheetData>`` content.
         dimension: The original ``<dimension/>`` element.
         namespaces: Prefix → namespace the original worksheet element declared and the cells use.
@@ -133,7 +134,8 @@ class Kept:
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    # An attribute's text as the source held it (entities still escaped), now between double quotes.
+    return text.replace('"', "&quot;")
 
 
 def take_cells(xml: bytes, strings: "list[str] | None | Any", read: bool = False) -> tuple[bytes, Kept] | None:

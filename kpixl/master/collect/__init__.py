@@ -142,7 +142,8 @@ def _open(path: Path) -> tuple[Master, Any]:
     from their XML (:func:`kpixl.xlsx.scan.read_values`, values as openpyxl reads them) and
     loaded empty: whenever collect writes the master it writes all three anew. The roster is read
     from its XML too (:class:`kpixl.master.records.Records`) and never changed: its cells are
-    carried into the saved master as they were (``keep``), as are the card's and the scheme's (read, never changed). Returns the master and the
+    carried into the saved master as they were (``keep``), as are those of the card and the
+    Scheme sheet, which are read but never changed (``unchanged``). Returns the master and the
     workbook-like source of those three sheets (the master's own workbook when its XML cannot be
     read that way).
     """
