@@ -15,7 +15,9 @@ Every write:
 Sheets kpixl owns are listed in :data:`OWNED`; HR's own sheets are read and written back
 by openpyxl untouched (openpyxl keeps values, formulas, styles, validation, tables and
 print setup; it drops charts and images, which is why the report's charts are
-re-drawn on every write — :mod:`kpixl.master.report`).
+re-drawn on every write — :mod:`kpixl.master.report`). Collect carries the cells of the roster,
+the card and the Scheme sheet into the saved file as they were, without openpyxl re-writing them
+(:mod:`kpixl.master.kept`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import openpyxl
+from openpyxl.cell.cell import MergedCell
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 
 from ..errors import FileProblem
 from ..card.template import Template, template_from_workbook
@@ -39,6 +44,7 @@ from ..xlsx.bulk import Bulk, save_with_rows
 from ..xlsx.cached import save_workbook, sheet_parts
 from ..xlsx.lang import DEFAULT as DEFAULT_LANG, NAME as LANG_NAME, check_lang, workbook_lang
 from ..xlsx.text import defuse
+from .kept import Kept, shared_strings, take_cells
 
 __all__ = ["OWNED", "PERIOD_NAME", "Master", "backup_path", "locked", "open_master"]
 
@@ -124,6 +130,9 @@ class Master:
         self.path, self.wb, self.template = path, wb, template
         self.bulk: dict[str, Bulk] = {}
         self.store = None
+        #: HR's sheets whose cells :meth:`save` writes back as they were, not as openpyxl holds them
+        #: (:mod:`kpixl.master.kept`; ``keep`` and ``unchanged`` of :func:`open_master`): title → the cells.
+        self.kept: dict[str, Kept] = {}
 
     @property
     def scheme(self):
@@ -177,8 +186,10 @@ class Master:
             # Each rewritten sheet's formulas cache the engine's results (kept by its
             # writer), in the temporary file, so a crash never leaves a half-cached master.
             bulk = {t: b for t, b in self.bulk.items() if t in self.wb.sheetnames and b.rows}
-            if bulk:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
-                save_with_rows(self.wb, tmp, bulk, previous=path)
+            kept = {k.ws.title: k for k in self.kept.values() if any(ws is k.ws for ws in self.wb.worksheets)}
+            if bulk or kept:  # the rows kpixl wrote in bulk: appended in the same pass as the cached results
+                with _unwritten(kept.values()):
+                    save_with_rows(self.wb, tmp, bulk, previous=path, kept=kept)
             else:
                 save_workbook(self.wb, tmp, previous=path)
             if path.exists():
@@ -190,7 +201,8 @@ class Master:
         replace_atomically(path, write, step)
 
 
-def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = ()) -> Master:
+def open_master(path: str | Path, step: str = "opening the master", rewrite: Iterable[str] = (),
+                keep: Iterable[str] = (), unchanged: Iterable[str] = ()) -> Master:
     """Load a master (or a template used as one) with its scheme and card.
 
     Args:
@@ -199,6 +211,12 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         rewrite: kpixl's sheets the caller writes anew (:meth:`Master.sheet`) without reading
             them first: loaded empty, so openpyxl does not build cells that are thrown away
             (``Results`` and ``考核历史`` are most of a collected master's cells).
+        keep: HR's sheets the caller neither reads through openpyxl nor changes (the roster, for
+            collect): loaded without their cells, which :meth:`Master.save` writes back as they
+            were (:mod:`kpixl.master.kept`); a sheet whose XML is not plain enough loads whole.
+        unchanged: HR's sheets the caller reads through openpyxl but never changes (the card, the
+            scheme): loaded with their cells, their merged ranges bound without openpyxl's edge
+            borders on the covered cells (slow to make), and written back as they were, as ``keep``'s.
 
     Raises:
         FileProblem: Missing, not a workbook, open in Excel, or without a card sheet.
@@ -208,29 +226,81 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
     if not path.exists():
         raise FileProblem(path, step, "no such file")
     check_closed(path, step)
+    kept: dict[str, Kept] = {}
     try:
-        wb = openpyxl.load_workbook(_blanked(path, set(rewrite) & set(OWNED)))
+        source = _blanked(path, set(rewrite) & set(OWNED), set(keep) - set(OWNED), kept, set(unchanged) - set(OWNED))
+        wb = openpyxl.load_workbook(source)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
-    return Master(path, wb, template_from_workbook(wb, path))
+    for title, k in kept.items():
+        k.ws = wb[title]
+        if k.merges is not None:
+            k.ws.merged_cells = MultiCellRange([_merge(k.ws, ref) for ref in k.merges])
+    m = Master(path, wb, template_from_workbook(wb, path))
+    m.kept = kept
+    return m
+
+
+@contextlib.contextmanager
+def _unwritten(kept: Iterable[Kept]) -> Iterator[None]:
+    """While openpyxl saves: the kept sheets hold only the cells whose comment or hyperlink openpyxl
+    writes elsewhere in the package (their own cells are spliced in as they were, the rest would be
+    serialised for nothing)."""
+    held = [(k.ws, k.ws._cells) for k in kept]
+    try:
+        for ws, cells in held:
+            ws._cells = {at: c for at, c in cells.items() if c._comment is not None or c.hyperlink is not None}
+        yield
+    finally:
+        for ws, cells in held:
+            ws._cells = cells
+
+
+def _merge(ws, ref: str) -> MergedCellRange:
+    """A merged range bound as openpyxl binds one on loading (its first cell takes the last one's right
+    and bottom borders, the covered cells are blank), but for the borders openpyxl gives the covered
+    cells at the range's edges: slow to make (a Border hashed per cell), and never written (the
+    sheet's cells are saved as they were, :mod:`kpixl.master.kept`)."""
+    mcr = MergedCellRange(ws, ref)
+    cells = mcr.cells
+    next(cells)
+    for row, col in cells:
+        ws._cells[row, col] = MergedCell(ws, row, col)
+    return mcr
 
 
 #: A worksheet without cells: what a sheet about to be rewritten is loaded as.
 EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
 
 
-def _blanked(path: Path, titles: set[str]) -> Path | io.BytesIO:
-    """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells."""
-    if not titles:
+def _blanked(path: Path, titles: set[str], keep: set[str] = frozenset(), kept: dict[str, Kept] | None = None,
+             unchanged: set[str] = frozenset()) -> Path | io.BytesIO:
+    """The master, or an in-memory copy of it whose sheets ``titles`` hold no cells and whose sheets
+    ``keep`` hold none either, their cells put in ``kept`` (title → :class:`Kept`) instead; the
+    sheets ``unchanged`` keep their cells (put in ``kept`` too) but not their merged ranges."""
+    if not titles and not keep and not unchanged:
         return path
     with zipfile.ZipFile(path) as z:
-        parts = {part for title, part in sheet_parts(z).items() if title in titles}
+        sheets = sheet_parts(z)
+        parts = {part: EMPTY_SHEET for title, part in sheets.items() if title in titles}
+        strings: list = []
+
+        def shared():  # read once, and only when a kept cell uses a shared string
+            if not strings:
+                strings.append(shared_strings(z))
+            return strings[0]
+
+        for title, part in sheets.items():
+            if (title in keep or title in unchanged) and title not in titles and part in z.NameToInfo:
+                taken = take_cells(z.read(part), shared, read=title in unchanged and title not in keep)
+                if taken is not None:
+                    parts[part], kept[title] = taken  # type: ignore[index]
         if not parts:
             return path
         copy = io.BytesIO()
         with zipfile.ZipFile(copy, "w") as out:  # stored, not deflated: read once, at once
             for info in z.infolist():
-                out.writestr(info.filename, EMPTY_SHEET if info.filename in parts else z.read(info))
+                out.writestr(info.filename, parts[info.filename] if info.filename in parts else z.read(info))
     copy.seek(0)
     return copy
 

@@ -397,17 +397,24 @@ def bulk_rows(lay: Layout, n: int, values: Figures | None, start: int) -> list[l
     last = lay.first + n - 1
     plan = [(row_formula(c.formula, lay.first + start, last) if c.formula is not None else None, cached.get(key),
              c.values) for key, c in lay.cols.items()]
-    rows = []
-    for k in range(start, n):
-        row = lay.first + k
-        out = []
-        for formula, got, vals in plan:
-            if formula is not None:
-                out.append(Formula(formula(row), _result(got[k]) if got is not None else None))
-            else:
-                out.append(cell_value(vals[k]))
-        rows.append(out)
+    people = range(start, n)
+    numbers = [str(lay.first + k) for k in people]
+    columns = [_cell_values([vals[k] for k in people]) if formula is None else [
+        Formula(text, _result(got[k]) if got is not None else None) for k, text in zip(people, _texts(formula, numbers))]
+        for formula, got, vals in plan]
+    rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in people]
     return bulk_values(rows)
+
+
+def _texts(formula: Callable[[int], str], numbers: list[str]) -> list[str]:
+    """A formula's text on each row (its number given as text): one join a row when it has a template."""
+    parts = getattr(formula, "parts", None)
+    return [row.join(parts) for row in numbers] if parts is not None else [formula(int(row)) for row in numbers]
+
+
+def _cell_values(values: list[Any]) -> list[Any]:
+    """``[cell_value(v) for v in values]``, text and plain numbers taken as they are (a column at a time)."""
+    return [v if (t := type(v)) is str or t is int or (t is float and v == v) else cell_value(v) for v in values]
 
 
 #: A row no sheet reaches, written where a formula's own row number stands to make its template.
@@ -427,6 +434,7 @@ def row_formula(formula: Callable[[int], str], first: int, last: int) -> Callabl
     made = lambda row: str(row).join(parts)  # noqa: E731
     if any(formula(r) != made(r) for r in {first, last}):
         return formula
+    made.parts = parts  # type: ignore[attr-defined]  # the template, for a column of rows at once
     return made
 
 

@@ -81,8 +81,24 @@ class Strings:
             k = self.index[text] = self.start + len(self.index)
         return k
 
+    def raw(self, item: str) -> int:
+        """The index of a shared string given as its ``<si>`` element's XML content (copied as it is:
+        rich text keeps its runs)."""
+        return self(_Raw(item))
+
     def items_xml(self) -> str:
-        return "".join(f"<si>{_text(t)[4:-5]}</si>" for t in self.index)  # <is>…</is> → <si>…</si>
+        return "".join(f"<si>{t}</si>" if type(t) is _Raw else f"<si>{_text(t)[4:-5]}</si>"  # <is>…</is> → <si>…</si>
+                       for t in self.index)
+
+
+class _Raw(str):
+    """A shared string's XML content (not its text): never equal to a text of the same characters."""
+
+    def __eq__(self, other):
+        return type(other) is _Raw and str.__eq__(self, other)
+
+    def __hash__(self):
+        return hash(("raw", str(self)))
 
 
 def row_xml(r: int, values: Sequence[Any], letters: Sequence[str], styles: dict[str, str] | None = None,
@@ -176,29 +192,36 @@ def append_rows(path: str | Path, sheets: dict[str, Bulk]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str | Path | None = None) -> None:
+def save_with_rows(wb, path: str | Path, sheets: dict[str, Bulk], previous: str | Path | None = None,
+                   kept: dict[str, Any] | None = None) -> None:
     """:func:`kpixl.xlsx.cached.save_workbook` and :func:`append_rows` in one pass.
 
     openpyxl saves the package in memory; it is then copied once into ``path``, each rewritten
     sheet's formulas caching their results (as ``save_workbook`` does) and each :class:`Bulk`'s
-    rows appended — rather than written, read back and written again twice.
+    rows appended — rather than written, read back and written again twice. ``kept``: sheet title →
+    the cells openpyxl never held (:class:`kpixl.master.kept.Kept`), put back into its sheet as they were
+    (their formulas' results with them).
     """
+    kept = kept or {}
     buf = io.BytesIO()
     wb.calculation.fullCalcOnLoad = True
     with fast_cells():  # the same bytes as openpyxl's own cell writer, in under half the time
         wb.save(buf)
-    results = results_to_cache(wb, previous)
+    results = results_to_cache(wb, previous, skip=kept)
     with zipfile.ZipFile(buf) as zin:
-        _copy(zin, Path(path), sheets, results)
+        _copy(zin, Path(path), sheets, results, kept)
 
 
-def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk], results: dict[str, Any] | None = None) -> None:
-    """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values).
+def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk], results: dict[str, Any] | None = None,
+          kept: dict[str, Any] | None = None) -> None:
+    """Copy the package ``zin`` into ``out`` with the rows appended (and results cached: title → values;
+    kept cells spliced in: title → an object whose ``splice(xml, strings)`` gives the sheet's XML).
 
     A package without shared strings gets them, declared in this same copy, whenever rows are
-    appended (then the shared strings may be empty).
+    appended or kept cells use them (then the shared strings may be empty).
     """
     results = {k: v for k, v in (results or {}).items() if v}
+    kept = kept or {}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         names = set(zin.namelist())
         old_sst = zin.read(_SST).decode("utf-8") if _SST in names else None
@@ -207,14 +230,18 @@ def _copy(zin: zipfile.ZipFile, out: Path, sheets: dict[str, Bulk], results: dic
         titles = sheet_parts(zin)
         parts = {part: sheets[title] for title, part in titles.items() if title in sheets}
         cache = {part: results[title] for title, part in titles.items() if title in results}
-        now = old_sst is None and any(b.rows for b in parts.values())
+        splice = {part: kept[title] for title, part in titles.items() if title in kept}
+        now = old_sst is None and (any(b.rows for b in parts.values()) or any(k.shared for k in splice.values()))
         for info in zin.infolist():
             data = zin.read(info)
             bulk = parts.get(info.filename)
             values = cache.get(info.filename)
-            if values is not None or (bulk is not None and bulk.rows):
+            cells = splice.get(info.filename)
+            if values is not None or (bulk is not None and bulk.rows) or cells is not None:
                 xml = data.decode("utf-8")
-                if values is not None:
+                if cells is not None:
+                    xml = cells.splice(xml, strings)
+                elif values is not None:
                     xml = rewrite_sheet(xml, values)
                 if bulk is not None and bulk.rows:
                     xml = _append(xml, bulk, strings)

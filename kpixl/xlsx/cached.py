@@ -85,12 +85,13 @@ def save_workbook(wb, path: str | Path, previous: str | Path | None = None) -> N
     add_cached_values(path, results_to_cache(wb, previous))
 
 
-def results_to_cache(wb, previous: str | Path | None = None) -> dict[str, Mapping[str, Any]]:
-    """``{sheet title: {cell ref: value or Kept}}``: the results :func:`save_workbook` caches."""
+def results_to_cache(wb, previous: str | Path | None = None, skip: Iterable[str] = ()) -> dict[str, Mapping[str, Any]]:
+    """``{sheet title: {cell ref: value or Kept}}``: the results :func:`save_workbook` caches (none from
+    ``previous`` for the sheets ``skip``: their cells are written as they were, results and all)."""
     values: dict[str, Mapping[str, Any]] = {}
     fresh = remembered(wb)
     if previous is not None and Path(previous).exists():
-        values.update(kept_results(previous, skip=fresh))  # a rewritten sheet's old results are not wanted
+        values.update(kept_results(previous, skip={*fresh, *skip}))  # a rewritten sheet's old results are not wanted
     values.update(fresh)
     return values
 

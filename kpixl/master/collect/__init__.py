@@ -31,6 +31,8 @@ from typing import Any, Callable, Iterable
 
 from ...card.distribute import read_sent, sent_path
 from ...card.stamp import key_path, master_key
+from ...card.template import CARD_SHEETS, ROSTER_SHEETS
+from ...scheme.sheet.vocab import SHEET_NAMES as SCHEME_SHEETS
 from ...errors import FileProblem
 from ...gcpause import cycle_collector_paused
 from ...xlsx.scan import read_values
@@ -138,15 +140,20 @@ def _open(path: Path) -> tuple[Master, Any]:
 
     ``Results`` and ``考核历史`` are never read; the record store, ``Issues`` and ``Log`` are read
     from their XML (:func:`kpixl.xlsx.scan.read_values`, values as openpyxl reads them) and
-    loaded empty: whenever collect writes the master it writes all three anew. Returns the master
-    and the workbook-like source of those three sheets (the master's own workbook when its XML
-    cannot be read that way).
+    loaded empty: whenever collect writes the master it writes all three anew. The roster is read
+    from its XML too (:class:`kpixl.master.records.Records`) and never changed: its cells are
+    carried into the saved master as they were (``keep``), as are those of the card and the
+    Scheme sheet, which are read but never changed (``unchanged``). Returns the master and the
+    workbook-like source of those three sheets (the master's own workbook when its XML cannot be
+    read that way).
     """
     try:
         kept = read_values(path, {STORE, ISSUES, LOG})
     except FileProblem:
-        return open_master(path, STEP, rewrite=(RESULTS, HISTORY)), None
-    m = open_master(path, STEP, rewrite=(RESULTS, HISTORY, STORE, ISSUES, LOG))
+        return open_master(path, STEP, rewrite=(RESULTS, HISTORY), keep=ROSTER_SHEETS,
+                           unchanged=(*CARD_SHEETS, *SCHEME_SHEETS)), None
+    m = open_master(path, STEP, rewrite=(RESULTS, HISTORY, STORE, ISSUES, LOG), keep=ROSTER_SHEETS,
+                     unchanged=(*CARD_SHEETS, *SCHEME_SHEETS))
     m.store = Store.read(kept)
     return m, kept
 

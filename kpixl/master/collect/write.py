@@ -160,11 +160,18 @@ def fit_values(ws, labels: Sequence[Any], rows: Sequence[Sequence[Any]], max_row
     """Column widths of a keyed table from its labels and data rows, as :func:`fit_columns` sets them
     from cells (the first ``max_rows`` rows measured; a text starting ``=`` as a number)."""
     values: dict[int, list[Any]] = {}
-    for row in rows[:max_rows]:
-        for c, v in enumerate(row, 1):
-            if v is None:
-                continue
-            values.setdefault(c, []).append(12345.67 if isinstance(v, str) and v.startswith("=") else v)
+    measured = rows[:max_rows]
+    if all(len(row) == len(measured[0]) for row in measured):  # a column at a time (rows of one width)
+        for c, column in enumerate(zip(*measured), 1):
+            got = [12345.67 if isinstance(v, str) and v.startswith("=") else v for v in column if v is not None]
+            if got:
+                values[c] = got
+    else:
+        for row in measured:
+            for c, v in enumerate(row, 1):
+                if v is None:
+                    continue
+                values.setdefault(c, []).append(12345.67 if isinstance(v, str) and v.startswith("=") else v)
     named = {c: v for c, v in enumerate(labels, 1) if v is not None}
     for c in sorted(set(named) | set(values)):
         ws.column_dimensions[get_column_letter(c)].width = column_width(
