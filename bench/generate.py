@@ -94,7 +94,7 @@ class _Formats:
         self.ids: dict[tuple, int] = {}
 
     def of(self, cell) -> int:
-        from kpixl.xlsx.styles import style_key, to_format
+        from kpixl.xlsx.palette import style_key, to_format
 
         if not cell.has_style:
             return -1

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kpixl.errors import FileProblem
-from kpixl.xlsx import reader, xmlstream
+from kpixl.xlsx import reader, sharedstrings, xmlstream
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = (f'<worksheet xmlns="{M}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
@@ -99,7 +99,7 @@ PHONETIC = '<phoneticPr fontId="1" type="noConversion"/>'
 ])
 def test_known_shapes_are_read_by_pattern(tmp_path, items, want):
     data = sst(items).encode()
-    assert reader._strings_by_pattern(data) == careful_strings(data) == want
+    assert sharedstrings.strings_by_pattern(data) == careful_strings(data) == want
     got = both(write(tmp_path / "s.xlsx", parts(data)))
     cells = got[0][0][3]
     assert [cells[ref].value for ref in ("A1", "B1", "C1") if ref in cells] == want[:3]
@@ -132,7 +132,7 @@ def test_known_shapes_are_read_by_pattern(tmp_path, items, want):
 ])
 def test_odd_shapes_take_the_careful_path(tmp_path, name, data):
     raw = data.encode() if name != "gbk" else data.encode("gbk")
-    assert reader._strings_by_pattern(raw) is None, name
+    assert sharedstrings.strings_by_pattern(raw) is None, name
     both(write(tmp_path / "o.xlsx", parts(raw)))
 
 
@@ -149,7 +149,7 @@ def test_string_limits_are_refused_both_ways(tmp_path, monkeypatch):
 def test_long_text_is_cut_alike(tmp_path):
     long = "长" * 40_000
     data = sst(f"<si><t>{long}</t></si><si><r><t>{long}</t></r><r><t>x</t></r></si>").encode()
-    got = reader._strings_by_pattern(data)
+    got = sharedstrings.strings_by_pattern(data)
     assert got == careful_strings(data) == [long[:32_768], long[:32_768]]
 
 
@@ -175,7 +175,7 @@ def test_random_items_and_edits_read_as_the_element_reader_reads_them(items, edi
         at = min(at, len(xml))
         xml = xml[:at] + piece + xml[at + cut:]
     data = xml.encode("utf-8", "surrogatepass")
-    got = reader._strings_by_pattern(data)
+    got = sharedstrings.strings_by_pattern(data)
     try:
         want = careful_strings(data)
     except (ET.ParseError, ValueError):
@@ -393,19 +393,19 @@ def test_the_saving_program_is_read_as_the_element_reader_reads_it(edits):
             got.append(f"ParseError {e}")
     assert got[0] == got[1]
     if not edits:
-        assert got[0] == "LibreOffice/7.4" and reader._APP.match(data, reader._SDECL.match(data).end())
+        assert got[0] == "LibreOffice/7.4" and reader._APP.match(data, reader.XML_DECL.match(data).end())
 
 
 def test_string_items_met_before_are_read_alike_and_bounded(monkeypatch):
-    monkeypatch.setattr(reader, "_SEEN_ITEMS_MAX", 10)
-    reader._SEEN_ITEMS.clear()
+    monkeypatch.setattr(sharedstrings, "_SEEN_ITEMS_MAX", 10)
+    sharedstrings._SEEN_ITEMS.clear()
     long = "长" * 600
     items = "".join(f"<si><r>{RPR}<t>{k}</t></r><r><t>x&amp;{k}</t></r></si>" for k in range(30)) \
         + f"<si><r><t>{long}</t></r></si>"
     data = sst(items).encode()
-    first = reader._strings_by_pattern(data)
+    first = sharedstrings.strings_by_pattern(data)
     assert first == careful_strings(data) and first[3] == "3x&3" and first[-1] == long
-    assert len(reader._SEEN_ITEMS) <= 10 and all(len(k) <= reader._SEEN_ITEM_CHARS for k in reader._SEEN_ITEMS)
-    assert reader._strings_by_pattern(data) == first  # (partly from memory)
+    assert len(sharedstrings._SEEN_ITEMS) <= 10 and all(len(k) <= sharedstrings._SEEN_ITEM_CHARS for k in sharedstrings._SEEN_ITEMS)
+    assert sharedstrings.strings_by_pattern(data) == first  # (partly from memory)
     odd = sst(items.replace("<t>7</t>", "<t>7</t><rPh/>")).encode()
-    assert reader._strings_by_pattern(odd) is None
+    assert sharedstrings.strings_by_pattern(odd) is None

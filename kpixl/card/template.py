@@ -22,7 +22,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from ..errors import FileProblem
 from ..scheme.models import Scheme
 from ..xlsx.lang import workbook_lang
-from ..xlsx.styles import style_key, to_format
+from ..xlsx.palette import style_key, to_format
 from ..scheme.sheet.book import read_scheme_sheet
 
 CARD_SHEETS = ("考核表", "Card")

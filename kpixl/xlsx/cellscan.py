@@ -31,7 +31,7 @@ from openpyxl.formula.translate import Translator
 
 from .xmlstream import MAX_TEXT
 
-__all__ = ["Cell", "cell_value", "keep_cell", "scan_sheet"]
+__all__ = ["XML_DECL", "XML_TEXT", "Cell", "Odd", "cell_value", "keep_cell", "scan_sheet", "xml_text"]
 
 
 @dataclass(slots=True)
@@ -139,8 +139,8 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
     cells[ref] = Cell(value, text, error, style_index is not None and style_index in dates)
 
 
-class _Odd(Exception):
-    """The XML is not in a shape the pattern reads: the careful path reads it."""
+class Odd(Exception):
+    """The XML is not in a shape a pattern reads: the careful path reads it."""
 
 
 _M = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -150,7 +150,7 @@ _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 # retried shorter (a pattern cannot be stopped by the file's deadline; tests time hostile parts).
 _W = "[ \t\n]"
 # Text and attribute values: no character XML forbids (nor a carriage return), so that expat would take them as they are.
-_TXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
+XML_TEXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
 _VAL = '"[^"<&\x00-\x1f\ufffe\uffff]*+"'
 #: A run of styled blanks (most of a card's cells; a blank boolean cell is kept) and whitespace:
 #: skipped, taken with the cell or row start before it (one match, not one a cell).
@@ -162,9 +162,9 @@ _BLANKS = (rf'(?:<c r="[A-Z]{{1,3}}[0-9]{{1,7}}"(?: s="[0-9]{{1,9}}")?+(?: t="(?
 _TOKEN = re.compile(
     # A cell: r, s, t in this order and nothing else; then <f>, <v>, <is><t> in this order, each optional.
     rf'<c r="([A-Z]{{1,3}}[0-9]{{1,7}})"(?: s="([0-9]{{1,9}})")?+(?: t="([A-Za-z]{{1,16}})")?+{_W}*+(?:/>|>'
-    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({_TXT})</f>))?+'
-    rf'(?:<v>({_TXT})</v>|<v/>)?+'
-    rf'(?:(<is>)<t(?: xml:space="preserve")?+(?:/>|>({_TXT})</t>)</is>)?+'
+    rf'(?:<f((?:{_W}++[A-Za-z][A-Za-z0-9]*+={_VAL})*+){_W}*+(?:/>|>({XML_TEXT})</f>))?+'
+    rf'(?:<v>({XML_TEXT})</v>|<v/>)?+'
+    rf'(?:(<is>)<t(?: xml:space="preserve")?+(?:/>|>({XML_TEXT})</t>)</is>)?+'
     rf'</c>){_BLANKS}'
     # A row's start (its attributes are checked once per distinct text); whitespace.
     rf'|<row((?:{_W}++[A-Za-z][A-Za-z0-9]*+(?::[A-Za-z][A-Za-z0-9]*+)?={_VAL})*+){_W}*+(/?)>{_BLANKS}'
@@ -172,7 +172,7 @@ _TOKEN = re.compile(
 _ATTR = re.compile(r'([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)?)="([^"]*)"')
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_DECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
+XML_DECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
                    rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
 _ROOT = re.compile(rb'<worksheet((?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+)[ \t\n]*+>')
 _ROOT_ATTR = re.compile(rb'([A-Za-z][\w.:-]*)="([^"<&]*)"')
@@ -193,15 +193,19 @@ def _entity(m: re.Match) -> str:
     if name:
         return _NAMED[name]
     if dec is None and hexa is None:
-        raise _Odd  # a bare "&" or an entity only a document type could declare
+        raise Odd  # a bare "&" or an entity only a document type could declare
     code = int(dec) if dec is not None else int(hexa, 16)
     if code in (0x9, 0xA, 0xD) or any(lo <= code <= hi for lo, hi in _CHARS):
         return chr(code)
-    raise _Odd
+    raise Odd
 
 
-def _text(s: str) -> str:
-    """Text as expat gives it: XML's five entities and character references replaced (else :class:`_Odd`)."""
+def xml_text(s: str) -> str:
+    """Text as expat gives it: XML's five entities and character references replaced.
+
+    Raises:
+        Odd: A bare ``&``, an entity only a document type could declare, or a character XML forbids.
+    """
     return _ENTITY.sub(_entity, s) if "&" in s else s
 
 
@@ -215,7 +219,7 @@ def _attrs(text: str) -> dict[str, str] | None:
 
 
 def _inline(text: str | None) -> str:
-    text = _text(text or "")
+    text = xml_text(text or "")
     return text[:MAX_TEXT + 1] if len(text) > MAX_TEXT else text
 
 
@@ -245,7 +249,7 @@ def _formula_attrs(text: str) -> tuple[str | None, str]:
             _SEEN_FORMULAS.clear()
         _SEEN_FORMULAS[text] = got
     if got is None:
-        raise _Odd
+        raise Odd
     return got
 
 
@@ -257,7 +261,7 @@ def _outside(outer: bytes) -> tuple[bool, frozenset] | None:
     (so every ``<name`` is an element), no cell outside ``<sheetData>``, and sheet
     protection written plainly.
     """
-    decl = _DECL.match(outer)
+    decl = XML_DECL.match(outer)
     rest = outer[decl.end():]
     root = _ROOT.match(rest)
     if root is None or b"<!" in rest or b"<?" in rest:
@@ -316,7 +320,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
         (1 when it leaves a row open, else 0 — read from outside any row —, its cells as in :data:`_PIECES`).
 
     Raises:
-        _Odd: Not in a shape the pattern reads.
+        Odd: Not in a shape the pattern reads.
         ValueError: A shared string's index is digits int() does not read (``²``): the careful path decides.
     """
     cells: list[tuple] = []
@@ -325,7 +329,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
     for m in _TOKEN.finditer(text):
         at, pos_next = m.span()
         if at != pos:
-            raise _Odd
+            raise Odd
         pos = pos_next
         if m.lastindex is None:
             continue  # blanks
@@ -335,7 +339,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
             continue
         if ref is None:  # a row's start
             if end == 1 or (rattrs and not _row_ok(rattrs, prefixes)):
-                raise _Odd  # (a row inside a row)
+                raise Odd  # (a row inside a row)
             end = 0 if empty_row else 1
             continue
         if fattrs is None and raw is None and inline_is is None and kind != "b":
@@ -343,7 +347,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
         if not raw:
             raw = None
         elif "&" in raw:
-            raw = _text(raw)
+            raw = xml_text(raw)
         if inline_is is not None:
             inline = _inline(inline)  # (its entities checked, as expat does, whatever the cell's type)
         if kind == "s" and fattrs is None:
@@ -356,7 +360,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
             if not formula:
                 formula = None
             elif "&" in formula:
-                formula = _text(formula)
+                formula = xml_text(formula)
             if formula_type == "shared":  # moved from its anchor (maybe in another row) when the cells are kept
                 cells.append((ref, _SHARED, (kind or "n", style, True, formula, formula_type, si, raw, inline),
                               None, False, None))
@@ -366,7 +370,7 @@ def _piece(text: str, prefixes: frozenset) -> tuple[int, tuple]:
         if value is not None or written is not None:
             cells.append((ref, how, value, written, error, style_index))
     if pos != len(text):
-        raise _Odd
+        raise Odd
     return end or 0, tuple(cells)
 
 
@@ -376,9 +380,9 @@ def _new_piece(known: dict, text: bytes, prefixes: frozenset) -> tuple[int, tupl
     try:
         xml = text.decode("utf-8")  # (split at "</row>", so no character is cut)
         if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
-            raise _Odd
+            raise Odd
         got = _piece(xml, prefixes)
-    except (_Odd, ValueError):  # (UnicodeDecodeError is a ValueError)
+    except (Odd, ValueError):  # (UnicodeDecodeError is a ValueError)
         got = _ODD_PIECE
     if len(text) <= _PIECE_MAX:
         if _pieces_bytes + len(text) > _PIECES_BYTES or _pieces_count >= _PIECES_MAX:

@@ -2,13 +2,14 @@
 
 Collection must read both what a manager typed and what the sheet's formulas are, for
 a thousand sheets in a few seconds. openpyxl would need two full loads (formulas, then
-values) at ~10 ms a sheet each (ENGINES.md); streaming the parts we need through
+values) at ~10 ms a sheet each (measured); streaming the parts we need through
 expat takes ~0.45 ms a sheet (16 KB of XML) and gives both at once; reading a sheet's
-cells with one strict pattern (:mod:`kpixl.xlsx.cellscan`) takes ~0.25 ms — and any
-part the pattern does not know, odd or hostile, is read by expat instead, with the
-same result. The rest of a file costs little more than unpacking it: the package is
-read whole and its directory and small parts unpacked in one step
-(:func:`kpixl.xlsx.xmlstream.package`), the shared strings read by pattern, and the
+cells with one strict pattern (:mod:`kpixl.xlsx.cellscan`, each distinct row read once)
+takes ~0.08 ms — and any part the pattern does not know, odd or hostile, is read by expat
+instead, with the same result. The rest of a file costs little more than unpacking it: the
+package is read whole and its directory and small parts unpacked in one step
+(:func:`kpixl.xlsx.xmlstream.package`), the shared strings read by pattern
+(:mod:`kpixl.xlsx.sharedstrings`), and the
 parts a batch shares byte for byte (styles, relationships, properties) answered from
 memory — each fast path giving up to the careful one on anything it does not know.
 
@@ -37,7 +38,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
 from . import xmlstream
-from .cellscan import Cell, keep_cell, scan_sheet
+from .cellscan import XML_DECL, Cell, keep_cell, scan_sheet
+from .sharedstrings import strings_by_pattern
 from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, read_small, take
 
 __all__ = ["Book", "Cell", "Sheet", "date_styles", "read_book", "MAX_FILE_BYTES", "MAX_UNPACKED_BYTES"]
@@ -290,7 +292,7 @@ def _app(data: bytes, fast: bool = True) -> str | None:
     """``docProps/app.xml``: the program that saved the file (the last ``Application`` under the root)."""
     if fast:
         n = data.count(b"Application")
-        m = _APP.match(data, _SDECL.match(data).end()) if n == 2 else None
+        m = _APP.match(data, XML_DECL.match(data).end()) if n == 2 else None
         if (n == 0 or m is not None) and _well_formed(data):
             return (m.group(2).decode("utf-8").strip()[:256] or None) if m is not None else None
     application = None
@@ -347,7 +349,7 @@ def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], b
         return []
     data, stream = take(z, part, budget)
     try:
-        strings = _strings_by_pattern(data) if data is not None and budget.fast else None
+        strings = strings_by_pattern(data) if data is not None and budget.fast else None
     except Exception:  # noqa: BLE001 — whatever trips the pattern reader, the element reader decides
         strings = None
     if strings is not None:
@@ -370,178 +372,6 @@ def _shared_strings(z: zipfile.ZipFile, rels: dict[str, str], names: set[str], b
 def _too_much_text(budget: Budget) -> FileProblem:
     return budget.refuse(f"holds more text than any scorecard (over {MAX_STRINGS:,} strings or "
                          f"{MAX_STRING_CHARS:,} characters); refused")
-
-
-# Shared strings read by pattern (as kpixl.xlsx.cellscan reads cells): building an element per
-# string item costs several times matching it. The pattern takes a part only when every byte
-# between ``<sst …>`` and ``</sst>`` is a string item in a shape it knows — ``<si><t>…</t></si>``
-# (``xml:space="preserve"``, ``<t/>``), or rich-text runs ``<r><rPr>…</rPr><t>…</t></r>`` whose
-# run properties are the usual empty elements, each item perhaps ending with ``<phoneticPr …/>`` —
-# with XML's five entities and character references only, no attribute named twice — and the rest
-# of the part is a lone SpreadsheetML ``<sst>`` root (checked by expat). Anything else gives None
-# and the element reader reads the part: the same strings, or the same error.
-_W = "[ \t\n]"
-_STXT = "[^<\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]*+"
-_SATTRS = '(?:[ \t\n]++[A-Za-z]++="[^"<&\x00-\x1f\ufffe\uffff]*+")*+'
-#: Run properties (never ``si``, ``t`` or ``r``, which would change what the element reader finds;
-#: none starts with "t", so within runs every ``<t`` is a run's text).
-_PROPS = "(?:b|i|u|strike|sz|color|rFont|family|charset|scheme|vertAlign|outline|shadow|condense|extend)"
-_T_EL = '<t(?: xml:space="preserve")?(?:/>|>({text})</t>)'
-_RPR = f'(?:<{_PROPS}{_SATTRS}[ \t\n]*+/>)*+'
-_RUN_EL = '<r>(?:<rPr>({props}{rpr})</rPr>)?{t}</r>'
-# A run: its properties (group 1) and text (group 2).
-_RUN = re.compile(_RUN_EL.format(props="", rpr=_RPR, t=_T_EL.format(text=_STXT)))
-# A string item without its "</si>" (the part is cut there: no text or attribute holds a "<"): plain
-# text (group 1), or rich-text runs (group 2); its phonetic properties' attributes (group 3).
-_ITEM = re.compile(
-    f'{_W}*+<si>(?:{_T_EL.format(text=_STXT)}|((?:'
-    + _RUN_EL.format(props="?:", rpr=_RPR, t=_T_EL.format(text="?:" + _STXT))
-    + f')++))(?:<phoneticPr({_SATTRS})[ \t\n]*+/>)?')
-_ATTR_LIST = re.compile(f"<[A-Za-z]++({_SATTRS})[ \t\n]*+/>")
-_ATTR_NAME = re.compile(r'[ \t\n]+([A-Za-z]+)="')
-# Every item plain text (most parts): the items checked by one match, the characters by another
-# (or none: str.isprintable() is True only without any character XML refuses, nor a line break, common in
-# labels), the texts taken by a third.
-_PLAIN = re.compile(f'(?:{_W}*+<si>{_T_EL.format(text="?:[^<]*+")}</si>)*+{_W}*+')
-_PLAIN_TEXT = re.compile(_T_EL.format(text="[^<]*+"))
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff]")
-_SDECL = re.compile(rb'(?:\xef\xbb\xbf)?(?:<\?xml[ \t\n]+version="1\.0"(?:[ \t\n]+encoding="(?i:utf-8)")?'
-                    rb'(?:[ \t\n]+standalone="(?:yes|no)")?[ \t\n]*\?>)?[ \t\n]*')
-_SST = re.compile(rb'<sst(?:[ \t\n]++[A-Za-z][\w.:-]*+="[^"<&]*+")*+[ \t\n]*+>')
-_SENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_XML_CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
-#: Run and phonetic properties (a part repeats a few) and ``<sst>`` roots already judged; string items
-#: already read (the files of a batch share most of theirs): item XML → its text (bounded: under 20 MB).
-_SEEN_PROPS: dict[str, bool] = {}
-_SEEN_ITEMS: dict[str, str] = {}
-_SEEN_ITEMS_MAX, _SEEN_ITEM_CHARS = 4096, 512
-_SEEN_ROOTS: dict[bytes, bool] = {}
-
-
-class _Odd(Exception):
-    """Not a shape the pattern reads: the element reader reads the part."""
-
-
-def _entity(m: re.Match) -> str:
-    name, dec, hexa = m.groups()
-    if name:
-        return _NAMED[name]
-    if dec is None and hexa is None:
-        raise _Odd  # a bare "&" or an entity only a document type could declare
-    code = int(dec) if dec is not None else int(hexa, 16)
-    if code in (0x9, 0xA, 0xD) or any(lo <= code <= hi for lo, hi in _XML_CHARS):
-        return chr(code)
-    raise _Odd
-
-
-def _props_ok(text: str) -> bool:
-    """Run properties (``<sz val="8"/>…``) or a phonetic element's attributes with no attribute named twice
-    in an element (which expat refuses) and no namespace declared."""
-    ok = _SEEN_PROPS.get(text)
-    if ok is None:
-        lists = _ATTR_LIST.findall(text) if text.startswith("<") else [text]
-        ok = True
-        for attrs in lists:
-            keys = _ATTR_NAME.findall(attrs)
-            ok = ok and len(set(keys)) == len(keys) and "xmlns" not in keys
-        if len(text) <= 1024:
-            if len(_SEEN_PROPS) > 4096:
-                _SEEN_PROPS.clear()
-            _SEEN_PROPS[text] = ok
-    return ok
-
-
-def _root_ok(outer: bytes) -> bool:
-    """The part without its string items is a lone SpreadsheetML ``<sst>`` (expat), UTF-8, no DOCTYPE, comment or PI."""
-    ok = _SEEN_ROOTS.get(outer)
-    if ok is None:
-        rest = outer[_SDECL.match(outer).end():]
-        ok = False
-        if b"<!" not in rest and b"<?" not in rest:
-            seen: list[str] = []
-            parser = expat.ParserCreate(namespace_separator="}")
-            parser.StartElementHandler = lambda name, attrs: seen.append(name)
-            try:
-                parser.Parse(outer, True)
-                ok = seen == [_M[1:] + "sst"]
-            except expat.ExpatError:
-                pass
-        if len(outer) <= 1 << 12:
-            if len(_SEEN_ROOTS) > 256:
-                _SEEN_ROOTS.clear()
-            _SEEN_ROOTS[outer] = ok
-    return ok
-
-
-def _stext(s: str | None) -> str:
-    """Text as expat gives it: XML's five entities and character references replaced (else :class:`_Odd`)."""
-    if not s:
-        return ""
-    return _SENTITY.sub(_entity, s) if "&" in s else s
-
-
-def _item_text(item: str) -> str | None:
-    """One string item's text (cut as :func:`_text` cuts it), or None when it is not in a known shape.
-
-    Raises:
-        _Odd: An entity only a document type could declare.
-    """
-    m = _ITEM.fullmatch(item)
-    if m is None:
-        return None
-    plain, runs, phonetic = m.groups()
-    if phonetic and not _props_ok(phonetic):
-        return None
-    if runs is None:
-        text = _stext(plain)
-    else:
-        texts = []
-        for props, t in _RUN.findall(runs):
-            if props and not _props_ok(props):
-                return None
-            texts.append(_stext(t))
-        text = "".join(texts)
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT + 1]
-
-
-def _strings_by_pattern(data: bytes) -> list[str] | None:
-    """The shared strings of a ``sharedStrings.xml`` read by pattern, or None when the element reader must read it."""
-    root = _SST.match(data, _SDECL.match(data).end())
-    end = data.rfind(b"</sst>")
-    if root is None or end < root.end() or not _root_ok(data[:root.end()] + data[end:]):
-        return None
-    try:
-        xml = data[root.end():end].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if "]]>" in xml:  # (not allowed in text; every other character expat refuses is outside the pattern)
-        return None
-    strings: list[str] = []
-    try:
-        if _PLAIN.fullmatch(xml) and (xml.replace("\n", "").isprintable() or not _NOT_XML.search(xml)):
-            strings = _PLAIN_TEXT.findall(xml)
-            if "&" in xml:
-                strings = [_stext(text) for text in strings]
-            return strings if len(xml) <= MAX_TEXT else [t if len(t) <= MAX_TEXT else t[:MAX_TEXT + 1] for t in strings]
-        *items, tail = xml.split("</si>")
-        if tail.strip(" \t\n"):
-            return None
-        seen = _SEEN_ITEMS
-        for item in items:
-            text = seen.get(item)
-            if text is None:
-                text = _item_text(item)
-                if text is None:
-                    return None
-                if len(item) <= _SEEN_ITEM_CHARS:
-                    if len(seen) >= _SEEN_ITEMS_MAX:
-                        seen.clear()
-                    seen[item] = text
-            strings.append(text)
-    except _Odd:
-        return None
-    return strings
 
 
 #: Built-in number formats that show dates in a Chinese Excel (27–36, 50–58) besides openpyxl's.
