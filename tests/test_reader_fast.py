@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from kpixl.errors import FileProblem
 from kpixl.xlsx import cellscan, reader
 from kpixl.xlsx.cellscan import Cell
+from xlsx_kit import M, package, write
 
 ROOT = Path(__file__).resolve().parents[1]
-M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HEAD = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{M}" ' \
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
 STRINGS = ["甲", "a&b", "  spaced  "]
@@ -29,24 +29,7 @@ STRINGS = ["甲", "a&b", "  spaced  "]
 def tiny(path: Path, sheet: str | bytes, strings: list[str] = STRINGS) -> Path:
     """A one-sheet workbook whose sheet part is ``sheet`` exactly (style 1 shows dates)."""
     sst = "".join(f"<si><t xml:space=\"preserve\">{s.replace('&', '&amp;')}</t></si>" for s in strings)
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-                               'package/2006/content-types"/>',
-        "xl/workbook.xml": f'<workbook xmlns="{M}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                           'relationships"><sheets><sheet name="卡" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                      'relationships"><Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/>'
-                                      '<Relationship Id="rId2" Type="y" Target="sharedStrings.xml"/>'
-                                      '<Relationship Id="rId3" Type="z" Target="styles.xml"/></Relationships>',
-        "xl/sharedStrings.xml": f'<sst xmlns="{M}">{sst}</sst>',
-        "xl/styles.xml": f'<styleSheet xmlns="{M}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/>'
-                         '</cellXfs></styleSheet>',
-        "xl/worksheets/sheet1.xml": sheet,
-    }
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, text in parts.items():
-            z.writestr(name, text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
+    return write(path, package(sheet, f'<sst xmlns="{M}">{sst}</sst>'))
 
 
 def sheet(cells: str, head: str = HEAD, tail: str = "") -> str:

@@ -20,26 +20,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kpixl.errors import FileProblem
 from kpixl.xlsx import reader, sharedstrings, xmlstream
+from xlsx_kit import M, package, write
 
-M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = (f'<worksheet xmlns="{M}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
          '<c r="C1" t="s"><v>2</v></c><c r="D1" s="1"><v>46000</v></c></row></sheetData></worksheet>')
 
 
 def parts(sst: str | bytes) -> dict[str, str | bytes]:
     return {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-                               'package/2006/content-types"/>',
-        "xl/workbook.xml": f'<workbook xmlns="{M}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                           'relationships"><sheets><sheet name="卡" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels": '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
-                                      'relationships"><Relationship Id="rId1" Type="x" Target="worksheets/sheet1.xml"/>'
-                                      '<Relationship Id="rId2" Type="y" Target="sharedStrings.xml"/>'
-                                      '<Relationship Id="rId3" Type="z" Target="styles.xml"/></Relationships>',
-        "xl/sharedStrings.xml": sst,
-        "xl/styles.xml": f'<styleSheet xmlns="{M}"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/>'
-                         '</cellXfs></styleSheet>',
-        "xl/worksheets/sheet1.xml": SHEET,
+        **package(SHEET, sst),
         "docProps/core.xml": '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
                              'core-properties" xmlns:dcterms="http://purl.org/dc/terms/"><dcterms:modified>'
                              '2026-11-01T00:00:00Z</dcterms:modified><cp:lastModifiedBy>王</cp:lastModifiedBy>'
@@ -47,13 +36,6 @@ def parts(sst: str | bytes) -> dict[str, str | bytes]:
         "docProps/app.xml": '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
                             '<Application>Microsoft Excel</Application></Properties>',
     }
-
-
-def write(path: Path, contents: dict[str, str | bytes], method: int = zipfile.ZIP_DEFLATED) -> Path:
-    with zipfile.ZipFile(path, "w", method) as z:
-        for name, text in contents.items():
-            z.writestr(name, text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
 
 
 def both(path: Path) -> object:
