@@ -26,7 +26,7 @@ from kpixl.engine.inputs import ID
 from kpixl.engine.score import prepare
 from kpixl.master import returned
 from kpixl.master.book import new_master, open_master
-from kpixl.master.collect.check import Expected, roster_rows
+from kpixl.master.collect.check import Expected, roster_values
 from kpixl.master.records import Records
 from kpixl.master.returned import SheetChecker, listed_names, listed_rows, stamped_sheets
 from kpixl.xlsx.cells import cell_value
@@ -199,13 +199,13 @@ _cell = st.one_of(st.none(), st.floats(allow_nan=True), st.integers(-10**6, 10**
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(_cell, min_size=4, max_size=4), min_size=0, max_size=6))
-def test_roster_rows_are_the_records_pandas_gives(rows):
+def test_roster_values_are_the_records_pandas_gives(rows):
     df = pd.DataFrame(rows, columns=["employee_id", "姓名", 7, "x"]) if rows else pd.DataFrame(columns=["a", "b"])
     typed = df.assign(f=[1.5] * len(df), i=list(range(len(df))), s=pd.Series(["a"] * len(df), dtype="str"),
                       d=pd.to_datetime(["2026-01-01"] * len(df)), n=pd.Series([1] * len(df), dtype="Int64"))
     for frame in (df, typed):
         want = [{k: cell_value(v) for k, v in rec.items()} for rec in frame.rename(columns=str).to_dict("records")]
-        got = roster_rows(frame)
+        got = [dict(zip([str(c) for c in frame.columns], row)) for row in roster_values(frame)]
         assert [list(r) for r in got] == [list(r) for r in want]
         assert repr(got) == repr(want)
 

@@ -438,3 +438,29 @@ def test_program_like_edits_read_the_same_both_ways(tmp_path, data):
         for n, blob in parts.items():
             z.writestr(n, xml.encode("utf-8") if n == name else blob)
     both(path)
+
+
+# ---- a cell named by no reference (the review of the speed work) ---------------------------------
+
+
+@pytest.mark.parametrize("ref", ["A2B", "1H", "$A$2", "a2", "ABCD1"])
+def test_a_cell_named_by_no_reference_is_damaged_both_ways(tmp_path, ref):
+    """Checks place problems by a cell's reference (A2, H7): a kept cell whose r is no reference
+    refuses the file, where it had made collect raise (CellCoordinatesException)."""
+    got, _ = both(tiny(tmp_path / "r.xlsx", sheet(f'<row r="1"><c r="{ref}" t="s"><v>0</v></c></row>')))
+    assert isinstance(got, str) and "is damaged" in got and repr(ref) in got and "not a cell reference" in got
+
+
+def test_a_blank_named_by_no_reference_is_no_cell(tmp_path):
+    got, _ = both(tiny(tmp_path / "b.xlsx", sheet('<row r="1"><c r="A2B" s="1"/><c r="B1"><v>2</v></c></row>')))
+    assert list(cells_of(got)) == ["B1"]
+
+
+def test_attribute_texts_of_any_length_are_not_kept():
+    """A row's or a formula's attributes run to megabytes in a hostile part: read, never remembered."""
+    long = " x=\"" + "y" * 100_000 + "\""
+    cellscan._SEEN_ROWS.clear()
+    cellscan._SEEN_FORMULAS.clear()
+    data = sheet(f'<row r="1"{long}><c r="A1"><f{long}>1+1</f><v>2</v></c></row>').encode()
+    assert cellscan.scan_sheet(data, [], set(), 1000) is not None
+    assert all(len(k[0]) <= 256 for k in cellscan._SEEN_ROWS) and all(len(k) <= 256 for k in cellscan._SEEN_FORMULAS)

@@ -10,6 +10,7 @@ properties) from memory, keyed by their exact bytes. Every test here reads a fil
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -391,3 +392,33 @@ def test_string_items_met_before_are_read_alike_and_bounded(monkeypatch):
     assert sharedstrings.strings_by_pattern(data) == first  # (partly from memory)
     odd = sst(items.replace("<t>7</t>", "<t>7</t><rPh/>")).encode()
     assert sharedstrings.strings_by_pattern(odd) is None
+
+
+# ---- entries that overlap (the review of the speed work) ----------------------------------------
+
+
+def test_an_entry_listed_twice_is_left_to_zipfile(tmp_path):
+    """xl/workbook.xml listed twice in the directory, both at one local header: newer zipfiles
+    refuse such overlapping entries (a possible zip bomb), so the part is not unpacked from memory
+    but by zipfile, whose answer (refused, or read on an older Python) both paths then share."""
+    src = (Path(__file__).resolve().parents[1] / "examples/returned/2026-11-周建国.xlsx").read_bytes()
+    end = src[-22:]
+    sig, disk, disk_cd, n_disk, n, size_cd, offset_cd, comment = struct.unpack("<4s4H2LH", end)
+    directory = src[offset_cd:offset_cd + size_cd]
+    at, dup = 0, b""
+    while at < len(directory):
+        name_len, extra_len, comment_len = struct.unpack("<3H", directory[at + 28:at + 34])
+        entry = directory[at:at + 46 + name_len + extra_len + comment_len]
+        if directory[at + 46:at + 46 + name_len] == b"xl/workbook.xml":
+            dup = entry
+        at += len(entry)
+    assert dup
+    blob = src[:offset_cd] + directory + dup + struct.pack("<4s4H2LH", sig, disk, disk_cd, n_disk + 1, n + 1,
+                                                              size_cd + len(dup), offset_cd, 0)
+    z = xmlstream.package(blob)
+    budget = xmlstream.Budget(tmp_path / "x.xlsx", 1 << 30, 60)
+    assert xmlstream._whole(z, "xl/workbook.xml", budget, 1 << 20) is None  # the later entry overlaps the earlier
+    assert xmlstream._whole(z, "xl/styles.xml", budget, 1 << 20) is not None
+    path = tmp_path / "dup.xlsx"
+    path.write_bytes(blob)
+    both(path)

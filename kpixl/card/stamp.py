@@ -18,7 +18,6 @@ and the same formula lines. Same key, same sheet: the same bytes.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import FileProblem
+from ..memo import short_memo
 from ..xlsx.atomic import write_bytes_atomically
 from ..xlsx.cells import cell_order
 
@@ -59,7 +59,7 @@ def _normal_code(code: str) -> str:
     return code.replace("TRUE()", "TRUE").replace("FALSE()", "FALSE")
 
 
-@functools.lru_cache(maxsize=8192)  # every person sheet repeats the card's formulas: normalise each once
+@short_memo(8192, 1024)  # every person sheet repeats the card's formulas: normalise each once
 def normal_formula(text: str) -> str:
     """A formula as compared: no ``=``, no ``_xlfn.``, no spaces and upper case outside strings.
 
@@ -81,7 +81,7 @@ KEY_SUFFIX = ".kpixl-key"
 
 
 #: A sheet's formula cells are a card's few dozen, the same on every sheet: each cell's place is worked out once.
-_cell_order = functools.lru_cache(maxsize=4096)(cell_order)
+_cell_order = short_memo(4096, 16)(cell_order)
 
 
 def _lines(formulas: Mapping[str, str]) -> str:

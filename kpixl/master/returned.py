@@ -18,7 +18,6 @@ off, for tests that compare both ways).
 
 from __future__ import annotations
 
-import functools
 import math
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -28,6 +27,7 @@ from typing import Any
 from ..xlsx.cells import split_ref
 from ..engine.inputs import parse_column
 from ..errors import Problem
+from ..memo import short_memo
 from ..card.formulas import CardFormulas
 from ..card.template import PLACEHOLDER
 from ..card.naming import period_label
@@ -74,7 +74,7 @@ def place(book: Book, sheet: str | None = None, ref: str | None = None) -> str:
 
 
 #: Every ``_kpixl`` sheet has the same few dozen cells (A2, B2, …): each reference is read once.
-_split_ref = functools.lru_cache(maxsize=4096)(split_ref)
+_split_ref = short_memo(4096, 16)(split_ref)
 
 
 #: Stamps read lately: a file's stamp texts are read twice or thrice (its names, its ``_kpixl`` rows).

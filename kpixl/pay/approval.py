@@ -271,9 +271,13 @@ def read_approvals(ws, pay: Pay) -> Approvals:
         if e in (None, "") or ln not in lines:
             continue
         if isinstance(e, (int, float)) and not isinstance(e, bool):
+            whole = float(e).is_integer() and abs(e) < 1e15  # (past 15 digits a number has lost some)
+            shown = str(int(e)) if whole else str(e)
             problems.append(Problem(f"{ws.title}!{id_col}{i}", "id_not_text",
-                                    f"工号 {e:g} is a number; type it as text ('{e:g}) so that 工资核算 counts "
-                                    "this row", e, column=ID))
+                                    f"工号 {shown} is a number; type it as text ('{shown}) so that 工资核算 counts "
+                                    "this row" if whole else
+                                    f"工号 {shown} is a number and has lost digits; type the whole id again as text "
+                                    "(an apostrophe first) so that 工资核算 counts this row", e, column=ID))
             continue
         d = get(r, "approval.decision")
         if isinstance(d, str) and not d.strip():

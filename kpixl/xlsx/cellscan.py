@@ -184,6 +184,7 @@ _CHARS = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
 #: Row and formula attribute texts already judged (a card repeats a few dozen): text → fine / parsed, or odd.
 _SEEN_ROWS: dict[tuple[str, frozenset], bool] = {}
 _SEEN_FORMULAS: dict[str, tuple[str | None, str] | None] = {}
+_SEEN_TEXT = 256  # the longest attribute text kept
 #: The parts around ``<sheetData>`` already judged (the sheets of one card share theirs): bytes → :func:`_outside`.
 _SEEN_OUTSIDE: dict[bytes, tuple[bool, frozenset] | None] = {}
 
@@ -233,9 +234,10 @@ def _row_ok(text: str, prefixes: frozenset) -> bool:
         local = [k.rsplit(":", 1)[-1] for k in got or ()]
         ok = got is not None and len(set(local)) == len(local) and all(
             ":" not in k or k.split(":", 1)[0] in prefixes for k in got)
-        if len(_SEEN_ROWS) > 4096:
-            _SEEN_ROWS.clear()
-        _SEEN_ROWS[key] = ok
+        if len(text) <= _SEEN_TEXT:  # (a hostile row's attributes may run to megabytes: not kept)
+            if len(_SEEN_ROWS) > 4096:
+                _SEEN_ROWS.clear()
+            _SEEN_ROWS[key] = ok
     return ok
 
 
@@ -245,9 +247,10 @@ def _formula_attrs(text: str) -> tuple[str | None, str]:
     except KeyError:
         attrs = _attrs(text)
         got = None if attrs is None else (attrs.get("t"), attrs.get("si", ""))
-        if len(_SEEN_FORMULAS) > 4096:
-            _SEEN_FORMULAS.clear()
-        _SEEN_FORMULAS[text] = got
+        if len(text) <= _SEEN_TEXT:
+            if len(_SEEN_FORMULAS) > 4096:
+                _SEEN_FORMULAS.clear()
+            _SEEN_FORMULAS[text] = got
     if got is None:
         raise Odd
     return got

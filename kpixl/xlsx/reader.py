@@ -64,6 +64,7 @@ _R_ID = "{%s}id" % _NS["r"]
 _F, _V, _IS, _T, _SI, _C, _ROW = (_M + t for t in ("f", "v", "is", "t", "si", "c", "row"))
 _PROTECTION = _M + "sheetProtection"
 _CELL = re.compile(r"([A-Z]+)(\d+)")
+_REF = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")  # a cell's r, as Excel, WPS and LibreOffice write it
 _STEP = "reading the workbook"
 
 
@@ -427,6 +428,10 @@ def _read_sheet(z: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str],
             continue
         if not len(el) and el.get("t") != "b":
             continue  # no <v>, <f> or <is>: a styled blank (most of a card's cells), nothing to keep
+        ref = el.get("r")
+        if ref is not None and not _REF.fullmatch(ref):  # (every program writes A1; checks place cells by it)
+            raise budget.refuse(f"is damaged: its sheet {sheet.name} has a cell named {ref[:20]!r}, which is not a "
+                                "cell reference")
         _cell(el, cells, shared, strings, dates)
         if len(cells) > max_cells:
             raise budget.refuse(f"its sheet {sheet.name} has over {max_cells:,} cells; a scorecard has a "

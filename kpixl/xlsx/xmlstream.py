@@ -1,10 +1,10 @@
 """Bounded streaming of a returned file's XML parts: what a part may cost in bytes, cells, text and time.
 
 A returned file is untrusted: a 1 MB file may unpack to hundreds of MB, and the sizes a
-zip header states may lie. Every part is therefore read through :func:`parse_part`:
-decompressed in chunks from the zip stream, each chunk counted as it arrives (the header
-sizes are never trusted) and fed to ``xml.etree``'s pull parser; the reader keeps only
-what kpixl needs and clears each row once read. A
+zip header states may lie. Every part is therefore taken by :func:`take`: unpacked and
+counted as it arrives (the header sizes are never trusted), whole when it is small, else in
+chunks fed to ``xml.etree``'s pull parser (:func:`elements`); the reader keeps only what
+kpixl needs and clears each row once read. A
 part or a file over its budget, a sheet with more cells than any scorecard, a text over
 Excel's cell limit (kept cut, and flagged), or a file that takes longer than its
 deadline is refused with a :class:`~kpixl.errors.FileProblem` — never memory exhaustion.
@@ -14,8 +14,8 @@ refused outright: no part of an .xlsx has one.
 
 A file is read whole (it is at most 50 MB) and opened by :func:`package`: the plain zip
 directory of a card is read in one pass, and a small part unpacked in one step from
-memory when it is plainly sound (:func:`take`, :func:`read_small`) — counted exactly as
-the chunks would be. zipfile reads whatever is not plain, and decides.
+memory when it is plainly sound (:func:`take`, :func:`read_small`; entries that overlap are
+not) — counted exactly as the chunks would be. zipfile reads whatever is not plain, and decides.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from xml.etree import ElementTree as ET
 from ..errors import FileProblem
 
 __all__ = ["Budget", "MAX_CELLS", "MAX_PART_BYTES", "MAX_ROWS", "MAX_SMALL_PART", "MAX_STRINGS",
-           "MAX_STRING_CHARS", "MAX_TEXT", "TIMEOUT_SECONDS", "WHOLE_PART", "chunks", "elements", "package", "parse_part",
-           "read_small", "small_part", "take"]
+           "MAX_STRING_CHARS", "MAX_TEXT", "TIMEOUT_SECONDS", "WHOLE_PART", "chunks", "elements", "package",
+           "read_small", "take"]
 
 #: One part may not unpack to more than this (a scorecard sheet is ~100 KB).
 MAX_PART_BYTES = 32 * 1024 * 1024
@@ -125,22 +125,6 @@ def chunks(z: zipfile.ZipFile, name: str, budget: Budget, limit: int = MAX_PART_
 WHOLE_PART = 4 * 1024 * 1024
 
 
-def parse_part(z: zipfile.ZipFile, name: str, budget: Budget, tags: tuple[str, ...],
-               clear: tuple[str, ...] = (), limit: int = MAX_PART_BYTES) -> Iterator[Any]:
-    """The elements of one part whose tag is in ``tags`` (complete, with their children), in bounded memory.
-
-    A part that unpacks to at most :data:`WHOLE_PART` bytes is parsed whole; a larger one
-    through ``xml.etree``'s pull parser, each element of a ``clear`` tag (``row``) emptied
-    once read, and at most :data:`MAX_ROWS` of them. Bytes are counted as they are unpacked.
-
-    Raises:
-        FileProblem: The part or the file is over its budget, or has a DOCTYPE.
-        xml.etree.ElementTree.ParseError: The XML is malformed.
-    """
-    data, stream = take(z, name, budget, limit)
-    yield from elements(name, budget, data, stream, tags, clear)
-
-
 def take(z: zipfile.ZipFile, name: str, budget: Budget, limit: int = MAX_PART_BYTES) -> tuple[bytes | None,
                                                                                                 Iterator[bytes]]:
     """Unpack a part (counted, its prolog checked): ``(bytes, empty)`` when it is at most
@@ -165,7 +149,17 @@ def take(z: zipfile.ZipFile, name: str, budget: Budget, limit: int = MAX_PART_BY
 
 def elements(name: str, budget: Budget, data: bytes | None, stream: Iterator[bytes], tags: tuple[str, ...],
              clear: tuple[str, ...] = ()) -> Iterator[Any]:
-    """The elements of a part taken by :func:`take` whose tag is in ``tags`` (see :func:`parse_part`)."""
+    """The elements of a part taken by :func:`take` whose tag is in ``tags`` (complete, with their children),
+    in bounded memory.
+
+    A part taken whole (at most :data:`WHOLE_PART` bytes) is parsed whole; a larger one
+    through ``xml.etree``'s pull parser, each element of a ``clear`` tag (``row``) emptied
+    once read, and at most :data:`MAX_ROWS` of them.
+
+    Raises:
+        FileProblem: The part has over :data:`MAX_ROWS` rows, or the file is past its deadline.
+        xml.etree.ElementTree.ParseError: The XML is malformed.
+    """
     if data is not None:
         root = ET.fromstring(data)
         for tag in tags:
@@ -187,11 +181,6 @@ def elements(name: str, budget: Budget, data: bytes | None, stream: Iterator[byt
                                         "refused")
         budget.check_time()
     parser.close()
-
-
-def small_part(z: zipfile.ZipFile, name: str, budget: Budget) -> Any:
-    """A small part (workbook, relationships, properties) as an element tree, within :data:`MAX_SMALL_PART`."""
-    return ET.fromstring(read_small(z, name, budget))
 
 
 def read_small(z: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
@@ -245,8 +234,8 @@ def _whole(z: zipfile.ZipFile, name: str, budget: Budget, limit: int, remember: 
             return None
         at += name_len + extra_len
         raw = blob[at:at + info.compress_size]
-        if len(raw) != info.compress_size:
-            return None
+        if len(raw) != info.compress_size or at + info.compress_size > _end_of(z, info):
+            return None  # (entries that overlap: newer zipfiles refuse them as a possible zip bomb)
         key = (info.compress_type, info.file_size, info.CRC, raw)
         data = _UNPACKED.get(key) if remember else None
         if data is None:
@@ -281,6 +270,21 @@ def _whole(z: zipfile.ZipFile, name: str, budget: Budget, limit: int, remember: 
             raise budget.refuse(f"its part {name} unpacks to more than {limit // 2**20} MB; refused")
         budget.spend(n)
     return data
+
+
+def _end_of(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """Where an entry's data must end: the next local header or the directory, as newer zipfiles
+    work it out (each entry, by header offset, ends where the one after it starts; of two at
+    one offset, the later in the directory ends where the earlier starts — they overlap)."""
+    ends = getattr(z, "ends", None)
+    if ends is None:
+        ends = {}
+        end = getattr(z, "start_dir", len(z.blob))
+        for i in sorted(z.filelist, key=lambda i: i.header_offset, reverse=True):
+            ends[id(i)] = end
+            end = i.header_offset
+        z.ends = ends
+    return ends.get(id(info), 0)
 
 
 def package(blob: bytes, fast: bool = True) -> zipfile.ZipFile:

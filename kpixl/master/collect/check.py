@@ -56,12 +56,6 @@ class Expected:
         self.checker = SheetChecker(self.plan, self.formulas, self.targets, fields, key=secret)
 
 
-def roster_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The roster's rows as cell values (``{str(column): cell_value(v)}``), as ``df.to_dict("records")`` gives them."""
-    names = [str(c) for c in df.columns]
-    return [dict(zip(names, row)) for row in roster_values(df)]
-
-
 def roster_values(df: pd.DataFrame) -> list[tuple[Any, ...]]:
     """The roster's rows as tuples of cell values, in column order, read column by column.
 
