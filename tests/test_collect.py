@@ -210,6 +210,35 @@ def test_collecting_twice_changes_nothing_and_a_newer_file_is_logged(world, tmp_
     assert len(history) == 40 and sum(r[1] == "E2001" for r in history) == 1
 
 
+def test_warnings_of_files_already_collected_stay_when_the_folder_is_collected_again(world, tmp_path):
+    """The everyday case: a new file arrives and HR collects the whole folder again. Files
+    collected before and unchanged are skipped, and their warnings (capped) stay on Issues."""
+    master = fresh_master(world, tmp_path)
+    files = sorted(world["returned"])
+    capped = set(world["inputs"].loc[world["inputs"]["new_clients.new"] > 2, "employee_id"])
+
+    def issues() -> set[tuple[str, str]]:
+        rows = list(openpyxl.load_workbook(master)["Issues"].iter_rows(min_row=3, values_only=True))
+        return {(r[2], r[4]) for r in rows if r and r[0]}
+
+    late = next(f for f in files if any(e in capped for e in _people_of(f)))
+    early = [f for f in files if f != late]
+    assert collect(master, early).written
+    before = issues()
+    assert before and {e for e, _ in before} < capped
+    again = collect(master, files)  # the late file is new; the others are skipped as unchanged
+    assert again.written and len(again.unchanged) == sum(len(_people_of(f)) for f in early)
+    assert issues() == {(e, "capped") for e in capped} and before < issues()
+
+
+def _people_of(path: Path) -> list[str]:
+    from kpixl.xlsx.reader import read_book
+    from kpixl.master.returned import stamped_sheets
+
+    book = read_book(path, only="kpixl.stamp")
+    return [stamp.employee_id for _, stamp in stamped_sheets(book)[0]]
+
+
 def test_a_master_is_loaded_without_the_cells_collect_writes_anew(world, tmp_path):
     master = fresh_master(world, tmp_path)
     collect(master, world["returned"])

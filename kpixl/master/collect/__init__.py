@@ -114,7 +114,9 @@ def collect(master: str | Path, returned: Iterable[str | Path], *, period: str |
         collected = {e for p, e in records.store.records if p == records.period}
         report.missing = [e for e in records.ids if e not in collected]
         stamp = now.isoformat(timespec="seconds")
-        issues, _ = issue_rows(report, list(labels.values()), kept, stamp, m.lang)
+        # Issues rows are redone for the files read now; a file skipped as unchanged keeps its warnings.
+        read_now = [labels[f] for f in files if shas[f] is None or shas[f] not in skip]
+        issues, _ = issue_rows(report, read_now, kept, stamp, m.lang)
         # Nothing collected, nothing written: a batch of refused files leaves the master (and its
         # backup) as they were; the problems are printed and the files quarantined.
         store_changed = records.store.records != before
