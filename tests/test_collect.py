@@ -374,6 +374,30 @@ def test_level_proposals_from_collected_years(tmp_path):
     assert all(r[3] in ("keep", "promote", "demote", "review") for r in rows)
 
 
+def test_a_damaged_master_is_a_clear_problem_and_left_alone(world, tmp_path):
+    """A cell of the master's Scheme sheet named $C$2 (no program writes that): openpyxl cannot
+    read the master; collect says it is damaged (it had been an internal error) and writes nothing."""
+    import re
+    import zipfile
+
+    from kpixl.errors import FileProblem
+    from kpixl.xlsx.cached import sheet_parts
+
+    master = fresh_master(world, tmp_path)
+    with zipfile.ZipFile(master) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+        scheme = sheet_parts(z)["Scheme"]
+    parts[scheme] = re.sub(rb'<c r="C2"', b'<c r="$C$2"', parts[scheme], count=1)
+    assert b'r="$C$2"' in parts[scheme]
+    with zipfile.ZipFile(master, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    before = master.read_bytes()
+    with pytest.raises(FileProblem) as e:
+        collect(master, world["returned"][:1])
+    assert "is damaged" in str(e.value) and master.read_bytes() == before
+
+
 def test_a_master_open_in_excel_is_refused_and_left_alone(world, tmp_path):
     master = fresh_master(world, tmp_path)
     before = master.read_bytes()

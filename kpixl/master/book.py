@@ -27,6 +27,7 @@ import io
 import os
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -232,6 +233,9 @@ def open_master(path: str | Path, step: str = "opening the master", rewrite: Ite
         wb = openpyxl.load_workbook(source)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
         raise FileProblem(path, step, f"not an Excel workbook (.xlsx): {e}") from None
+    except (ValueError, TypeError, SyntaxError, zlib.error) as e:  # openpyxl's word for a damaged part (and XML's)
+        raise FileProblem(path, step, f"is damaged ({e}); open it in Excel, save it again and retry, or use "
+                                      "its backup (.bak.xlsx)") from None
     for title, k in kept.items():
         k.ws = wb[title]
         if k.merges is not None:
