@@ -452,3 +452,18 @@ def test_another_schemes_files_into_a_fresh_master_say_so(tmp_path):
     with pytest.raises(kpixl.FileProblem, match=r"belong to the scheme kam-monthly, not cs-pay \(this master's\)"):
         collect(master, [root / "examples" / "returned"])
     assert master.read_bytes() == before
+
+
+def test_only_damaged_files_into_a_fresh_master_name_their_damage(world, tmp_path):
+    """Every file given is damaged and the master has collected nothing yet: the period is the one
+    this master distributed, so each file's own problem is reported and the file quarantined (it had
+    been "the period is unknown; give it (--period …)")."""
+    master = fresh_master(world, tmp_path)
+    bad = tmp_path / "in" / "王经理.xlsx"
+    bad.parent.mkdir()
+    bad.write_text("not a workbook", encoding="utf-8")
+    before = master.read_bytes()
+    got = collect(master, [bad])
+    assert [p.code for p in got.problems] == ["bad_file"] and "王经理.xlsx" in got.problems[0].where
+    assert not got.written and master.read_bytes() == before
+    assert (tmp_path / "quarantine" / "王经理.xlsx").exists()

@@ -210,8 +210,11 @@ def read_returned(records: Records, expected: Expected, files: list[Path], repor
                 raise FileProblem(records.path, STEP, f"the returned sheets belong to the scheme {', '.join(others)}, "
                                                      f"not {records.scheme.id} (this master's): collect them into "
                                                      "that scheme's master")
-            raise FileProblem(records.path, STEP, "no returned sheet of this scheme was found, so the period is "
-                                                 "unknown; give it (--period 2026-11)")
+            sent_periods = sorted({canonical(str(p)) for p in (sent or {}).get("periods", {})})
+            if len(sent_periods) != 1:
+                raise FileProblem(records.path, STEP, "no returned sheet of this scheme was found, so the period is "
+                                                     "unknown; give it (--period 2026-11)")
+            mine = sent_periods  # the one period this master distributed: each file's own problem is the news
         records.period = mine[0]
     plan = sent_plan(sent, records.period)
     expected.checker.signed = plan is not None and expected.checker.key is not None
