@@ -181,6 +181,10 @@ CODES: dict[str, Code] = {
     "bad_approval": _c("input", "Bad approval", "审批 must be 同意 or 不同意 (blank: pending), not {value}",
                        "An approval cell on 奖罚审批 holds something other than 同意 (approved) or 不同意 (rejected); "
                        "pick one from the cell's list, or clear it while the reward or penalty is pending."),
+    "approval_row": _c("input", "Row added by hand not matched", "{what} is not {expected}",
+                       "A row added by hand on 奖罚审批 (no 期间) names a line code that is not a reward or penalty "
+                       "under approval, or a 工号 not paid this period; the row would be dropped when the sheet is "
+                       "written again. Correct the code or the id, or delete the row."),
     "id_not_text": _c("input", "Id typed as a number", "工号 {value} is a number; type it as text",
                       "A row added by hand on 奖罚审批 holds its 工号 as a number. 工资核算 compares ids as text, so "
                       "that 009875 and 9875 (or two 18-digit ids) are never one person, and a number never "

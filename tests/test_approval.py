@@ -263,6 +263,25 @@ def test_an_id_typed_as_a_number_is_placed_at_its_cell(tmp_path):
         assert said in e.value.problems[0].message, typed
 
 
+def test_a_row_added_by_hand_for_no_line_or_no_one_is_placed_at_its_cell(tmp_path):
+    """A row HR added (no 期间) whose line code is no line under approval, or whose 工号 is not
+    paid this period, would vanish when rate writes the sheet again: refused at its cell instead."""
+    path = tmp_path / "p.xlsx"
+    _sheet(PAY, figures(), path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[APPROVAL_SHEET]
+    ws.append(["E1", "某0", None, "proposl", "创新提案奖", None, 500, "同意"])  # row 9: a typo in the code
+    ws.append(["T1234", "某9", None, "late", "迟到早退", None, -120, "同意"])  # row 10: no such person
+    with pytest.raises(InputError) as e:
+        read_approvals(ws, PAY, {"E1", "E2", "E3"})
+    got = [(p.where, p.code) for p in e.value.problems]
+    assert got == [(f"{APPROVAL_SHEET}!D9", "approval_row"), (f"{APPROVAL_SHEET}!A10", "approval_row")]
+    assert "late" in e.value.problems[0].message  # the codes it may use
+    with pytest.raises(InputError) as e:
+        read_approvals(ws, PAY)  # without the people paid, only the code can be checked
+    assert [p.where for p in e.value.problems] == [f"{APPROVAL_SHEET}!D9"]
+
+
 def test_typed_names_stay_text():
     f = figures()
     got = compute_pay(PAY, f, approvals={})

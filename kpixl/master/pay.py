@@ -181,7 +181,7 @@ def write_pay(m: Master, records: Records, ids: list[str], rated: Layout, bonus:
     approvals: Approvals = {}
     if APPROVAL_SHEET in m.wb.sheetnames:
         try:
-            approvals = read_approvals(m.wb[APPROVAL_SHEET], pay)
+            approvals = read_approvals(m.wb[APPROVAL_SHEET], pay, set(ids))
         except InputError as e:
             problems += e.problems
     if problems:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -234,16 +234,23 @@ def write_approvals(ws, lay: Layout, n: int, lang: str = DEFAULT_LANG) -> None:
     fit_row_heights(ws, range(FIRST, FIRST + n), [j, list(lay.cols).index("approval.note") + 1])
 
 
-def read_approvals(ws, pay: Pay) -> Approvals:
+def read_approvals(ws, pay: Pay, people: Collection[str] | None = None) -> Approvals:
     """What HR left on 奖罚审批 (written by :func:`write_approvals`), keyed by period, person and line.
 
     Rows of lines the pay no longer has, or that no longer need approval, are ignored;
     so are rows without a 工号 or a line. A row without a 期间 (added by hand) is keyed
     by the period ``""``: the period being paid.
 
+    Args:
+        ws: The 奖罚审批 sheet.
+        pay: The scheme's pay.
+        people: The ids paid this period, when known: a row added by hand for someone else
+            is a problem (it would be dropped when the sheet is written again).
+
     Raises:
         InputError: A 审批 that is neither 同意 nor 不同意 nor blank, a 工号 typed as a number
-            (工资核算 compares ids as text and would not count it), or a second row for
+            (工资核算 compares ids as text and would not count it), a row added by hand whose
+            line code is not one under approval or whose 工号 is not paid this period, or a second row for
             the same period, person and line (工资核算 would count either's 同意), each at
             its cell (``奖罚审批!I5``); nothing is read.
     """
@@ -261,6 +268,7 @@ def read_approvals(ws, pay: Pay) -> Approvals:
     problems: list[Problem] = []
     col = ws.cell(1, at["approval.decision"] + 1).column_letter
     id_col = ws.cell(1, at[ID] + 1).column_letter
+    line_col = ws.cell(1, at["approval.line"] + 1).column_letter
 
     def get(r: Sequence[Any], key: str) -> Any:
         j = at.get(key)
@@ -268,7 +276,17 @@ def read_approvals(ws, pay: Pay) -> Approvals:
 
     for i, r in enumerate(rows[FIRST - 1:], start=FIRST):
         e, ln, period = get(r, ID), get(r, "approval.line"), get(r, "approval.period")
+        by_hand = period in (None, "") and e not in (None, "")
+        if by_hand and ln not in lines:
+            problems.append(Problem(f"{ws.title}!{line_col}{i}", "approval_row",
+                                    f"项目代码 {ln!r} is not a line under approval; use one of "
+                                    f"{', '.join(sorted(lines))}", ln, column="approval.line"))
+            continue
         if e in (None, "") or ln not in lines:
+            continue
+        if by_hand and people is not None and not isinstance(e, (int, float)) and str(e).strip() not in people:
+            problems.append(Problem(f"{ws.title}!{id_col}{i}", "approval_row",
+                                    f"工号 {e} is not paid this period; check the id", e, column=ID))
             continue
         if isinstance(e, (int, float)) and not isinstance(e, bool):
             whole = float(e).is_integer() and abs(e) < 1e15  # (past 15 digits a number has lost some)
