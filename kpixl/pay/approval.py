@@ -292,8 +292,8 @@ def read_approvals(ws, pay: Pay, people: Collection[str] | None = None) -> Appro
             whole = float(e).is_integer() and abs(e) < 1e15  # (past 15 digits a number has lost some)
             shown = str(int(e)) if whole else str(e)
             problems.append(Problem(f"{ws.title}!{id_col}{i}", "id_not_text",
-                                    f"工号 {shown} is a number; type it as text ('{shown}) so that 工资核算 counts "
-                                    "this row" if whole else
+                                    f"工号 {shown} is a number; type the id as text ('{shown}, with any leading zeros "
+                                    "it has) so that 工资核算 counts this row" if whole else
                                     f"工号 {shown} is a number and has lost digits; type the whole id again as text "
                                     "(an apostrophe first) so that 工资核算 counts this row", e, column=ID))
             continue
