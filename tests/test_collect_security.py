@@ -131,6 +131,9 @@ def test_nothing_from_a_returned_file_becomes_a_formula_in_the_master(sent, tmp_
     got = collect(master, [folder])
     assert got.written and eid in got.added
     assert any(p.code == "input_formula" for p in got.problems)
+    # One message for the one cell (the engine, reading it as blank, had added "no input" there too).
+    at = [p.code for p in got.problems if p.where.startswith("[second.xlsx]") and p.where.endswith("!" + cells["sales"])]
+    assert at == ["input_formula"], at
 
     texts = []
     for title, c in all_cells(master):

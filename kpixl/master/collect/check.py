@@ -134,10 +134,14 @@ def validate(records: Records, expected: Expected, sheets: list[Returned]) -> li
     prepared = prepare(records.scheme, table, records.roster)
     by_place = {r.place(): r for r in clean}  # [file]sheet → its sheet (one person may be in two files)
     master_warnings: list[Problem] = []
+    # A formula typed into an input is its cell's problem; the engine, reading the cell as blank,
+    # would add a second one there ("no input"): one message for one cell.
+    formula_cells = {p.where for r in clean for p in r.problems if p.code == "input_formula"}
     for p in prepared.problems:
         r = by_place.get(p.where.split("!")[0])
         if r is not None and not p.where.startswith(records.roster.name):
-            r.problems.append(p)
+            if p.where not in formula_cells:
+                r.problems.append(p)
         else:  # the master's roster lacks something (a bonus base…): HR's to fix, not the manager's
             master_warnings.append(Problem(p.where, p.code, p.message, p.value, p.employee, p.item, p.column))
     for p in prepared.notes:  # counted as a limit, nobody to average: said, not refused
