@@ -310,6 +310,14 @@ def test_a_language_change_relabels_every_keyed_sheet(master, tmp_path):
     assert _formats(switched) == _formats(en) != _formats(master)
     assert yes_no("en") in _formats(switched)["考核历史"]
     assert _footers(switched) == _footers(en) != _footers(master)
+    # Every label's longest word fits its column (the widths had been fitted to the Chinese labels).
+    wb = openpyxl.load_workbook(switched)
+    for title in KEYED:
+        ws = wb[title]
+        for c in ws[2]:
+            if c.value:
+                width = ws.column_dimensions[c.column_letter].width or 8.43
+                assert width >= column_width(c.value, (), lo=0.0), (title, c.value, width)
     assert _footers(en)["Results"] == "&A — Page &P of &N"
     # and back: exactly the master that was Chinese all along
     report(switched, lang="zh")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from openpyxl.utils import get_column_letter
+
 from ..errors import FileProblem
 from ..results.sheet import layout_results
 from ..xlsx.lang import check_lang, label
-from ..xlsx.printing import switch_footer, yes_no
+from ..xlsx.printing import column_width, switch_footer, yes_no
 from .book import HISTORY, ISSUES, LEVELS, LOG, RESULTS, Master
 from .columns import FIRST_ROW, WORD_COLUMNS, data_rows, history_names, key_labels, level_years, reason_label, reword
 from .params import RATED
@@ -67,6 +69,7 @@ def switch_lang(m: Master, lang: str | None, rewritten: Iterable[str] = ()) -> N
             labels = key_labels(keys, lang, given)
         for j, text in enumerate(labels, 1):
             ws.cell(2, j).value = text
+            _fit_label(ws, j, text)
         if title in (ISSUES, LOG):
             _reword(ws, [j for j, k in enumerate(keys, 1) if k in WORD_COLUMNS], lang)
         _yes_no(ws, len(keys), lang)
@@ -89,6 +92,14 @@ def _names(m: Master, titles: list[str]) -> dict[str, dict[str, str]]:
         cols = layout_results(records.prepared(), outputs=True).cols
         out[RESULTS] = out[RATED] = {k: c.label for k, c in cols.items()}
     return out
+
+
+def _fit_label(ws, column: int, label: str | None) -> None:
+    """Widen a column whose new label's longest word would not fit ("Employee" where "工号" was)."""
+    dim = ws.column_dimensions[get_column_letter(column)]
+    need = column_width(label, (), lo=0.0)
+    if label and (dim.width or 8.43) < need:
+        dim.width = need
 
 
 def _reword(ws, columns: list[int], lang: str) -> None:
