@@ -339,8 +339,11 @@ def test_row_cache_is_bounded():
     for k in range(cellscan._PIECES_MAX + 10):
         cellscan.scan_sheet(sheet(f'<row r="{k + 1}"><c r="A{k + 1}"><v>{k}</v></c></row>').encode(), [], set(), 10)
     assert sum(map(len, cellscan._PIECES.values())) <= cellscan._PIECES_MAX
-    wide = sheet('<row r="1">' + '<c r="A1"><v>1</v></c>' * 1000 + "</row>").encode()  # over _PIECE_MAX
-    assert cellscan.scan_sheet(wide, [], set(), 10**6) == ({"A1": Cell(1.0)}, False)
+    from openpyxl.utils import get_column_letter
+
+    refs = [f"{get_column_letter(c)}1" for c in range(1, 1001)]
+    wide = sheet('<row r="1">' + "".join(f'<c r="{r}"><v>1</v></c>' for r in refs) + "</row>").encode()  # over _PIECE_MAX
+    assert cellscan.scan_sheet(wide, [], set(), 10**6) == ({r: Cell(1.0) for r in refs}, False)
     assert all(len(t) <= cellscan._PIECE_MAX for d in cellscan._PIECES.values() for t in d)
     assert sum(len(t) for d in cellscan._PIECES.values() for t in d) <= cellscan._PIECES_BYTES
 
@@ -464,3 +467,13 @@ def test_attribute_texts_of_any_length_are_not_kept():
     data = sheet(f'<row r="1"{long}><c r="A1"><f{long}>1+1</f><v>2</v></c></row>').encode()
     assert cellscan.scan_sheet(data, [], set(), 1000) is not None
     assert all(len(k[0]) <= 256 for k in cellscan._SEEN_ROWS) and all(len(k) <= 256 for k in cellscan._SEEN_FORMULAS)
+
+
+def test_a_cell_named_twice_is_damaged_both_ways(tmp_path):
+    """Two cells named G7 in one sheet (Excel calls such a file corrupt; LibreOffice shows the last):
+    refused, where the last copy had been collected."""
+    got, _ = both(tiny(tmp_path / "d.xlsx", sheet('<row r="7"><c r="G7"><v>900000</v></c><c r="G7"><v>1</v></c></row>')))
+    assert isinstance(got, str) and "has two cells named G7" in got
+    got, _ = both(tiny(tmp_path / "e.xlsx", sheet('<row r="7"><c r="G7"><v>9</v></c></row><row r="8"><c r="H8"><v>1</v>'
+                                                  '</c></row><row r="7"><c r="G7" t="s"><v>0</v></c></row>')))
+    assert isinstance(got, str) and "has two cells named G7" in got

@@ -31,7 +31,7 @@ from openpyxl.formula.translate import Translator
 
 from .xmlstream import MAX_TEXT
 
-__all__ = ["XML_DECL", "XML_TEXT", "Cell", "Odd", "cell_value", "keep_cell", "scan_sheet", "xml_text"]
+__all__ = ["XML_DECL", "XML_TEXT", "Cell", "NamedTwice", "Odd", "cell_value", "keep_cell", "scan_sheet", "xml_text"]
 
 
 @dataclass(slots=True)
@@ -136,7 +136,13 @@ def keep_cell(cells: dict[str, Cell], shared: dict[str, tuple[str, str]], string
         value = strings[value] if value < len(strings) else None
     if value is None and text is None:
         return
+    if ref in cells:
+        raise NamedTwice(ref)
     cells[ref] = Cell(value, text, error, style_index is not None and style_index in dates)
+
+
+class NamedTwice(ValueError):
+    """Two cells of a sheet kept under one reference (Excel calls such a file corrupt)."""
 
 
 class Odd(Exception):
@@ -457,13 +463,19 @@ def scan_sheet(data: bytes, strings: list[str], dates: set[int],
         for ref, how, value, formula, error, style in got[1]:
             if how == _STRING:
                 if value < n:
-                    cells[ref] = Cell(strings[value], formula)
+                    cell = Cell(strings[value], formula)
                 elif formula is not None:
-                    cells[ref] = Cell(None, formula)
+                    cell = Cell(None, formula)
+                else:
+                    continue
             elif how == _FIXED:
-                cells[ref] = Cell(value, formula, error, style is not None and style in dates)
+                cell = Cell(value, formula, error, style is not None and style in dates)
             else:
-                keep_cell(cells, shared, strings, dates, ref, *value)
+                keep_cell(cells, shared, strings, dates, ref, *value)  # (NamedTwice: the careful path decides)
+                continue
+            if ref in cells:
+                return None  # a cell named twice: the careful path refuses the part
+            cells[ref] = cell
         if len(cells) > max_cells:
             return None
     return cells, protected

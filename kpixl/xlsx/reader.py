@@ -38,7 +38,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from ..errors import FileProblem
 from . import xmlstream
-from .cellscan import XML_DECL, Cell, keep_cell, scan_sheet
+from .cellscan import XML_DECL, Cell, NamedTwice, keep_cell, scan_sheet
 from .sharedstrings import strings_by_pattern
 from .xmlstream import Budget, MAX_CELLS, MAX_STRING_CHARS, MAX_STRINGS, MAX_TEXT, elements, read_small, take
 
@@ -432,7 +432,10 @@ def _read_sheet(z: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str],
         if ref is not None and not _REF.fullmatch(ref):  # (every program writes A1; checks place cells by it)
             raise budget.refuse(f"is damaged: its sheet {sheet.name} has a cell named {ref[:20]!r}, which is not a "
                                 "cell reference")
-        _cell(el, cells, shared, strings, dates)
+        try:
+            _cell(el, cells, shared, strings, dates)
+        except NamedTwice:  # (Excel calls such a file corrupt; which copy a program shows is anyone's guess)
+            raise budget.refuse(f"is damaged: its sheet {sheet.name} has two cells named {ref}") from None
         if len(cells) > max_cells:
             raise budget.refuse(f"its sheet {sheet.name} has over {max_cells:,} cells; a scorecard has a "
                                 "few hundred — refused")
