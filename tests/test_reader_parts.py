@@ -422,3 +422,17 @@ def test_an_entry_listed_twice_is_left_to_zipfile(tmp_path):
     path = tmp_path / "dup.xlsx"
     path.write_bytes(blob)
     both(path)
+
+
+def test_a_part_twice_in_the_package_is_damaged(tmp_path):
+    """Two entries named xl/worksheets/sheet1.xml (zipfile reads the last, with a warning; Excel
+    calls the file corrupt): refused, where the last copy had been collected."""
+    import warnings
+
+    contents = parts(sst("<si><t>甲</t></si><si><t>乙</t></si><si><t>丙</t></si>"))
+    path = write(tmp_path / "twice.xlsx", contents)
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as z:
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name"
+        z.writestr("xl/worksheets/sheet1.xml", SHEET.replace("46000", "1"))
+    got = both(path)
+    assert isinstance(got, str) and "is damaged (the part xl/worksheets/sheet1.xml is in it twice)" in got

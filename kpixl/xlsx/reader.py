@@ -194,6 +194,10 @@ def _read_zip(path: Path, z: zipfile.ZipFile, budget: Budget, only: str | None =
     if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
         raise _refuse(path, f"unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; refused unread")
     names = set(z.NameToInfo)  # (every entry's name)
+    if len(names) != len(infos):  # (programs read one copy or the other; Excel calls such a file corrupt)
+        seen: set[str] = set()
+        twice = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+        raise _refuse(path, f"is damaged (the part {twice[:80]} is in it twice)")
     types = read_small(z, "[Content_Types].xml", budget).decode("utf-8", "replace") \
         if "[Content_Types].xml" in names else ""
     # A name ending in vbaProject.bin, any case (no name holds a NUL: zipfile cuts a name at one).
