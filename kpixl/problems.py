@@ -317,7 +317,7 @@ CODES: dict[str, Code] = {
                      "A file saved before the one already collected for the person is not applied; collect the "
                      "newer one."),
     "stale_sheet": _c("warning", "Sheet from an older card",
-                      "this sheet was generated before the master's card or roster targets changed",
+                      "this sheet was generated before the master's card, or a target or base on its roster, changed",
                       "A sheet made before the card or targets changed is scored with the current ones; check the "
                       "figures."),
     "text_changed": _c("warning", "Printed text changed", "the printed text in {cell} differs from the roster's ({text})",

@@ -161,6 +161,13 @@ def stamped_sheets(book: Book, rows: list[tuple[Any, Any]] | None = None) -> tup
     return [(book.sheets[k], s) for k, s in sorted(found.items())], problems
 
 
+def _shown(value: Any) -> str:
+    """A value as a message shows it: 2000000 (not 2000000.0), text in quotes."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def _same(expected: Any, got: Any) -> bool:
     if expected == got:  # the common case; equal values are the same (NaN is never equal)
         return True
@@ -285,7 +292,8 @@ class SheetChecker:
                                           "=" + got.formula, employee=eid))
         if untouched and current != stamp.checksum:
             r.warnings.append(Problem(r.place(), "stale_sheet",
-                                      "this sheet was generated before the master's card or roster targets changed; "
+                                      "this sheet was generated before the master's card, or a target or base on its "
+                                      "roster, changed; "
                                       "kpixl scores it with the master's current formulas and targets",
                                       employee=eid))
         expected = self.expected_formulas[eid]
@@ -305,7 +313,7 @@ class SheetChecker:
                 was = self.fixed[ref]
                 if was != c.value and not _same(was, c.value):  # (equal values are the same; most are)
                     r.problems.append(Problem(r.place(ref), "locked_changed",
-                                              f"the locked cell {ref} was changed (was {self.fixed[ref]!r})",
+                                              f"the locked cell {ref} was changed (was {_shown(self.fixed[ref])})",
                                               c.value, employee=eid))
             elif ref not in self.known and c.value is not None and ref not in expected:
                 r.problems.append(Problem(r.place(ref), "locked_changed",
@@ -319,7 +327,7 @@ class SheetChecker:
         for ref in () if untouched_cells else self.fixed:
             if ref not in cells and self.fixed[ref] not in (None, ""):
                 r.problems.append(Problem(r.place(ref), "locked_changed",
-                                          f"the locked cell {ref} was cleared (was {self.fixed[ref]!r})",
+                                          f"the locked cell {ref} was cleared (was {_shown(self.fixed[ref])})",
                                           None, employee=eid))
         fields = self.fields.get(eid)
         if fields is not None:
@@ -332,7 +340,7 @@ class SheetChecker:
             got = cells.get(ref)
             if not _same(value, got.value if got is not None else None):
                 r.problems.append(Problem(r.place(ref), "locked_changed",
-                                          f"the target {key} in {ref} was changed (the roster says {value})",
+                                          f"the target {key} in {ref} was changed (the roster says {_shown(value)})",
                                           got.value if got is not None else None, employee=eid, column=key))
         at = r.place() + "!"  # [file]sheet!, the start of every place in this sheet
         values, places = r.values, r.places
