@@ -291,3 +291,9 @@ def test_duplicates_keep_everyone_once_as_they_are_and_in_order(sent):
     twice = once + [expected.checker.check(book, sheet, stamp) for book, sheet, stamp in sheets[:2]]
     kept = duplicates(twice)  # the same values twice: one is kept, with the other as its copy
     assert [r.employee for r in kept] == [r.employee for r in once] and len(kept[0].copies) == 1
+
+
+def test_values_in_messages_read_as_people_write_them():
+    from kpixl.master import returned
+
+    assert [returned._shown(v) for v in (2000000.0, 2.5, "甲", None, 1e16)] == ["2000000", "2.5", "'甲'", "None", "1e+16"]
