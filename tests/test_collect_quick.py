@@ -297,3 +297,12 @@ def test_values_in_messages_read_as_people_write_them():
     from kpixl.master import returned
 
     assert [returned._shown(v) for v in (2000000.0, 2.5, "甲", None, 1e16)] == ["2000000", "2.5", "'甲'", "None", "1e+16"]
+
+
+def test_the_summary_names_who_is_still_missing(tmp_path):
+    from kpixl.master.collect.outcome import CollectReport
+
+    r = CollectReport(tmp_path / "m.xlsx", "2026-11", missing=[f"E{k}" for k in range(1, 11)])
+    assert "still missing: 10 of the roster (E1, E2, E3, E4, E5, E6, E7, E8, …)" in r.summary()
+    r.missing = ["009875"]
+    assert "still missing: 1 of the roster (009875)" in r.summary()

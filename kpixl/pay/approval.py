@@ -311,7 +311,8 @@ def read_approvals(ws, pay: Pay, people: Collection[str] | None = None) -> Appro
         if key[1:] in first:
             problems.append(Problem(f"{ws.title}!A{i}", "duplicate_id",
                                     f"{APPROVAL_SHEET}: {key[1]} {ln} is listed more than once "
-                                    f"(also row {first[key[1:]]}); keep one row", e, column=ID))
+                                    f"(also row {first[key[1:]]}); keep one row (工资核算 counts every row, "
+                                    "whatever its 期间)", e, column=ID))
             continue
         first[key[1:]] = i
         out[key] = Approval(

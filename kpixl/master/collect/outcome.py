@@ -41,7 +41,11 @@ class CollectReport:
             lines.append(f"  {len(self.problems)} problem(s) — " + ("see the Issues sheet" if self.written else "see above"))
         if self.warnings:
             lines.append(f"  {len(self.warnings)} warning(s)")
-        lines.append(f"  still missing: {len(self.missing)} of the roster" if self.missing else "  everyone is collected")
+        if self.missing:
+            shown = ", ".join(self.missing[:8]) + (", …" if len(self.missing) > 8 else "")
+            lines.append(f"  still missing: {len(self.missing)} of the roster ({shown})")
+        else:
+            lines.append("  everyone is collected")
         if not self.written:
             lines.append("  nothing new: the master was not changed")
         return "\n".join(lines)
